@@ -1,0 +1,274 @@
+"""The whole configuration of a contact centre, with its cross-reference checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from functools import cached_property
+from typing import Protocol
+
+from pydantic import Field, field_validator, model_validator
+
+from models.base import FrozenModel, Identifier, TimeZoneName
+from models.calendar import SpecialDay, WeeklyWindow, overlapping_windows
+from models.errors import ConfigError, Problem
+from models.horizon import INTERVAL_MINUTES_CHOICES, Horizon
+from models.service import CustomerTier, Skill, WorkType
+from models.workforce import Agent, Contract, ShiftTemplate
+
+__all__ = ["Center"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+def _supported_countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+class Center(FrozenModel):
+    """A contact centre: what it serves, who works there, under which rules, and its calendar.
+
+    Construction checks every cross-reference (an agent's skill exists, every work type has someone who can
+    serve it, a contract's minimum is reachable with its templates, ...) and raises one `ConfigError` listing
+    all problems, each with its path (``agents[3].skills[0]``) and the fix. `lint()` lists what is suspicious
+    but usable.
+    """
+
+    name: str = Field(min_length=1)
+    timezone: TimeZoneName
+    country: str | None = None
+    subdivision: str | None = None
+    interval_minutes: int = 15
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    opening_hours: list[WeeklyWindow] = Field(default_factory=list)
+    customer_tiers: list[CustomerTier] = Field(default_factory=list)
+    regions: list[Identifier] = Field(default_factory=list)
+    skills: list[Skill] = Field(min_length=1)
+    work_types: list[WorkType] = Field(min_length=1)
+    contracts: list[Contract] = Field(min_length=1)
+    shift_templates: list[ShiftTemplate] = Field(min_length=1)
+    agents: list[Agent] = Field(min_length=1)
+    special_days: list[SpecialDay] = Field(default_factory=list)
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _interval(cls, value: int) -> int:
+        if value not in INTERVAL_MINUTES_CHOICES:
+            raise ValueError(
+                f"interval_minutes {value} does not divide an hour; use one of "
+                f"{', '.join(map(str, INTERVAL_MINUTES_CHOICES))}"
+            )
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and value.upper() not in _supported_countries():
+            raise ValueError(
+                f"'{value}' is not a country the holidays calendar knows; use an ISO 3166 code such as 'GB' or 'US'"
+            )
+        return None if value is None else value.upper()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Center:
+        ConfigError.collect("center", self._reference_problems())
+        return self
+
+    # -- look-ups ---------------------------------------------------------------------------------------------
+
+    @cached_property
+    def work_types_by_id(self) -> dict[str, WorkType]:
+        return {w.id: w for w in self.work_types}
+
+    @cached_property
+    def agents_by_id(self) -> dict[str, Agent]:
+        return {a.id: a for a in self.agents}
+
+    @cached_property
+    def contracts_by_id(self) -> dict[str, Contract]:
+        return {c.id: c for c in self.contracts}
+
+    @cached_property
+    def templates_by_id(self) -> dict[str, ShiftTemplate]:
+        return {t.id: t for t in self.shift_templates}
+
+    def work_type(self, work_type_id: str) -> WorkType:
+        try:
+            return self.work_types_by_id[work_type_id]
+        except KeyError:
+            raise KeyError(f"work type '{work_type_id}' is not in centre '{self.name}'") from None
+
+    def agent(self, agent_id: str) -> Agent:
+        try:
+            return self.agents_by_id[agent_id]
+        except KeyError:
+            raise KeyError(f"agent '{agent_id}' is not in centre '{self.name}'") from None
+
+    def contract_of(self, agent: Agent) -> Contract:
+        return self.contracts_by_id[agent.contract]
+
+    def templates_of(self, agent: Agent) -> list[ShiftTemplate]:
+        return [self.templates_by_id[t] for t in self.contract_of(agent).shift_templates]
+
+    def horizon(self, start_date: date, days: int = 7) -> Horizon:
+        """A planning horizon in this centre's zone and interval."""
+        return Horizon(
+            start_date=start_date, days=days, interval_minutes=self.interval_minutes, timezone=self.timezone
+        )
+
+    # -- checks -----------------------------------------------------------------------------------------------
+
+    def _reference_problems(self) -> Iterator[Problem]:
+        for field, items in (
+            ("skills", self.skills),
+            ("customer_tiers", self.customer_tiers),
+            ("work_types", self.work_types),
+            ("contracts", self.contracts),
+            ("shift_templates", self.shift_templates),
+            ("agents", self.agents),
+        ):
+            yield from _duplicate_ids(field, items)
+        for i, j in overlapping_windows(self.opening_hours):
+            yield Problem(
+                f"opening_hours[{j}]",
+                f"{self.opening_hours[j].describe()} overlaps opening_hours[{i}] ({self.opening_hours[i].describe()})",
+                "merge them into one window",
+            )
+        if len(set(self.regions)) != len(self.regions):
+            yield Problem("regions", f"{self.regions} lists a region twice", "list each region once")
+
+        skills = {s.id for s in self.skills}
+        tiers = {t.id for t in self.customer_tiers}
+        templates = {t.id for t in self.shift_templates}
+        contracts = {c.id: c for c in self.contracts}
+        work_types = {w.id for w in self.work_types}
+        skill_list = ", ".join(sorted(skills))
+
+        for i, work_type in enumerate(self.work_types):
+            if work_type.skill not in skills:
+                yield Problem(
+                    f"work_types[{i}].skill",
+                    f"work type '{work_type.id}' requires skill '{work_type.skill}', which is not defined",
+                    f"add it under skills or use one of: {skill_list}",
+                )
+            for tier in work_type.target.tier_within_s:
+                if tier not in tiers:
+                    yield Problem(
+                        f"work_types[{i}].target.tier_within_s.{tier}",
+                        f"customer tier '{tier}' is not defined",
+                        "add it under customer_tiers or remove the override",
+                    )
+
+        for i, contract in enumerate(self.contracts):
+            known = [t for t in contract.shift_templates if t in templates]
+            for j, template_id in enumerate(contract.shift_templates):
+                if template_id not in templates:
+                    yield Problem(
+                        f"contracts[{i}].shift_templates[{j}]",
+                        f"contract '{contract.id}' allows shift template '{template_id}', which is not defined",
+                        f"add it under shift_templates or use one of: {', '.join(sorted(templates))}",
+                    )
+            if known:
+                longest = max(self.templates_by_id[t].max_paid_minutes() for t in known)
+                reachable = contract.max_working_days * longest
+                if reachable < contract.min_paid_minutes_week:
+                    yield Problem(
+                        f"contracts[{i}].min_paid_minutes_week",
+                        f"contract '{contract.id}' needs at least {contract.min_paid_minutes_week} paid min a week, "
+                        f"but {contract.max_working_days} days of its longest shift ({longest} paid min) give only "
+                        f"{reachable}",
+                        "lower the minimum, allow more working days or allow a longer shift template",
+                    )
+
+        for i, agent in enumerate(self.agents):
+            if agent.contract not in contracts:
+                yield Problem(
+                    f"agents[{i}].contract",
+                    f"agent '{agent.id}' has contract '{agent.contract}', which is not defined",
+                    f"add it under contracts or use one of: {', '.join(sorted(contracts))}",
+                )
+            for j, agent_skill in enumerate(agent.skills):
+                if agent_skill.skill not in skills:
+                    yield Problem(
+                        f"agents[{i}].skills[{j}]",
+                        f"agent '{agent.id}' has skill '{agent_skill.skill}', which is not defined",
+                        f"add it under skills or use one of: {skill_list}",
+                    )
+            if agent.region is not None and agent.region not in self.regions:
+                yield Problem(
+                    f"agents[{i}].region",
+                    f"agent '{agent.id}' is in region '{agent.region}', which is not listed under regions",
+                    "add it to regions or fix the agent's region",
+                )
+
+        served = {s.skill for a in self.agents for s in a.skills}
+        for i, work_type in enumerate(self.work_types):
+            if work_type.skill in skills and work_type.skill not in served:
+                yield Problem(
+                    f"work_types[{i}]",
+                    f"no agent can serve work type '{work_type.id}': nobody has skill '{work_type.skill}'",
+                    "give the skill to at least one agent or remove the work type",
+                )
+
+        seen_days: dict[tuple[date, str], int] = {}
+        for i, special in enumerate(self.special_days):
+            for j, work_type_id in enumerate(special.work_types):
+                if work_type_id not in work_types:
+                    yield Problem(
+                        f"special_days[{i}].work_types[{j}]",
+                        f"work type '{work_type_id}' is not defined",
+                        "use the id of one of the centre's work types",
+                    )
+            for key in special.work_types or ["*"]:
+                if (special.date, key) in seen_days:
+                    yield Problem(
+                        f"special_days[{i}]",
+                        f"{special.date} is already listed as special_days[{seen_days[(special.date, key)]}] "
+                        "for the same work types",
+                        "merge the two entries",
+                    )
+                seen_days.setdefault((special.date, key), i)
+
+    def lint(self) -> list[Problem]:
+        """Things that are allowed but probably not meant: unused skills, contracts and templates."""
+        required = {w.skill for w in self.work_types}
+        used_contracts = {a.contract for a in self.agents}
+        used_templates = {t for c in self.contracts for t in c.shift_templates}
+        findings = [
+            Problem(
+                f"agents[{i}].skills[{j}]",
+                f"agent '{agent.id}' has skill '{s.skill}' that no work type requires",
+                "remove it or add a work type that needs it",
+            )
+            for i, agent in enumerate(self.agents)
+            for j, s in enumerate(agent.skills)
+            if s.skill not in required
+        ]
+        findings += [
+            Problem(f"contracts[{i}]", f"no agent has contract '{c.id}'", "remove it or assign it to an agent")
+            for i, c in enumerate(self.contracts)
+            if c.id not in used_contracts
+        ]
+        findings += [
+            Problem(f"shift_templates[{i}]", f"no contract allows template '{t.id}'", "remove it or allow it")
+            for i, t in enumerate(self.shift_templates)
+            if t.id not in used_templates
+        ]
+        return findings
+
+
+def _duplicate_ids(field: str, items: Sequence[_HasId]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in first:
+            yield Problem(
+                f"{field}[{i}].id",
+                f"duplicate id '{item.id}' (also {field}[{first[item.id]}])",
+                "give every entry its own id",
+            )
+        first.setdefault(item.id, i)

@@ -1,0 +1,550 @@
+"""Reading and writing the planner's files: centre YAML, history and the other tables (CSV or Parquet).
+
+Everything read is checked at the boundary and every problem is reported as an `InputError` naming the file,
+the row or path, the field and the fix. Everything written goes through a temporary file and a rename, so a
+failure never leaves a half-written output behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from models.center import Center
+from models.errors import ConfigError, InputError, InputWarning, Problem
+from models.horizon import INTERVAL_MINUTES_CHOICES
+from models.tables import (
+    INTERVAL_HISTORY,
+    TICKET_HISTORY,
+    UTC_OFFSET_PATTERN,
+    Kind,
+    RowRef,
+    TableSchema,
+    parse_table,
+)
+
+__all__ = [
+    "History",
+    "atomic_write",
+    "dump_center",
+    "load_center",
+    "read_history",
+    "read_table",
+    "write_files",
+    "write_table",
+]
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+HistoryKind = Literal["tickets", "intervals"]
+
+
+# -- files in general -------------------------------------------------------------------------------------------
+
+
+def _file_format(path: Path) -> Literal["csv", "parquet"]:
+    name = path.name.lower()
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    raise InputError(
+        str(path),
+        Problem(
+            "",
+            f"'{path.suffix or path.name}' is not a table format the planner reads",
+            "give a .csv (or .csv.gz) or a .parquet file",
+        ),
+    )
+
+
+def read_raw(path: str | Path) -> tuple[pd.DataFrame, RowRef]:
+    """Read a CSV (every cell as text) or Parquet file, turning any reader failure into an `InputError`."""
+    path = Path(path)
+    kind = _file_format(path)
+    if not path.is_file():
+        raise InputError(str(path), Problem("", "no such file", "check the path"))
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(path), RowRef(csv=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="strict")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame, RowRef(csv=True)
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), Problem("", "the file is empty", "give a file with a header and rows")) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            str(path), Problem(f"byte {exc.start}", "the file is not UTF-8 text", "save it as UTF-8 CSV")
+        ) from None
+    except Exception as exc:  # the readers raise many types for malformed files; all mean "unreadable"
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            str(path),
+            Problem("", f"cannot be read as {kind.upper()}: {detail}", f"check that it is a valid {kind} file"),
+        ) from None
+
+
+def read_table(
+    path: str | Path,
+    schema: TableSchema,
+    *,
+    rename: Mapping[str, str] | None = None,
+    timezone: str | None = None,
+) -> pd.DataFrame:
+    """Read one of the table contracts (forecast, requirement, roster, ...) from CSV or Parquet."""
+    raw, rows = read_raw(path)
+    return parse_table(raw, schema, str(path), rows=rows, rename=rename, timezone=timezone)
+
+
+# -- history ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    """Checked ticket history: per-ticket rows (`kind="tickets"`) or interval counts (`kind="intervals"`).
+
+    `frame` has the canonical columns of DESIGN.md (plus any others the file had), sorted by time.
+    Timestamps are tz-aware in `timezone` when one was known, naive otherwise. `assumption` states how naive
+    timestamps were read, if any were.
+    """
+
+    frame: pd.DataFrame
+    kind: HistoryKind
+    source: str
+    timezone: str | None
+    interval_minutes: int | None
+    assumption: str | None
+
+    @property
+    def time_column(self) -> str:
+        return "created_at" if self.kind == "tickets" else "interval_start"
+
+    @property
+    def work_types(self) -> list[str]:
+        return sorted(self.frame["work_type"].unique().tolist())
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.frame[self.time_column].iloc[0])
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(self.frame[self.time_column].iloc[-1])
+
+    def volume_by_work_type(self) -> pd.Series:
+        """Total contacts per work type."""
+        if self.kind == "tickets":
+            return self.frame.groupby("work_type").size().astype(float)
+        return self.frame.groupby("work_type")["volume"].sum()
+
+
+def detect_history_kind(columns: list[str], rename: Mapping[str, str], source: str) -> HistoryKind:
+    """Per-ticket rows have `created_at`; interval counts have `interval_start` and `volume`."""
+    names = {rename.get(c, c) for c in columns} | set(rename)
+    tickets = "created_at" in names
+    intervals = "interval_start" in names and "volume" in names
+    if tickets and intervals:
+        raise InputError(
+            source,
+            Problem(
+                "header",
+                "has both 'created_at' (one row per ticket) and 'interval_start' + 'volume' (interval counts)",
+                "keep the columns of one shape, or map the other away with --column",
+            ),
+        )
+    if tickets:
+        return "tickets"
+    if intervals:
+        return "intervals"
+    found = ", ".join(f"'{c}'" for c in columns) or "none"
+    raise InputError(
+        source,
+        Problem(
+            "header",
+            f"missing required column: history needs 'created_at' (one row per ticket) or 'interval_start' and "
+            f"'volume' (interval counts); columns found: {found}",
+            "rename your columns, or map them with --column created_at=YOUR_NAME "
+            "(or --column interval_start=... --column volume=...)",
+        ),
+    )
+
+
+def read_history(
+    path: str | Path,
+    *,
+    center: Center | None = None,
+    timezone: str | None = None,
+    assume_timezone: str | None = None,
+    rename: Mapping[str, str] | None = None,
+    work_type: str | None = None,
+    time_format: str | None = None,
+) -> History:
+    """Read and check ticket history, detecting per-ticket rows or interval counts from the columns.
+
+    The target zone is the centre's (or `timezone` without a centre). Naive timestamps are read as local
+    wall-clock time in `assume_timezone` (default: the target zone), and this assumption is recorded in the
+    result. `work_type` names the single work type of a file that has no `work_type` column. With a centre,
+    work types, customer tiers and regions must be the centre's.
+    """
+    source = str(path)
+    raw, rows = read_raw(path)
+    rename = dict(rename or {})
+    if work_type is not None:
+        if "work_type" in raw.columns or "work_type" in rename:
+            raise InputError(
+                source, Problem("--work-type", "the file already has a work_type column", "drop --work-type")
+            )
+        raw = raw.assign(work_type=work_type)
+    zone = center.timezone if center is not None else timezone
+    kind = detect_history_kind([str(c) for c in raw.columns], rename, source)
+    schema = TICKET_HISTORY if kind == "tickets" else INTERVAL_HISTORY
+    if "work_type" not in raw.columns and "work_type" not in rename:
+        raise InputError(
+            source,
+            Problem(
+                "header",
+                "missing required column 'work_type'",
+                "add it, map it with --column work_type=YOUR_NAME, or if the file holds one queue name it with "
+                "--work-type NAME",
+            ),
+        )
+    frame = parse_table(
+        raw,
+        schema,
+        source,
+        rows=rows,
+        rename=rename,
+        timezone=zone,
+        assume_timezone=assume_timezone,
+        time_format=time_format,
+    )
+    time_column = "created_at" if kind == "tickets" else "interval_start"
+    InputError.collect(source, _history_problems(frame, kind, center, rows))
+    interval_minutes = _interval_minutes(frame, source) if kind == "intervals" else None
+    frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
+    naive_zone = assume_timezone or zone
+    naive = _had_naive_timestamps(raw, rename, time_column)
+    assumption = None
+    if naive and naive_zone is not None:
+        assumption = f"timestamps without a UTC offset were read as local time in {naive_zone}"
+    elif naive:
+        assumption = "timestamps without a UTC offset were kept as naive local times (no time zone given)"
+    return History(
+        frame=frame,
+        kind=kind,
+        source=source,
+        timezone=zone,
+        interval_minutes=interval_minutes,
+        assumption=assumption,
+    )
+
+
+def _had_naive_timestamps(raw: pd.DataFrame, rename: Mapping[str, str], column: str) -> bool:
+    values = raw[rename.get(column, column)]
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return False
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return True
+    return not bool(values.astype("string").str.strip().str.contains(UTC_OFFSET_PATTERN, na=False).all())
+
+
+def _history_problems(
+    frame: pd.DataFrame, kind: HistoryKind, center: Center | None, rows: RowRef
+) -> Iterator[Problem]:
+    if center is not None:
+        yield from _unknown_values(frame, "work_type", [w.id for w in center.work_types], rows, "work type")
+        if center.customer_tiers and "customer_tier" in frame.columns:
+            tiers = [t.id for t in center.customer_tiers]
+            yield from _unknown_values(frame, "customer_tier", tiers, rows, "customer tier")
+        if center.regions and "region" in frame.columns:
+            yield from _unknown_values(frame, "region", center.regions, rows, "region")
+    if kind == "tickets":
+        created = frame["created_at"]
+        for later in ("first_response_at", "resolved_at"):
+            if later in frame.columns:
+                before = (frame[later] < created).fillna(False).to_numpy(dtype=bool)
+                positions = np.flatnonzero(before)
+                if positions.size:
+                    yield Problem(
+                        f"{rows(int(positions[0]))}, column '{later}'",
+                        f"is before created_at in {positions.size:,} row(s)",
+                        "check both timestamps are in the same zone",
+                    )
+        if "ticket_id" in frame.columns:
+            dup = frame["ticket_id"].notna() & frame["ticket_id"].duplicated(keep="first")
+            positions = np.flatnonzero(dup.to_numpy(dtype=bool))
+            if positions.size:
+                first = int(positions[0])
+                yield Problem(
+                    f"{rows(first)}, column 'ticket_id'",
+                    f"ticket '{frame['ticket_id'].iloc[first]}' appears more than once ({positions.size:,} repeats)",
+                    "give each ticket one row",
+                )
+
+
+def _unknown_values(
+    frame: pd.DataFrame, column: str, known: list[str], rows: RowRef, label: str
+) -> Iterator[Problem]:
+    values = frame[column]
+    unknown = values.notna() & ~values.isin(known)
+    if unknown.any():
+        counts = values[unknown].value_counts()
+        for value, count in counts.head(10).items():
+            first = int(np.flatnonzero((values == value).to_numpy(dtype=bool))[0])
+            yield Problem(
+                f"{rows(first)}, column '{column}'",
+                f"'{value}' is not a {label} of the centre ({count:,} row(s)); known: {', '.join(sorted(known))}",
+                f"fix the rows or add the {label} to the centre configuration",
+            )
+
+
+def _interval_minutes(frame: pd.DataFrame, source: str) -> int | None:
+    """The resolution of interval counts: the step of their regular grid (1-60 minutes, dividing an hour)."""
+    stamps = frame["interval_start"]
+    instants = np.unique(stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) // 60_000_000_000)
+    if instants.size < 2:
+        return None
+    step = int(np.gcd.reduce(np.diff(instants)))
+    if step not in INTERVAL_MINUTES_CHOICES:
+        raise InputError(
+            source,
+            Problem(
+                "column 'interval_start'",
+                f"the interval starts are not on a regular grid that divides an hour (their common step is "
+                f"{step} min)",
+                "give counts per 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes",
+            ),
+        )
+    local = stamps.dt
+    off_grid = ((local.minute % step != 0) | (local.second != 0)).to_numpy(dtype=bool)
+    if off_grid.any():
+        first = int(np.flatnonzero(off_grid)[0])
+        raise InputError(
+            source,
+            Problem(
+                f"row {first + 1}, column 'interval_start'",
+                f"{stamps.iloc[first]} is not on the {step}-min grid",
+                "interval starts must fall on whole multiples of the interval within the hour",
+            ),
+        )
+    return step
+
+
+# -- centre configuration ---------------------------------------------------------------------------------------
+
+
+def load_center(path: str | Path) -> Center:
+    """Read a centre from YAML. Problems name the line and path (``line 42, agents[3].skills[0]``)."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise ConfigError(source, Problem("", "no such file", "check the path"))
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise ConfigError(source, Problem("", "the file is not UTF-8 text", "save it as UTF-8")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, Problem(where, f"is not valid YAML: {problem}", "fix the YAML syntax")) from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(
+            source,
+            Problem("", f"the centre configuration must be a YAML mapping (name: ..., agents: ...), not {found}",
+                    "start from the demo centre: wfm demo --out DIR writes one"),
+        )
+    lines = _yaml_lines(node)
+    try:
+        center = Center.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_validation_problem(e, lines) for e in exc.errors()]) from None
+    except ConfigError as exc:
+        raise ConfigError(source, [_with_line(p, lines) for p in exc.problems]) from None
+    for finding in center.lint():
+        warnings.warn(f"{source}: {_with_line(finding, lines)}", InputWarning, stacklevel=2)
+    return center
+
+
+def dump_center(center: Center) -> str:
+    """The centre as YAML text (stable key order, so the same centre always gives the same bytes)."""
+    data = center.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _yaml_lines(node: yaml.Node | None) -> dict[str, int]:
+    """Map each path in a YAML document (``agents[3].skills``) to its 1-based line."""
+    lines: dict[str, int] = {}
+
+    def walk(current: yaml.Node, path: str) -> None:
+        lines[path] = current.start_mark.line + 1
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                name = str(key.value)
+                child = f"{path}.{name}" if path else name
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+                lines[child] = key.start_mark.line + 1
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                walk(item, f"{path}[{i}]")
+
+    if node is not None:
+        walk(node, "")
+    return lines
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _line_of(path: str, lines: Mapping[str, int]) -> int | None:
+    probe = path
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return None
+
+
+def _with_line(problem: Problem, lines: Mapping[str, int]) -> Problem:
+    line = _line_of(problem.where, lines)
+    where = f"line {line}, {problem.where}" if line is not None and problem.where else problem.where
+    return Problem(where, problem.what, problem.fix)
+
+
+def _validation_problem(error: Mapping[str, Any], lines: Mapping[str, int]) -> Problem:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = _loc_path(loc)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown field '{loc[-1]}'"
+        fix = "remove it or check its spelling against docs/architecture.md"
+    elif error["type"] == "missing":
+        fix = "add it"
+    else:
+        fix = ""
+    return _with_line(Problem(path, message, fix), lines)
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` then rename `tmp` over `path`; on any failure `path` is untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return path
+
+
+def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
+    """Write several files so that either all appear or none does: all are written to temporary files first,
+    and only when every one succeeded are they renamed into place."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in outputs.items():
+            path = Path(target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            staged.append((Path(tmp_name), path))
+            write(Path(tmp_name))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    return [path for _, path in staged]
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def table_writer(frame: pd.DataFrame, schema: TableSchema, path: str | Path) -> Callable[[Path], None]:
+    """A writer for `write_files`/`atomic_write` of `frame` as `schema`, in the format `path`'s suffix names."""
+    missing = [c for c in schema.required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"cannot write a {schema.name} table without column(s) {', '.join(missing)}")
+    ordered = frame[[*[c for c in schema.names if c in frame.columns], *[c for c in frame if c not in schema.names]]]
+    kind = _file_format(Path(path))
+    if kind == "parquet":
+        encoded = _encode_json_columns(ordered, schema)
+        return lambda tmp: encoded.to_parquet(tmp, index=False)
+    text = _csv_frame(ordered, schema)
+    return lambda tmp: text.to_csv(tmp, index=False, lineterminator="\n")
+
+
+def write_table(frame: pd.DataFrame, schema: TableSchema, path: str | Path) -> Path:
+    """Write one table contract atomically as CSV or Parquet (by the suffix of `path`)."""
+    return atomic_write(path, table_writer(frame, schema, path))
+
+
+def _encode_json_columns(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    out = frame.copy()
+    for column in schema.columns:
+        if column.kind is Kind.JSON and column.name in out:
+            out[column.name] = [json.dumps(v, default=str) for v in out[column.name]]
+    return out
+
+
+def _csv_frame(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """Columns formatted for CSV: ISO 8601 timestamps with their UTC offset, ISO dates, JSON text."""
+    out = _encode_json_columns(frame, schema)
+    for name in out.columns:
+        values = out[name]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[name] = format_timestamps(values)
+        elif pd.api.types.is_float_dtype(values.dtype):
+            out[name] = [_format_float(v) for v in values.to_numpy()]
+    return out
+
+
+def format_timestamps(values: pd.Series) -> pd.Series:
+    """ISO 8601 text (``2026-03-29T09:15:00+01:00``), with fractions of a second only where there are any."""
+    has_fraction = bool((values.dt.microsecond.fillna(0) != 0).any() | (values.dt.nanosecond.fillna(0) != 0).any())
+    text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f" if has_fraction else "%Y-%m-%dT%H:%M:%S")
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        offset = values.dt.strftime("%z")
+        text = text + offset.str[:3] + ":" + offset.str[3:]
+    return text.where(values.notna(), "")
+
+
+def _format_float(value: float) -> str:
+    """Shortest round-tripping text of a float; whole numbers without a trailing '.0'."""
+    if math.isnan(value):
+        return ""
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(float(value))
