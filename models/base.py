@@ -32,8 +32,7 @@ __all__ = [
 MINUTES_PER_DAY = 24 * 60
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_LOOKUP = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
-    full: i
-    for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    full: i for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 }
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 

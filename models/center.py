@@ -117,9 +117,7 @@ class Center(FrozenModel):
 
     def horizon(self, start_date: date, days: int = 7) -> Horizon:
         """A planning horizon in this centre's zone and interval."""
-        return Horizon(
-            start_date=start_date, days=days, interval_minutes=self.interval_minutes, timezone=self.timezone
-        )
+        return Horizon(start_date=start_date, days=days, interval_minutes=self.interval_minutes, timezone=self.timezone)
 
     # -- checks -----------------------------------------------------------------------------------------------
 

@@ -52,9 +52,7 @@ class InputError(PlannerError):
 
     def __init__(self, source: str, problems: Problem | Sequence[Problem]) -> None:
         self.source = source
-        self.problems: tuple[Problem, ...] = (
-            (problems,) if isinstance(problems, Problem) else tuple(problems)
-        )
+        self.problems: tuple[Problem, ...] = (problems,) if isinstance(problems, Problem) else tuple(problems)
         if not self.problems:
             raise ValueError("an InputError needs at least one problem")
         super().__init__(self._message())

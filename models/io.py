@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import tempfile
 import warnings
@@ -43,6 +42,8 @@ __all__ = [
     "load_center",
     "read_history",
     "read_table",
+    "table_writer",
+    "text_writer",
     "write_files",
     "write_table",
 ]
@@ -233,7 +234,7 @@ def read_history(
     )
     time_column = "created_at" if kind == "tickets" else "interval_start"
     InputError.collect(source, _history_problems(frame, kind, center, rows))
-    interval_minutes = _interval_minutes(frame, source) if kind == "intervals" else None
+    interval_minutes = _interval_minutes(frame, source, rows) if kind == "intervals" else None
     frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
     naive_zone = assume_timezone or zone
     naive = _had_naive_timestamps(raw, rename, time_column)
@@ -261,9 +262,7 @@ def _had_naive_timestamps(raw: pd.DataFrame, rename: Mapping[str, str], column: 
     return not bool(values.astype("string").str.strip().str.contains(UTC_OFFSET_PATTERN, na=False).all())
 
 
-def _history_problems(
-    frame: pd.DataFrame, kind: HistoryKind, center: Center | None, rows: RowRef
-) -> Iterator[Problem]:
+def _history_problems(frame: pd.DataFrame, kind: HistoryKind, center: Center | None, rows: RowRef) -> Iterator[Problem]:
     if center is not None:
         yield from _unknown_values(frame, "work_type", [w.id for w in center.work_types], rows, "work type")
         if center.customer_tiers and "customer_tier" in frame.columns:
@@ -295,9 +294,7 @@ def _history_problems(
                 )
 
 
-def _unknown_values(
-    frame: pd.DataFrame, column: str, known: list[str], rows: RowRef, label: str
-) -> Iterator[Problem]:
+def _unknown_values(frame: pd.DataFrame, column: str, known: list[str], rows: RowRef, label: str) -> Iterator[Problem]:
     values = frame[column]
     unknown = values.notna() & ~values.isin(known)
     if unknown.any():
@@ -311,7 +308,7 @@ def _unknown_values(
             )
 
 
-def _interval_minutes(frame: pd.DataFrame, source: str) -> int | None:
+def _interval_minutes(frame: pd.DataFrame, source: str, rows: RowRef) -> int | None:
     """The resolution of interval counts: the step of their regular grid (1-60 minutes, dividing an hour)."""
     stamps = frame["interval_start"]
     instants = np.unique(stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) // 60_000_000_000)
@@ -323,8 +320,7 @@ def _interval_minutes(frame: pd.DataFrame, source: str) -> int | None:
             source,
             Problem(
                 "column 'interval_start'",
-                f"the interval starts are not on a regular grid that divides an hour (their common step is "
-                f"{step} min)",
+                f"the interval starts are not on a regular grid that divides an hour (their common step is {step} min)",
                 "give counts per 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes",
             ),
         )
@@ -335,7 +331,7 @@ def _interval_minutes(frame: pd.DataFrame, source: str) -> int | None:
         raise InputError(
             source,
             Problem(
-                f"row {first + 1}, column 'interval_start'",
+                f"{rows(first)}, column 'interval_start'",
                 f"{stamps.iloc[first]} is not on the {step}-min grid",
                 "interval starts must fall on whole multiples of the interval within the hour",
             ),
@@ -367,8 +363,11 @@ def load_center(path: str | Path) -> Center:
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ConfigError(
             source,
-            Problem("", f"the centre configuration must be a YAML mapping (name: ..., agents: ...), not {found}",
-                    "start from the demo centre: wfm demo --out DIR writes one"),
+            Problem(
+                "",
+                f"the centre configuration must be a YAML mapping (name: ..., agents: ...), not {found}",
+                "start from the demo centre: wfm demo --out DIR writes one",
+            ),
         )
     lines = _yaml_lines(node)
     try:
@@ -446,8 +445,25 @@ def _validation_problem(error: Mapping[str, Any], lines: Mapping[str, int]) -> P
     elif error["type"] == "missing":
         fix = "add it"
     else:
-        fix = ""
+        message, fix = _split_fix(message, error, path)
     return _with_line(Problem(path, message, fix), lines)
+
+
+def _split_fix(message: str, error: Mapping[str, Any], path: str) -> tuple[str, str]:
+    """What is wrong and what to do: our validators write ``what; fix``, pydantic's own messages say what the
+    value should be (``Input should be greater than 0``)."""
+    what, separator, fix = message.partition("; ")
+    if separator:
+        return what, fix
+    found = error.get("input")
+    if isinstance(found, str | int | float):
+        message = f"{message} (found {found!r})"
+    if error["type"] == "string_pattern_mismatch":
+        return message, "use only letters, digits, '_', '.', ':' and '-', starting with a letter or a digit"
+    if message.startswith("Input should be "):
+        wanted = message.removeprefix("Input should be ").split(" (found ")[0]
+        return message, f"make {path or 'it'} {wanted}"
+    return message, f"correct {path or 'the value'}"
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
@@ -455,18 +471,13 @@ def _validation_problem(error: Mapping[str, Any], lines: Mapping[str, int]) -> P
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` then rename `tmp` over `path`; on any failure `path` is untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path
+    return write_files({path: write})[0]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
@@ -481,7 +492,9 @@ def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pa
             os.close(fd)
             staged.append((Path(tmp_name), path))
             write(Path(tmp_name))
+        mode = 0o666 & ~_umask()  # mkstemp makes private files; outputs get the usual permissions
         for tmp, path in staged:
+            os.chmod(tmp, mode)
             os.replace(tmp, path)
     finally:
         for tmp, _ in staged:
@@ -490,8 +503,13 @@ def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pa
     return [path for _, path in staged]
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def text_writer(text: str) -> Callable[[Path], None]:
+    """A writer for `write_files`/`atomic_write` of UTF-8 text."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write
 
 
 def table_writer(frame: pd.DataFrame, schema: TableSchema, path: str | Path) -> Callable[[Path], None]:
@@ -522,29 +540,37 @@ def _encode_json_columns(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFra
 
 
 def _csv_frame(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """Columns formatted for CSV: ISO 8601 timestamps with their UTC offset, ISO dates, JSON text."""
+    """Columns formatted for CSV: ISO 8601 timestamps with their UTC offset, ISO dates, JSON text, and whole
+    numbers without a trailing '.0' (other floats keep Python's shortest round-tripping text)."""
     out = _encode_json_columns(frame, schema)
     for name in out.columns:
         values = out[name]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             out[name] = format_timestamps(values)
         elif pd.api.types.is_float_dtype(values.dtype):
-            out[name] = [_format_float(v) for v in values.to_numpy()]
+            numbers = values.to_numpy(dtype=float)
+            finite = numbers[np.isfinite(numbers)]
+            if np.array_equal(finite, np.round(finite)) and (np.abs(finite) < 2**53).all():
+                out[name] = values.astype("Int64")
     return out
 
 
 def format_timestamps(values: pd.Series) -> pd.Series:
     """ISO 8601 text (``2026-03-29T09:15:00+01:00``), with fractions of a second only where there are any."""
-    has_fraction = bool((values.dt.microsecond.fillna(0) != 0).any() | (values.dt.nanosecond.fillna(0) != 0).any())
-    text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f" if has_fraction else "%Y-%m-%dT%H:%M:%S")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        offset = values.dt.strftime("%z")
-        text = text + offset.str[:3] + ":" + offset.str[3:]
+    aware = isinstance(values.dtype, pd.DatetimeTZDtype)
+    wall = values.dt.tz_localize(None) if aware else values
+    text = wall.astype(str).str.replace(" ", "T", n=1, regex=False)
+    if aware:
+        offset_s = (
+            wall.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            - values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        ) // 1_000_000_000
+        labels = {int(o): _offset_label(int(o)) for o in np.unique(offset_s[values.notna().to_numpy()])}
+        text = text + pd.Series([labels.get(int(o), "") for o in offset_s], index=values.index)
     return text.where(values.notna(), "")
 
 
-def _format_float(value: float) -> str:
-    """Shortest round-tripping text of a float; whole numbers without a trailing '.0'."""
-    if math.isnan(value):
-        return ""
-    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(float(value))
+def _offset_label(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    minutes = abs(seconds) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

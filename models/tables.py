@@ -100,7 +100,7 @@ def _opt(name: str, kind: Kind, **kwargs: Any) -> Column:
     return Column(name, kind, required=False, nullable=True, **kwargs)
 
 
-T, D, S, F, I, B, J = Kind.TIMESTAMP, Kind.DATE, Kind.STRING, Kind.FLOAT, Kind.INT, Kind.BOOL, Kind.JSON
+T, D, S, F, INT, J = Kind.TIMESTAMP, Kind.DATE, Kind.STRING, Kind.FLOAT, Kind.INT, Kind.JSON
 
 TICKET_HISTORY = TableSchema(
     "ticket history",
@@ -109,7 +109,7 @@ TICKET_HISTORY = TableSchema(
         _c("work_type", S, description="the work type (queue) id"),
         _opt("ticket_id", S),
         _opt("handle_time_s", F, above=0, description="handle time in seconds; blank if not handled"),
-        _opt("priority", I, minimum=1, maximum=9),
+        _opt("priority", INT, minimum=1, maximum=9),
         _opt("customer_tier", S),
         _opt("region", S),
         _opt("channel", S),
@@ -149,7 +149,7 @@ REQUIREMENT = TableSchema(
         _c("work_type", S),
         _c("workload_erlangs", F, minimum=0),
         _c("required_agents", F, minimum=0),
-        _c("required_agents_int", I, minimum=0),
+        _c("required_agents_int", INT, minimum=0),
         _c("expected_service_level", F, nullable=True, minimum=0, maximum=1),
     ),
     key=("interval_start", "work_type"),
@@ -164,7 +164,7 @@ ROSTER = TableSchema(
         _c("end", T),
         _c("shift_template", S),
         _c("breaks", J, description="JSON list of [start, end] ISO timestamps"),
-        _c("paid_minutes", I, minimum=0),
+        _c("paid_minutes", INT, minimum=0),
     ),
     key=("agent_id", "date"),
     unique_key=True,
@@ -189,7 +189,7 @@ OPEN_TICKETS = TableSchema(
         _c("ticket_id", S),
         _c("work_type", S),
         _c("created_at", T),
-        _opt("priority", I, minimum=1, maximum=9),
+        _opt("priority", INT, minimum=1, maximum=9),
         _opt("due_at", T),
         _opt("est_handle_time_s", F, above=0),
         _opt("customer_tier", S),
@@ -273,11 +273,11 @@ def parse_table(
     for column in schema.columns:
         if column.name not in frame.columns:
             continue
-        parsed, found = _parse_column(
+        parsed, column_problems = _parse_column(
             frame[column.name], column, rows, timezone=timezone, assume_timezone=assume_timezone, fmt=time_format
         )
         out[column.name] = parsed
-        problems += found
+        problems += column_problems
     InputError.collect(source, problems)
     if schema.unique_key and all(k in out.columns for k in schema.key):
         InputError.collect(source, _duplicate_keys(out, schema, rows))

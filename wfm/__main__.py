@@ -1,0 +1,3 @@
+from wfm.cli import main
+
+main()
