@@ -23,6 +23,7 @@ __all__ = [
     "TimeOfDayEnd",
     "TimeZoneName",
     "Weekday",
+    "check_timezone",
     "format_minute_of_day",
     "parse_minute_of_day",
     "parse_weekday",
@@ -120,7 +121,8 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _check_timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
+    """`value` if it is an IANA time zone name, else a ValueError saying what to write."""
     if value not in _known_zones():
         try:
             ZoneInfo(value)
@@ -132,7 +134,7 @@ def _check_timezone(value: str) -> str:
 
 
 #: An IANA time zone name, checked against the tz database.
-TimeZoneName = Annotated[str, StringConstraints(min_length=1), AfterValidator(_check_timezone)]
+TimeZoneName = Annotated[str, StringConstraints(min_length=1), AfterValidator(check_timezone)]
 
 
 def weekday_of(day: date) -> int:

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from models.base import check_timezone
 from models.center import Center
 from models.errors import ConfigError, InputError, InputWarning, Problem
 from models.horizon import INTERVAL_MINUTES_CHOICES
@@ -48,7 +49,7 @@ __all__ = [
     "write_table",
 ]
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
+CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 HistoryKind = Literal["tickets", "intervals"]
 
@@ -201,6 +202,12 @@ def read_history(
     work types, customer tiers and regions must be the centre's.
     """
     source = str(path)
+    for flag, zone_name in (("--tz", timezone), ("--history-tz", assume_timezone)):
+        if zone_name is not None:
+            try:
+                check_timezone(zone_name)
+            except ValueError as exc:
+                raise InputError(source, Problem(flag, str(exc).split(";")[0], str(exc).split("; ")[-1])) from None
     raw, rows = read_raw(path)
     rename = dict(rename or {})
     if work_type is not None:

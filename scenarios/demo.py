@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from models import InputError, Problem
 from planner.inputs import InputReport, check_inputs
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
 
@@ -21,6 +22,8 @@ class DemoReport:
 
 def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
     """Generate the demo centre of `settings`, write it to `out_dir`, and check what was written."""
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
     scenario = generate(settings)
     files = write_scenario(scenario, out_dir)
     center_path, history_path = files

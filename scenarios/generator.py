@@ -471,7 +471,7 @@ def _shape(center: Center, spec: WorkTypeSpec, intervals: pd.DatetimeIndex) -> n
     shape = CHANNEL_SHAPES[spec.channel]
     minute = (intervals.hour * 60 + intervals.minute).to_numpy()
     hour = (minute + GENERATION_INTERVAL_MINUTES / 2) / 60
-    weekday = intervals.dayofweek.to_numpy()
+    weekday = intervals.day_of_week.to_numpy()
     intraday = np.full(hour.shape, shape.floor)
     for centre, height, width in shape.peaks:
         intraday += height * np.exp(-0.5 * ((hour - centre) / width) ** 2)

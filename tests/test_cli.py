@@ -1,0 +1,173 @@
+"""The `wfm` command line: exit codes, messages that name the place and the fix, and nothing written on error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wfm import cli
+
+runner = CliRunner()
+
+
+def wfm(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(cli.app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    code, stdout, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", out)
+    assert code == 0, stderr
+    return out
+
+
+def test_help_lists_the_commands() -> None:
+    code, stdout, _ = wfm("--help")
+    assert code == 0
+    assert "demo" in stdout and "validate" in stdout
+
+
+def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
+    assert sorted(p.name for p in demo_dir.iterdir()) == ["center.yaml", "history.csv"]
+    code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", demo_dir / "history.csv")
+    assert code == 0, stderr
+    assert "center.yaml: OK" in stdout
+    assert "history.csv: OK" in stdout
+    assert "one row per ticket" in stdout
+    assert "billing_phone" in stdout
+
+
+def test_demo_prints_a_summary(tmp_path: Path) -> None:
+    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "1", "--out", tmp_path)
+    assert code == 0
+    assert "Demo centre size S" in stdout
+    assert "agents" in stdout and "work types" in stdout
+    assert "Expected volume in the plan week" in stdout
+
+
+def test_demo_into_a_file_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "not-a-folder"
+    target.write_text("keep me")
+    code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "1", "--out", target)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "is a file, not a folder" in stderr and "Fix:" in stderr
+    assert target.read_text() == "keep me"
+
+
+def test_history_alone_is_checked_and_the_time_zone_assumption_stated(demo_dir: Path) -> None:
+    code, stdout, stderr = wfm("validate", "--history", demo_dir / "history.csv")
+    assert code == 0, stderr
+    assert "history.csv: OK" in stdout
+    # The demo history carries UTC offsets, so no assumption is needed; a naive file states one (below).
+    assert "naive" not in stderr
+
+
+def test_naive_history_states_how_it_was_read(tmp_path: Path) -> None:
+    history = tmp_path / "naive.csv"
+    history.write_text("created_at,work_type\n2026-03-02 09:00:00,billing\n2026-03-02 09:05:00,billing\n")
+    code, stdout, stderr = wfm("validate", "--history", history, "--tz", "Europe/London")
+    assert code == 0, stderr
+    assert "read as local time in Europe/London" in stderr
+
+
+def test_unused_agent_skill_is_a_warning_not_an_error(demo_dir: Path, tmp_path: Path) -> None:
+    text = (demo_dir / "center.yaml").read_text()
+    text = text.replace("skills:\n- id: billing\n", "skills:\n- id: billing\n- id: french\n", 1)
+    text = text.replace("  skills:\n  - skill: billing\n", "  skills:\n  - skill: french\n  - skill: billing\n", 1)
+    center = tmp_path / "center.yaml"
+    center.write_text(text)
+    code, stdout, stderr = wfm("validate", "--center", center)
+    assert code == 0, stderr
+    assert "warning:" in stderr and "'french' that no work type requires" in stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("h.csv", "opened,work_type\n2026-03-02 09:00,billing_phone\n", "missing required column"),
+        ("h.csv", "created_at,work_type\n2026-03-02 09:00,billing_phone\nyesterday,billing_phone\n", "row 2 (line 3)"),
+        ("h.csv", "created_at,work_type\n2026-03-02 09:00,billing_fone\n", "'billing_fone' is not a work type"),
+        ("h.csv", "created_at,work_type,handle_time_s\n2026-03-02 09:00,billing_phone,-4\n", "handle_time_s"),
+        ("h.csv", "created_at,work_type\n", "has no rows"),
+        ("h.xlsx", "created_at,work_type\n", "is not a table format"),
+        ("h.csv", "created_at,work_type\n2026-03-29 01:30,billing_phone\n", "does not exist in Europe/London"),
+    ],
+)
+def test_bad_history_exits_2_naming_file_place_and_fix(
+    demo_dir: Path, tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    history = tmp_path / name
+    history.write_text(content)
+    code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", history)
+    assert code == cli.EXIT_BAD_INPUT
+    assert str(history) in stderr
+    assert expected in stderr
+    assert "Fix:" in stderr
+    assert "OK" not in stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("- just\n- a list\n", "must be a YAML mapping"),
+        ("", "not an empty file"),
+        ("name: [unclosed\n", "line 2, column 1: is not valid YAML"),
+    ],
+)
+def test_bad_center_exits_2(tmp_path: Path, content: str, expected: str) -> None:
+    center = tmp_path / "center.yaml"
+    center.write_text(content)
+    code, _, stderr = wfm("validate", "--center", center)
+    assert code == cli.EXIT_BAD_INPUT
+    assert str(center) in stderr and expected in stderr
+
+
+def test_duplicate_agent_id_names_line_and_path(demo_dir: Path, tmp_path: Path) -> None:
+    text = (demo_dir / "center.yaml").read_text().replace("- id: a0002\n", "- id: a0001\n", 1)
+    center = tmp_path / "center.yaml"
+    center.write_text(text)
+    code, _, stderr = wfm("validate", "--center", center)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "agents[1].id: duplicate id 'a0001' (also agents[0])" in stderr
+    assert "line " in stderr and "Fix:" in stderr
+
+
+def test_column_mapping_and_single_work_type_flags(tmp_path: Path) -> None:
+    history = tmp_path / "calls.csv"
+    history.write_text("start,calls\n2026-03-02 09:00,4\n2026-03-02 09:06,5\n2026-03-02 09:12,0\n")
+    code, stdout, stderr = wfm(
+        "validate", "--history", history, "--tz", "Asia/Jerusalem",
+        "--column", "interval_start=start", "--column", "volume=calls", "--work-type", "all",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "counts per 6 min" in stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate",),
+        ("validate", "--history", "h.csv", "--column", "no-equals-sign"),
+        ("validate", "--history", "h.csv", "--tz", "Mars/Olympus_Mons"),
+    ],
+)
+def test_usage_mistakes_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "h.csv").write_text("created_at,work_type\n2026-03-02 09:00,billing\n")
+    full = [str(tmp_path / a) if a == "h.csv" else a for a in args]
+    code, _, stderr = wfm(*full)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "Fix:" in stderr
+
+
+def test_internal_error_exits_1_with_a_plain_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "check_inputs", broken)
+    code, _, stderr = wfm("validate", "--history", tmp_path / "h.csv")
+    assert code == cli.EXIT_INTERNAL_ERROR
+    assert "internal error: RuntimeError: boom" in stderr
