@@ -16,6 +16,8 @@ from models.io import (
     load_center,
     read_history,
     read_table,
+    table_writer,
+    text_writer,
     write_files,
     write_table,
 )
@@ -79,6 +81,8 @@ __all__ = [
     "load_center",
     "read_history",
     "read_table",
+    "table_writer",
+    "text_writer",
     "write_files",
     "write_table",
 ]

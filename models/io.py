@@ -39,9 +39,12 @@ from models.tables import (
 __all__ = [
     "History",
     "atomic_write",
+    "detect_history_kind",
     "dump_center",
+    "format_timestamps",
     "load_center",
     "read_history",
+    "read_raw",
     "read_table",
     "table_writer",
     "text_writer",
@@ -120,7 +123,7 @@ class History:
 
     `frame` has the canonical columns of DESIGN.md (plus any others the file had), sorted by time.
     Timestamps are tz-aware in `timezone` when one was known, naive otherwise. `assumption` states how naive
-    timestamps were read, if any were.
+    timestamps were read, if any were; `notes` say what else was done to the data (rows dropped, and why).
     """
 
     frame: pd.DataFrame
@@ -129,6 +132,7 @@ class History:
     timezone: str | None
     interval_minutes: int | None
     assumption: str | None
+    notes: tuple[str, ...] = ()
 
     @property
     def time_column(self) -> str:
@@ -155,7 +159,8 @@ class History:
 
 def detect_history_kind(columns: list[str], rename: Mapping[str, str], source: str) -> HistoryKind:
     """Per-ticket rows have `created_at`; interval counts have `interval_start` and `volume`."""
-    names = {rename.get(c, c) for c in columns} | set(rename)
+    # As after renaming; a mapping to a column the file lacks is reported when the table is parsed.
+    names = (set(columns) - set(rename.values())) | set(rename)
     tickets = "created_at" in names
     intervals = "interval_start" in names and "volume" in names
     if tickets and intervals:
@@ -238,13 +243,21 @@ def read_history(
         timezone=zone,
         assume_timezone=assume_timezone,
         time_format=time_format,
+        skipped_times="error" if kind == "tickets" else "null",
     )
     time_column = "created_at" if kind == "tickets" else "interval_start"
+    notes: list[str] = []
+    if kind == "intervals":
+        frame = _drop_skipped_intervals(frame, raw[rename.get("interval_start", "interval_start")], source, rows, notes)
     InputError.collect(source, _history_problems(frame, kind, center, rows))
     interval_minutes = _interval_minutes(frame, source, rows) if kind == "intervals" else None
     frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
     naive_zone = assume_timezone or zone
-    naive = _had_naive_timestamps(raw, rename, time_column)
+    naive = any(
+        _had_naive_timestamps(raw, rename, column)
+        for column in schema.names
+        if schema.column(column).kind is Kind.TIMESTAMP and rename.get(column, column) in raw.columns
+    )
     assumption = None
     if naive and naive_zone is not None:
         assumption = f"timestamps without a UTC offset were read as local time in {naive_zone}"
@@ -257,7 +270,35 @@ def read_history(
         timezone=zone,
         interval_minutes=interval_minutes,
         assumption=assumption,
+        notes=tuple(notes),
     )
+
+
+def _drop_skipped_intervals(
+    frame: pd.DataFrame, original: pd.Series, source: str, rows: RowRef, notes: list[str]
+) -> pd.DataFrame:
+    """Interval counts are often reported on a full wall-clock grid, including the hour the clocks skip when
+    DST starts. Such an interval that is empty is dropped (and noted); one that holds contacts is an error."""
+    skipped = frame["interval_start"].isna().to_numpy()
+    if not skipped.any():
+        return frame
+    busy = np.flatnonzero(skipped & (frame["volume"].to_numpy() > 0))
+    if busy.size:
+        first = int(busy[0])
+        raise InputError(
+            source,
+            Problem(
+                f"{rows(first)}, column 'interval_start'",
+                f"'{original.iloc[first]}' does not exist in {frame['interval_start'].dt.tz} (the clocks skip it "
+                f"when DST starts) yet holds {frame['volume'].iloc[first]:g} contacts ({busy.size:,} such row(s))",
+                "these timestamps are probably in another zone: give it with --history-tz (e.g. UTC) or add offsets",
+            ),
+        )
+    notes.append(
+        f"{int(skipped.sum()):,} empty interval(s) at wall-clock times the clocks skip (DST) were dropped, "
+        f"e.g. {rows(int(np.flatnonzero(skipped)[0]))} '{original.iloc[int(np.flatnonzero(skipped)[0])]}'"
+    )
+    return frame.loc[~skipped]
 
 
 def _had_naive_timestamps(raw: pd.DataFrame, rename: Mapping[str, str], column: str) -> bool:
@@ -266,7 +307,10 @@ def _had_naive_timestamps(raw: pd.DataFrame, rename: Mapping[str, str], column: 
         return False
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return True
-    return not bool(values.astype("string").str.strip().str.contains(UTC_OFFSET_PATTERN, na=False).all())
+    text = values.astype("string").str.strip()
+    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    has_offset = text.str.contains(UTC_OFFSET_PATTERN, na=False).to_numpy(dtype=bool)
+    return bool((present & ~has_offset).any())
 
 
 def _history_problems(frame: pd.DataFrame, kind: HistoryKind, center: Center | None, rows: RowRef) -> Iterator[Problem]:
@@ -285,7 +329,7 @@ def _history_problems(frame: pd.DataFrame, kind: HistoryKind, center: Center | N
                 positions = np.flatnonzero(before)
                 if positions.size:
                     yield Problem(
-                        f"{rows(int(positions[0]))}, column '{later}'",
+                        f"{rows(int(frame.index[positions[0]]))}, column '{later}'",
                         f"is before created_at in {positions.size:,} row(s)",
                         "check both timestamps are in the same zone",
                     )
@@ -295,7 +339,7 @@ def _history_problems(frame: pd.DataFrame, kind: HistoryKind, center: Center | N
             if positions.size:
                 first = int(positions[0])
                 yield Problem(
-                    f"{rows(first)}, column 'ticket_id'",
+                    f"{rows(int(frame.index[first]))}, column 'ticket_id'",
                     f"ticket '{frame['ticket_id'].iloc[first]}' appears more than once ({positions.size:,} repeats)",
                     "give each ticket one row",
                 )
@@ -309,7 +353,7 @@ def _unknown_values(frame: pd.DataFrame, column: str, known: list[str], rows: Ro
         for value, count in counts.head(10).items():
             first = int(np.flatnonzero((values == value).to_numpy(dtype=bool))[0])
             yield Problem(
-                f"{rows(first)}, column '{column}'",
+                f"{rows(int(frame.index[first]))}, column '{column}'",
                 f"'{value}' is not a {label} of the centre ({count:,} row(s)); known: {', '.join(sorted(known))}",
                 f"fix the rows or add the {label} to the centre configuration",
             )
@@ -338,7 +382,7 @@ def _interval_minutes(frame: pd.DataFrame, source: str, rows: RowRef) -> int | N
         raise InputError(
             source,
             Problem(
-                f"{rows(first)}, column 'interval_start'",
+                f"{rows(int(frame.index[first]))}, column 'interval_start'",
                 f"{stamps.iloc[first]} is not on the {step}-min grid",
                 "interval starts must fall on whole multiples of the interval within the hour",
             ),
@@ -367,7 +411,8 @@ def load_center(path: str | Path) -> Center:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(source, Problem(where, f"is not valid YAML: {problem}", "fix the YAML syntax")) from None
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        kinds = {list: "a list", str: "a single text value", int: "a number", float: "a number", bool: "a boolean"}
+        found = "an empty file" if data is None else kinds.get(type(data), f"a {type(data).__name__}")
         raise ConfigError(
             source,
             Problem(
@@ -481,10 +526,14 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return write_files({path: write})[0]
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def _read_umask() -> int:
+    # Reading the umask means setting it; done once, at import, before any thread writes files.
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()
 
 
 def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
@@ -499,7 +548,7 @@ def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pa
             os.close(fd)
             staged.append((Path(tmp_name), path))
             write(Path(tmp_name))
-        mode = 0o666 & ~_umask()  # mkstemp makes private files; outputs get the usual permissions
+        mode = 0o666 & ~_UMASK  # mkstemp makes private files; outputs get the usual permissions
         for tmp, path in staged:
             os.chmod(tmp, mode)
             os.replace(tmp, path)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ __all__ = [
     "Column",
     "Kind",
     "RowRef",
+    "SkippedTimes",
     "UTC_OFFSET_PATTERN",
     "TableSchema",
     "parse_table",
@@ -46,6 +47,10 @@ EXAMPLE_ROWS = 5
 UTC_OFFSET_PATTERN = re.compile(r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
+
+
+#: What to do with naive wall-clock times that the clocks skip when DST starts.
+SkippedTimes = Literal["error", "null"]
 
 
 class Kind(StrEnum):
@@ -241,13 +246,16 @@ def parse_table(
     timezone: str | None = None,
     assume_timezone: str | None = None,
     time_format: str | None = None,
+    skipped_times: SkippedTimes = "error",
 ) -> pd.DataFrame:
     """Check and convert `raw` to `schema`; raise one `InputError` listing every problem.
 
     `rename` maps canonical names to the file's names (``{"created_at": "opened"}``). Timestamps with an
     offset are converted to `timezone`; naive ones are read as wall-clock time in `assume_timezone`
     (default: `timezone`) and then converted. With no zone at all, naive timestamps stay naive and aware ones
-    are converted to UTC. Columns the schema does not name pass through untouched.
+    are converted to UTC. A naive wall-clock time that the clocks skip (DST) is an error, or with
+    ``skipped_times="null"`` a missing value for the caller to judge. Columns the schema does not name pass
+    through untouched.
     """
     rows = rows or RowRef()
     frame = _apply_rename(raw, schema, source, rename or {})
@@ -274,7 +282,13 @@ def parse_table(
         if column.name not in frame.columns:
             continue
         parsed, column_problems = _parse_column(
-            frame[column.name], column, rows, timezone=timezone, assume_timezone=assume_timezone, fmt=time_format
+            frame[column.name],
+            column,
+            rows,
+            timezone=timezone,
+            assume_timezone=assume_timezone,
+            fmt=time_format,
+            skipped_times=skipped_times,
         )
         out[column.name] = parsed
         problems += column_problems
@@ -312,7 +326,8 @@ def _apply_rename(raw: pd.DataFrame, schema: TableSchema, source: str, rename: M
 
 def _duplicate_keys(frame: pd.DataFrame, schema: TableSchema, rows: RowRef) -> Iterator[Problem]:
     key = list(schema.key)
-    dup = frame.duplicated(subset=key, keep="first")
+    # Rows with a missing key part are reported (or handled) elsewhere, not as duplicates of each other.
+    dup = frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)
     if dup.any():
         positions = np.flatnonzero(dup.to_numpy())
         first = int(positions[0])
@@ -358,9 +373,10 @@ def _parse_column(
     timezone: str | None,
     assume_timezone: str | None,
     fmt: str | None,
+    skipped_times: SkippedTimes,
 ) -> tuple[pd.Series, list[Problem]]:
     if column.kind is Kind.TIMESTAMP:
-        parsed, problems = _parse_timestamps(values, column.name, rows, timezone, assume_timezone, fmt)
+        parsed, problems = _parse_timestamps(values, column.name, rows, timezone, assume_timezone, fmt, skipped_times)
     elif column.kind is Kind.DATE:
         parsed, problems = _parse_dates(values, column.name, rows)
     elif column.kind in (Kind.FLOAT, Kind.INT):
@@ -468,6 +484,7 @@ def _parse_timestamps(
     timezone: str | None,
     assume_timezone: str | None,
     fmt: str | None,
+    skipped_times: SkippedTimes = "error",
 ) -> tuple[pd.Series, list[Problem]]:
     problems: list[Problem] = []
     naive_zone = assume_timezone or timezone
@@ -515,7 +532,8 @@ def _parse_timestamps(
     if naive_zone is None:
         return stamps, problems
     localized, found = _localize(stamps, naive_zone, name, rows, values)
-    problems += found
+    if skipped_times == "error":
+        problems += found
     return (localized.dt.tz_convert(timezone) if timezone else localized), problems
 
 
