@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from pydantic import Field, field_validator, model_validator
@@ -24,6 +24,7 @@ class _HasId(Protocol):
     def id(self) -> str: ...
 
 
+@lru_cache(maxsize=1)
 def _supported_countries() -> frozenset[str]:
     import holidays
 
