@@ -20,6 +20,8 @@ __all__ = ["INTERVAL_MINUTES_CHOICES", "Horizon", "local_midnight", "local_time"
 
 #: Interval lengths that tile an hour (and so every day, whatever its DST offset change in whole quarter-hours).
 INTERVAL_MINUTES_CHOICES = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+#: Longest horizon: ten years, enough for any history a forecaster reads.
+MAX_DAYS = 3660
 
 
 def local_time(day: date, minute: int, timezone: str) -> pd.Timestamp:
@@ -41,7 +43,7 @@ class Horizon(FrozenModel):
     """`days` local days from `start_date` in `timezone`, cut into `interval_minutes` intervals."""
 
     start_date: date
-    days: int = Field(default=7, ge=1, le=366)
+    days: int = Field(default=7, ge=1, le=MAX_DAYS)
     interval_minutes: int = 15
     timezone: TimeZoneName
 

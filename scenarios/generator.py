@@ -9,7 +9,9 @@ Arrivals per interval and work type are a product of
   take no contacts while closed; e-mail and tickets arrive around the clock),
 - a weekday factor, public holidays from the `holidays` calendar and the centre's listed special days,
 - a yearly growth trend,
-- gamma noise per day and per interval (so counts are overdispersed, not plain Poisson),
+- gamma noise per day and per interval (so counts are overdispersed, not plain Poisson: a work type's daily
+  volume varies by about 17% around its expectation, day noise plus the interval noise that survives the
+  day's sum),
 then Poisson sampling. Handle times are lognormal with the work type's mean and spread. Volumes are scaled to
 the team: the expected weekly workload is a fixed share of the team's productive contracted hours.
 """
@@ -204,6 +206,8 @@ def _build_center(settings: GeneratorSettings, specs: list[WorkTypeSpec], rng: n
             _agent_data(i, skill_ids, CONTRACTS[int(contract_of[i])], size.regions[region_of[i]], settings, rng)
         )
     _cover_every_skill(agents, skills, rng)
+    if not any("time_off" in a for a in agents):  # small teams: still show leave in the plan week
+        agents[int(rng.integers(n))]["time_off"] = [_leave(settings, rng)]
 
     data = {
         "name": f"Northwind Broadband contact centre ({size.name})",
@@ -389,14 +393,7 @@ def _agent_data(
             {"weekday": d, "start_minute": a, "end_minute": b} for d, a, b in _AVAILABILITY_PATTERNS[pattern]
         ]
     if rng.random() < 0.08:
-        first = settings.plan_start + timedelta(days=int(rng.integers(-3, 6)))
-        agent["time_off"] = [
-            {
-                "start_date": first.isoformat(),
-                "end_date": (first + timedelta(days=int(rng.integers(1, 5)))).isoformat(),
-                "reason": "annual leave",
-            }
-        ]
+        agent["time_off"] = [_leave(settings, rng)]
     preferences: dict[str, Any] = {}
     if rng.random() < 0.4:
         preferences["preferred_start_minute"] = _hhmm(int(rng.choice([7 * 60 + 30, 9 * 60, 12 * 60])))
@@ -406,6 +403,13 @@ def _agent_data(
     if preferences:
         agent["preferences"] = preferences
     return agent
+
+
+def _leave(settings: GeneratorSettings, rng: np.random.Generator) -> dict[str, str]:
+    """Two to six days of annual leave that overlap the plan week."""
+    first = settings.plan_start + timedelta(days=int(rng.integers(-2, 6)))
+    last = first + timedelta(days=int(rng.integers(2, 6)))
+    return {"start_date": first.isoformat(), "end_date": last.isoformat(), "reason": "annual leave"}
 
 
 def _cover_every_skill(agents: list[dict[str, Any]], skills: list[str], rng: np.random.Generator) -> None:
