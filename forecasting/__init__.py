@@ -1,0 +1,41 @@
+"""Forecasting: ticket volume per hour and work type with calibrated quantiles, AHT, special days, backtests."""
+
+from forecasting.aggregate import HourlyHistory, aggregate
+from forecasting.backtest import BacktestResult, backtest, last_weekly_origins
+from forecasting.calendar import SeriesCalendar, SpecialCalendar
+from forecasting.forecasters import (
+    Combination,
+    Forecaster,
+    GLMForecaster,
+    MSTLForecaster,
+    NotFittedError,
+    RecentWeeksAverage,
+    SeasonalNaive,
+    default_candidates,
+)
+from forecasting.pipeline import TOTAL, ForecastResult, ForecastSettings, forecast_centre
+from forecasting.selection import AutoForecaster, NegativeBinomialBand
+
+__all__ = [
+    "TOTAL",
+    "AutoForecaster",
+    "BacktestResult",
+    "Combination",
+    "ForecastResult",
+    "ForecastSettings",
+    "Forecaster",
+    "GLMForecaster",
+    "HourlyHistory",
+    "MSTLForecaster",
+    "NegativeBinomialBand",
+    "NotFittedError",
+    "RecentWeeksAverage",
+    "SeasonalNaive",
+    "SeriesCalendar",
+    "SpecialCalendar",
+    "aggregate",
+    "backtest",
+    "default_candidates",
+    "forecast_centre",
+    "last_weekly_origins",
+]

@@ -142,7 +142,7 @@ FORECAST = TableSchema(
         _c("volume_p10", F, minimum=0),
         _c("volume_p50", F, minimum=0),
         _c("volume_p90", F, minimum=0),
-        _c("aht_s", F, above=0),
+        _c("aht_s", F, nullable=True, above=0, description="blank where no handle time is known"),
     ),
     key=("interval_start", "work_type"),
     unique_key=True,

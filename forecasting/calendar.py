@@ -1,0 +1,116 @@
+"""Special days: public holidays from the `holidays` package and the centre's own listed days.
+
+A special day is one that does not behave like the same weekday usually does. History on special days is
+kept out of what the models learn about normal days; on future special days a multiplier is applied: the
+user's expected multiplier where one is listed, otherwise one learned from past special days (see
+`learn_multiplier`). A day the centre is closed takes no realtime contacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import holidays
+import numpy as np
+
+from models import Center, InputError, Problem, SpecialDay
+
+__all__ = ["SeriesCalendar", "SpecialCalendar"]
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str | None, years: tuple[int, ...]) -> dict[date, str]:
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=years)
+    return dict(calendar.items())
+
+
+@dataclass(frozen=True)
+class SpecialCalendar:
+    """The special days of a centre: public holidays of `country` (optional) and listed `days`."""
+
+    country: str | None = None
+    subdivision: str | None = None
+    days: tuple[SpecialDay, ...] = ()
+    realtime_work_types: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.country is not None:
+            try:
+                _public_holidays(self.country.upper(), self.subdivision, (2000,))
+            except NotImplementedError:
+                raise InputError(
+                    "--country",
+                    Problem(
+                        "",
+                        f"'{self.country}' (subdivision {self.subdivision!r}) is not a holiday calendar the "
+                        "holidays package knows",
+                        "use an ISO 3166 code such as GB, US or IL (and a valid subdivision, if any)",
+                    ),
+                ) from None
+
+    @classmethod
+    def of_center(cls, center: Center) -> SpecialCalendar:
+        return cls(
+            country=center.country,
+            subdivision=center.subdivision,
+            days=tuple(center.special_days),
+            realtime_work_types=frozenset(w.id for w in center.work_types if w.mode == "realtime"),
+        )
+
+    def public_holidays(self, dates: Sequence[date]) -> dict[date, str]:
+        if self.country is None or not dates:
+            return {}
+        years = tuple(range(min(dates).year, max(dates).year + 1))
+        return _public_holidays(self.country.upper(), self.subdivision, years)
+
+    def for_work_type(self, work_type: str | None) -> SeriesCalendar:
+        """The calendar as one series sees it (`None`: a total over all work types)."""
+        return SeriesCalendar(self, work_type)
+
+
+@dataclass(frozen=True)
+class SeriesCalendar:
+    """Special days as seen by one work type's series."""
+
+    calendar: SpecialCalendar
+    work_type: str | None
+
+    def _listed(self, day: date) -> list[SpecialDay]:
+        return [
+            s
+            for s in self.calendar.days
+            if s.date == day and (not s.work_types or self.work_type is None or self.work_type in s.work_types)
+        ]
+
+    def is_special(self, dates: Sequence[date]) -> np.ndarray:
+        public = self.calendar.public_holidays(dates)
+        return np.array([d in public or bool(self._listed(d)) for d in dates], dtype=bool)
+
+    def known_multiplier(self, dates: Sequence[date]) -> np.ndarray:
+        """The expected multiplier of each date: 1 on normal days, the listed value where one is given, 0 for
+        realtime work on a closed day, NaN where it must be learned (public holidays, unlisted effects)."""
+        public = self.calendar.public_holidays(dates)
+        realtime = self.work_type is not None and self.work_type in self.calendar.realtime_work_types
+        out = np.ones(len(dates))
+        for i, day in enumerate(dates):
+            listed = self._listed(day)
+            known = [s.volume_multiplier for s in listed if s.volume_multiplier is not None]
+            if known:
+                out[i] = float(np.prod(known))
+            elif any(s.closed for s in listed) and realtime:
+                out[i] = 0.0
+            elif listed or day in public:
+                out[i] = np.nan
+        return out
+
+    def names(self, dates: Iterable[date]) -> dict[date, str]:
+        dates = list(dates)
+        public = self.calendar.public_holidays(dates)
+        found = {d: public[d] for d in dates if d in public}
+        for d in dates:
+            for s in self._listed(d):
+                found[d] = s.name
+        return found

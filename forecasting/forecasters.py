@@ -1,0 +1,338 @@
+"""Forecasters of one hourly series, behind one estimator contract.
+
+``fit(y) -> self`` takes a zero-filled hourly series (tz-aware index on the real hourly grid);
+``predict(start, periods) -> pd.Series`` gives the expected volume of each of `periods` real hours from `start`
+(which must come after the history). `__init__` only stores settings; what is learned ends in ``_``; predicting
+before fitting raises `NotFittedError`. Models work on the wall-clock view (`DayHours`: date x 24 hours), so
+"the same hour last week" means the same wall-clock hour across DST changes.
+
+Special days (`SeriesCalendar`): the seasonal naive baseline ignores them, as a baseline should; the other
+models keep them out of what they learn about normal days and apply a multiplier on future special days, the
+user's where one is listed and otherwise one learned from the history's special days.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from datetime import date, timedelta
+from typing import ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendar import SeriesCalendar, SpecialCalendar
+from forecasting.series import HOURS, DayHours, hourly_index
+
+__all__ = [
+    "Combination",
+    "GLMForecaster",
+    "default_candidates",
+    "Forecaster",
+    "MSTLForecaster",
+    "NotFittedError",
+    "RecentWeeksAverage",
+    "SeasonalNaive",
+    "learn_multiplier",
+]
+
+#: STL evaluates its smoothers every 5th point and interpolates (as R's stl does by default): ~10x faster.
+_STL_SPEED = {"seasonal_jump": 5, "trend_jump": 5, "low_pass_jump": 5}
+#: Weeks around a past special day whose same weekday gives its "normal" level.
+SPECIAL_DAY_NEIGHBOUR_WEEKS = 3
+
+
+class NotFittedError(RuntimeError):
+    """A forecaster was asked to predict before `fit`."""
+
+
+class Forecaster(ABC):
+    """Base of every forecaster: the contract and the mapping between real hours and wall-clock slots."""
+
+    name: ClassVar[str]
+
+    def __init__(self, calendar: SeriesCalendar | None = None) -> None:
+        self.calendar = calendar
+
+    def fit(self, y: pd.Series) -> Self:
+        if len(y) == 0:
+            raise ValueError("cannot fit on an empty series")
+        if np.any(~np.isfinite(y.to_numpy(dtype=float))) or (y.to_numpy(dtype=float) < 0).any():
+            raise ValueError("the series must be finite and non-negative")
+        self.history_ = DayHours.from_series(y)
+        self._fit(self.history_)
+        return self
+
+    def predict(self, start: pd.Timestamp, periods: int) -> pd.Series:
+        if not hasattr(self, "history_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(history) first")
+        index = hourly_index(start, periods)
+        first = self.history_.end + timedelta(days=1)
+        if index[0].tz_convert(self.history_.timezone).date() < first:
+            raise ValueError(f"predictions start after the history, on {first} or later (asked for {index[0]})")
+        last = index[-1].tz_convert(self.history_.timezone).date()
+        dates = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        days = DayHours(first, np.maximum(self._predict_days(dates), 0.0), self.history_.timezone)
+        return pd.Series(days.lookup(index), index=index, name=self.name)
+
+    @abstractmethod
+    def _fit(self, history: DayHours) -> None: ...
+
+    @abstractmethod
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        """Expected values, shape ``(len(dates), 24)``, for consecutive dates right after the history."""
+
+    # -- special days, shared by the models that handle them ----------------------------------------------------
+
+    def _special(self, dates: list[date]) -> np.ndarray:
+        if self.calendar is None:
+            return np.zeros(len(dates), dtype=bool)
+        return self.calendar.is_special(dates)
+
+    def _apply_special_days(self, dates: list[date], forecast: np.ndarray, learned: float) -> np.ndarray:
+        if self.calendar is None:
+            return forecast
+        multiplier = self.calendar.known_multiplier(dates)
+        multiplier = np.where(np.isnan(multiplier), learned, multiplier)
+        return np.asarray(forecast * multiplier[:, None], dtype=float)
+
+
+def learn_multiplier(history: DayHours, special: np.ndarray) -> float:
+    """The typical volume of a past special day relative to its normal level (the mean of the same weekday
+    in the surrounding normal weeks): the median ratio of day totals. 1.0 when the history has none."""
+    totals = history.values.sum(axis=1)
+    weekdays = history.weekdays
+    ratios = []
+    for d in (int(i) for i in np.flatnonzero(special)):
+        window = np.arange(
+            max(0, d - 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS), min(history.days, d + 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS + 1)
+        )
+        normal = window[(weekdays[window] == weekdays[d]) & ~special[window]]
+        if normal.size and totals[normal].mean() > 0:
+            ratios.append(totals[d] / totals[normal].mean())
+    return float(np.median(ratios)) if ratios else 1.0
+
+
+def _same_weekday_mean(history: DayHours, usable: np.ndarray, weekday: int, weeks: int) -> np.ndarray:
+    rows = np.flatnonzero(usable & (history.weekdays == weekday))[-weeks:]
+    if rows.size == 0:  # no usable day of this weekday: fall back to any
+        rows = np.flatnonzero(history.weekdays == weekday)[-weeks:]
+    return history.values[rows].mean(axis=0) if rows.size else np.zeros(HOURS)
+
+
+class SeasonalNaive(Forecaster):
+    """The same wall-clock hour one week earlier (repeated for longer horizons). The baseline."""
+
+    name = "seasonal_naive"
+
+    def __init__(self, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(calendar=None)  # a baseline that knows nothing of special days
+
+    def _fit(self, history: DayHours) -> None:
+        self.last_week_ = history.values[-7:]
+        self.last_week_start_ = history.end - timedelta(days=len(self.last_week_) - 1)
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        rows = [(d - self.last_week_start_).days % 7 for d in dates]
+        if len(self.last_week_) < 7:
+            rows = [min(r, len(self.last_week_) - 1) for r in rows]
+        return self.last_week_[rows]
+
+
+class RecentWeeksAverage(Forecaster):
+    """The mean of the same wall-clock hour over the last `weeks` normal (non-special) days of that weekday."""
+
+    name = "recent_average"
+
+    def __init__(self, weeks: int = 6, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(calendar)
+        self.weeks = weeks
+
+    def _fit(self, history: DayHours) -> None:
+        special = self._special(history.dates)
+        self.profile_ = np.stack([_same_weekday_mean(history, ~special, w, self.weeks) for w in range(7)])
+        self.special_multiplier_ = learn_multiplier(history, special)
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        forecast = self.profile_[[d.weekday() for d in dates]]
+        return self._apply_special_days(dates, forecast, self.special_multiplier_)
+
+
+class MSTLForecaster(Forecaster):
+    """statsmodels MSTL (daily and weekly seasonal periods) on log1p counts of the last `window_weeks`, with the
+    seasonal components carried forward and the deseasonalised series (trend + remainder) forecast by a
+    damped-trend exponential smoothing model. Special days are replaced by their weekday's normal level before
+    the decomposition."""
+
+    name = "mstl"
+
+    def __init__(self, window_weeks: int = 12, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(calendar)
+        self.window_weeks = window_weeks
+
+    def _fit(self, history: DayHours) -> None:
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+        from statsmodels.tsa.seasonal import MSTL
+
+        window = history.tail_days(7 * self.window_weeks)
+        special = self._special(window.dates)
+        self.special_multiplier_ = learn_multiplier(history, self._special(history.dates))
+        values = window.values.copy()
+        for d in np.flatnonzero(special):
+            values[d] = _same_weekday_mean(window, ~special, int(window.weekdays[d]), 4)
+        y = np.log1p(values.reshape(-1))
+        self.fitted_days_ = window.days
+        if window.days < 14:  # too short for a weekly decomposition: the log-profile of the last week
+            self.seasonal_ = y[-7 * HOURS :] - y[-7 * HOURS :].mean()
+            self.level_forecaster_ = None
+            self.level_ = float(y[-7 * HOURS :].mean())
+            self.smearing_ = 1.0
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels' convergence chatter; the fit is checked below
+            result = MSTL(y, periods=(HOURS, 7 * HOURS), iterate=2, stl_kwargs=_STL_SPEED).fit()
+            seasonal = np.asarray(result.seasonal).sum(axis=1)
+            deseasonalised = y - seasonal
+            model = ExponentialSmoothing(deseasonalised, trend="add", damped_trend=True).fit()
+        self.seasonal_ = seasonal[-7 * HOURS :]
+        self.level_forecaster_ = model
+        residual = deseasonalised - np.asarray(model.fittedvalues)
+        self.smearing_ = float(np.mean(np.exp(residual)))  # Duan's smearing: the mean, not the median
+        if not np.isfinite(self.smearing_):
+            self.smearing_ = 1.0
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        steps = len(dates) * HOURS
+        if self.level_forecaster_ is None:
+            level = np.full(steps, self.level_)
+        else:
+            level = np.asarray(self.level_forecaster_.forecast(steps))
+        seasonal = np.resize(self.seasonal_, steps)
+        forecast = (np.expm1(level + seasonal) * self.smearing_).reshape(len(dates), HOURS)
+        return self._apply_special_days(dates, np.maximum(forecast, 0.0), self.special_multiplier_)
+
+
+class GLMForecaster(Forecaster):
+    """A Poisson GLM with hour-of-week, trend and special-day terms, fitted on the last `window_weeks`:
+
+        log E[y(day d, hour h)] = log share(weekday(d), h) + a(weekday(d)) + b * week(d) + c * special(d)
+                                  + log multiplier(d)
+
+    where ``share(w, .)`` sums to 1 over the day. Given the day totals, the hours of a day are multinomial with
+    those shares, so the likelihood splits: the shares' maximum-likelihood estimate is the pooled intraday
+    proportion of each weekday's normal days, and the day totals follow a small Poisson GLM (statsmodels) with
+    weekday, trend and special-day terms and the listed multipliers as offsets. This is the exact MLE of the
+    full hour-of-week model (with a trend constant within a day), at the cost of a 7-parameter fit.
+    """
+
+    name = "glm"
+
+    def __init__(self, window_weeks: int = 12, trend: bool = True, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(calendar)
+        self.window_weeks = window_weeks
+        self.trend = trend
+
+    def _multipliers(self, dates: list[date]) -> np.ndarray:
+        if self.calendar is None:
+            return np.ones(len(dates))
+        return self.calendar.known_multiplier(dates)
+
+    def _design(self, weekdays: np.ndarray, day: np.ndarray, unknown_special: np.ndarray) -> np.ndarray:
+        columns = [np.equal.outer(weekdays, np.arange(7)).astype(float)]
+        if self.use_trend_:
+            columns.append(((day - self.trend_centre_) / 7.0)[:, None])
+        if self.special_term_:
+            columns.append(unknown_special.astype(float)[:, None])
+        return np.hstack(columns)
+
+    def _fit(self, history: DayHours) -> None:
+        import statsmodels.api as sm
+
+        window = history.tail_days(7 * self.window_weeks)
+        dates = window.dates
+        multiplier = self._multipliers(dates)
+        special = self._special(dates)
+        unknown_special = special & np.isnan(multiplier)
+        usable = (np.nan_to_num(multiplier, nan=1.0) > 0) & ~np.isnan(multiplier) | unknown_special
+        weekdays = window.weekdays
+        normal = usable & ~special
+        shares = np.zeros((7, HOURS))
+        for w in range(7):
+            rows = normal & (weekdays == w)
+            if not rows.any():
+                rows = usable & (weekdays == w)
+            pooled = window.values[rows].sum(axis=0)
+            shares[w] = pooled / pooled.sum() if pooled.sum() > 0 else np.full(HOURS, 1.0 / HOURS)
+        self.shares_ = shares
+        self.window_start_ = window.start
+        self.trend_centre_ = (window.days - 1) / 2.0
+        self.use_trend_ = self.trend and window.days >= 21  # shorter windows cannot tell a trend from noise
+        self.special_term_ = bool(unknown_special.any())
+        totals = window.values.sum(axis=1)
+        day = np.arange(window.days, dtype=float)
+        present = np.array(
+            [((weekdays == w) & usable).any() and totals[(weekdays == w) & usable].sum() > 0 for w in range(7)]
+        )
+        self.open_weekdays_ = present
+        rows = usable & present[weekdays]
+        if not rows.any():
+            self.params_ = np.zeros(0)
+            return
+        X = self._design(weekdays, day, unknown_special)[rows]
+        X = X[:, np.r_[present, np.ones(X.shape[1] - 7, dtype=bool)]]
+        offset = np.log(np.where(np.isnan(multiplier) | (multiplier <= 0), 1.0, multiplier))[rows]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # separation on a rare special day is harmless: its term is capped
+            result = sm.GLM(totals[rows], X, family=sm.families.Poisson(), offset=offset).fit(maxiter=100)
+        self.params_ = np.asarray(result.params)
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        if self.params_.size == 0:
+            return np.zeros((len(dates), HOURS))
+        weekdays = np.array([d.weekday() for d in dates])
+        day = np.array([(d - self.window_start_).days for d in dates], dtype=float)
+        multiplier = self._multipliers(dates)
+        unknown_special = self._special(dates) & np.isnan(multiplier)
+        X = self._design(weekdays, day, unknown_special)
+        X = X[:, np.r_[self.open_weekdays_, np.ones(X.shape[1] - 7, dtype=bool)]]
+        params = self.params_.copy()
+        if self.use_trend_:  # never extrapolate a trend steeper than 20% a week
+            k = int(self.open_weekdays_.sum())
+            params[k] = np.clip(params[k], -np.log(1.2), np.log(1.2))
+        totals = np.exp(np.clip(X @ params, -50, 50)) * self.open_weekdays_[weekdays]
+        known = np.where(np.isnan(multiplier), 1.0, multiplier)
+        return np.asarray((totals * known)[:, None] * self.shares_[weekdays], dtype=float)
+
+
+class Combination(Forecaster):
+    """The mean of its members' forecasts (by default the recent-weeks average and the GLM). Combining two
+    models whose errors are not the same is a reliable way to cut error; the selection keeps it only where the
+    backtest says it does."""
+
+    name = "combination"
+
+    def __init__(self, members: list[Forecaster] | None = None, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(calendar)
+        self.members = members
+
+    def _fit(self, history: DayHours) -> None:
+        members = self.members or [RecentWeeksAverage(calendar=self.calendar), GLMForecaster(calendar=self.calendar)]
+        self.members_ = [m for m in members]
+        for member in self.members_:
+            member.history_ = history
+            member._fit(history)
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        return np.asarray(np.mean([member._predict_days(dates) for member in self.members_], axis=0), dtype=float)
+
+
+def default_candidates(calendar: SpecialCalendar | None, work_type: str | None) -> list[Forecaster]:
+    """The candidates the automatic selection compares, in their default settings."""
+    series_calendar = calendar.for_work_type(work_type) if calendar is not None else None
+    return [
+        SeasonalNaive(),
+        RecentWeeksAverage(calendar=series_calendar),
+        MSTLForecaster(calendar=series_calendar),
+        GLMForecaster(calendar=series_calendar),
+        Combination(calendar=series_calendar),
+    ]

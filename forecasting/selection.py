@@ -1,0 +1,131 @@
+"""Automatic model selection by rolling-origin backtest, and calibrated quantiles.
+
+`AutoForecaster` follows the same estimator contract as the models it chooses from. `fit` runs each candidate
+from the last `folds` weekly origins of the history (each fit only on what came before its origin), scores it by
+WAPE over the following `horizon_days`, keeps the candidate with the lowest mean WAPE (`selected_`), and refits
+it on the whole history.
+
+Quantiles come from a negative binomial around the mean forecast, ``Var = mu + alpha mu^2``. `alpha` is chosen
+so that the backtest's own out-of-sample actuals fall inside p10-p90 as close to 80% of the time as possible,
+so the band is calibrated on errors the model really made, not on its in-sample fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from forecasting.forecasters import Forecaster, NotFittedError
+
+__all__ = ["AutoForecaster", "NegativeBinomialBand", "wape"]
+
+DEFAULT_FOLDS = 3
+DEFAULT_HORIZON_DAYS = 7
+#: The band the quantiles are calibrated to: p10..p90 holds 80% of actuals.
+BAND = (0.10, 0.90)
+_ALPHAS = np.concatenate([[0.0], np.geomspace(1e-4, 2.0, 80)])
+
+
+def wape(forecast: np.ndarray, actual: np.ndarray) -> float:
+    """Weighted absolute percentage error: sum |f - y| / sum y (NaN when nothing happened)."""
+    total = float(np.sum(actual))
+    return float(np.sum(np.abs(np.asarray(forecast) - np.asarray(actual))) / total) if total > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class NegativeBinomialBand:
+    """Quantiles of a negative binomial with mean `mu` and dispersion `alpha` (0 = Poisson)."""
+
+    alpha: float
+
+    def quantile(self, mu: np.ndarray, q: float) -> np.ndarray:
+        mu = np.maximum(np.asarray(mu, dtype=float), 1e-9)
+        if self.alpha <= 0:
+            return np.asarray(stats.poisson.ppf(q, mu), dtype=float)
+        n = 1.0 / self.alpha
+        return np.asarray(stats.nbinom.ppf(q, n, n / (n + mu)), dtype=float)
+
+    def coverage(self, mu: np.ndarray, actual: np.ndarray) -> float:
+        low, high = self.quantile(mu, BAND[0]), self.quantile(mu, BAND[1])
+        return float(np.mean((actual >= low) & (actual <= high)))
+
+    @classmethod
+    def calibrate(cls, mu: np.ndarray, actual: np.ndarray) -> NegativeBinomialBand:
+        """The dispersion whose p10-p90 band holds the share of `actual` closest to 80%."""
+        target = BAND[1] - BAND[0]
+        if len(actual) == 0:
+            return cls(0.0)
+        best = min(_ALPHAS, key=lambda a: abs(cls(float(a)).coverage(mu, actual) - target))
+        return cls(float(best))
+
+
+class AutoForecaster:
+    """Chooses among `candidates` by rolling-origin backtest (see the module docstring). It keeps the estimator
+    contract of the models it chooses from: `fit` returns self, learned state ends in ``_``."""
+
+    name = "auto"
+
+    def __init__(
+        self,
+        candidates: list[Forecaster],
+        folds: int = DEFAULT_FOLDS,
+        horizon_days: int = DEFAULT_HORIZON_DAYS,
+        refit_all: bool = False,
+    ) -> None:
+        self.candidates = candidates
+        self.folds = folds
+        self.horizon_days = horizon_days
+        self.refit_all = refit_all
+
+    def fit(self, y: pd.Series) -> Self:
+        index = pd.DatetimeIndex(y.index)
+        hours = self.horizon_days * 24
+        wall_dates = index.tz_localize(None).normalize()
+        end = wall_dates[-1]
+        scores: dict[str, list[float]] = {c.name: [] for c in self.candidates}
+        forecasts: dict[str, list[np.ndarray]] = {c.name: [] for c in self.candidates}
+        actuals: list[np.ndarray] = []
+        for k in range(self.folds, 0, -1):
+            origin_date = end - pd.Timedelta(days=self.horizon_days - 1 + 7 * (k - 1))
+            position = int(np.searchsorted(wall_dates.asi8, origin_date.value))
+            if position < 7 * 24:  # less than a week to learn from
+                continue
+            train, test = y.iloc[:position], y.iloc[position : position + hours].to_numpy()
+            actuals.append(test)
+            for candidate in self.candidates:
+                forecast = candidate.fit(train).predict(index[position], len(test)).to_numpy()
+                scores[candidate.name].append(wape(forecast, test))
+                forecasts[candidate.name].append(forecast)
+        self.scores_ = {
+            name: float(np.nanmean(s)) if s and not np.all(np.isnan(s)) else float("inf") for name, s in scores.items()
+        }
+        self.selected_ = min(self.candidates, key=lambda c: (self.scores_[c.name], _simplicity(c)))
+        actual = np.concatenate(actuals) if actuals else np.zeros(0)
+        self.bands_ = {
+            name: NegativeBinomialBand.calibrate(np.concatenate(f), actual) if f else NegativeBinomialBand(0.0)
+            for name, f in forecasts.items()
+        }
+        for candidate in self.candidates if self.refit_all else [self.selected_]:
+            candidate.fit(y)
+        return self
+
+    def predict(self, start: pd.Timestamp, periods: int) -> pd.Series:
+        if not hasattr(self, "selected_"):
+            raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
+        return self.selected_.predict(start, periods).rename(self.selected_.name)
+
+    def band(self, name: str | None = None) -> NegativeBinomialBand:
+        """The calibrated band of the selected model (or of candidate `name`)."""
+        if not hasattr(self, "bands_"):
+            raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
+        return self.bands_[name or self.selected_.name]
+
+
+def _simplicity(candidate: Forecaster) -> int:
+    # On a tie, the simpler model wins.
+    order = ["seasonal_naive", "recent_average", "glm", "combination", "mstl"]
+    return order.index(candidate.name) if candidate.name in order else len(order)
