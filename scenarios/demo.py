@@ -1,13 +1,16 @@
-"""The demo: generate the built-in centre and its history, write them, and read them back through the same
-checks as any user's input."""
+"""The demo: generate the built-in centre and its history, write them, read them back through the same checks
+as any user's input, and forecast the plan week (table and picture)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from forecasting import ForecastSettings
 from models import InputError, Problem
-from planner.inputs import InputReport, check_inputs
+from planner.inputs import InputReport, summarize_center, summarize_history
+from planner.jobs import ForecastJob, load_forecast_inputs, run_forecast
+from planner.reports import plot_forecast
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
 
 __all__ = ["DemoReport", "run_demo"]
@@ -18,14 +21,34 @@ class DemoReport:
     scenario: Scenario
     files: list[Path]
     inputs: InputReport
+    forecast: ForecastJob
 
 
 def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
-    """Generate the demo centre of `settings`, write it to `out_dir`, and check what was written."""
-    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+    """Generate the demo centre of `settings`, write it to `out_dir`, check it, and forecast the plan week."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
         raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
     scenario = generate(settings)
-    files = write_scenario(scenario, out_dir)
-    center_path, history_path = files
-    inputs = check_inputs(center_path, history_path)
-    return DemoReport(scenario=scenario, files=files, inputs=inputs)
+    center_path, history_path = write_scenario(scenario, out)
+    forecast_inputs = load_forecast_inputs(history_path, center_path)  # the same checks as any user's files
+    assert forecast_inputs.center is not None
+    inputs = InputReport(
+        center=summarize_center(forecast_inputs.center),
+        history=summarize_history(forecast_inputs.history),
+        warnings=forecast_inputs.notes,
+    )
+    job = run_forecast(
+        forecast_inputs,
+        out / "forecast.csv",
+        start=settings.plan_start,
+        days=7,
+        settings=ForecastSettings(interval_minutes=scenario.center.interval_minutes),
+    )
+    picture = plot_forecast(forecast_inputs.hourly, job.result, out / "forecast.png")
+    return DemoReport(
+        scenario=scenario,
+        files=[center_path, history_path, *job.files, picture],
+        inputs=inputs,
+        forecast=job,
+    )

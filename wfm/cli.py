@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -18,8 +19,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
+from planner.jobs import BacktestJob, ForecastJob, load_forecast_inputs, parse_origins, run_backtest, run_forecast
+from planner.reports import plot_forecast
 from scenarios.demo import DemoReport, run_demo
 from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSettings
 
@@ -36,7 +40,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
@@ -139,6 +143,88 @@ def validate(
     _print_inputs(report, center, history)
 
 
+_CENTER_OPT = typer.Option("--center", help="Centre configuration (YAML); optional for forecasting.")
+_TZ_OPT = typer.Option("--tz", help="IANA time zone, without --center (default UTC).")
+_COUNTRY_OPT = typer.Option("--country", help="Public-holiday calendar (ISO code, e.g. GB), without --center.")
+_HISTORY_TZ_OPT = typer.Option(help="Zone of history timestamps without an offset (default: the centre's/--tz).")
+_COLUMN_OPT = typer.Option(help="Map a column: CANONICAL=YOURS, e.g. created_at=opened. Repeatable.")
+_WORK_TYPE_OPT = typer.Option(help="Work type of every row, for a history file without a work_type column.")
+
+
+@app.command()
+def forecast(
+    history: Annotated[Path, typer.Option(help="Ticket history (CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Forecast table to write (.csv or .parquet).")],
+    center: Annotated[Path | None, _CENTER_OPT] = None,
+    tz: Annotated[str | None, _TZ_OPT] = None,
+    country: Annotated[str | None, _COUNTRY_OPT] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First local date to forecast (default: the day after the history).")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=92, help="Days to forecast.")] = 7,
+    interval_minutes: Annotated[int, typer.Option(help="Output resolution: 60 (hourly), 30, 15, ...")] = 60,
+    plot: Annotated[Path | None, typer.Option(help="Also draw history, forecast and p10-p90 band (PNG).")] = None,
+    history_tz: Annotated[str | None, _HISTORY_TZ_OPT] = None,
+    column: Annotated[list[str] | None, _COLUMN_OPT] = None,
+    work_type: Annotated[str | None, _WORK_TYPE_OPT] = None,
+) -> None:
+    """Forecast volume per interval and work type, with p10/p50/p90 and AHT."""
+
+    def job() -> tuple[ForecastJob, Path | None]:
+        inputs = load_forecast_inputs(
+            history, center, timezone=tz, country=country, history_timezone=history_tz,
+            rename=_parse_columns(column), work_type=work_type,
+        )  # fmt: skip
+        settings = ForecastSettings(interval_minutes=interval_minutes)
+        done = run_forecast(inputs, out, start=_parse_date(start, "--start"), days=days, settings=settings)
+        picture = plot_forecast(inputs.hourly, done.result, plot) if plot is not None else None
+        return done, picture
+
+    done, picture = _run(job)
+    _print_forecast(done)
+    out_files = [*done.files, *([picture] if picture else [])]
+    console.print("Wrote: " + ", ".join(str(p) for p in out_files))
+
+
+@app.command("backtest")
+def backtest_command(
+    history: Annotated[Path, typer.Option(help="Ticket history (CSV or Parquet).")],
+    out: Annotated[Path, typer.Option(help="Metrics table to write (.csv or .parquet).")],
+    center: Annotated[Path | None, _CENTER_OPT] = None,
+    tz: Annotated[str | None, _TZ_OPT] = None,
+    country: Annotated[str | None, _COUNTRY_OPT] = None,
+    horizon_days: Annotated[int, typer.Option(min=1, max=62, help="Days forecast from each origin.")] = 7,
+    folds: Annotated[int, typer.Option(min=1, max=104, help="Use the last N weekly origins.")] = 4,
+    origins: Annotated[
+        str | None, typer.Option(help="Origins instead of --folds: DATE,DATE,... (local dates).")
+    ] = None,
+    history_tz: Annotated[str | None, _HISTORY_TZ_OPT] = None,
+    column: Annotated[list[str] | None, _COLUMN_OPT] = None,
+    work_type: Annotated[str | None, _WORK_TYPE_OPT] = None,
+) -> None:
+    """Rolling-origin backtest of every model and of the automatic selection: WAPE, MASE, bias, coverage."""
+
+    def job() -> BacktestJob:
+        inputs = load_forecast_inputs(
+            history, center, timezone=tz, country=country, history_timezone=history_tz,
+            rename=_parse_columns(column), work_type=work_type,
+        )  # fmt: skip
+        chosen = parse_origins(origins) if origins else None
+        return run_backtest(inputs, out, horizon_days=horizon_days, folds=folds, origins=chosen)
+
+    done = _run(job)
+    _print_backtest(done)
+
+
+def _parse_date(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(flag, Problem("", f"'{text}' is not a date", "write YYYY-MM-DD")) from None
+
+
 # -- printing ---------------------------------------------------------------------------------------------------
 
 
@@ -151,7 +237,7 @@ def _table(*headers: str) -> Table:
 
 def _print_center(summary: CenterSummary, source: str) -> None:
     contracts = ", ".join(f"{n} on {c}" for c, n in summary.contracts.items())
-    out.print(
+    console.print(
         f"{source}: OK - '{summary.name}' ({summary.timezone}): {summary.agents} agents "
         f"({summary.cross_skilled_agents} cross-skilled; {contracts}), {summary.skills} skills, "
         f"{len(summary.work_types)} work types"
@@ -167,12 +253,12 @@ def _print_center(summary: CenterSummary, source: str) -> None:
             f"{row.aht_s:.0f}",
             str(row.agents),
         )
-    out.print(table)
+    console.print(table)
 
 
 def _print_history(summary: HistorySummary, source: str) -> None:
     shape = "one row per ticket" if summary.kind == "tickets" else f"counts per {summary.interval_minutes} min"
-    out.print(
+    console.print(
         f"{source}: OK - {summary.rows:,} rows ({shape}) from {summary.start:%Y-%m-%d %H:%M} to "
         f"{summary.end:%Y-%m-%d %H:%M} {summary.timezone or '(no time zone)'}"
     )
@@ -185,7 +271,7 @@ def _print_history(summary: HistorySummary, source: str) -> None:
             f"{row['share']:.1%}",
             "-" if handle is None or pd.isna(handle) else f"{handle:.0f}",
         )
-    out.print(table)
+    console.print(table)
 
 
 def _print_inputs(report: InputReport, center: Path | None, history: Path | None) -> None:
@@ -197,17 +283,63 @@ def _print_inputs(report: InputReport, center: Path | None, history: Path | None
         err.print(f"warning: {warning}", markup=False)
 
 
+def _print_forecast(job: ForecastJob) -> None:
+    result = job.result
+    console.print(
+        f"Forecast {job.start} + {job.days} days ({job.inputs.timezone}), "
+        f"{len(result.table):,} rows at {_interval_of(result.table)} min."
+    )
+    table = _table("series", "model", "backtest WAPE", "forecast volume", "p10-p90 alpha")
+    scores = result.scores.to_dict("index")
+    for name, model in result.selected.items():
+        volume = result.hourly[name].sum()
+        table.add_row(
+            name,
+            model,
+            f"{scores[name][model]:.3f}",
+            f"{volume:,.0f}",
+            f"{result.bands[name].alpha:.4f}",
+        )
+    console.print(table)
+    for note in [*job.inputs.notes, *result.notes]:
+        err.print(f"note: {note}", markup=False)
+
+
+def _interval_of(table: pd.DataFrame) -> int:
+    starts = table["interval_start"].drop_duplicates()
+    return int((starts.iloc[1] - starts.iloc[0]).total_seconds() // 60) if len(starts) > 1 else 60
+
+
+def _print_backtest(job: BacktestJob) -> None:
+    metrics = job.result.metrics
+    console.print(
+        f"Backtest from {len(job.result.origins)} origin(s) "
+        f"({', '.join(str(o) for o in job.result.origins)}), {job.inputs.timezone}:"
+    )
+    table = _table("series", "model", "WAPE", "vs naive", "MASE", "bias", "p10-p90", "Poisson floor", "selected")
+    for row in metrics.itertuples(index=False):
+        table.add_row(
+            str(row.work_type), str(row.model), f"{row.wape:.3f}", f"{row.ratio_to_naive:.2f}", f"{row.mase:.2f}",
+            f"{row.bias:+.3f}", f"{row.coverage_p10_p90:.0%}", f"{row.poisson_floor:.3f}", str(row.selected_model),
+        )  # fmt: skip
+    console.print(table)
+    for note in job.inputs.notes:
+        err.print(f"note: {note}", markup=False)
+    console.print("Wrote: " + ", ".join(str(p) for p in job.files))
+
+
 def _print_demo(report: DemoReport) -> None:
     scenario = report.scenario
     settings = scenario.settings
-    out.print(
+    console.print(
         f"Demo centre size {settings.size}, seed {settings.seed}: {settings.history_weeks} weeks of history up to "
         f"the plan week starting {settings.plan_start} (Monday)."
     )
     _print_inputs(report.inputs, report.files[0], report.files[1])
     weekly = sum(scenario.weekly_volume.values())
-    out.print(f"Expected volume in the plan week (a normal week): {weekly:,.0f} contacts.")
-    out.print("Wrote: " + ", ".join(str(p) for p in report.files))
+    console.print(f"Expected volume in the plan week (a normal week): {weekly:,.0f} contacts.")
+    _print_forecast(report.forecast)
+    console.print("Wrote: " + ", ".join(str(p) for p in report.files))
 
 
 def main() -> None:
