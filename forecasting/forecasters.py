@@ -182,7 +182,7 @@ class MSTLForecaster(Forecaster):
             values[d] = _same_weekday_mean(window, ~special, int(window.weekdays[d]), 4)
         y = np.log1p(values.reshape(-1))
         self.fitted_days_ = window.days
-        if window.days < 14:  # too short for a weekly decomposition: the log-profile of the last week
+        if window.days <= 14:  # MSTL needs more than two weekly cycles: the log-profile of the last week
             self.seasonal_ = y[-7 * HOURS :] - y[-7 * HOURS :].mean()
             self.level_forecaster_ = None
             self.level_ = float(y[-7 * HOURS :].mean())
@@ -191,7 +191,7 @@ class MSTLForecaster(Forecaster):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels' convergence chatter; the fit is checked below
             result = MSTL(y, periods=(HOURS, 7 * HOURS), iterate=2, stl_kwargs=_STL_SPEED).fit()
-            seasonal = np.asarray(result.seasonal).sum(axis=1)
+            seasonal = np.asarray(result.seasonal).reshape(len(y), -1).sum(axis=1)
             deseasonalised = y - seasonal
             model = ExponentialSmoothing(deseasonalised, trend="add", damped_trend=True).fit()
         self.seasonal_ = seasonal[-7 * HOURS :]

@@ -32,7 +32,7 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
-    assert sorted(p.name for p in demo_dir.iterdir()) == ["center.yaml", "history.csv"]
+    assert sorted(p.name for p in demo_dir.iterdir()) == ["center.yaml", "forecast.csv", "forecast.png", "history.csv"]
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", demo_dir / "history.csv")
     assert code == 0, stderr
     assert "center.yaml: OK" in stdout
@@ -42,17 +42,18 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
 
 
 def test_demo_prints_a_summary(tmp_path: Path) -> None:
-    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "1", "--out", tmp_path)
+    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", tmp_path)
     assert code == 0
     assert "Demo centre size S" in stdout
     assert "agents" in stdout and "work types" in stdout
     assert "Expected volume in the plan week" in stdout
+    assert "Forecast 2026-03-23 + 7 days (Europe/London)" in stdout
 
 
 def test_demo_into_a_file_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "not-a-folder"
     target.write_text("keep me")
-    code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "1", "--out", target)
+    code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", target)
     assert code == cli.EXIT_BAD_INPUT
     assert "is a file, not a folder" in stderr and "Fix:" in stderr
     assert target.read_text() == "keep me"
@@ -171,3 +172,85 @@ def test_internal_error_exits_1_with_a_plain_message(monkeypatch: pytest.MonkeyP
     code, _, stderr = wfm("validate", "--history", tmp_path / "h.csv")
     assert code == cli.EXIT_INTERNAL_ERROR
     assert "internal error: RuntimeError: boom" in stderr
+
+
+def test_forecast_from_a_centre_writes_the_forecast_contract(demo_dir: Path, tmp_path: Path) -> None:
+    from models import FORECAST, read_table
+
+    out, picture = tmp_path / "forecast.csv", tmp_path / "forecast.png"
+    code, stdout, stderr = wfm(
+        "forecast", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
+        "--days", "2", "--interval-minutes", "30", "--out", out, "--plot", picture,
+    )  # fmt: skip
+    assert code == 0, stderr
+    table = read_table(out, FORECAST, timezone="Europe/London")
+    assert table["work_type"].nunique() == 7
+    assert len(table) == 2 * 48 * 7  # two ordinary days of 30-min intervals for 7 work types
+    assert (table["volume_p10"] <= table["volume_p90"]).all()
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "backtest WAPE" in stdout
+
+
+def test_forecast_from_history_alone_takes_zone_and_holidays_from_flags(demo_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "forecast.csv"
+    code, stdout, stderr = wfm(
+        "forecast", "--history", demo_dir / "history.csv", "--tz", "Europe/London", "--country", "GB",
+        "--start", "2026-03-23", "--days", "1", "--out", out,
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert out.read_text().startswith("interval_start,work_type,volume,volume_p10,volume_p50,volume_p90,aht_s")
+    assert "(Europe/London)" in stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (("--start", "2026-03-01"), "is inside the history"),
+        (("--start", "next monday"), "is not a date"),
+        (("--interval-minutes", "7"), "does not split an hour"),
+        (("--tz", "Europe/London"), "given together with --center"),
+    ],
+)
+def test_bad_forecast_requests_exit_2_and_write_nothing(
+    demo_dir: Path, tmp_path: Path, extra: tuple[str, ...], expected: str
+) -> None:
+    out = tmp_path / "forecast.csv"
+    args = ["forecast", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml", "--out", out]
+    code, _, stderr = wfm(*args, *extra)
+    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert expected in stderr and "Fix:" in stderr
+    assert not out.exists()
+
+
+def test_backtest_writes_metrics_per_work_type_and_model(demo_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    out = tmp_path / "metrics.csv"
+    code, stdout, stderr = wfm(
+        "backtest", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
+        "--folds", "1", "--horizon-days", "3", "--out", out,
+    )  # fmt: skip
+    assert code == 0, stderr
+    metrics = pd.read_csv(out)
+    models = {"seasonal_naive", "recent_average", "mstl", "glm", "combination", "selected"}
+    assert set(metrics["model"]) == models
+    assert metrics["work_type"].nunique() == 8  # seven work types and the total
+    naive = metrics[metrics["model"] == "seasonal_naive"]
+    assert (naive["ratio_to_naive"] == 1).all()
+    assert metrics.loc[metrics["model"] == "selected", "selected_model"].str.len().gt(0).all()
+    assert "Poisson floor" in stdout
+
+
+@pytest.mark.parametrize(
+    ("origins", "expected"),
+    [("2026-03-01,someday", "'someday' is not a date"), ("2026-03-20", "runs past the history's end")],
+)
+def test_bad_backtest_origins_exit_2(demo_dir: Path, tmp_path: Path, origins: str, expected: str) -> None:
+    out = tmp_path / "metrics.csv"
+    code, _, stderr = wfm(
+        "backtest", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
+        "--origins", origins, "--out", out,
+    )  # fmt: skip
+    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert expected in stderr
+    assert not out.exists()

@@ -17,7 +17,6 @@ from typing import Annotated, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
@@ -97,7 +96,9 @@ def demo(
     size: Annotated[Size, typer.Option(help="Centre size: S ~20 agents, M ~100, L ~300, XL ~1,000.")] = Size.M,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the demo centre into.")] = Path("demo-out"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = DEFAULT_SEED,
-    history_weeks: Annotated[int, typer.Option(min=1, max=520, help="Weeks of history.")] = DEFAULT_HISTORY_WEEKS,
+    history_weeks: Annotated[
+        int, typer.Option(min=3, max=520, help="Weeks of history (3+, so that there is enough to forecast).")
+    ] = DEFAULT_HISTORY_WEEKS,
     history_shape: Annotated[
         HistoryShape, typer.Option(help="One row per ticket, or counts per 15-min interval.")
     ] = HistoryShape.tickets,
@@ -228,11 +229,25 @@ def _parse_date(text: str | None, flag: str) -> date | None:
 # -- printing ---------------------------------------------------------------------------------------------------
 
 
-def _table(*headers: str) -> Table:
-    table = Table(box=None)
-    for header in headers:
-        table.add_column(header, no_wrap=True)
-    return table
+class _TextTable:
+    """Rows printed as aligned plain text that never truncates (pipes and narrow terminals alike)."""
+
+    def __init__(self, *headers: str) -> None:
+        self.headers = list(headers)
+        self.rows: list[list[str]] = []
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(list(cells))
+
+    def __str__(self) -> str:
+        lines = [self.headers, *self.rows]
+        widths = [max(len(line[k]) for line in lines) for k in range(len(self.headers))]
+        padded = ("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines)
+        return "\n".join(line.rstrip() for line in padded)
+
+
+def _table(*headers: str) -> _TextTable:
+    return _TextTable(*headers)
 
 
 def _print_center(summary: CenterSummary, source: str) -> None:
@@ -253,7 +268,7 @@ def _print_center(summary: CenterSummary, source: str) -> None:
             f"{row.aht_s:.0f}",
             str(row.agents),
         )
-    console.print(table)
+    console.print(str(table), markup=False)
 
 
 def _print_history(summary: HistorySummary, source: str) -> None:
@@ -271,7 +286,7 @@ def _print_history(summary: HistorySummary, source: str) -> None:
             f"{row['share']:.1%}",
             "-" if handle is None or pd.isna(handle) else f"{handle:.0f}",
         )
-    console.print(table)
+    console.print(str(table), markup=False)
 
 
 def _print_inputs(report: InputReport, center: Path | None, history: Path | None) -> None:
@@ -300,7 +315,7 @@ def _print_forecast(job: ForecastJob) -> None:
             f"{volume:,.0f}",
             f"{result.bands[name].alpha:.4f}",
         )
-    console.print(table)
+    console.print(str(table), markup=False)
     for note in [*job.inputs.notes, *result.notes]:
         err.print(f"note: {note}", markup=False)
 
@@ -322,7 +337,7 @@ def _print_backtest(job: BacktestJob) -> None:
             str(row.work_type), str(row.model), f"{row.wape:.3f}", f"{row.ratio_to_naive:.2f}", f"{row.mase:.2f}",
             f"{row.bias:+.3f}", f"{row.coverage_p10_p90:.0%}", f"{row.poisson_floor:.3f}", str(row.selected_model),
         )  # fmt: skip
-    console.print(table)
+    console.print(str(table), markup=False)
     for note in job.inputs.notes:
         err.print(f"note: {note}", markup=False)
     console.print("Wrote: " + ", ".join(str(p) for p in job.files))
