@@ -20,8 +20,10 @@ __all__ = ["HOURS_PER_WEEK", "HourlyHistory", "aggregate", "hour_of_week"]
 HOURS_PER_WEEK = 168
 #: Resolution at which per-ticket history keeps its arrival pattern inside the hour.
 TICKET_BUCKET_MINUTES = 5
-#: Handle times above this quantile of their work type are clipped before averaging (robust to stuck tickets).
-HANDLE_TIME_CLIP_QUANTILE = 0.99
+#: Handle times further than this many robust standard deviations above their work type's median, on a log
+#: scale, are clipped before averaging: robust to stuck tickets even in small samples, and leaves clean
+#: lognormal data alone (4 sigma: 3 in 100,000).
+HANDLE_TIME_CLIP_SIGMAS = 4.0
 #: Handle times are learned from the most recent weeks, so that AHT drifts are followed.
 HANDLE_TIME_WEEKS = 12
 
@@ -109,8 +111,10 @@ def _handle_times(
     for k in range(n_types):
         mine = codes == k
         if mine.any():
-            limit = np.quantile(values[mine], HANDLE_TIME_CLIP_QUANTILE)
-            values[mine] = np.minimum(values[mine], limit)
+            logs = np.log(np.maximum(values[mine], 1.0))
+            centre = np.median(logs)
+            spread = 1.4826 * np.median(np.abs(logs - centre))  # MAD as a standard deviation
+            values[mine] = np.minimum(values[mine], np.exp(centre + HANDLE_TIME_CLIP_SIGMAS * max(spread, 0.1)))
     np.add.at(total, (how, codes), values * weight)
     np.add.at(count, (how, codes), weight)
     return total, count

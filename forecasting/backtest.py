@@ -127,7 +127,7 @@ def backtest(
     rows = []
     for origin in sorted(origins):
         grid = hourly_grid(origin, origin + timedelta(days=horizon_days - 1), tz)
-        cut = int(np.searchsorted(pd.DatetimeIndex(index).asi8, grid[0].value))
+        cut = int(pd.DatetimeIndex(index).searchsorted(grid[0]))  # unit-safe (pandas 3 indexes are often in us)
         selected: dict[str, np.ndarray] = {}
         alphas: dict[str, float] = {}
         for name, y in series.items():

@@ -66,6 +66,8 @@ class Forecaster(ABC):
     def predict(self, start: pd.Timestamp, periods: int) -> pd.Series:
         if not hasattr(self, "history_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(history) first")
+        if start.minute or start.second or start.microsecond or start.nanosecond:
+            raise ValueError(f"predictions start on the hour, not at {start}")
         index = hourly_index(start, periods)
         first = self.history_.end + timedelta(days=1)
         if index[0].tz_convert(self.history_.timezone).date() < first:
@@ -89,6 +91,12 @@ class Forecaster(ABC):
             return np.zeros(len(dates), dtype=bool)
         return self.calendar.is_special(dates)
 
+    def _unknown_special(self, dates: list[date]) -> np.ndarray:
+        """Special days whose effect is not listed: the ones a multiplier is learned from (and applied to)."""
+        if self.calendar is None:
+            return np.zeros(len(dates), dtype=bool)
+        return np.asarray(self.calendar.is_special(dates) & np.isnan(self.calendar.known_multiplier(dates)), dtype=bool)
+
     def _apply_special_days(self, dates: list[date], forecast: np.ndarray, learned: float) -> np.ndarray:
         if self.calendar is None:
             return forecast
@@ -97,13 +105,15 @@ class Forecaster(ABC):
         return np.asarray(forecast * multiplier[:, None], dtype=float)
 
 
-def learn_multiplier(history: DayHours, special: np.ndarray) -> float:
+def learn_multiplier(history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None) -> float:
     """The typical volume of a past special day relative to its normal level (the mean of the same weekday
-    in the surrounding normal weeks): the median ratio of day totals. 1.0 when the history has none."""
+    in the surrounding normal weeks): the median ratio of day totals. 1.0 when the history has none.
+    `learn_from` (default: every special day) limits the days whose ratios count, e.g. to those whose effect
+    was not listed; every special day is still kept out of the normal levels."""
     totals = history.values.sum(axis=1)
     weekdays = history.weekdays
     ratios = []
-    for d in (int(i) for i in np.flatnonzero(special)):
+    for d in (int(i) for i in np.flatnonzero(special if learn_from is None else learn_from)):
         window = np.arange(
             max(0, d - 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS), min(history.days, d + 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS + 1)
         )
@@ -151,7 +161,7 @@ class RecentWeeksAverage(Forecaster):
     def _fit(self, history: DayHours) -> None:
         special = self._special(history.dates)
         self.profile_ = np.stack([_same_weekday_mean(history, ~special, w, self.weeks) for w in range(7)])
-        self.special_multiplier_ = learn_multiplier(history, special)
+        self.special_multiplier_ = learn_multiplier(history, special, self._unknown_special(history.dates))
 
     def _predict_days(self, dates: list[date]) -> np.ndarray:
         forecast = self.profile_[[d.weekday() for d in dates]]
@@ -176,7 +186,9 @@ class MSTLForecaster(Forecaster):
 
         window = history.tail_days(7 * self.window_weeks)
         special = self._special(window.dates)
-        self.special_multiplier_ = learn_multiplier(history, self._special(history.dates))
+        self.special_multiplier_ = learn_multiplier(
+            history, self._special(history.dates), self._unknown_special(history.dates)
+        )
         values = window.values.copy()
         for d in np.flatnonzero(special):
             values[d] = _same_weekday_mean(window, ~special, int(window.weekdays[d]), 4)
@@ -206,7 +218,9 @@ class MSTLForecaster(Forecaster):
         if self.level_forecaster_ is None:
             level = np.full(steps, self.level_)
         else:
-            level = np.asarray(self.level_forecaster_.forecast(steps))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # log(0) in the AIC of an exactly fitted (e.g. all-zero) series
+                level = np.asarray(self.level_forecaster_.forecast(steps))
         seasonal = np.resize(self.seasonal_, steps)
         forecast = (np.expm1(level + seasonal) * self.smearing_).reshape(len(dates), HOURS)
         return self._apply_special_days(dates, np.maximum(forecast, 0.0), self.special_multiplier_)

@@ -59,8 +59,24 @@ class NegativeBinomialBand:
         target = BAND[1] - BAND[0]
         if len(actual) == 0:
             return cls(0.0)
-        best = min(_ALPHAS, key=lambda a: abs(cls(float(a)).coverage(mu, actual) - target))
-        return cls(float(best))
+
+        # Coverage grows with alpha (the band only widens), so bisect on log(alpha) over the grid.
+        def gap(index: int) -> float:
+            return cls(float(_ALPHAS[index])).coverage(mu, actual) - target
+
+        if gap(0) >= 0:
+            return cls(0.0)
+        low, high = 0, len(_ALPHAS) - 1
+        if gap(high) <= 0:
+            return cls(float(_ALPHAS[high]))
+        while high - low > 1:
+            middle = (low + high) // 2
+            if gap(middle) < 0:
+                low = middle
+            else:
+                high = middle
+        best = min((low, high), key=lambda i: abs(gap(i)))
+        return cls(float(_ALPHAS[best]))
 
 
 class AutoForecaster:
@@ -91,7 +107,7 @@ class AutoForecaster:
         actuals: list[np.ndarray] = []
         for k in range(self.folds, 0, -1):
             origin_date = end - pd.Timedelta(days=self.horizon_days - 1 + 7 * (k - 1))
-            position = int(np.searchsorted(wall_dates.asi8, origin_date.value))
+            position = int(wall_dates.searchsorted(origin_date))  # unit-safe (pandas 3 indexes are often in us)
             if position < 7 * 24:  # less than a week to learn from
                 continue
             train, test = y.iloc[:position], y.iloc[position : position + hours].to_numpy()
@@ -104,11 +120,11 @@ class AutoForecaster:
             name: float(np.nanmean(s)) if s and not np.all(np.isnan(s)) else float("inf") for name, s in scores.items()
         }
         self.selected_ = min(self.candidates, key=lambda c: (self.scores_[c.name], _simplicity(c)))
-        actual = np.concatenate(actuals) if actuals else np.zeros(0)
-        self.bands_ = {
-            name: NegativeBinomialBand.calibrate(np.concatenate(f), actual) if f else NegativeBinomialBand(0.0)
-            for name, f in forecasts.items()
-        }
+        # Out-of-sample forecasts and actuals, kept so that a model's band is calibrated when it is asked for
+        # (the forecast only needs the selected model's; the backtest needs every one).
+        self.backtest_actual_ = np.concatenate(actuals) if actuals else np.zeros(0)
+        self.backtest_forecasts_ = {name: np.concatenate(f) for name, f in forecasts.items() if f}
+        self.bands_: dict[str, NegativeBinomialBand] = {}
         for candidate in self.candidates if self.refit_all else [self.selected_]:
             candidate.fit(y)
         return self
@@ -122,7 +138,15 @@ class AutoForecaster:
         """The calibrated band of the selected model (or of candidate `name`)."""
         if not hasattr(self, "bands_"):
             raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
-        return self.bands_[name or self.selected_.name]
+        key = name or self.selected_.name
+        if key not in self.bands_:
+            forecast = self.backtest_forecasts_.get(key)
+            self.bands_[key] = (
+                NegativeBinomialBand.calibrate(forecast, self.backtest_actual_)
+                if forecast is not None
+                else NegativeBinomialBand(0.0)
+            )
+        return self.bands_[key]
 
 
 def _simplicity(candidate: Forecaster) -> int:
