@@ -622,6 +622,8 @@ def _csv_frame(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
             finite = numbers[np.isfinite(numbers)]
             if np.array_equal(finite, np.round(finite)) and (np.abs(finite) < 2**53).all():
                 out[name] = values.astype("Int64")
+            else:  # Python's shortest text that reads back to the same float, whatever pandas' own formatting
+                out[name] = [repr(float(v)) if np.isfinite(v) else "" for v in numbers]
     return out
 
 

@@ -409,7 +409,10 @@ def _parse_numbers(values: pd.Series, column: Column, rows: RowRef) -> tuple[pd.
         else:
             text = _as_text(values)
             present = text.notna().to_numpy()
-            numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+            try:  # exact (shortest round-trip text reads back to the same float) on every pandas
+                numbers = text.astype("float64")
+            except (ValueError, TypeError):  # some cell is not a number: each is reported below
+                numbers = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = present & numbers.isna().to_numpy()
     problems = _bad(bad, name, rows, lambda v: f"'{v}' is not a number", f"write {name} as a plain number", values)
     arr = numbers.to_numpy()
@@ -488,6 +491,7 @@ def _parse_timestamps(
 ) -> tuple[pd.Series, list[Problem]]:
     problems: list[Problem] = []
     naive_zone = assume_timezone or timezone
+    wrong_year = np.zeros(len(values), dtype=bool)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         stamps = values.dt.tz_convert("UTC")
         aware = True
@@ -510,12 +514,17 @@ def _parse_timestamps(
             )
             return pd.Series(pd.NaT, index=values.index), problems
         stamps = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=aware)
-        unparsed = present & stamps.isna().to_numpy()
+        # A year outside the range is reported as such, whether or not this pandas can represent it.
+        year = pd.to_numeric(text.str.extract(r"^(\d{4})-", expand=False), errors="coerce").to_numpy(dtype=float)
+        wrong_year = present & ((year < EARLIEST_TIMESTAMP.year) | (year >= LATEST_TIMESTAMP.year))
+        stamps = stamps.mask(pd.Series(wrong_year, index=stamps.index))
+        unparsed = present & stamps.isna().to_numpy() & ~wrong_year
         hint = f"match the format '{fmt}'" if fmt else "write ISO 8601 (2024-03-01 09:15:00) or give --time-format"
         problems += _bad(unparsed, name, rows, lambda v: f"'{v}' is not a timestamp", hint, values)
     # Bounds are checked on wall-clock values before any conversion to a nanosecond clock.
     wall = stamps.dt.tz_localize(None) if aware else stamps
-    out_of_range = ((wall < EARLIEST_TIMESTAMP) | (wall >= LATEST_TIMESTAMP)).fillna(False).to_numpy(dtype=bool)
+    too_early_or_late = (wall < EARLIEST_TIMESTAMP) | (wall >= LATEST_TIMESTAMP)
+    out_of_range = too_early_or_late.fillna(False).to_numpy(dtype=bool) | wrong_year
     problems += _bad(
         out_of_range,
         name,
@@ -544,7 +553,7 @@ def _localize(
     from the order of the rows where possible, else taken as the first occurrence."""
     try:
         localized = stamps.dt.tz_localize(zone, ambiguous="infer", nonexistent="NaT")
-    except (ValueError, TypeError):  # pytz/zoneinfo AmbiguousTimeError derives from ValueError
+    except Exception:  # AmbiguousTimeError: a ValueError on pandas 3, pytz's own (not one) on pandas 2
         first = np.ones(len(stamps), dtype=bool)
         localized = stamps.dt.tz_localize(zone, ambiguous=first, nonexistent="NaT")
     skipped = stamps.notna().to_numpy() & localized.isna().to_numpy()
