@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import textwrap
@@ -46,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 import forecasting
+from benchmarks.common import machine_info
 from forecasting.backtest import SELECTED
 from models import read_history
 
@@ -396,18 +396,9 @@ def machine() -> dict[str, Any]:
     import scipy
     import statsmodels
 
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scipy": scipy.__version__,
-        "statsmodels": statsmodels.__version__,
-        "statsforecast": statsforecast_version(),
-        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-    }
+    return machine_info(
+        scipy=scipy.__version__, statsmodels=statsmodels.__version__, statsforecast=statsforecast_version()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

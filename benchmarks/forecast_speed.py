@@ -30,12 +30,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -45,10 +41,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import forecasting
+from benchmarks.common import machine_info, max_rss_mib, run_child
 from models import dump_center, load_center, read_history
 from scenarios.generator import GeneratorSettings, generate
 
@@ -62,7 +58,6 @@ FORECAST_DAYS = 7
 DEFAULT_INTERVALS = (60, 15)
 DEFAULT_REPEAT = 3
 TARGET_S = 60.0
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -91,12 +86,6 @@ class SpeedResult:
         return statistics.median(self.total_s)
 
 
-def _max_rss_mib() -> float:
-    """The process's peak resident set size so far (a high-water mark: it never goes down)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / MIB if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
-
-
 def _proc_status_mib(field: str) -> float | None:
     """A memory figure of /proc/self/status (Linux) in MiB, None where there is none."""
     try:
@@ -117,12 +106,12 @@ def _reset_peak_rss() -> bool:
 
 def _rss_now_mib() -> float:
     now = _proc_status_mib("VmRSS")
-    return now if now is not None else _max_rss_mib()
+    return now if now is not None else max_rss_mib()
 
 
 def _peak_mib(own: bool) -> float:
     peak = _proc_status_mib("VmHWM") if own else None
-    return peak if peak is not None else _max_rss_mib()
+    return peak if peak is not None else max_rss_mib()
 
 
 def build_history(folder: Path) -> dict[str, str]:
@@ -195,21 +184,8 @@ def bench_interval(folder: Path, interval_minutes: int, repeat: int) -> SpeedRes
 
 
 def _in_fresh_process(folder: Path, interval_minutes: int, repeat: int) -> SpeedResult:
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.forecast_speed",
-        "--child",
-        str(folder),
-        "--intervals",
-        str(interval_minutes),
-        "--repeat",
-        str(repeat),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=Path(__file__).parent.parent)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark of {interval_minutes}-minute output failed:\n{done.stderr}")
-    return SpeedResult(**json.loads(done.stdout))
+    args = ("--child", str(folder), "--intervals", str(interval_minutes), "--repeat", str(repeat))
+    return SpeedResult(**run_child("benchmarks.forecast_speed", *args))
 
 
 def format_table(results: list[SpeedResult]) -> str:
@@ -279,15 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             "work_types": f"13 of seed {SEEDS[0]} + the first {EXTRA_TYPES} of seed {SEEDS[1]} (suffix {EXTRA_SUFFIX})",
             "build_s": generate_s,
         },
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        },
+        "machine": machine_info(),
         "results": [
             {**asdict(r), "total_s": r.total_s, "total_s_median": r.total_s_median, "met": r.total_s_median <= TARGET_S}
             for r in results

@@ -20,11 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import numpy as np
-import pandas as pd
-
+from benchmarks.common import MIB, machine_info, max_rss_mib, run_child
 from models import load_center, read_history
 from scenarios.catalogue import SIZES
 from scenarios.generator import GeneratorSettings, generate, write_scenario
@@ -51,7 +45,6 @@ SHAPE: dict[str, Literal["tickets", "intervals"]] = {
     "L": "intervals",
     "XL": "intervals",
 }
-MIB = 1024 * 1024
 T = TypeVar("T")
 
 
@@ -87,12 +80,6 @@ class SizeResult:
         return statistics.median(self.read_s)
 
 
-def _max_rss_mib() -> float:
-    """The process's peak resident set size so far (a high-water mark: it never goes down)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / MIB if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
-
-
 def _seconds(action: Callable[[], T]) -> tuple[float, T]:
     gc.collect()
     start = time.perf_counter()
@@ -116,13 +103,13 @@ def bench_size(size: str, repeat: int) -> SizeResult:
     """Measure one size in this process; meant to run in a fresh interpreter (see `main`), so that the peak
     resident set size belongs to this size alone."""
     settings = GeneratorSettings(size=size, seed=0, history_shape=SHAPE[size])
-    baseline_rss = _max_rss_mib()
+    baseline_rss = max_rss_mib()
     first, scenario = _seconds(lambda: generate(settings))
-    generate_rss = _max_rss_mib()
+    generate_rss = max_rss_mib()
     with tempfile.TemporaryDirectory(prefix=f"bench-generate-{size}-") as tmp:
         out = Path(tmp)
         written, files = _seconds(lambda: write_scenario(scenario, out))
-        write_rss = _max_rss_mib()
+        write_rss = max_rss_mib()
         center_path, history_path = files
         center_bytes, history_bytes = center_path.stat().st_size, history_path.stat().st_size
         generate_s, write_s = [first], [written]
@@ -156,11 +143,7 @@ def bench_size(size: str, repeat: int) -> SizeResult:
 
 
 def _in_fresh_process(size: str, repeat: int) -> SizeResult:
-    command = [sys.executable, "-m", "benchmarks.generate", "--child", size, "--repeat", str(repeat)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=Path(__file__).parent.parent)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark of size {size} failed:\n{done.stderr}")
-    return SizeResult(**json.loads(done.stdout))
+    return SizeResult(**run_child("benchmarks.generate", "--child", size, "--repeat", str(repeat)))
 
 
 def format_table(results: list[SizeResult]) -> str:
@@ -209,14 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "generate",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "repeat": args.repeat,
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-        },
+        "machine": machine_info(),
         "results": [
             {**asdict(r), "generate_s_median": r.generate_s_median, "write_s_median": r.write_s_median} for r in results
         ],
