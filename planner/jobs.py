@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from forecasting import (
     BacktestResult,
     ForecastResult,
@@ -22,19 +24,22 @@ from forecasting import (
     forecast_centre,
     last_weekly_origins,
 )
-from models import FORECAST, Center, History, InputError, Problem, load_center, read_history
+from models import FORECAST, REQUIREMENT, Center, History, InputError, Problem, load_center, read_history, read_table
 from models.io import table_writer, write_files
 from models.tables import Column, Kind, TableSchema
+from planner.staffing import StaffingSettings, requirement_table
 
 __all__ = [
     "BACKTEST_METRICS",
     "BacktestJob",
     "ForecastInputs",
     "ForecastJob",
+    "RequirementJob",
     "load_forecast_inputs",
     "parse_origins",
     "run_backtest",
     "run_forecast",
+    "run_requirements",
 ]
 
 DEFAULT_TIMEZONE = "UTC"
@@ -180,3 +185,27 @@ def parse_origins(text: str) -> list[date]:
                 "--origins", Problem("", f"'{part}' is not a date", "write dates as YYYY-MM-DD, comma-separated")
             ) from None
     return origins
+
+
+@dataclass(frozen=True)
+class RequirementJob:
+    center: Center
+    table: pd.DataFrame
+    files: list[Path]
+
+
+def run_requirements(
+    forecast: str | Path | pd.DataFrame,
+    center: str | Path | Center,
+    out: str | Path,
+    *,
+    settings: StaffingSettings | None = None,
+) -> RequirementJob:
+    """Compute the requirement table of a forecast (a file, or a table already in hand) and write it to `out`."""
+    center = center if isinstance(center, Center) else load_center(center)
+    if not isinstance(forecast, pd.DataFrame):
+        forecast = read_table(forecast, FORECAST, timezone=center.timezone)
+    table = requirement_table(forecast, center, settings)
+    path = Path(out)
+    files = write_files({path: table_writer(table, REQUIREMENT, path)})
+    return RequirementJob(center, table, files)

@@ -10,7 +10,7 @@ import pandas as pd
 from forecasting import TOTAL, ForecastResult, HourlyHistory
 from models.io import atomic_write
 
-__all__ = ["plot_forecast"]
+__all__ = ["plot_forecast", "plot_requirement_heatmap"]
 
 #: How much history the plot shows before the forecast.
 HISTORY_DAYS_SHOWN = 14
@@ -56,6 +56,37 @@ def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Pat
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="upper left")
     figure.suptitle(f"Contacts per hour ({hourly.timezone})", fontsize=10)
+    figure.tight_layout()
+
+    def write(tmp: Path) -> None:
+        figure.savefig(tmp, format="png", dpi=110)
+
+    try:
+        return atomic_write(path, write)
+    finally:
+        plt.close(figure)
+
+
+def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path) -> Path:
+    """A PNG heatmap of the agents required (before shrinkage) per work type and interval over the horizon."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = requirement.pivot_table(
+        index="work_type", columns="interval_start", values="required_agents", aggfunc="sum", sort=True
+    )
+    starts = pd.DatetimeIndex(grid.columns).tz_localize(None)
+    figure, ax = plt.subplots(figsize=(14, 0.45 * len(grid) + 1.6))
+    image = ax.imshow(grid.to_numpy(), aspect="auto", cmap="viridis", interpolation="nearest")
+    ax.set_yticks(range(len(grid)), [str(w) for w in grid.index], fontsize=8)
+    days = [i for i, t in enumerate(starts) if t.hour == 0 and t.minute == 0]
+    ax.set_xticks(days, [starts[i].strftime("%a %d %b") for i in days], fontsize=8)
+    for i in days:
+        ax.axvline(i - 0.5, color="white", lw=0.5)
+    figure.colorbar(image, ax=ax, label="agents required (before shrinkage)", pad=0.01)
+    ax.set_title("Staffing requirement per interval and work type", fontsize=10, loc="left")
     figure.tight_layout()
 
     def write(tmp: Path) -> None:

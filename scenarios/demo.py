@@ -1,5 +1,6 @@
 """The demo: generate the built-in centre and its history, write them, read them back through the same checks
-as any user's input, and forecast the plan week (table and picture)."""
+as any user's input, forecast the plan week and turn the forecast into a staffing requirement (tables and
+pictures)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 from forecasting import ForecastSettings
 from models import InputError, Problem
 from planner.inputs import InputReport, summarize_center, summarize_history
-from planner.jobs import ForecastJob, load_forecast_inputs, run_forecast
-from planner.reports import plot_forecast
+from planner.jobs import ForecastJob, RequirementJob, load_forecast_inputs, run_forecast, run_requirements
+from planner.reports import plot_forecast, plot_requirement_heatmap
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
 
 __all__ = ["DemoReport", "run_demo"]
@@ -22,6 +23,7 @@ class DemoReport:
     files: list[Path]
     inputs: InputReport
     forecast: ForecastJob
+    requirement: RequirementJob
 
 
 def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
@@ -46,9 +48,12 @@ def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
         settings=ForecastSettings(interval_minutes=scenario.center.interval_minutes),
     )
     picture = plot_forecast(forecast_inputs.hourly, job.result, out / "forecast.png")
+    requirement = run_requirements(job.result.table, forecast_inputs.center, out / "requirement.csv")
+    heatmap = plot_requirement_heatmap(requirement.table, out / "requirement.png")
     return DemoReport(
         scenario=scenario,
-        files=[center_path, history_path, *job.files, picture],
+        files=[center_path, history_path, *job.files, picture, *requirement.files, heatmap],
         inputs=inputs,
         forecast=job,
+        requirement=requirement,
     )

@@ -32,7 +32,8 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
-    assert sorted(p.name for p in demo_dir.iterdir()) == ["center.yaml", "forecast.csv", "forecast.png", "history.csv"]
+    expected = ["center.yaml", "forecast.csv", "forecast.png", "history.csv", "requirement.csv", "requirement.png"]
+    assert sorted(p.name for p in demo_dir.iterdir()) == expected
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", demo_dir / "history.csv")
     assert code == 0, stderr
     assert "center.yaml: OK" in stdout
@@ -253,4 +254,36 @@ def test_bad_backtest_origins_exit_2(demo_dir: Path, tmp_path: Path, origins: st
     )  # fmt: skip
     assert code == cli.EXIT_BAD_INPUT, stderr
     assert expected in stderr
+    assert not out.exists()
+
+
+def test_requirements_from_a_forecast(demo_dir: Path, tmp_path: Path) -> None:
+    from models import REQUIREMENT, read_table
+
+    out, picture = tmp_path / "requirement.csv", tmp_path / "requirement.png"
+    code, stdout, stderr = wfm(
+        "requirements", "--forecast", demo_dir / "forecast.csv", "--center", demo_dir / "center.yaml",
+        "--plan-on", "p90", "--shrinkage", "0.2", "--out", out, "--plot", picture,
+    )  # fmt: skip
+    assert code == 0, stderr
+    table = read_table(out, REQUIREMENT, timezone="Europe/London")
+    assert set(table["method"]) == {"erlang_a", "chat", "deferred"}
+    assert (table["shrinkage"] == 0.2).all()
+    assert (table["required_agents_with_shrinkage"] - table["required_agents"] / 0.8).abs().max() < 1e-9
+    realtime = table[table["method"] != "deferred"]
+    assert (realtime.loc[realtime["volume"] > 0, "expected_service_level"] > 0).all()
+    assert picture.read_bytes()[:4] == b"\x89PNG"
+    assert "Peak:" in stdout
+
+
+def test_requirements_refuse_a_forecast_of_another_centre(demo_dir: Path, tmp_path: Path) -> None:
+    forecast = tmp_path / "forecast.csv"
+    forecast.write_text(
+        "interval_start,work_type,volume,volume_p10,volume_p50,volume_p90,aht_s\n"
+        "2026-03-23T09:00:00+00:00,parcels,4,2,4,6,300\n2026-03-23T09:15:00+00:00,parcels,4,2,4,6,300\n"
+    )
+    out = tmp_path / "requirement.csv"
+    code, _, stderr = wfm("requirements", "--forecast", forecast, "--center", demo_dir / "center.yaml", "--out", out)
+    assert code == cli.EXIT_BAD_INPUT
+    assert "parcels are not work types of the centre" in stderr and "Fix:" in stderr
     assert not out.exists()

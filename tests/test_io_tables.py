@@ -78,6 +78,12 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "required_agents": [4.2, 0.0],
             "required_agents_int": pd.array([5, 0], dtype="Int64"),
             "expected_service_level": [0.83, np.nan],
+            "volume": [30.0, 0.0],
+            "aht_s": [300.0, 300.0],
+            "shrinkage": [0.25, 0.25],
+            "required_agents_with_shrinkage": [5.6, 0.0],
+            "method": ["erlang_c", "deferred"],
+            "deadline": [pd.NaT, AFTER + pd.Timedelta(hours=8)],
         }
     ),
     "roster": pd.DataFrame(

@@ -21,8 +21,18 @@ from rich.console import Console
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
-from planner.jobs import BacktestJob, ForecastJob, load_forecast_inputs, parse_origins, run_backtest, run_forecast
-from planner.reports import plot_forecast
+from planner.jobs import (
+    BacktestJob,
+    ForecastJob,
+    RequirementJob,
+    load_forecast_inputs,
+    parse_origins,
+    run_backtest,
+    run_forecast,
+    run_requirements,
+)
+from planner.reports import plot_forecast, plot_requirement_heatmap
+from planner.staffing import StaffingSettings
 from scenarios.demo import DemoReport, run_demo
 from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSettings
 
@@ -217,6 +227,34 @@ def backtest_command(
     _print_backtest(done)
 
 
+class PlanOn(StrEnum):
+    mean = "mean"
+    p50 = "p50"
+    p90 = "p90"
+
+
+@app.command()
+def requirements(
+    forecast: Annotated[Path, typer.Option(help="Forecast table (from wfm forecast).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    out: Annotated[Path, typer.Option(help="Requirement table to write (.csv or .parquet).")],
+    plan_on: Annotated[PlanOn, typer.Option(help="Staff for the mean forecast or a quantile.")] = PlanOn.mean,
+    shrinkage: Annotated[float | None, typer.Option(help="Override the centre's shrinkage (0-1).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Also draw a heatmap of the requirement (PNG).")] = None,
+) -> None:
+    """Agents needed per interval and work type: Erlang C / Erlang A, chat concurrency, deferred work."""
+
+    def job() -> tuple[RequirementJob, Path | None]:
+        settings = StaffingSettings(plan_on=plan_on.value, shrinkage=shrinkage)
+        done = run_requirements(forecast, center, out, settings=settings)
+        picture = plot_requirement_heatmap(done.table, plot) if plot is not None else None
+        return done, picture
+
+    done, picture = _run(job)
+    _print_requirement(done)
+    console.print("Wrote: " + ", ".join(str(p) for p in [*done.files, *([picture] if picture else [])]))
+
+
 def _parse_date(text: str | None, flag: str) -> date | None:
     if text is None:
         return None
@@ -343,6 +381,23 @@ def _print_backtest(job: BacktestJob) -> None:
     console.print("Wrote: " + ", ".join(str(p) for p in job.files))
 
 
+def _print_requirement(job: RequirementJob) -> None:
+    table = job.table
+    hours = (table["interval_start"].drop_duplicates().sort_values().diff().dt.total_seconds().mode().iloc[0]) / 3600
+    summary = _table("work type", "method", "peak agents", "agent-hours", "with shrinkage")
+    for work_type, rows in table.groupby("work_type", sort=False):
+        summary.add_row(
+            str(work_type),
+            str(rows["method"].iloc[0]),
+            f"{rows['required_agents_int'].max():.0f}",
+            f"{rows['required_agents'].sum() * hours:,.0f}",
+            f"{rows['required_agents_with_shrinkage'].sum() * hours:,.0f}",
+        )
+    console.print(str(summary), markup=False)
+    peak = table.groupby("interval_start")["required_agents_with_shrinkage"].sum()
+    console.print(f"Peak: {peak.max():.1f} agents scheduled (with shrinkage) at {peak.idxmax():%a %d %b %H:%M}.")
+
+
 def _print_demo(report: DemoReport) -> None:
     scenario = report.scenario
     settings = scenario.settings
@@ -354,6 +409,7 @@ def _print_demo(report: DemoReport) -> None:
     weekly = sum(scenario.weekly_volume.values())
     console.print(f"Expected volume in the plan week (a normal week): {weekly:,.0f} contacts.")
     _print_forecast(report.forecast)
+    _print_requirement(report.requirement)
     console.print("Wrote: " + ", ".join(str(p) for p in report.files))
 
 

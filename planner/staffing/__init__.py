@@ -1,0 +1,27 @@
+"""Staffing: how many agents each interval needs for each work type (Erlang C / Erlang A, chat, deferred work)."""
+
+from planner.staffing.erlang import (
+    ErlangAMetrics,
+    ErlangCMetrics,
+    Requirement,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    erlang_c_metrics,
+    required_agents,
+)
+from planner.staffing.requirements import REQUIREMENT_COLUMNS, StaffingSettings, requirement_table
+
+__all__ = [
+    "REQUIREMENT_COLUMNS",
+    "ErlangAMetrics",
+    "ErlangCMetrics",
+    "Requirement",
+    "StaffingSettings",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "erlang_c_metrics",
+    "required_agents",
+    "requirement_table",
+]
