@@ -7,6 +7,8 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import Protocol
 
+import numpy as np
+import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from models.base import FrozenModel, Identifier, TimeZoneName
@@ -115,6 +117,23 @@ class Center(FrozenModel):
 
     def templates_of(self, agent: Agent) -> list[ShiftTemplate]:
         return [self.templates_by_id[t] for t in self.contract_of(agent).shift_templates]
+
+    def opening_windows(self, work_type_id: str) -> list[WeeklyWindow]:
+        """When `work_type_id` is worked: its own opening hours, else the centre's (empty: always)."""
+        return self.work_type(work_type_id).opening_hours or self.opening_hours
+
+    def is_open(self, work_type_id: str, starts: pd.DatetimeIndex) -> np.ndarray:
+        """Whether each instant of `starts` (tz-aware) falls in the work type's opening hours, in local time."""
+        windows = self.opening_windows(work_type_id)
+        if not windows:
+            return np.ones(len(starts), dtype=bool)
+        wall = starts.tz_convert(self.timezone).tz_localize(None)
+        weekday = wall.day_of_week.to_numpy()
+        minute = (wall.hour * 60 + wall.minute).to_numpy()
+        mask = np.zeros(len(starts), dtype=bool)
+        for w in windows:
+            mask |= (weekday == w.weekday) & (minute >= w.start_minute) & (minute < w.end_minute)
+        return mask
 
     def horizon(self, start_date: date, days: int = 7) -> Horizon:
         """A planning horizon in this centre's zone and interval."""

@@ -460,16 +460,6 @@ def _weekly_volumes(center: Center, specs: list[WorkTypeSpec]) -> dict[str, floa
 # -- the history ------------------------------------------------------------------------------------------------
 
 
-def _open_mask(center: Center, work_type_id: str, weekday: np.ndarray, minute: np.ndarray) -> np.ndarray:
-    windows = center.work_type(work_type_id).opening_hours or center.opening_hours
-    if not windows:
-        return np.ones(weekday.shape, dtype=bool)
-    mask = np.zeros(weekday.shape, dtype=bool)
-    for w in windows:
-        mask |= (weekday == w.weekday) & (minute >= w.start_minute) & (minute < w.end_minute)
-    return mask
-
-
 def _shape(center: Center, spec: WorkTypeSpec, intervals: pd.DatetimeIndex) -> np.ndarray:
     """Relative arrival rate per interval (channel shape x weekday x opening hours), before calendar effects."""
     shape = CHANNEL_SHAPES[spec.channel]
@@ -481,7 +471,7 @@ def _shape(center: Center, spec: WorkTypeSpec, intervals: pd.DatetimeIndex) -> n
         intraday += height * np.exp(-0.5 * ((hour - centre) / width) ** 2)
     rate: np.ndarray = intraday * np.asarray(shape.weekday)[weekday]
     if center.work_type(spec.id).mode == "realtime":
-        rate = rate * _open_mask(center, spec.id, weekday, minute)
+        rate = rate * center.is_open(spec.id, intervals)
     return rate
 
 

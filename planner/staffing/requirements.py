@@ -11,8 +11,9 @@ Per work type, by how its contacts are served:
 - deferred work (`deferred`: e-mail, tickets): there is no queue to answer while the customer waits; the work
   (volume x AHT) must be done within the response window W of the target. `workload_erlangs` is the work per
   interval, `deadline` when the work arriving in it is due, and the requirement is the smoothed profile: the
-  work of the last W spread evenly over W (the least constant staffing that keeps up), over the maximum
-  occupancy. The roster (issue 5) schedules deferred work against its deadlines directly.
+  work of each interval spread evenly over the open time of its own window, up to its deadline (the least level
+  staffing, while the work type is worked, that does all work in time), over the maximum occupancy.
+  The roster (issue 5) schedules deferred work against its deadlines directly.
 
 Shrinkage (time paid but not available: training, meetings, absence) is applied last and explicitly, as the
 column `required_agents_with_shrinkage` = required / (1 - shrinkage); the other columns are agents on the phones.
@@ -98,7 +99,8 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
         aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
         load = volume * aht / interval_s
         if work_type.mode is Mode.DEFERRED:
-            agents, agents_int, level, method = _deferred(load, work_type, interval_s)
+            is_open = center.is_open(work_type.id, pd.DatetimeIndex(rows["interval_start"]))
+            agents, agents_int, level, method = _deferred(load, is_open, work_type, interval_s)
             deadline = rows["interval_start"] + pd.Timedelta(seconds=work_type.target.within_s)
         else:
             agents, agents_int, level, method = _realtime(load, aht, work_type)
@@ -147,8 +149,18 @@ def _realtime(load: np.ndarray, aht: np.ndarray, work_type: WorkType) -> tuple[n
 
 
 def _deferred(
-    load: np.ndarray, work_type: WorkType, interval_s: float
+    load: np.ndarray, is_open: np.ndarray, work_type: WorkType, interval_s: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Each interval's work spread evenly over the open intervals of its own response window (from its arrival
+    to its deadline): the least level staffing, while open, that does all work in time. Nothing while closed.
+    At the horizon's end windows are cut short: work is spread over the open time left, and work with no open
+    time left before the horizon ends (e.g. arriving after the last closing) falls to the next horizon."""
     window = max(1, int(round(work_type.target.within_s / interval_s)))
-    smoothed = pd.Series(load).rolling(window, min_periods=1).mean().to_numpy() / work_type.max_occupancy
+    opened = is_open.astype(float)
+    # Open intervals in [s, s + window): a rolling sum over the reversed series.
+    ahead = pd.Series(opened[::-1]).rolling(window, min_periods=1).sum().to_numpy()[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(ahead > 0, load / ahead, 0.0)  # work per open interval, for work arriving at s
+    # Interval t serves the work that arrived in (t - window, t], if it is open.
+    smoothed = pd.Series(share).rolling(window, min_periods=1).sum().to_numpy() * opened / work_type.max_occupancy
     return smoothed, np.ceil(smoothed - 1e-9).astype(np.int64), np.full(len(load), np.nan), "deferred"
