@@ -67,10 +67,11 @@ class StaffingSettings:
             raise InputError("--shrinkage", Problem("", f"{self.shrinkage} is outside [0, 1)", "give a share like 0.3"))
 
 
-def _interval_seconds(starts: pd.Series, source: str) -> float:
-    unique = pd.DatetimeIndex(starts.drop_duplicates().sort_values())
+def _interval_seconds(starts: pd.Series, center: Center) -> float:
+    """The forecast's interval length: its most common step (the centre's interval for a single interval)."""
+    unique = pd.DatetimeIndex(starts.drop_duplicates().sort_values()).as_unit("ns")
     if len(unique) < 2:
-        raise InputError(source, Problem("column 'interval_start'", "holds one interval only", "forecast more"))
+        return center.interval_minutes * 60.0
     steps = np.diff(unique.asi8) / 1e9
     return float(pd.Series(steps).mode().iloc[0])
 
@@ -88,7 +89,7 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
                 "forecast with the same centre, or add the work types",
             ),
         )
-    interval_s = _interval_seconds(forecast["interval_start"], "forecast")
+    interval_s = _interval_seconds(forecast["interval_start"], center)
     shrinkage = center.shrinkage if settings.shrinkage is None else settings.shrinkage
     frames = []
     for work_type_id, rows in forecast.groupby("work_type", sort=False):

@@ -1,0 +1,129 @@
+"""The requirement table: phone by Erlang C/A, chat as concurrent slots, deferred work within its window."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models import Center, InputError
+from planner.staffing import StaffingSettings, erlang_c_metrics, required_agents, requirement_table
+
+TZ = "Europe/London"
+
+
+def _center(center_data: dict[str, Any], **changes: Any) -> Center:
+    data = copy.deepcopy(center_data)
+    data.update(changes)
+    return Center.model_validate(data)
+
+
+def _forecast(work_type: str, volumes: list[float], aht_s: float, start: str = "2026-03-02 00:00") -> pd.DataFrame:
+    starts = pd.date_range(start, periods=len(volumes), freq="15min", tz=TZ)
+    v = np.asarray(volumes, dtype=float)
+    return pd.DataFrame(
+        {
+            "interval_start": starts,
+            "work_type": work_type,
+            "volume": v,
+            "volume_p10": v * 0.8,
+            "volume_p50": v,
+            "volume_p90": v * 1.3,
+            "aht_s": aht_s,
+        }
+    )
+
+
+@pytest.fixture
+def center(center_data: dict[str, Any]) -> Center:
+    return Center.model_validate(center_data)
+
+
+def test_phone_rows_match_the_queueing_maths(center: Center) -> None:
+    phone = next(w for w in center.work_types if w.mode == "realtime")
+    table = requirement_table(_forecast(phone.id, [0, 40, 120], 300.0), center)
+    load = np.array([0, 40, 120]) * 300 / 900
+    assert table["workload_erlangs"].to_numpy() == pytest.approx(load)
+    target = phone.target
+    expected = required_agents(
+        load, 300.0, target.service_level, target.within_s, phone.max_occupancy, patience_s=target.mean_patience_s
+    )
+    assert table["required_agents_int"].tolist() == expected.agents_int.tolist()
+    assert table["required_agents"].to_numpy() == pytest.approx(expected.agents)
+    assert table.loc[0, "required_agents"] == 0 and table.loc[0, "expected_service_level"] == 1.0
+    assert (table["expected_service_level"].iloc[1:] >= target.service_level).all()
+    assert set(table["method"]) == {"erlang_a" if target.mean_patience_s else "erlang_c"}
+
+
+def test_shrinkage_is_its_own_column_and_can_be_overridden(center: Center) -> None:
+    phone = next(w for w in center.work_types if w.mode == "realtime")
+    forecast = _forecast(phone.id, [30, 60], 240.0)
+    table = requirement_table(forecast, center, StaffingSettings(shrinkage=0.3))
+    assert (table["shrinkage"] == 0.3).all()
+    assert table["required_agents_with_shrinkage"].to_numpy() == pytest.approx(table["required_agents"] / 0.7)
+    with pytest.raises(InputError, match=r"outside \[0, 1\)"):
+        StaffingSettings(shrinkage=1.0)
+
+
+def test_planning_on_p90_needs_at_least_as_many_agents(center: Center) -> None:
+    phone = next(w for w in center.work_types if w.mode == "realtime")
+    forecast = _forecast(phone.id, [10, 50, 90, 130], 300.0)
+    mean = requirement_table(forecast, center)
+    p90 = requirement_table(forecast, center, StaffingSettings(plan_on="p90"))
+    assert p90["volume"].to_numpy() == pytest.approx(forecast["volume_p90"].to_numpy())
+    assert (p90["required_agents_int"] >= mean["required_agents_int"]).all()
+    assert (p90["required_agents"] > mean["required_agents"]).all()
+
+
+def test_chat_agents_are_slots_over_concurrency(center_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(center_data)
+    chat = copy.deepcopy(data["work_types"][0])
+    chat.update({"id": "chat", "channel": "chat", "mode": "realtime", "concurrency": 3, "max_occupancy": 1.0})
+    chat["target"] = {"service_level": 0.8, "within_s": 60}
+    data["work_types"].append(chat)
+    center = Center.model_validate(data)
+    table = requirement_table(_forecast("chat", [90.0], 600.0), center)
+    load = 90 * 600 / 900  # 60 erlangs of chats
+    slots = required_agents([load], 600.0, 0.8, 60)
+    assert table.loc[0, "method"] == "chat"
+    assert table.loc[0, "required_agents"] == pytest.approx(float(slots.agents[0]) / 3)
+    assert table.loc[0, "required_agents_int"] == int(np.ceil(slots.agents_int[0] / 3))
+    whole_slots = table.loc[0, "required_agents_int"] * 3
+    expected_level = erlang_c_metrics(whole_slots, load, 600.0, 60).service_level
+    assert table.loc[0, "expected_service_level"] == pytest.approx(float(expected_level))
+
+
+def test_deferred_work_is_done_within_its_window_while_open(center_data: dict[str, Any]) -> None:
+    """E-mail worked 08:00-18:00 with a 4-hour response target: every interval's work is spread over the open
+    intervals up to its deadline, so the staffing (times the occupancy cap) adds up to the work, none is
+    staffed while closed, and nothing is due later than four hours after it arrived."""
+    data = copy.deepcopy(center_data)
+    email = next(w for w in data["work_types"] if w["channel"] == "email")
+    email["target"] = {"service_level": 0.9, "within_s": 4 * 3600, "measure": "first_response"}
+    email["max_occupancy"] = 0.8
+    email["opening_hours"] = [{"weekday": "mon", "start_minute": "08:00", "end_minute": "18:00"}]
+    center = Center.model_validate(data)
+    volumes = [4.0] * 96  # a whole Monday, 15-min intervals, e-mail arriving around the clock
+    table = requirement_table(_forecast(email["id"], volumes, 450.0), center)
+    starts = pd.DatetimeIndex(table["interval_start"])
+    open_ = (starts.hour >= 8) & (starts.hour < 18)
+    assert (table.loc[~open_, "required_agents"] == 0).all()
+    assert (table.loc[open_, "required_agents"] > 0).all()
+    # Work arriving from 04:15 (its window reaches 08:00) to 17:45 has open time before its deadline and is all
+    # staffed; work arriving earlier or later has none today and falls to another day's plan.
+    minutes = starts.hour * 60 + starts.minute
+    served = np.asarray((minutes >= 4 * 60 + 15) & (minutes < 18 * 60))
+    work = np.asarray(volumes) * 450 / 900
+    staffed = float((table["required_agents"] * 0.8).sum())
+    assert staffed == pytest.approx(work[served].sum(), rel=1e-9)
+    assert (table["deadline"] - table["interval_start"] == pd.Timedelta(hours=4)).all()
+    assert table["expected_service_level"].isna().all()
+    assert set(table["method"]) == {"deferred"}
+
+
+def test_a_forecast_for_another_centre_is_refused(center: Center) -> None:
+    with pytest.raises(InputError, match="not work types of the centre"):
+        requirement_table(_forecast("parcels", [1.0, 2.0], 300.0), center)
