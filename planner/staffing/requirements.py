@@ -22,6 +22,7 @@ Plans can be made on the mean forecast or on a quantile (`plan_on="p90"` for a r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,67 +92,94 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
         )
     interval_s = _interval_seconds(forecast["interval_start"], center)
     shrinkage = center.shrinkage if settings.shrinkage is None else settings.shrinkage
-    frames = []
-    for work_type_id, rows in forecast.groupby("work_type", sort=False):
-        work_type = center.work_type(str(work_type_id))
-        rows = rows.sort_values("interval_start")
-        volume = rows[_VOLUME_COLUMN[settings.plan_on]].to_numpy(dtype=float)
-        aht = rows["aht_s"].to_numpy(dtype=float)
-        aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
-        load = volume * aht / interval_s
+    # One vectorised pass over all rows: per-row parameters come from each row's work type.
+    frame = forecast.sort_values(["work_type", "interval_start"], kind="stable").reset_index(drop=True)
+    codes, names = pd.factorize(frame["work_type"])
+    work_types = [center.work_type(str(name)) for name in names]
+
+    def per_row(value: Callable[[WorkType], float]) -> np.ndarray:
+        return np.array([value(w) for w in work_types], dtype=float)[codes]
+
+    volume = frame[_VOLUME_COLUMN[settings.plan_on]].to_numpy(dtype=float)
+    aht = frame["aht_s"].to_numpy(dtype=float)
+    aht = np.where(np.isfinite(aht) & (aht > 0), aht, per_row(lambda w: w.aht_s))
+    load = volume * aht / interval_s
+    agents = np.zeros(len(frame))
+    agents_int = np.zeros(len(frame), dtype=np.int64)
+    level = np.full(len(frame), np.nan)
+    method = np.empty(len(frame), dtype=object)
+    deferred = per_row(lambda w: w.mode is Mode.DEFERRED).astype(bool)
+    patience = per_row(lambda w: w.target.mean_patience_s or np.nan)
+    for with_patience in (False, True):
+        rows = ~deferred & (~np.isnan(patience) if with_patience else np.isnan(patience))
+        if rows.any():
+            _realtime(rows, load, aht, patience if with_patience else None, per_row, agents, agents_int, level, method)
+    starts = pd.DatetimeIndex(frame["interval_start"])
+    for code, work_type in enumerate(work_types):
         if work_type.mode is Mode.DEFERRED:
-            is_open = center.is_open(work_type.id, pd.DatetimeIndex(rows["interval_start"]))
-            agents, agents_int, level, method = _deferred(load, is_open, work_type, interval_s)
-            deadline = rows["interval_start"] + pd.Timedelta(seconds=work_type.target.within_s)
-        else:
-            agents, agents_int, level, method = _realtime(load, aht, work_type)
-            deadline = pd.Series(pd.NaT, index=rows.index)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "interval_start": rows["interval_start"],
-                    "work_type": work_type.id,
-                    "volume": volume,
-                    "aht_s": aht,
-                    "workload_erlangs": load,
-                    "required_agents": agents,
-                    "required_agents_int": agents_int,
-                    "expected_service_level": level,
-                    "shrinkage": shrinkage,
-                    "required_agents_with_shrinkage": agents / (1 - shrinkage),
-                    "method": method,
-                    "deadline": deadline,
-                }
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
+            rows = codes == code
+            is_open = center.is_open(work_type.id, starts[rows])
+            agents[rows] = _deferred(load[rows], is_open, work_type, interval_s)
+            agents_int[rows] = np.ceil(agents[rows] - 1e-9).astype(np.int64)
+            method[rows] = "deferred"
+    within = pd.to_timedelta(per_row(lambda w: w.target.within_s), unit="s")
+    table = pd.DataFrame(
+        {
+            "interval_start": frame["interval_start"],
+            "work_type": frame["work_type"],
+            "volume": volume,
+            "aht_s": aht,
+            "workload_erlangs": load,
+            "required_agents": agents,
+            "required_agents_int": agents_int,
+            "expected_service_level": level,
+            "shrinkage": shrinkage,
+            "required_agents_with_shrinkage": agents / (1 - shrinkage),
+            "method": method,
+            "deadline": pd.Series(starts + within).where(deferred),
+        }
+    )
     return table.sort_values(["interval_start", "work_type"], kind="stable").reset_index(drop=True)[REQUIREMENT_COLUMNS]
 
 
-def _realtime(load: np.ndarray, aht: np.ndarray, work_type: WorkType) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    target = work_type.target
-    patience = target.mean_patience_s
-    concurrency = work_type.concurrency
-    need = required_agents(
-        load, aht, target.service_level, target.within_s, work_type.max_occupancy, patience_s=patience
-    )
-    method = "erlang_a" if patience is not None else "erlang_c"
-    if concurrency == 1:
-        return need.agents, need.agents_int, need.service_level, method
-    # Chat: slots from the queueing maths, agents = slots / concurrency, whole agents round the slots up.
-    agents_int = np.ceil(need.agents_int / concurrency).astype(np.int64)
-    slots = agents_int * concurrency
-    if patience is None:
-        level = erlang_c_metrics(slots, load, aht, target.within_s).service_level
-    else:
-        level = erlang_a(slots, load, aht, patience, target.within_s).service_level
-    level = np.where(load > 0, level, 1.0)
-    return need.agents / concurrency, agents_int, level, "chat"
+def _realtime(
+    rows: np.ndarray,
+    load: np.ndarray,
+    aht: np.ndarray,
+    patience: np.ndarray | None,
+    per_row: Callable[[Callable[[WorkType], float]], np.ndarray],
+    agents: np.ndarray,
+    agents_int: np.ndarray,
+    level: np.ndarray,
+    method: np.ndarray,
+) -> None:
+    """Fill the realtime `rows` in place: Erlang C (or A with `patience`), and chat as concurrent slots."""
+    sl = per_row(lambda w: w.target.service_level)[rows]
+    within = per_row(lambda w: float(w.target.within_s))[rows]
+    occupancy = per_row(lambda w: w.max_occupancy)[rows]
+    concurrency = per_row(lambda w: float(w.concurrency))[rows]
+    row_patience = None if patience is None else patience[rows]
+    need = required_agents(load[rows], aht[rows], sl, within, occupancy, patience_s=row_patience)
+    # Chat: the maths gives slots; agents = slots / concurrency, whole agents round the slots up.
+    whole = np.ceil(need.agents_int / concurrency).astype(np.int64)
+    expected = need.service_level.copy()
+    chat = concurrency > 1
+    if chat.any():
+        slots = whole[chat] * concurrency[chat]
+        if row_patience is None:
+            chat_level = erlang_c_metrics(slots, load[rows][chat], aht[rows][chat], within[chat]).service_level
+        else:
+            chat_level = erlang_a(
+                slots, load[rows][chat], aht[rows][chat], row_patience[chat], within[chat]
+            ).service_level
+        expected[chat] = np.where(load[rows][chat] > 0, chat_level, 1.0)
+    agents[rows] = need.agents / concurrency
+    agents_int[rows] = whole
+    level[rows] = expected
+    method[rows] = np.where(chat, "chat", "erlang_c" if row_patience is None else "erlang_a")
 
 
-def _deferred(
-    load: np.ndarray, is_open: np.ndarray, work_type: WorkType, interval_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+def _deferred(load: np.ndarray, is_open: np.ndarray, work_type: WorkType, interval_s: float) -> np.ndarray:
     """Each interval's work spread evenly over the open intervals of its own response window (from its arrival
     to its deadline): the least level staffing, while open, that does all work in time. Nothing while closed.
     At the horizon's end windows are cut short: work is spread over the open time left, and work with no open
@@ -163,5 +191,5 @@ def _deferred(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(ahead > 0, load / ahead, 0.0)  # work per open interval, for work arriving at s
     # Interval t serves the work that arrived in (t - window, t], if it is open.
-    smoothed = pd.Series(share).rolling(window, min_periods=1).sum().to_numpy() * opened / work_type.max_occupancy
-    return smoothed, np.ceil(smoothed - 1e-9).astype(np.int64), np.full(len(load), np.nan), "deferred"
+    served = pd.Series(share).rolling(window, min_periods=1).sum().to_numpy()
+    return np.asarray(served * opened / work_type.max_occupancy, dtype=float)
