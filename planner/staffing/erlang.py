@@ -103,10 +103,12 @@ class ErlangAMetrics:
 def _log_p(x: Array, z: Array) -> Array:
     """log P(x, z), the regularised lower incomplete gamma, stable where it is tiny (z well below x)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        direct = np.log(special.gammainc(x, z))
-        # Lower tail: P(x, z) = z^x e^-z / Gamma(x + 1) * 1F1(1; x + 1; z), all finite in logs for z < x + 1.
-        series = x * np.log(z) - z - special.gammaln(x + 1) + np.log(special.hyp1f1(1.0, x + 1, z))
-    return np.asarray(np.where(np.isfinite(direct) & (direct > -600), direct, series), dtype=float)
+        out = np.log(special.gammainc(x, z))
+        low = ~(np.isfinite(out) & (out > -600))
+        if low.any():  # lower tail: P(x, z) = z^x e^-z / Gamma(x + 1) * 1F1(1; x + 1; z), finite in logs
+            xl, zl = x[low], z[low]
+            out[low] = xl * np.log(zl) - zl - special.gammaln(xl + 1) + np.log(special.hyp1f1(1.0, xl + 1, zl))
+    return np.asarray(out, dtype=float)
 
 
 def erlang_a(n: object, a: object, aht_s: object, patience_s: object, t_s: object) -> ErlangAMetrics:
@@ -176,19 +178,45 @@ def required_agents(
         raise ValueError("service level targets must lie strictly between 0 and 1")
     if np.any((occ <= 0) | (occ > 1)):
         raise ValueError("max occupancy must lie in (0, 1]")
+    # The search below indexes flat positions: work on 1-d arrays (scalars and grids included), reshape at the end.
+    shape = a.shape
+    a, aht, target, t, occ = (v.reshape(-1) for v in (a, aht, target, t, occ))
+    patience = None if patience is None else patience.reshape(-1)
     busy = a > 0
     floor_occ = a / occ
-    # Erlang C needs more agents than erlangs; Erlang A is stable at any staffing.
-    start = np.maximum(np.floor(a) + 1 if patience is None else np.ones_like(a), np.ceil(floor_occ - 1e-9))
-    start = np.maximum(start, 1.0)
-    n_int = np.where(busy, start, 0.0)
+    # Erlang C: the smallest whole number above the load and the occupancy bound that meets the target, by a
+    # step search from that bound (a few steps: the answer is within a few square roots of the load).
+    start = np.maximum(np.maximum(np.floor(a) + 1, np.ceil(floor_occ - 1e-9)), 1.0)
+    n_c = np.where(busy, start, 0.0)
     pending = busy.copy()
     while pending.any():
         idx = np.flatnonzero(pending)
-        sub_patience = None if patience is None else patience[idx]
-        ok = _service_level(n_int[idx], a[idx], aht[idx], t[idx], sub_patience) >= target[idx]
-        n_int[idx[~ok]] += 1
+        ok = _service_level(n_c[idx], a[idx], aht[idx], t[idx], None) >= target[idx]
+        n_c[idx[~ok]] += 1
         pending[idx[ok]] = False
+    if patience is None:
+        n_int = n_c
+    else:
+        # Erlang A: abandonment shortens the queue, so Erlang C's answer is feasible; bisect below it. Occupancy
+        # counts the answered load, a (1 - P(abandon)) / n, as `erlang_a` reports it.
+        def feasible(n: Array, idx: Array) -> Array:
+            m = erlang_a(np.maximum(n, 1e-9), a[idx], aht[idx], patience[idx], t[idx])
+            ok = (m.service_level >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (n > 0)
+            return np.asarray(ok, dtype=bool)
+
+        low = np.zeros_like(a)
+        high = n_c.copy()
+        pending = busy & (high - low > 1)
+        while pending.any():
+            idx = np.flatnonzero(pending)
+            middle = np.floor((low[idx] + high[idx]) / 2)
+            ok = feasible(middle, idx)
+            high[idx[ok]] = middle[ok]
+            low[idx[~ok]] = middle[~ok]
+            pending[idx] = high[idx] - low[idx] > 1
+        n_int = np.where(busy, high, 0.0)
+        answered = a * (1 - erlang_a(np.maximum(n_int, 1e-9), a, aht, patience, t).abandon_probability)
+        floor_occ = answered / occ
     # The real-valued requirement: the service level interpolated linearly between n_int - 1 (which misses the
     # target) and n_int (which meets it), never below the occupancy bound. For Erlang C the lower end is at
     # least the load itself, where the service level is 0.
@@ -201,7 +229,7 @@ def required_agents(
     high = np.where(sl_high > sl_low, lower + share * (n_int - lower), n_int)
     agents = np.where(busy, np.maximum(high, floor_occ), 0.0)
     return Requirement(
-        agents=agents,
-        agents_int=n_int.astype(np.int64),
-        service_level=np.where(busy, sl_high, 1.0),
+        agents=agents.reshape(shape),
+        agents_int=n_int.astype(np.int64).reshape(shape),
+        service_level=np.where(busy, sl_high, 1.0).reshape(shape),
     )
