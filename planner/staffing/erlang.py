@@ -48,6 +48,21 @@ def _arrays(*values: object) -> list[Array]:
     return [np.asarray(v, dtype=float) for v in np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])]
 
 
+def _upper_gamma_cf(s: Array, z: Array, terms: int = 40) -> Array:
+    """e^z z^-s Gamma(s, z) by its continued fraction 1 / (z + 1 - s - 1 (1 - s) / (z + 3 - s - ...)), z > s + 1."""
+    den = z + 1 - s
+    c = np.full_like(z, 1e300)
+    d = 1 / den
+    h = d
+    for i in range(1, terms):
+        step = -i * (i - s)
+        den = den + 2
+        d = 1 / (step * d + den)
+        c = den + step / c
+        h = h * d * c
+    return np.asarray(h, dtype=float)
+
+
 def erlang_b(n: object, a: object) -> Array:
     """Blocking probability of an M/M/n/n loss system with offered load `a`, for real `n >= 0`."""
     n, a = _arrays(n, a)
@@ -55,8 +70,12 @@ def erlang_b(n: object, a: object) -> Array:
         tail = special.gammaincc(n + 1, a)  # P(Poisson(a) <= n), exact for integer n
         log_b = n * np.log(a) - a - special.gammaln(n + 1) - np.log(tail)
         b = np.exp(log_b)
-    # Where the Poisson CDF underflows (n far below a) the system blocks almost everything: B -> 1 - n/a.
-    b = np.where(tail > 0, b, np.clip(1 - n / np.maximum(a, 1e-300), 0, 1))
+    # Where the Poisson CDF underflows (n far below a, so a > n + 1): 1 / B = a e^a a^-(n+1) Gamma(n + 1, a), by
+    # the continued fraction of the upper incomplete gamma (modified Lentz), which converges in a few terms there.
+    under = (tail <= 0) & (a > 0)
+    if np.any(under):
+        b = np.array(b, dtype=float)
+        b[under] = 1 / (a[under] * _upper_gamma_cf(n[under] + 1, a[under]))
     b = np.where(a <= 0, 0.0, b)
     return np.clip(b, 0.0, 1.0)
 
@@ -103,7 +122,7 @@ class ErlangAMetrics:
 def _log_p(x: Array, z: Array) -> Array:
     """log P(x, z), the regularised lower incomplete gamma, stable where it is tiny (z well below x)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        out = np.log(special.gammainc(x, z))
+        out = np.array(np.log(special.gammainc(x, z)), dtype=float)  # writable, 0-d included
         low = ~(np.isfinite(out) & (out > -600))
         if low.any():  # lower tail: P(x, z) = z^x e^-z / Gamma(x + 1) * 1F1(1; x + 1; z), finite in logs
             xl, zl = x[low], z[low]
@@ -120,16 +139,18 @@ def erlang_a(n: object, a: object, aht_s: object, patience_s: object, t_s: objec
     log_pxy = _log_p(x, y)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_s = special.gammaln(x + 1) + y - x * np.log(y) + log_pxy
-        s = np.exp(log_s)
-        pi_n = b / (1 + (s - 1) * b)
-        wait = np.clip(s * pi_n, 0, 1)
+        # P(wait) = S pi_n = 1 / (1 + (1 / B - 1) / S) and pi_n = P(wait) / S: finite where S overflows (n far
+        # below a); no load (B = 0) means no wait.
+        inv_s = np.exp(-log_s)
+        wait = np.where(b > 0, np.clip(1 / (1 + (1 / b - 1) * inv_s), 0, 1), 0.0)
+        pi_n = np.where(wait > 0, wait * inv_s, 0.0)
         ratio = n / np.maximum(a, 1e-300)
-        abandon = np.clip(pi_n * ((1 - ratio) * s + ratio), 0, 1)
+        abandon = np.clip(wait * (1 - ratio) + pi_n * ratio, 0, 1)
         decay = np.exp(-t / patience)
         # (x / y) P(x + 1, z) / P(x, y), for z = y and z = y e^(-t / patience), through logs.
         near = np.exp(np.log(x / y) + _log_p(x + 1, y) - log_pxy)
         far = np.exp(np.log(x / y) + _log_p(x + 1, y * decay) - log_pxy)
-        sl = 1 - wait + wait * np.clip(near - far, 0, 1)
+        sl = 1 - wait + np.where(wait > 0, wait * np.clip(near - far, 0, 1), 0.0)
     sl = np.clip(np.where(np.isfinite(sl), sl, 0.0), 0, 1)
     answered = 1 - abandon
     return ErlangAMetrics(
@@ -197,8 +218,10 @@ def required_agents(
     if patience is None:
         n_int = n_c
     else:
-        # Erlang A: abandonment shortens the queue, so Erlang C's answer is feasible; bisect below it. Occupancy
-        # counts the answered load, a (1 - P(abandon)) / n, as `erlang_a` reports it.
+        # Erlang A: abandonment shortens the queue, so Erlang C's answer is usually feasible; bisect below it, then
+        # step up where it is not (an abandoned contact counts as a miss, so short patience or a high target can need
+        # more than Erlang C). Feasibility only grows with n. Occupancy counts the answered load, a (1 - P(abandon))
+        # / n, as `erlang_a` reports it.
         def feasible(n: Array, idx: Array) -> Array:
             m = erlang_a(np.maximum(n, 1e-9), a[idx], aht[idx], patience[idx], t[idx])
             ok = (m.service_level >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (n > 0)
@@ -215,6 +238,12 @@ def required_agents(
             low[idx[~ok]] = middle[~ok]
             pending[idx] = high[idx] - low[idx] > 1
         n_int = np.where(busy, high, 0.0)
+        pending = busy.copy()
+        while pending.any():
+            idx = np.flatnonzero(pending)
+            ok = feasible(n_int[idx], idx)
+            n_int[idx[~ok]] += 1
+            pending[idx[ok]] = False
         answered = a * (1 - erlang_a(np.maximum(n_int, 1e-9), a, aht, patience, t).abandon_probability)
         floor_occ = answered / occ
     # The real-valued requirement: the service level interpolated linearly between n_int - 1 (which misses the
@@ -226,7 +255,9 @@ def required_agents(
     sl_low = np.where(lower > 0, _service_level(np.maximum(lower, 1e-9), a, aht, t, patience), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip((target - sl_low) / (sl_high - sl_low), 0.0, 1.0)
-    high = np.where(sl_high > sl_low, lower + share * (n_int - lower), n_int)
+    # A flat service level (both ends round to 1) means the target is already met at the lower end: n_int is then
+    # set by the occupancy bound, which `agents` takes below.
+    high = np.where(sl_high > sl_low, lower + share * (n_int - lower), lower)
     agents = np.where(busy, np.maximum(high, floor_occ), 0.0)
     return Requirement(
         agents=agents.reshape(shape),
