@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,11 +21,7 @@ def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Pat
     """A PNG with one panel per work type and one for the total: the last two weeks of hourly history, the
     hourly forecast and its p10-p90 band (band of the total: the sum of the types' bands is not a band, so the
     total shows its own calibrated band)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     history = hourly.counts.copy()
     history[TOTAL] = hourly.total
     history = history.iloc[-HISTORY_DAYS_SHOWN * 24 :]
@@ -57,23 +54,12 @@ def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Pat
     axes.flat[0].legend(fontsize=7, loc="upper left")
     figure.suptitle(f"Contacts per hour ({hourly.timezone})", fontsize=10)
     figure.tight_layout()
-
-    def write(tmp: Path) -> None:
-        figure.savefig(tmp, format="png", dpi=110)
-
-    try:
-        return atomic_write(path, write)
-    finally:
-        plt.close(figure)
+    return _save_png(figure, path)
 
 
 def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path) -> Path:
     """A PNG heatmap of the agents required (before shrinkage) per work type and interval over the horizon."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     grid = requirement.pivot_table(
         index="work_type", columns="interval_start", values="required_agents", aggfunc="sum", sort=True
     )
@@ -88,6 +74,21 @@ def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path) -> Pat
     figure.colorbar(image, ax=ax, label="agents required (before shrinkage)", pad=0.01)
     ax.set_title("Staffing requirement per interval and work type", fontsize=10, loc="left")
     figure.tight_layout()
+    return _save_png(figure, path)
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save_png(figure: Any, path: str | Path) -> Path:
+    """Write `figure` as a PNG atomically, and release it."""
 
     def write(tmp: Path) -> None:
         figure.savefig(tmp, format="png", dpi=110)
@@ -95,4 +96,4 @@ def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path) -> Pat
     try:
         return atomic_write(path, write)
     finally:
-        plt.close(figure)
+        _pyplot().close(figure)
