@@ -222,10 +222,10 @@ def required_agents(
         # step up where it is not (an abandoned contact counts as a miss, so short patience or a high target can need
         # more than Erlang C). Feasibility only grows with n. Occupancy counts the answered load, a (1 - P(abandon))
         # / n, as `erlang_a` reports it.
-        def feasible(n: Array, idx: Array) -> Array:
+        def feasible(n: Array, idx: Array) -> tuple[Array, ErlangAMetrics]:
             m = erlang_a(np.maximum(n, 1e-9), a[idx], aht[idx], patience[idx], t[idx])
             ok = (m.service_level >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (n > 0)
-            return np.asarray(ok, dtype=bool)
+            return np.asarray(ok, dtype=bool), m
 
         low = np.zeros_like(a)
         high = n_c.copy()
@@ -233,23 +233,27 @@ def required_agents(
         while pending.any():
             idx = np.flatnonzero(pending)
             middle = np.floor((low[idx] + high[idx]) / 2)
-            ok = feasible(middle, idx)
+            ok, _ = feasible(middle, idx)
             high[idx[ok]] = middle[ok]
             low[idx[~ok]] = middle[~ok]
             pending[idx] = high[idx] - low[idx] > 1
         n_int = np.where(busy, high, 0.0)
+        # The measures at the final n_int come out of this check, so they are not computed again below.
+        sl_at_n = np.ones_like(a)
+        abandon_at_n = np.zeros_like(a)
         pending = busy.copy()
         while pending.any():
             idx = np.flatnonzero(pending)
-            ok = feasible(n_int[idx], idx)
+            ok, m = feasible(n_int[idx], idx)
+            sl_at_n[idx[ok]] = m.service_level[ok]
+            abandon_at_n[idx[ok]] = m.abandon_probability[ok]
             n_int[idx[~ok]] += 1
             pending[idx[ok]] = False
-        answered = a * (1 - erlang_a(np.maximum(n_int, 1e-9), a, aht, patience, t).abandon_probability)
-        floor_occ = answered / occ
+        floor_occ = a * (1 - abandon_at_n) / occ
     # The real-valued requirement: the service level interpolated linearly between n_int - 1 (which misses the
     # target) and n_int (which meets it), never below the occupancy bound. For Erlang C the lower end is at
     # least the load itself, where the service level is 0.
-    sl_high = _service_level(np.maximum(n_int, 1e-9), a, aht, t, patience)
+    sl_high = _service_level(np.maximum(n_int, 1e-9), a, aht, t, None) if patience is None else sl_at_n
     lower = np.maximum(n_int - 1, a if patience is None else 0.0)
     lower = np.minimum(lower, n_int)
     sl_low = np.where(lower > 0, _service_level(np.maximum(lower, 1e-9), a, aht, t, patience), 0.0)
