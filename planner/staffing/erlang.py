@@ -147,8 +147,9 @@ def erlang_a(n: object, a: object, aht_s: object, patience_s: object, t_s: objec
         ratio = n / np.maximum(a, 1e-300)
         abandon = np.clip(wait * (1 - ratio) + pi_n * ratio, 0, 1)
         decay = np.exp(-t / patience)
-        # (x / y) P(x + 1, z) / P(x, y), for z = y and z = y e^(-t / patience), through logs.
-        near = np.exp(np.log(x / y) + _log_p(x + 1, y) - log_pxy)
+        # (x / y) P(x + 1, z) / P(x, y), for z = y (exactly, from S) and z = y e^(-t / patience) (through logs).
+        # P(x + 1, y) = P(x, y) - y^x e^-y / Gamma(x + 1), and y^x e^-y / Gamma(x + 1) / P(x, y) = 1 / S.
+        near = (x / y) * (1 - inv_s)
         far = np.exp(np.log(x / y) + _log_p(x + 1, y * decay) - log_pxy)
         sl = 1 - wait + np.where(wait > 0, wait * np.clip(near - far, 0, 1), 0.0)
     sl = np.clip(np.where(np.isfinite(sl), sl, 0.0), 0, 1)
@@ -227,8 +228,15 @@ def required_agents(
             ok = (m.service_level >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (n > 0)
             return np.asarray(ok, dtype=bool), m
 
-        low = np.zeros_like(a)
+        # First bracket: Erlang A's answer is usually a little below Erlang C's, so try a few square roots of the
+        # load below it; where even that is feasible, fall back to the whole range [0, that point].
         high = n_c.copy()
+        low = np.maximum(np.floor(n_c - np.sqrt(a) - 2), 0.0)
+        probe = np.flatnonzero(busy & (low > 0))
+        if probe.size:
+            ok, _ = feasible(low[probe], probe)
+            high[probe[ok]] = low[probe[ok]]
+            low[probe[ok]] = 0.0
         pending = busy & (high - low > 1)
         while pending.any():
             idx = np.flatnonzero(pending)
