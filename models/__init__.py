@@ -24,6 +24,7 @@ from models.io import (
 from models.service import Channel, CustomerTier, Measure, Mode, ServiceTarget, Skill, WorkType
 from models.tables import (
     ASSIGNMENT,
+    BACKTEST_METRICS,
     COVERAGE,
     FORECAST,
     INTERVAL_HISTORY,
@@ -37,6 +38,7 @@ from models.workforce import Agent, AgentSkill, BreakRule, Contract, Preferences
 
 __all__ = [
     "ASSIGNMENT",
+    "BACKTEST_METRICS",
     "COVERAGE",
     "FORECAST",
     "INTERVAL_HISTORY",

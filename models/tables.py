@@ -21,6 +21,7 @@ from models.errors import InputError, Problem
 
 __all__ = [
     "ASSIGNMENT",
+    "BACKTEST_METRICS",
     "COVERAGE",
     "FORECAST",
     "INTERVAL_HISTORY",
@@ -226,9 +227,38 @@ ASSIGNMENT = TableSchema(
     unique_key=True,
     allow_empty=True,
 )
+BACKTEST_METRICS = TableSchema(
+    "backtest metrics",
+    (
+        _c("work_type", S),
+        _c("model", S),
+        _c("wape", F, nullable=True),
+        _c("mase", F, nullable=True),
+        _c("bias", F, nullable=True),
+        _c("coverage_p10_p90", F, nullable=True),
+        _c("poisson_floor", F, nullable=True),
+        _c("ratio_to_naive", F, nullable=True),
+        _c("selected_model", S, nullable=True),
+        _c("origins", INT),
+        _c("actual_volume", F),
+    ),
+    key=("work_type", "model"),
+    unique_key=True,
+)
+
 SCHEMAS = {
     s.name: s
-    for s in (TICKET_HISTORY, INTERVAL_HISTORY, FORECAST, REQUIREMENT, ROSTER, COVERAGE, OPEN_TICKETS, ASSIGNMENT)
+    for s in (
+        TICKET_HISTORY,
+        INTERVAL_HISTORY,
+        FORECAST,
+        REQUIREMENT,
+        ROSTER,
+        COVERAGE,
+        OPEN_TICKETS,
+        ASSIGNMENT,
+        BACKTEST_METRICS,
+    )
 }
 
 

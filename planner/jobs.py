@@ -24,13 +24,22 @@ from forecasting import (
     forecast_centre,
     last_weekly_origins,
 )
-from models import FORECAST, REQUIREMENT, Center, History, InputError, Problem, load_center, read_history, read_table
+from models import (
+    BACKTEST_METRICS,
+    FORECAST,
+    REQUIREMENT,
+    Center,
+    History,
+    InputError,
+    Problem,
+    load_center,
+    read_history,
+    read_table,
+)
 from models.io import table_writer, write_files
-from models.tables import Column, Kind, TableSchema
 from planner.staffing import StaffingSettings, requirement_table
 
 __all__ = [
-    "BACKTEST_METRICS",
     "BacktestJob",
     "ForecastInputs",
     "ForecastJob",
@@ -43,25 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_TIMEZONE = "UTC"
-
-BACKTEST_METRICS = TableSchema(
-    "backtest metrics",
-    (
-        Column("work_type", Kind.STRING),
-        Column("model", Kind.STRING),
-        Column("wape", Kind.FLOAT, nullable=True),
-        Column("mase", Kind.FLOAT, nullable=True),
-        Column("bias", Kind.FLOAT, nullable=True),
-        Column("coverage_p10_p90", Kind.FLOAT, nullable=True),
-        Column("poisson_floor", Kind.FLOAT, nullable=True),
-        Column("ratio_to_naive", Kind.FLOAT, nullable=True),
-        Column("selected_model", Kind.STRING, nullable=True),
-        Column("origins", Kind.INT),
-        Column("actual_volume", Kind.FLOAT),
-    ),
-    key=("work_type", "model"),
-    unique_key=True,
-)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,21 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "assigned_agent": [None, "a2"],
         }
     ),
+    "backtest metrics": pd.DataFrame(
+        {
+            "work_type": ["billing_phone", "(total)"],
+            "model": ["selected", "seasonal_naive"],
+            "wape": [0.185, 0.242],
+            "mase": [0.58, 0.76],
+            "bias": [-0.061, np.nan],
+            "coverage_p10_p90": [0.835, 0.816],
+            "poisson_floor": [0.086, 0.086],
+            "ratio_to_naive": [0.762, 1.0],
+            "selected_model": ["glm x6, combination x4", np.nan],
+            "origins": pd.array([13, 13], dtype="Int64"),
+            "actual_volume": [118232.0, 118232.0],
+        }
+    ),
     "assignment": pd.DataFrame(
         {
             "ticket_id": ["t9", "t10"],
