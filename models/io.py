@@ -135,6 +135,11 @@ class History:
     notes: tuple[str, ...] = ()
 
     @property
+    def remarks(self) -> list[str]:
+        """How the file was read (the time-zone assumption, dropped rows), each prefixed with the file's name."""
+        return [f"{self.source}: {note}" for note in (self.assumption, *self.notes) if note]
+
+    @property
     def time_column(self) -> str:
         return "created_at" if self.kind == "tickets" else "interval_start"
 

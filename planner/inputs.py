@@ -145,7 +145,7 @@ def check_inputs(
                 caught_warning.message, caught_warning.category, caught_warning.filename, caught_warning.lineno
             )
     if history is not None:
-        found += [f"{history.source}: {note}" for note in (history.assumption, *history.notes) if note]
+        found += history.remarks
     return InputReport(
         center=summarize_center(center) if center is not None else None,
         history=summarize_history(history) if history is not None else None,

@@ -94,7 +94,7 @@ def load_forecast_inputs(
         work_type=work_type,
         time_format=time_format,
     )
-    notes += [f"{history.source}: {n}" for n in (history.assumption, *history.notes) if n]
+    notes += history.remarks
     zone = center.timezone if center is not None else str(timezone)
     work_types = [w.id for w in center.work_types] if center is not None else None
     hourly = aggregate(history, zone, work_types)
