@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -69,7 +69,11 @@ class ServiceTarget(FrozenModel):
     """``service_level`` of contacts meet ``measure`` within ``within_s`` seconds.
 
     Realtime: answer 80% within 20 s (``service_level=0.8, within_s=20``), with an optional mean patience for
-    abandonment (Erlang A). Deferred: first response 90% within 24 h (``measure=first_response,
+    abandonment (Erlang A). With a patience, ``max_abandon_rate`` caps the share of callers who hang up, and
+    ``service_level_over`` says what the service level divides by: ``offered`` (answered within T over all
+    offered contacts; an abandoned contact is a miss; the default, and the stricter) or ``answered`` (answered
+    within T over answered contacts; pair it with ``max_abandon_rate``, since it rewards callers hanging up).
+    Deferred: first response 90% within 24 h (``measure=first_response,
     within_s=86400``). ``tier_within_s`` tightens the threshold for some customer tiers.
     """
 
@@ -77,10 +81,16 @@ class ServiceTarget(FrozenModel):
     within_s: int = Field(gt=0)
     measure: Measure = Measure.ANSWER
     mean_patience_s: float | None = Field(default=None, gt=0)
+    max_abandon_rate: float | None = Field(default=None, gt=0, lt=1)
+    service_level_over: Literal["offered", "answered"] = "offered"
     tier_within_s: dict[Identifier, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _tiers_tighten(self) -> ServiceTarget:
+        if self.mean_patience_s is None and (self.max_abandon_rate is not None or self.service_level_over != "offered"):
+            raise ValueError(
+                "max_abandon_rate and service_level_over need abandonment: give mean_patience_s (Erlang A)"
+            )
         for tier, seconds in self.tier_within_s.items():
             if not 0 < seconds <= self.within_s:
                 raise ValueError(

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from models import Center, InputError
-from planner.staffing import StaffingSettings, erlang_c_metrics, required_agents, requirement_table
+from planner.staffing import StaffingSettings, erlang_a, erlang_c_metrics, required_agents, requirement_table
 
 TZ = "Europe/London"
 
@@ -56,6 +56,33 @@ def test_phone_rows_match_the_queueing_maths(center: Center) -> None:
     assert table.loc[0, "required_agents"] == 0 and table.loc[0, "expected_service_level"] == 1.0
     assert (table["expected_service_level"].iloc[1:] >= target.service_level).all()
     assert set(table["method"]) == {"erlang_a" if target.mean_patience_s else "erlang_c"}
+
+
+@pytest.mark.parametrize("over", ["offered", "answered"])
+def test_erlang_a_rows_follow_the_targets_abandonment_settings(center_data: dict[str, Any], over: str) -> None:
+    """A mean patience makes the phone rows Erlang A, with the target's abandonment cap and service-level basis."""
+    data = copy.deepcopy(center_data)
+    target = {"service_level": 0.8, "within_s": 20, "mean_patience_s": 45, "max_abandon_rate": 0.03}
+    data["work_types"][0]["target"] = {**target, "service_level_over": over}
+    center = Center.model_validate(data)
+    table = requirement_table(_forecast("billing_phone", [40, 120, 400], 300.0), center)
+    load = np.array([40, 120, 400]) * 300 / 900
+    expected = required_agents(load, 300.0, 0.8, 20, 1.0, 45.0, 0.03, service_level_over=over)  # type: ignore[arg-type]
+    assert set(table["method"]) == {"erlang_a"}
+    assert table["required_agents_int"].tolist() == expected.agents_int.tolist()
+    measures = erlang_a(table["required_agents_int"].to_numpy(), load, 300.0, 45.0, 20.0)
+    assert (measures.abandon_probability <= 0.03).all()
+    level = measures.service_level if over == "offered" else measures.service_level_answered
+    assert table["expected_service_level"].to_numpy() == pytest.approx(level)
+    without_cap = required_agents(load, 300.0, 0.8, 20, 1.0, 45.0, service_level_over=over)  # type: ignore[arg-type]
+    assert (expected.agents_int >= without_cap.agents_int).all()
+
+
+def test_abandonment_settings_need_a_patience(center_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(center_data)
+    data["work_types"][0]["target"] = {"service_level": 0.8, "within_s": 20, "max_abandon_rate": 0.05}
+    with pytest.raises(ValueError, match="give mean_patience_s"):
+        Center.model_validate(data)
 
 
 def test_shrinkage_is_its_own_column_and_can_be_overridden(center: Center) -> None:

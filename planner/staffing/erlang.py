@@ -18,14 +18,22 @@ Erlang A (M/M/n+M, exact): with x = n aht_patience_ratio = n patience / aht and 
            offered wait V: P(V > t) = P(wait > 0) P(x, y e^(-t/patience)) / P(x, y),
            SL(t) = P(answered within t) / offered
                  = 1 - P(wait > 0) + P(wait > 0) (x / y) [P(x + 1, y) - P(x + 1, y e^(-t/patience))] / P(x, y).
-Service level for Erlang A is "answered within t, over all offered contacts" (abandoned ones count as
-failures); `service_level_answered` divides by the answered ones instead. The formulas were checked against a
-direct solution of the Markov chain and against pyworkforce's published case (see tests).
+Service level for Erlang A has two definitions, and `required_agents` takes either (`service_level_over`):
+- "offered" (the default, `service_level`): answered within t over all offered contacts; an abandoned contact is
+  a miss. Strict: with short patience and t > 0 it can need *more* agents than Erlang C, since callers who hang
+  up before t fail it whatever the staffing.
+- "answered" (`service_level_answered`): answered within t over answered contacts. Never needs more agents than
+  Erlang C for the same target: the offered wait V of M/M/n+M is stochastically smaller than Erlang C's wait,
+  and being answered (V <= patience, with exponential patience) favours short V, so P(V <= t | answered) >=
+  P(V <= t) >= P_C(W <= t). It rewards callers hanging up, so pair it with a cap on P(abandon) (`max_abandon`).
+The formulas were checked against a direct solution of the Markov chain and against pyworkforce's published
+case (see tests).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import special
@@ -34,6 +42,7 @@ __all__ = [
     "ErlangAMetrics",
     "ErlangCMetrics",
     "Requirement",
+    "ServiceLevelOver",
     "erlang_a",
     "erlang_b",
     "erlang_c",
@@ -175,10 +184,69 @@ class Requirement:
     service_level: Array
 
 
-def _service_level(n: Array, a: Array, aht: Array, t: Array, patience: Array | None) -> Array:
-    if patience is None:
-        return erlang_c_metrics(n, a, aht, t).service_level
-    return erlang_a(n, a, aht, patience, t).service_level
+ServiceLevelOver = Literal["offered", "answered"]
+
+
+#: Up to this many agents Erlang B at a whole number comes from the recursion (cheaper than the incomplete gamma).
+_RECURSION_LIMIT = 400
+
+
+def _erlang_b_whole(n: Array, a: Array) -> Array:
+    """Erlang B at whole numbers `n` >= 1: by the forward recursion B(k) = a B(k - 1) / (k + a B(k - 1)) from
+    B(0) = 1 where n <= _RECURSION_LIMIT (the cells sorted by n, so each step works on a contiguous prefix), by
+    the incomplete gamma above."""
+    out = np.empty_like(a)
+    small = n <= _RECURSION_LIMIT
+    if not small.all():
+        out[~small] = erlang_b(n[~small], a[~small])
+    if small.any():
+        cells = np.flatnonzero(small)
+        order = cells[np.argsort(-n[cells], kind="stable")]
+        ns, load = n[order], a[order]
+        b, work, den = np.ones_like(ns), np.empty_like(ns), np.empty_like(ns)
+        top = int(ns[0])
+        counts = np.searchsorted(-ns, -np.arange(1, top + 1), side="right")  # cells with n >= k, k = 1..top
+        for k in range(1, top + 1):
+            m = counts[k - 1]
+            np.multiply(load[:m], b[:m], out=work[:m])
+            np.add(work[:m], k, out=den[:m])
+            np.divide(work[:m], den[:m], out=b[:m])
+        out[order] = b
+    return out
+
+
+def _erlang_c_level(n: Array, b: Array, a: Array, aht: Array, t: Array) -> Array:
+    """Erlang C's service level within `t` at `n` agents from Erlang B there."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        c = np.clip(n * b / (n - a * (1 - b)), 0.0, 1.0)
+        return np.where(n > a, np.clip(1 - c * np.exp(-(n - a) * t / aht), 0.0, 1.0), 0.0)
+
+
+def _erlang_c_search(a: Array, aht: Array, target: Array, t: Array, start: Array) -> tuple[Array, Array, Array]:
+    """The smallest whole n >= `start` (> a) meeting the Erlang C target, with the service level at n and at
+    n - 1 (0 where n - 1 <= a). Erlang B at `start`, then its forward recursion, which is stable, one agent at a
+    time for the cells still below the target."""
+    n = start.copy()
+    b = _erlang_b_whole(n, a)
+    sl = _erlang_c_level(n, b, a, aht, t)
+    sl_below = np.zeros_like(sl)
+    stepped = np.zeros(a.shape, dtype=bool)
+    idx = np.flatnonzero(sl < target)
+    stepped[idx] = True
+    while idx.size:
+        ai, ni, bi = a[idx], n[idx] + 1, b[idx]
+        bi = ai * bi / (ni + ai * bi)
+        sl_below[idx] = sl[idx]
+        sl_i = _erlang_c_level(ni, bi, ai, aht[idx], t[idx])
+        n[idx], b[idx], sl[idx] = ni, bi, sl_i
+        idx = idx[sl_i < target[idx]]
+    # Met at `start` itself: one step of the backward recursion B(n - 1) = n B / (a (1 - B)), where n - 1 > a.
+    idx = np.flatnonzero(~stepped & (n - 1 > a))
+    if idx.size:
+        ni, bi, ai = n[idx], b[idx], a[idx]
+        below = np.clip(ni * bi / (ai * (1 - bi)), 0.0, 1.0)
+        sl_below[idx] = _erlang_c_level(ni - 1, below, ai, aht[idx], t[idx])
+    return n, sl, sl_below
 
 
 def required_agents(
@@ -188,91 +256,129 @@ def required_agents(
     t_s: object,
     max_occupancy: object = 1.0,
     patience_s: object | None = None,
+    max_abandon: object | None = None,
+    service_level_over: ServiceLevelOver = "offered",
 ) -> Requirement:
     """Agents to answer `service_level` of contacts within `t_s` with occupancy at most `max_occupancy`:
-    Erlang C, or Erlang A where a mean patience is given. Vectorised over cells; zero load needs no one."""
+    Erlang C, or Erlang A where a mean patience is given (then also P(abandon) at most `max_abandon`, and the
+    service level counted over offered or over answered contacts). Vectorised over cells; zero load needs no one."""
+    if service_level_over not in ("offered", "answered"):
+        raise ValueError("service_level_over is 'offered' or 'answered'")
     if patience_s is None:
+        if max_abandon is not None:
+            raise ValueError("a maximum abandonment rate needs a mean patience (Erlang A)")
         a, aht, target, t, occ = _arrays(a, aht_s, service_level, t_s, max_occupancy)
-        patience = None
+        patience = abandon_cap = None
     else:
-        a, aht, target, t, occ, patience = _arrays(a, aht_s, service_level, t_s, max_occupancy, patience_s)
+        cap = 1.0 if max_abandon is None else max_abandon
+        a, aht, target, t, occ, patience, abandon_cap = _arrays(
+            a, aht_s, service_level, t_s, max_occupancy, patience_s, cap
+        )
+        if np.any((abandon_cap <= 0) | (abandon_cap > 1)):
+            raise ValueError("max abandonment must lie in (0, 1]")
     if np.any((target <= 0) | (target >= 1)):
         raise ValueError("service level targets must lie strictly between 0 and 1")
     if np.any((occ <= 0) | (occ > 1)):
         raise ValueError("max occupancy must lie in (0, 1]")
-    # The search below indexes flat positions: work on 1-d arrays (scalars and grids included), reshape at the end.
+    # The searches index flat positions: work on 1-d arrays (scalars and grids included), reshape at the end.
     shape = a.shape
     a, aht, target, t, occ = (v.reshape(-1) for v in (a, aht, target, t, occ))
-    patience = None if patience is None else patience.reshape(-1)
     busy = a > 0
-    floor_occ = a / occ
-    # Erlang C: the smallest whole number above the load and the occupancy bound that meets the target, by a
-    # step search from that bound (a few steps: the answer is within a few square roots of the load).
-    start = np.maximum(np.maximum(np.floor(a) + 1, np.ceil(floor_occ - 1e-9)), 1.0)
-    n_c = np.where(busy, start, 0.0)
-    pending = busy.copy()
-    while pending.any():
-        idx = np.flatnonzero(pending)
-        ok = _service_level(n_c[idx], a[idx], aht[idx], t[idx], None) >= target[idx]
-        n_c[idx[~ok]] += 1
-        pending[idx[ok]] = False
+    # Erlang C: the smallest whole number above the load and the occupancy bound that meets the target.
+    start = np.maximum(np.maximum(np.floor(a) + 1, np.ceil(a / occ - 1e-9)), 1.0)
+    n_c, sl_c, sl_c_below = _erlang_c_search(a, aht, target, t, start)
     if patience is None:
-        n_int = n_c
+        n_int, sl_high, sl_low = n_c, sl_c, sl_c_below
+        # The lower end of the interpolation: n - 1, or the load itself (service level 0) where n - 1 is below it.
+        lower = np.minimum(np.maximum(n_int - 1, a), n_int)
+        floor_occ = a / occ
     else:
-        # Erlang A: abandonment shortens the queue, so Erlang C's answer is usually feasible; bisect below it, then
-        # step up where it is not (an abandoned contact counts as a miss, so short patience or a high target can need
-        # more than Erlang C). Feasibility only grows with n. Occupancy counts the answered load, a (1 - P(abandon))
-        # / n, as `erlang_a` reports it.
-        def feasible(n: Array, idx: Array) -> tuple[Array, ErlangAMetrics]:
-            m = erlang_a(np.maximum(n, 1e-9), a[idx], aht[idx], patience[idx], t[idx])
-            ok = (m.service_level >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (n > 0)
-            return np.asarray(ok, dtype=bool), m
-
-        # First bracket: Erlang A's answer is usually a little below Erlang C's, so try a few square roots of the
-        # load below it; where even that is feasible, fall back to the whole range [0, that point].
-        high = n_c.copy()
-        low = np.maximum(np.floor(n_c - np.sqrt(a) - 2), 0.0)
-        probe = np.flatnonzero(busy & (low > 0))
-        if probe.size:
-            ok, _ = feasible(low[probe], probe)
-            high[probe[ok]] = low[probe[ok]]
-            low[probe[ok]] = 0.0
-        pending = busy & (high - low > 1)
-        while pending.any():
-            idx = np.flatnonzero(pending)
-            middle = np.floor((low[idx] + high[idx]) / 2)
-            ok, _ = feasible(middle, idx)
-            high[idx[ok]] = middle[ok]
-            low[idx[~ok]] = middle[~ok]
-            pending[idx] = high[idx] - low[idx] > 1
-        n_int = np.where(busy, high, 0.0)
-        # The measures at the final n_int come out of this check, so they are not computed again below.
-        sl_at_n = np.ones_like(a)
-        abandon_at_n = np.zeros_like(a)
-        pending = busy.copy()
-        while pending.any():
-            idx = np.flatnonzero(pending)
-            ok, m = feasible(n_int[idx], idx)
-            sl_at_n[idx[ok]] = m.service_level[ok]
-            abandon_at_n[idx[ok]] = m.abandon_probability[ok]
-            n_int[idx[~ok]] += 1
-            pending[idx[ok]] = False
-        floor_occ = a * (1 - abandon_at_n) / occ
-    # The real-valued requirement: the service level interpolated linearly between n_int - 1 (which misses the
-    # target) and n_int (which meets it), never below the occupancy bound. For Erlang C the lower end is at
-    # least the load itself, where the service level is 0.
-    sl_high = _service_level(np.maximum(n_int, 1e-9), a, aht, t, None) if patience is None else sl_at_n
-    lower = np.maximum(n_int - 1, a if patience is None else 0.0)
-    lower = np.minimum(lower, n_int)
-    sl_low = np.where(lower > 0, _service_level(np.maximum(lower, 1e-9), a, aht, t, patience), 0.0)
+        assert abandon_cap is not None
+        n_int, sl_high, sl_low, abandon = _erlang_a_search(
+            a,
+            aht,
+            target,
+            t,
+            occ,
+            patience.reshape(-1),
+            abandon_cap.reshape(-1),
+            service_level_over,
+            n_c,
+            sl_c,
+            sl_c_below,
+        )
+        lower = np.maximum(n_int - 1, 0.0)
+        # Occupancy counts the answered load, a (1 - P(abandon)) / n, as `erlang_a` reports it.
+        floor_occ = a * (1 - abandon) / occ
+    # The real-valued requirement: the service level interpolated linearly between the lower end (which misses the
+    # target) and n_int (which meets it), never below the occupancy bound.
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip((target - sl_low) / (sl_high - sl_low), 0.0, 1.0)
     # A flat service level (both ends round to 1) means the target is already met at the lower end: n_int is then
-    # set by the occupancy bound, which `agents` takes below.
+    # set by the occupancy (or abandonment) bound; the occupancy part is taken below.
     high = np.where(sl_high > sl_low, lower + share * (n_int - lower), lower)
     agents = np.where(busy, np.maximum(high, floor_occ), 0.0)
     return Requirement(
         agents=agents.reshape(shape),
-        agents_int=n_int.astype(np.int64).reshape(shape),
+        agents_int=np.where(busy, n_int, 0).astype(np.int64).reshape(shape),
         service_level=np.where(busy, sl_high, 1.0).reshape(shape),
     )
+
+
+def _erlang_a_search(
+    a: Array,
+    aht: Array,
+    target: Array,
+    t: Array,
+    occ: Array,
+    patience: Array,
+    abandon_cap: Array,
+    over: ServiceLevelOver,
+    n_c: Array,
+    sl_c: Array,
+    sl_c_below: Array,
+) -> tuple[Array, Array, Array, Array]:
+    """The smallest whole n meeting the Erlang A targets (service level, occupancy of the answered load, P(abandon)),
+    with the service level at n and n - 1 and P(abandon) at n. Feasibility only grows with n, so the search keeps a
+    bracket (`low` infeasible, `high` feasible) and probes inside it: first Erlang C's answer, then the secant of
+    the last two probes (Erlang C's slope for the first step), every third probe halving the bracket. Erlang A
+    usually needs a little less than Erlang C; short patience with the service level over offered contacts, or an
+    abandonment cap, can need more."""
+    size = a.size
+    low = np.zeros(size)  # n = 0 never meets a target
+    sl_low = np.zeros(size)
+    high = np.full(size, np.inf)
+    sl_high = np.ones(size)
+    abandon_high = np.zeros(size)
+    # Erlang A usually needs one or two agents less than Erlang C: the first probe is one below Erlang C's answer,
+    # the secant's other point Erlang C's answer until there is a second probe.
+    probe = np.maximum(n_c - 1, 1.0)
+    last_n, last_sl = n_c.copy(), sl_c.copy()
+    step = 0
+    idx = np.flatnonzero(a > 0)
+    while idx.size:
+        n = probe[idx]
+        m = erlang_a(n, a[idx], aht[idx], patience[idx], t[idx])
+        sl = m.service_level if over == "offered" else m.service_level_answered
+        ok = (sl >= target[idx]) & (m.occupancy <= occ[idx] + 1e-12) & (m.abandon_probability <= abandon_cap[idx])
+        good, bad = idx[ok], idx[~ok]
+        high[good], sl_high[good], abandon_high[good] = n[ok], sl[ok], m.abandon_probability[ok]
+        low[bad], sl_low[bad] = n[~ok], sl[~ok]
+        done = high[idx] - low[idx] <= 1
+        keep = ~done
+        idx, n, sl = idx[keep], n[keep], sl[keep]
+        if not idx.size:
+            break
+        step += 1
+        lo, hi = low[idx], high[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = (sl - last_sl[idx]) / (n - last_n[idx])
+            guess = np.ceil(n + (target[idx] - sl) / slope - 1e-9)
+        guess = np.where(np.isfinite(guess), guess, np.where(np.isinf(hi), lo + 1, np.floor((lo + hi) / 2)))
+        if step % 3 == 0:
+            guess = np.where(np.isinf(hi), 2 * lo + 1, np.floor((lo + hi) / 2))
+        last_n[idx], last_sl[idx] = n, sl
+        probe[idx] = np.clip(guess, lo + 1, hi - 1)
+    # Every busy cell ends with high - low = 1: `low` is n - 1, probed (its service level kept) or 0 (none).
+    n_int = np.where(a > 0, high, 0.0)
+    return n_int, sl_high, sl_low, abandon_high

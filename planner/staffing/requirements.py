@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from models import Center, InputError, Mode, Problem, WorkType
-from planner.staffing.erlang import erlang_a, erlang_c_metrics, required_agents
+from planner.staffing.erlang import ServiceLevelOver, erlang_a, erlang_c_metrics, required_agents
 
 __all__ = ["REQUIREMENT_COLUMNS", "StaffingSettings", "requirement_table"]
 
@@ -80,7 +80,7 @@ def _interval_seconds(starts: pd.Series, center: Center) -> float:
 def requirement_table(forecast: pd.DataFrame, center: Center, settings: StaffingSettings | None = None) -> pd.DataFrame:
     """The requirement per interval x work type for `forecast` (a `models.FORECAST` table) in `center`."""
     settings = settings or StaffingSettings()
-    unknown = sorted(set(forecast["work_type"]) - set(center.work_types_by_id))
+    unknown = sorted(set(forecast["work_type"].unique()) - set(center.work_types_by_id))
     if unknown:
         raise InputError(
             "forecast",
@@ -110,10 +110,14 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
     method = np.empty(len(frame), dtype=object)
     deferred = per_row(lambda w: w.mode is Mode.DEFERRED).astype(bool)
     patience = per_row(lambda w: w.target.mean_patience_s or np.nan)
-    for with_patience in (False, True):
-        rows = ~deferred & (~np.isnan(patience) if with_patience else np.isnan(patience))
+    over_answered = per_row(lambda w: w.target.service_level_over == "answered").astype(bool)
+    realtime = ~deferred & np.isnan(patience)
+    if realtime.any():
+        _realtime(realtime, load, aht, None, "offered", per_row, agents, agents_int, level, method)
+    for over in ("offered", "answered"):
+        rows = ~deferred & ~np.isnan(patience) & (over_answered if over == "answered" else ~over_answered)
         if rows.any():
-            _realtime(rows, load, aht, patience if with_patience else None, per_row, agents, agents_int, level, method)
+            _realtime(rows, load, aht, patience, over, per_row, agents, agents_int, level, method)
     starts = pd.DatetimeIndex(frame["interval_start"])
     for code, work_type in enumerate(work_types):
         if work_type.mode is Mode.DEFERRED:
@@ -147,19 +151,24 @@ def _realtime(
     load: np.ndarray,
     aht: np.ndarray,
     patience: np.ndarray | None,
+    over: ServiceLevelOver,
     per_row: Callable[[Callable[[WorkType], float]], np.ndarray],
     agents: np.ndarray,
     agents_int: np.ndarray,
     level: np.ndarray,
     method: np.ndarray,
 ) -> None:
-    """Fill the realtime `rows` in place: Erlang C (or A with `patience`), and chat as concurrent slots."""
+    """Fill the realtime `rows` in place: Erlang C (or A with `patience`, the service level counted `over` offered
+    or answered contacts), and chat as concurrent slots."""
     sl = per_row(lambda w: w.target.service_level)[rows]
     within = per_row(lambda w: float(w.target.within_s))[rows]
     occupancy = per_row(lambda w: w.max_occupancy)[rows]
     concurrency = per_row(lambda w: float(w.concurrency))[rows]
     row_patience = None if patience is None else patience[rows]
-    need = required_agents(load[rows], aht[rows], sl, within, occupancy, patience_s=row_patience)
+    max_abandon = None if patience is None else per_row(lambda w: w.target.max_abandon_rate or 1.0)[rows]
+    need = required_agents(
+        load[rows], aht[rows], sl, within, occupancy, row_patience, max_abandon, service_level_over=over
+    )
     # Chat: the maths gives slots; agents = slots / concurrency, whole agents round the slots up.
     whole = np.ceil(need.agents_int / concurrency).astype(np.int64)
     expected = need.service_level.copy()
@@ -169,9 +178,8 @@ def _realtime(
         if row_patience is None:
             chat_level = erlang_c_metrics(slots, load[rows][chat], aht[rows][chat], within[chat]).service_level
         else:
-            chat_level = erlang_a(
-                slots, load[rows][chat], aht[rows][chat], row_patience[chat], within[chat]
-            ).service_level
+            measures = erlang_a(slots, load[rows][chat], aht[rows][chat], row_patience[chat], within[chat])
+            chat_level = measures.service_level if over == "offered" else measures.service_level_answered
         expected[chat] = np.where(load[rows][chat] > 0, chat_level, 1.0)
     agents[rows] = need.agents / concurrency
     agents_int[rows] = whole
