@@ -63,6 +63,7 @@ import pandas as pd
 
 from benchmarks.common import ROOT, machine_info
 from models import Center
+from planner.runtime import keep_freed_memory
 from planner.staffing.erlang import Requirement, erlang_a, erlang_b, erlang_c, erlang_c_metrics, required_agents
 from planner.staffing.requirements import requirement_table
 from scenarios.generator import GeneratorSettings, generate
@@ -290,7 +291,7 @@ def bench_speed(cells: Cells, repeat: int) -> dict[str, Any]:
     per_type = DAYS * INTERVALS_PER_DAY
 
     def per_work_type() -> None:
-        # What requirement_table does for realtime work types: one call per work type.
+        # For comparison: one call per work type (requirement_table makes one call over all of them).
         for k in range(c.work_types):
             part = slice(k * per_type, (k + 1) * per_type)
             required_agents(a[part], c.aht_s[part], c.service_level[part], c.t_s[part], c.max_occupancy[part])
@@ -352,8 +353,9 @@ def format_speed(result: dict[str, Any], repeat: int) -> str:
             f"{load['min']:.1f}..{load['max']:.1f} erlangs, mean {load['mean']:.1f}. passes: iterations of "
             f"required_agents' whole-number search (one vectorised service-level evaluation each, over the cells "
             f"still below target); at bound: cells whose answer is the occupancy bound ceil(a / max occupancy). "
-            f"Target <= {TARGET_MS:.0f} ms for 33,600 cells. requirement_table calls required_agents once per work "
-            f"type (the '50 calls' row). The XL centre's methods (work types): {result['xl_methods']}.",
+            f"Target <= {TARGET_MS:.0f} ms for 33,600 cells. requirement_table makes one vectorised call of "
+            f"required_agents per method; the '50 calls' row is the cost of calling it per work type instead. "
+            f"The XL centre's methods (work types): {result['xl_methods']}.",
             width=120,
         )
     )
@@ -773,7 +775,13 @@ def main(argv: list[str] | None = None) -> int:
         "--pyworkforce-cells", type=int, default=None, help="compare pyworkforce on the first N cells (default all)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output (default benchmarks/results/)")
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc's allocator as it is (by default the process keeps freed memory, as `wfm` does)",
+    )
     args = parser.parse_args(argv)
+    allocator = "default" if args.default_allocator or not keep_freed_memory() else "keeps freed memory (as wfm)"
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.pyworkforce_cells is not None and args.pyworkforce_cells < 1:
@@ -786,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "seed": args.seed,
         "cells": len(cells),
+        "allocator": allocator,
         "source": _source_state(),
         "machine": machine_info(
             scipy=_version("scipy"), pyworkforce=_version("pyworkforce"), mpmath=_version("mpmath")
@@ -804,6 +813,7 @@ def main(argv: list[str] | None = None) -> int:
         if report["stability"] is not None:
             outputs.append(format_stability(report["stability"]))
     print()
+    print(f"allocator: {allocator}\n")
     print("\n\n".join(outputs))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

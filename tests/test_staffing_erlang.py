@@ -462,3 +462,22 @@ def test_erlang_a_numerics_at_large_loads(n: int, a: int) -> None:
     assert float(ours.wait_probability) == pytest.approx(float(wait), rel=1e-9)
     assert float(ours.abandon_probability) == pytest.approx(float(abandon), rel=1e-9)
     assert float(ours.service_level) == pytest.approx(float(sl), rel=1e-9, abs=1e-12)
+
+
+def test_erlang_b_by_recursion_matches_the_incomplete_gamma_on_both_sides_of_its_limit() -> None:
+    """`required_agents` takes Erlang B at whole n from the recursion up to a limit and the gamma form above."""
+    from planner.staffing.erlang import _RECURSION_LIMIT, _erlang_b_whole
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 2 * _RECURSION_LIMIT, 2_000).astype(float)
+    a = n * rng.uniform(0.3, 1.5, n.size)
+    assert _erlang_b_whole(n, a) == pytest.approx(erlang_b(n, a), rel=1e-11)
+
+
+def test_keeping_freed_memory_is_taken_on_glibc() -> None:
+    import platform
+
+    from planner.runtime import keep_freed_memory
+
+    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is expected

@@ -32,6 +32,7 @@ from planner.jobs import (
     run_requirements,
 )
 from planner.reports import plot_forecast, plot_requirement_heatmap
+from planner.runtime import keep_freed_memory
 from planner.staffing import StaffingSettings
 from scenarios.demo import DemoReport, run_demo
 from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSettings
@@ -415,4 +416,5 @@ def _print_demo(report: DemoReport) -> None:
 
 def main() -> None:
     """Console entry point."""
+    keep_freed_memory()
     app()

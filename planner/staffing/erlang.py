@@ -201,16 +201,18 @@ def _erlang_b_whole(n: Array, a: Array) -> Array:
         out[~small] = erlang_b(n[~small], a[~small])
     if small.any():
         cells = np.flatnonzero(small)
-        order = cells[np.argsort(-n[cells], kind="stable")]
+        whole = n[cells].astype(np.int16)
+        order = cells[np.argsort(-whole, kind="stable")]  # a radix sort on small integers
         ns, load = n[order], a[order]
         b, work, den = np.ones_like(ns), np.empty_like(ns), np.empty_like(ns)
         top = int(ns[0])
         counts = np.searchsorted(-ns, -np.arange(1, top + 1), side="right")  # cells with n >= k, k = 1..top
         for k in range(1, top + 1):
-            m = counts[k - 1]
-            np.multiply(load[:m], b[:m], out=work[:m])
-            np.add(work[:m], k, out=den[:m])
-            np.divide(work[:m], den[:m], out=b[:m])
+            m = int(counts[k - 1])
+            b_m, work_m, den_m = b[:m], work[:m], den[:m]
+            np.multiply(load[:m], b_m, out=work_m)
+            np.add(work_m, k, out=den_m)
+            np.divide(work_m, den_m, out=b_m)
         out[order] = b
     return out
 
