@@ -69,6 +69,19 @@ class Horizon(FrozenModel):
             )
         return self
 
+    @classmethod
+    def covering(cls, instants: pd.Series | pd.DatetimeIndex, timezone: str, interval_minutes: int) -> Horizon:
+        """The horizon of whole local days from the local date of the first of `instants` to that of the last
+        (a requirement's `interval_start`, for a roster)."""
+        index = pd.DatetimeIndex(instants)
+        if len(index) == 0:
+            raise ValueError("no instants to cover; give at least one interval")
+        local = index.tz_convert(timezone) if index.tz is not None else index.tz_localize(timezone)
+        first, last = local.min().date(), local.max().date()
+        return cls(
+            start_date=first, days=(last - first).days + 1, interval_minutes=interval_minutes, timezone=timezone
+        )
+
     @property
     def end_date(self) -> date:
         """The last day of the horizon (inclusive)."""

@@ -177,6 +177,7 @@ ROSTER = TableSchema(
         _c("shift_template", S),
         _c("breaks", J, description="JSON list of [start, end] ISO timestamps"),
         _c("paid_minutes", INT, minimum=0),
+        _opt("pinned", Kind.BOOL, description="fixed before solving (published, or pinned by a supervisor)"),
     ),
     key=("agent_id", "date"),
     unique_key=True,
