@@ -20,6 +20,8 @@ from models.workforce import Agent, Contract, ShiftTemplate
 
 __all__ = ["Center"]
 
+_NS_PER_MINUTE = 60 * 10**9
+
 
 class _HasId(Protocol):
     @property
@@ -138,6 +140,26 @@ class Center(FrozenModel):
     def horizon(self, start_date: date, days: int = 7) -> Horizon:
         """A planning horizon in this centre's zone and interval."""
         return Horizon(start_date=start_date, days=days, interval_minutes=self.interval_minutes, timezone=self.timezone)
+
+    def horizon_covering(self, starts: pd.Series | pd.DatetimeIndex, source: str = "requirement") -> Horizon:
+        """The horizon of a table of intervals (a requirement): the local days from its first interval to its last,
+        cut into its own interval (the greatest common step; this centre's where there is a single interval)."""
+        index = pd.DatetimeIndex(starts).as_unit("ns")
+        steps = np.diff(np.unique(index.asi8))
+        minutes = self.interval_minutes
+        if steps.size:
+            step = int(np.gcd.reduce(steps))
+            minutes = step // _NS_PER_MINUTE
+            if step % _NS_PER_MINUTE or minutes not in INTERVAL_MINUTES_CHOICES:
+                raise ConfigError(
+                    source,
+                    Problem(
+                        "column 'interval_start'",
+                        f"the intervals are {step / _NS_PER_MINUTE:g} min apart, which does not divide an hour",
+                        "give a table on a grid of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes",
+                    ),
+                )
+        return Horizon.covering(index, self.timezone, minutes)
 
     # -- checks -----------------------------------------------------------------------------------------------
 

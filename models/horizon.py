@@ -78,9 +78,7 @@ class Horizon(FrozenModel):
             raise ValueError("no instants to cover; give at least one interval")
         local = index.tz_convert(timezone) if index.tz is not None else index.tz_localize(timezone)
         first, last = local.min().date(), local.max().date()
-        return cls(
-            start_date=first, days=(last - first).days + 1, interval_minutes=interval_minutes, timezone=timezone
-        )
+        return cls(start_date=first, days=(last - first).days + 1, interval_minutes=interval_minutes, timezone=timezone)
 
     @property
     def end_date(self) -> date:

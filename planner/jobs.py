@@ -1,4 +1,5 @@
-"""The jobs behind `wfm forecast` and `wfm backtest`: read and check the inputs, run, write the outputs.
+"""The jobs behind the `wfm` commands (forecast, backtest, requirements, roster, plan): read and check the inputs,
+run, write the outputs (all of a job's files or none).
 
 A user with only a history file gets a forecast: without a centre, work types come from the data, the time zone
 from `timezone` (UTC when not given, and said so) and public holidays from `country`.
@@ -6,7 +7,8 @@ from `timezone` (UTC when not given, and said so) and public holidays from `coun
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,23 +34,40 @@ from models import (
     History,
     InputError,
     Problem,
+    SolverError,
     load_center,
     read_history,
     read_table,
 )
-from models.io import table_writer, write_files
+from models.io import table_writer, text_writer, write_files
+from models.tables import COVERAGE, ROSTER
+from planner.roster import (
+    Progress,
+    RosterResult,
+    RosterSettings,
+    agent_calendars,
+    plot_coverage,
+    plot_gantt,
+    roster_report_html,
+    solve_roster,
+    validate_roster,
+)
 from planner.staffing import StaffingSettings, requirement_table
 
 __all__ = [
     "BacktestJob",
     "ForecastInputs",
     "ForecastJob",
+    "PlanJob",
     "RequirementJob",
+    "RosterJob",
     "load_forecast_inputs",
     "parse_origins",
     "run_backtest",
     "run_forecast",
+    "run_plan",
     "run_requirements",
+    "run_roster",
 ]
 
 DEFAULT_TIMEZONE = "UTC"
@@ -199,3 +218,117 @@ def run_requirements(
     path = Path(out)
     files = write_files({path: table_writer(table, REQUIREMENT, path)})
     return RequirementJob(center, table, files)
+
+
+@dataclass(frozen=True)
+class RosterJob:
+    center: Center
+    result: RosterResult
+    files: list[Path]
+
+
+def _read_roster_table(path: str | Path | None, center: Center) -> pd.DataFrame | None:
+    return None if path is None else read_table(path, ROSTER, timezone=center.timezone)
+
+
+def run_roster(
+    requirement: str | Path | pd.DataFrame,
+    center: str | Path | Center,
+    out_dir: str | Path,
+    *,
+    settings: RosterSettings | None = None,
+    previous: str | Path | None = None,
+    pins: str | Path | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RosterJob:
+    """Solve the roster of a requirement and write, into `out_dir`: `roster.csv`, `coverage.csv`, `summary.json`
+    (status, objective breakdown, bound, gap, KPIs, progress), `report.html` (self-contained), `coverage.png`,
+    `gantt.png` and one iCalendar file per agent under `calendars/`. The roster is re-checked by the independent
+    validator before anything is written; a roster that breaks a rule is a bug (SolverError), never an output."""
+    center = center if isinstance(center, Center) else load_center(center)
+    if not isinstance(requirement, pd.DataFrame):
+        requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
+    previous_table = _read_roster_table(previous, center)
+    pins_table = _read_roster_table(pins, center)
+    result = solve_roster(
+        requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
+    )
+    horizon = center.horizon_covering(requirement["interval_start"])
+    violations = validate_roster(
+        result.roster, center, horizon, coverage=result.coverage, previous=previous_table, pins=pins_table
+    )
+    if violations:
+        listed = "; ".join(str(v) for v in violations[:5])
+        raise SolverError(f"the roster breaks {len(violations)} rule check(s), a planner bug: {listed}")
+    out = Path(out_dir)
+    summary = result.summary() | {"validator": "passed: every hard rule of docs/roster.md"}
+    outputs: dict[str | Path, Callable[[Path], None]] = {
+        out / "roster.csv": table_writer(result.roster, ROSTER, out / "roster.csv"),
+        out / "coverage.csv": table_writer(result.coverage, COVERAGE, out / "coverage.csv"),
+        out / "summary.json": text_writer(json.dumps(summary, indent=2, default=str) + "\n"),
+        out / "report.html": text_writer(roster_report_html(result.roster, result.coverage, center, summary)),
+        out / "coverage.png": lambda path: _drawn(plot_coverage(result.coverage, path, timezone=center.timezone)),
+        out / "gantt.png": lambda path: _drawn(plot_gantt(result.roster, center, path)),
+    }
+    for name, content in agent_calendars(result.roster, center).items():
+        outputs[out / "calendars" / name] = _bytes_writer(content)
+    return RosterJob(center, result, write_files(outputs))
+
+
+def _drawn(_: Path) -> None:
+    """A plot written into the staged file (the plotting functions return its path)."""
+
+
+def _bytes_writer(content: bytes) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return write
+
+
+@dataclass(frozen=True)
+class PlanJob:
+    forecast: ForecastJob
+    requirement: RequirementJob
+    roster: RosterJob
+
+    @property
+    def files(self) -> list[Path]:
+        return [*self.forecast.files, *self.requirement.files, *self.roster.files]
+
+
+def run_plan(
+    history: str | Path,
+    center: str | Path,
+    out_dir: str | Path,
+    *,
+    start: date,
+    days: int = 7,
+    staffing: StaffingSettings | None = None,
+    settings: RosterSettings | None = None,
+    previous: str | Path | None = None,
+    pins: str | Path | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> PlanJob:
+    """History -> forecast -> requirement -> roster -> report, each stage's files in `out_dir`."""
+    inputs = load_forecast_inputs(history, center)
+    assert inputs.center is not None
+    out = Path(out_dir)
+    forecast = run_forecast(
+        inputs,
+        out / "forecast.csv",
+        start=start,
+        days=days,
+        settings=ForecastSettings(interval_minutes=inputs.center.interval_minutes),
+    )
+    requirement = run_requirements(forecast.result.table, inputs.center, out / "requirement.csv", settings=staffing)
+    roster = run_roster(
+        requirement.table,
+        inputs.center,
+        out,
+        settings=settings,
+        previous=previous,
+        pins=pins,
+        on_progress=on_progress,
+    )
+    return PlanJob(forecast, requirement, roster)

@@ -95,6 +95,7 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "shift_template": ["night", "day"],
             "breaks": [[["2026-03-29T02:00:00+01:00", "2026-03-29T02:30:00+01:00"]], []],
             "paid_minutes": pd.array([450, 480], dtype="Int64"),
+            "pinned": [False, True],
         }
     ),
     "coverage": pd.DataFrame(

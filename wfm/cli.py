@@ -25,13 +25,18 @@ from planner.jobs import (
     BacktestJob,
     ForecastJob,
     RequirementJob,
+    RosterJob,
     load_forecast_inputs,
     parse_origins,
     run_backtest,
     run_forecast,
+    run_plan,
     run_requirements,
+    run_roster,
 )
 from planner.reports import plot_forecast, plot_requirement_heatmap
+from planner.roster import Progress, RosterSettings
+from planner.roster.solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS
 from planner.runtime import keep_freed_memory
 from planner.staffing import StaffingSettings
 from scenarios.demo import DemoReport, run_demo
@@ -256,6 +261,146 @@ def requirements(
     console.print("Wrote: " + ", ".join(str(p) for p in [*done.files, *([picture] if picture else [])]))
 
 
+class _ProgressPrinter:
+    """Live progress of a solve, at most a line a second (and every first and last line)."""
+
+    def __init__(self) -> None:
+        self.last = -1.0
+
+    def __call__(self, step: Progress) -> None:
+        if step.elapsed_s - self.last < 1.0 and self.last >= 0:
+            return
+        self.last = step.elapsed_s
+        err.print(
+            f"  {step.elapsed_s:7.1f} s  objective {step.objective:12,.1f}  bound {step.bound:12,.1f}  "
+            f"gap {step.gap:7.2%}",
+            markup=False,
+        )
+
+
+def _roster_settings(
+    time_limit: float, workers: int | None, seed: int, deterministic: bool, gap: float
+) -> RosterSettings:
+    try:
+        return RosterSettings(
+            time_limit_s=time_limit,
+            workers=workers if workers is not None else DEFAULT_WORKERS,
+            seed=seed,
+            deterministic=deterministic,
+            relative_gap=gap,
+        )
+    except ValueError as exc:
+        raise InputError("options", Problem("", str(exc), "see wfm roster --help")) from None
+
+
+TimeLimit = Annotated[float, typer.Option(help="Seconds for the solver (the first phase; breaks take a few more).")]
+Workers = Annotated[int | None, typer.Option(help="CP-SAT workers (default: the machine's cores, at most 8).")]
+Seed = Annotated[int, typer.Option(help="Solver seed.")]
+Deterministic = Annotated[
+    bool, typer.Option(help="Same input, same roster (the time limit becomes deterministic time).")
+]
+Gap = Annotated[float, typer.Option(help="Stop when the proven relative gap is at most this (0: solve to the limit).")]
+PreviousRoster = Annotated[
+    Path | None, typer.Option(help="The published roster before the horizon (rest, day runs across the boundary).")
+]
+Pins = Annotated[Path | None, typer.Option(help="Shifts to keep as they are (a roster table).")]
+
+
+@app.command()
+def roster(
+    requirement: Annotated[Path, typer.Option(help="Requirement table (from wfm requirements).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the roster, coverage and report into.")],
+    time_limit: TimeLimit = DEFAULT_TIME_LIMIT_S,
+    workers: Workers = None,
+    seed: Seed = 0,
+    deterministic: Deterministic = False,
+    gap: Gap = 0.0,
+    previous: PreviousRoster = None,
+    pins: Pins = None,
+) -> None:
+    """Next week's roster: who works which shift, with breaks, covering the requirement within every contract."""
+    settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
+    done = _run(
+        lambda: run_roster(
+            requirement,
+            center,
+            out_dir,
+            settings=settings,
+            previous=previous,
+            pins=pins,
+            on_progress=_ProgressPrinter(),
+        )
+    )
+    _print_roster(done)
+
+
+@app.command()
+def plan(
+    history: Annotated[Path, typer.Option(help="Ticket or interval history (CSV or Parquet).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    start: Annotated[str, typer.Option(help="First day to plan, YYYY-MM-DD.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write every stage's files into.")],
+    days: Annotated[int, typer.Option(min=1, max=28, help="Days to plan.")] = 7,
+    plan_on: Annotated[PlanOn, typer.Option(help="Staff for the mean forecast or a quantile.")] = PlanOn.mean,
+    time_limit: TimeLimit = DEFAULT_TIME_LIMIT_S,
+    workers: Workers = None,
+    seed: Seed = 0,
+    deterministic: Deterministic = False,
+    gap: Gap = 0.0,
+    previous: PreviousRoster = None,
+    pins: Pins = None,
+) -> None:
+    """History -> forecast -> requirement -> roster -> report, end to end."""
+    first = _parse_date(start, "--start")
+    assert first is not None
+    settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
+    done = _run(
+        lambda: run_plan(
+            history,
+            center,
+            out_dir,
+            start=first,
+            days=days,
+            staffing=StaffingSettings(plan_on=plan_on.value),
+            settings=settings,
+            previous=previous,
+            pins=pins,
+            on_progress=_ProgressPrinter(),
+        )
+    )
+    _print_requirement(done.requirement)
+    _print_roster(done.roster)
+
+
+def _print_roster(done: RosterJob) -> None:
+    result = done.result
+    console.print(
+        f"Roster: {result.status}, objective {result.objective:,.1f}, bound {result.best_bound:,.1f}, "
+        f"gap {result.gap:.2%}, {result.solve_time_s:.1f} s "
+        f"(first roster after {result.first_solution_s or 0:.1f} s); validator: passed.",
+        markup=False,
+    )
+    table = _TextTable("rule", "points")
+    for name, value in result.breakdown.items():
+        table.add_row(name, f"{value:,.1f}")
+    console.print(str(table), markup=False)
+    kpis = result.kpis
+    levels = ", ".join(f"{w} {v:.0%}" for w, v in kpis["expected_service_level"].items() if v is not None)
+    short = ", ".join(f"{k} {v:.1f}" for k, v in kpis["understaffed_agent_hours"].items())
+    console.print(
+        f"{kpis['shifts']} shifts for {kpis['agents_rostered']} agents, {kpis['paid_hours']:,.1f} paid hours, cost "
+        f"{kpis['paid_cost']:,.2f}. Understaffed agent-hours: {short}. Expected service level: {levels}.",
+        markup=False,
+    )
+    calendars = [p for p in done.files if p.suffix == ".ics"]
+    others = [p for p in done.files if p.suffix != ".ics"]
+    console.print(
+        "Wrote: " + ", ".join(str(p) for p in others) + (f", and {len(calendars)} calendars" if calendars else ""),
+        markup=False,
+    )
+
+
 def _parse_date(text: str | None, flag: str) -> date | None:
     if text is None:
         return None
@@ -412,6 +557,37 @@ def _print_demo(report: DemoReport) -> None:
     _print_forecast(report.forecast)
     _print_requirement(report.requirement)
     console.print("Wrote: " + ", ".join(str(p) for p in report.files))
+
+
+#: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.
+EXIT_ROSTER_BREAKS_RULES = 3
+
+
+@app.command("check-roster")
+def check_roster(
+    roster: Annotated[Path, typer.Option(help="Roster table to check (CSV or Parquet).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    requirement: Annotated[Path, typer.Option(help="Requirement table; its intervals are the roster's horizon.")],
+    coverage: Annotated[Path | None, typer.Option(help="Coverage table to re-check against the roster.")] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="The published roster before the horizon (context for rest and day runs).")
+    ] = None,
+    pins: Annotated[Path | None, typer.Option(help="Pinned shifts that must be in the roster as pinned.")] = None,
+) -> None:
+    """Re-check every hard rule of docs/roster.md on a roster, independently of the solver (exit 3 if broken)."""
+    from planner.roster import check_roster_files
+
+    done = _run(
+        lambda: check_roster_files(roster, center, requirement, coverage=coverage, previous=previous, pins=pins)
+    )
+    if done.valid:
+        console.print(f"roster valid: {done.shifts} shifts, {done.agents} agents", markup=False)
+        return
+    for violation in done.violations:
+        console.print(str(violation), markup=False)
+    rules = sorted({v.rule for v in done.violations})
+    err.print(f"roster breaks {len(done.violations)} rule check(s): {', '.join(rules)}", markup=False)
+    raise typer.Exit(EXIT_ROSTER_BREAKS_RULES)
 
 
 def main() -> None:

@@ -1,0 +1,203 @@
+"""Second phase: place every worked shift's breaks inside their windows, one CP-SAT model per day, staggered
+where coverage is tight; then allocate the on-duty agents to work types once more, interval by interval.
+
+The first phase kept each break at the middle of its window; that placement is each day's hint, so the placement
+found is never worse than it on this phase's objective (missing agents by priority and tier, realtime work and
+the deferred capacity the first phase planned alike).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner.roster.model import RosterWeights
+from planner.roster.problem import RosterProblem
+
+__all__ = ["allocate", "on_duty_counts", "place_breaks"]
+
+Configure = Callable[[cp_model.CpSolver, float], None]
+
+
+def _shortfall_terms(
+    model: cp_model.CpModel,
+    problem: RosterProblem,
+    weights: RosterWeights,
+    t: int,
+    w: int,
+    need: int,
+    cover: Any,
+) -> list[Any]:
+    """Missing agents of (t, w) in the convex tiers of the first phase; returns the weighted pieces."""
+    priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
+    pieces: list[cp_model.IntVar] = []
+    terms: list[Any] = []
+    left = need
+    for size, weight in zip((1, 2, None), weights.understaffing_tiers, strict=True):
+        width = left if size is None else min(size, left)
+        if width <= 0:
+            break
+        piece = model.new_int_var(0, width, f"short[{t},{w}]#{len(pieces)}")
+        pieces.append(piece)
+        terms.append(weight * priority * piece)
+        left -= width
+    model.add(cover + sum(pieces) >= need)
+    return terms
+
+
+def _demand(problem: RosterProblem, deferred_capacity: np.ndarray) -> np.ndarray:
+    """Agents wanted per (interval, work type): the realtime requirement, and the first phase's deferred capacity."""
+    return np.where(problem.deferred[None, :], deferred_capacity, problem.required).astype(np.int64)
+
+
+def _pool_of(problem: RosterProblem) -> dict[str, int]:
+    return {agent: i for i, pool in enumerate(problem.pools) for agent in pool.agents}
+
+
+def on_duty_counts(
+    problem: RosterProblem,
+    shifts: dict[tuple[str, int], int],
+    offsets: dict[tuple[str, int], tuple[int, ...]],
+    breaks: bool = True,
+) -> np.ndarray:
+    """Agents on duty per (pool, interval): in a shift and not on a break (breaks at `offsets`, else nominal;
+    none with `breaks=False`)."""
+    shapes, pool_of = problem.shapes, _pool_of(problem)
+    counts = np.zeros((len(problem.pools), len(problem.horizon.intervals)), dtype=np.int64)
+    for (agent, day), k in shifts.items():
+        first, count = int(shapes.first[k]), int(shapes.count[k])
+        on = np.ones(count, dtype=bool)
+        placed = offsets.get((agent, day))
+        for b, slot in enumerate(shapes.breaks[k] if breaks else ()):
+            offset = slot.nominal if placed is None else placed[b]
+            on[offset : offset + slot.duration] = False
+        counts[pool_of[agent], first + np.flatnonzero(on)] += 1
+    return counts
+
+
+def place_breaks(
+    problem: RosterProblem,
+    shifts: dict[tuple[str, int], int],
+    deferred_capacity: np.ndarray,
+    weights: RosterWeights,
+    time_limit_s: float,
+    configure: Configure,
+) -> tuple[dict[tuple[str, int], tuple[int, ...]], list[str]]:
+    """Break offsets (intervals from the shift's start, in the template's order) per worked (agent, day), and the
+    status of each day's solve. Days are placed in order; a day's model sees earlier days' breaks where placed
+    and later days' at their nominal place."""
+    shapes, pool_of = problem.shapes, _pool_of(problem)
+    demand = _demand(problem, deferred_capacity)
+    skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
+    intervals = len(problem.horizon.intervals)
+    offsets: dict[tuple[str, int], tuple[int, ...]] = {}
+    statuses = []
+    by_day: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for (agent, day), k in sorted(shifts.items()):
+        if shapes.breaks[k]:
+            by_day[day].append((agent, k))
+    for day in sorted(by_day):
+        # On duty without this day's breaks: everything else as placed so far (or nominal).
+        others = {key: k for key, k in shifts.items() if key[1] != day}
+        present = on_duty_counts(problem, others, offsets)
+        today = {key: k for key, k in shifts.items() if key[1] == day}
+        present += on_duty_counts(problem, today, {}, breaks=False)
+        model = cp_model.CpModel()
+        choices: dict[tuple[str, int], list[list[tuple[int, cp_model.IntVar]]]] = {}
+        away: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        span: set[int] = set()
+        for agent, k in by_day[day]:
+            first = int(shapes.first[k])
+            span.update(range(first, min(first + int(shapes.count[k]), intervals)))
+            per_break = []
+            for b, slot in enumerate(shapes.breaks[k]):
+                options = []
+                for offset in slot.offsets:
+                    var = model.new_bool_var(f"break[{agent},{b},{offset}]")
+                    model.add_hint(var, int(offset == slot.nominal))
+                    options.append((offset, var))
+                    for t in range(first + offset, min(first + offset + slot.duration, intervals)):
+                        away[pool_of[agent], t].append(var)
+                model.add_exactly_one(v for _, v in options)
+                per_break.append(options)
+            choices[agent, day] = per_break
+        terms = []
+        for t in sorted(span):
+            cover: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+            for pool_index, pool in enumerate(problem.pools):
+                if present[pool_index, t] <= 0:
+                    continue
+                vars_ = []
+                for w in np.flatnonzero(demand[t]):
+                    if skill_of[w] in pool.skills:
+                        var = model.new_int_var(0, int(present[pool_index, t]), f"y[{pool_index},{t},{w}]")
+                        cover[int(w)].append(var)
+                        vars_.append(var)
+                if vars_:
+                    model.add(sum(vars_) <= int(present[pool_index, t]) - sum(away.get((pool_index, t), [])))
+            for w in np.flatnonzero(demand[t]):
+                terms += _shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
+        model.minimize(sum(terms))
+        solver = cp_model.CpSolver()
+        configure(solver, time_limit_s)
+        status = solver.solve(model)
+        statuses.append(solver.status_name(status))
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        for (agent, d), per_break in choices.items():
+            k = shifts[agent, d]
+            placed = []
+            for options, slot in zip(per_break, shapes.breaks[k], strict=True):
+                chosen = next((o for o, v in options if found and solver.value(v)), slot.nominal)
+                placed.append(chosen)
+            offsets[agent, d] = tuple(placed)
+    return offsets, statuses
+
+
+def allocate(
+    problem: RosterProblem,
+    on_duty: np.ndarray,
+    deferred_capacity: np.ndarray,
+    weights: RosterWeights,
+    time_limit_s: float,
+    configure: Configure,
+) -> tuple[np.ndarray, str]:
+    """Agents of each pool on each work type per interval, (pools, intervals, work types), minimising missing
+    agents by priority and tier with the on-duty agents `on_duty` (pools, intervals); and the solve status."""
+    demand = _demand(problem, deferred_capacity)
+    skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
+    model = cp_model.CpModel()
+    variables: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    terms = []
+    for t in range(on_duty.shape[1]):
+        wanted = np.flatnonzero(demand[t])
+        if wanted.size == 0:
+            continue
+        cover: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for pool_index, pool in enumerate(problem.pools):
+            available = int(on_duty[pool_index, t])
+            if available <= 0:
+                continue
+            vars_ = []
+            for w in wanted:
+                if skill_of[w] in pool.skills:
+                    var = model.new_int_var(0, available, f"y[{pool_index},{t},{w}]")
+                    variables[pool_index, t, int(w)] = var
+                    cover[int(w)].append(var)
+                    vars_.append(var)
+            if vars_:
+                model.add(sum(vars_) <= available)
+        for w in wanted:
+            terms += _shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
+    model.minimize(sum(terms))
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit_s)
+    status = solver.solve(model)
+    out = np.zeros((len(problem.pools), on_duty.shape[1], len(problem.work_types)), dtype=np.int64)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for key, var in variables.items():
+            out[key] = solver.value(var)
+    return out, solver.status_name(status)

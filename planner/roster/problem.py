@@ -1,0 +1,292 @@
+"""The roster problem as arrays: demand per interval x work type, shift options per agent, pools, context.
+
+Everything the CP-SAT model needs is prepared here, from the requirement table, the centre and the optional
+previous roster and pins; conflicts in that input (a contract minimum the agent's options cannot reach, a pinned
+shift that breaks a rule) are found here, before any solving, and raised together as one `RosterConflicts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from models import Center, Horizon, InputError, Mode, Problem
+from planner.roster.options import AgentOptions, Shapes, agent_options, build_shapes
+
+__all__ = ["Pool", "RosterConflicts", "RosterProblem", "WeekLimits", "build_problem"]
+
+
+class RosterConflicts(InputError):
+    """Hard rules that the input makes impossible to keep, found before solving (one `Problem` each)."""
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Agents with the same skill set: the model allocates them to work types as a group."""
+
+    skills: frozenset[str]
+    agents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WeekLimits:
+    """One agent's contract limits for one week of the horizon, after proration and the time-off credit."""
+
+    first_day: int
+    days: int
+    min_paid: int  # 0 in a short week
+    max_paid: int
+    max_days: int
+    target: int | None  # None in a short week or without a target
+
+
+@dataclass
+class RosterProblem:
+    center: Center
+    horizon: Horizon
+    shapes: Shapes
+    options: dict[str, AgentOptions]
+    work_types: list[str]  # columns of the demand arrays
+    required: np.ndarray  # (intervals, work types) whole agents, realtime and chat (deferred: 0)
+    smoothed: np.ndarray  # (intervals, work types) the requirement's whole agents, all methods (reports)
+    workload: np.ndarray  # (intervals, work types) deferred work in agent-intervals (at max occupancy)
+    window: np.ndarray  # (work types,) response window in intervals (deferred), 0 otherwise
+    deferred: np.ndarray  # (work types,) bool
+    pools: list[Pool]
+    weeks: list[tuple[int, int, float]]  # (first day, days, share of a full week)
+    previous_worked: dict[str, list[bool]] = field(default_factory=dict)  # last days before the horizon, oldest first
+    pins: dict[str, dict[int, int]] = field(default_factory=dict)  # agent -> day -> shape
+
+    @property
+    def agents(self) -> list[str]:
+        return list(self.options)
+
+    def week_limits(self, agent_id: str) -> list[WeekLimits]:
+        """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid)."""
+        options = self.options[agent_id]
+        contract = self.center.contract_of(options.agent)
+        per_day = (contract.target_paid_minutes_week or contract.max_paid_minutes_week) // contract.max_working_days
+        out = []
+        for first, days, share in self.weeks:
+            leave = min(sum(1 for d in options.days_off if first <= d < first + days), contract.max_working_days)
+            credit = leave * per_day
+            full = share == 1
+            out.append(
+                WeekLimits(
+                    first_day=first,
+                    days=days,
+                    min_paid=max(0, contract.min_paid_minutes_week - credit) if full else 0,
+                    max_paid=max(0, int(np.ceil(contract.max_paid_minutes_week * share)) - credit),
+                    max_days=max(0, int(np.ceil(contract.max_working_days * share)) - leave),
+                    target=(
+                        max(0, contract.target_paid_minutes_week - credit)
+                        if full and contract.target_paid_minutes_week is not None
+                        else None
+                    ),
+                )
+            )
+        return out
+
+
+def _weeks(days: int) -> list[tuple[int, int, float]]:
+    return [(first, min(7, days - first), min(7, days - first) / 7) for first in range(0, days, 7)]
+
+
+def build_problem(
+    requirement: pd.DataFrame,
+    center: Center,
+    *,
+    previous: pd.DataFrame | None = None,
+    pins: pd.DataFrame | None = None,
+) -> RosterProblem:
+    """Arrays of the roster problem for `requirement` (a `models.REQUIREMENT` table) in `center`."""
+    unknown = sorted(set(requirement["work_type"].unique()) - set(center.work_types_by_id))
+    if unknown:
+        raise InputError(
+            "requirement",
+            Problem(
+                "column 'work_type'",
+                f"{', '.join(unknown)} are not work types of the centre",
+                "use the requirement made for this centre",
+            ),
+        )
+    horizon = center.horizon_covering(requirement["interval_start"])
+    interval = horizon.interval_minutes
+    index = np.searchsorted(horizon.intervals.asi8, pd.DatetimeIndex(requirement["interval_start"]).asi8)
+    on_grid = (index < len(horizon.intervals)) & (
+        horizon.intervals.asi8[np.minimum(index, len(horizon.intervals) - 1)]
+        == pd.DatetimeIndex(requirement["interval_start"]).asi8
+    )
+    if not on_grid.all():
+        row = int(np.flatnonzero(~on_grid)[0])
+        raise InputError(
+            "requirement",
+            Problem(
+                f"row {row + 2}",
+                f"interval_start {requirement['interval_start'].iloc[row]} is off the "
+                f"{interval}-min grid of local days",
+                "use the requirement written by wfm requirements",
+            ),
+        )
+    work_types = [w.id for w in center.work_types]
+    column = np.array([work_types.index(w) for w in requirement["work_type"]])
+    shape = (len(horizon.intervals), len(work_types))
+    required = np.zeros(shape, dtype=np.int64)
+    smoothed = np.zeros(shape, dtype=np.int64)
+    workload = np.zeros(shape)
+    deferred = np.array([center.work_type(w).mode is Mode.DEFERRED for w in work_types])
+    ints = requirement["required_agents_int"].to_numpy(dtype=np.int64)
+    smoothed[index, column] = ints
+    realtime_rows = ~deferred[column]
+    required[index[realtime_rows], column[realtime_rows]] = ints[realtime_rows]
+    occupancy = np.array([center.work_type(w).max_occupancy for w in work_types])
+    load = requirement["workload_erlangs"].to_numpy(dtype=float)
+    workload[index[~realtime_rows], column[~realtime_rows]] = (load / occupancy[column])[~realtime_rows]
+    window = np.array(
+        [
+            max(1, round(center.work_type(w).target.within_s / 60 / interval)) if deferred[i] else 0
+            for i, w in enumerate(work_types)
+        ]
+    )
+
+    shapes = build_shapes(center, horizon)
+    previous_end, previous_worked = _previous_context(previous, center, horizon)
+    options = agent_options(center, shapes, previous_end)
+    pools: dict[frozenset[str], list[str]] = {}
+    for agent in center.agents:
+        pools.setdefault(agent.skill_ids, []).append(agent.id)
+    problem = RosterProblem(
+        center=center,
+        horizon=horizon,
+        shapes=shapes,
+        options=options,
+        work_types=work_types,
+        required=required,
+        smoothed=smoothed,
+        workload=workload,
+        window=window,
+        deferred=deferred,
+        pools=[Pool(skills, tuple(agents)) for skills, agents in sorted(pools.items(), key=lambda kv: sorted(kv[0]))],
+        weeks=_weeks(horizon.days),
+        previous_worked=previous_worked,
+    )
+    problem.pins = _pins(pins, problem)
+    conflicts = list(_conflicts(problem))
+    if conflicts:
+        raise RosterConflicts("center", conflicts)
+    return problem
+
+
+def _previous_context(
+    previous: pd.DataFrame | None, center: Center, horizon: Horizon
+) -> tuple[dict[str, int], dict[str, list[bool]]]:
+    """From the previous roster: each agent's last shift end (elapsed minutes from the horizon's start), and whether
+    they worked each of the 14 days before the horizon (oldest first)."""
+    if previous is None or previous.empty:
+        return {}, {}
+    origin = horizon.day_starts[0]
+    ends: dict[str, int] = {}
+    worked: dict[str, list[bool]] = {}
+    lookback = [horizon.start_date - timedelta(days=k) for k in range(14, 0, -1)]
+    for agent_id, rows in previous.groupby("agent_id", sort=True):
+        before = rows[pd.to_datetime(rows["start"]) < origin]
+        if before.empty:
+            continue
+        last_end = pd.Timestamp(pd.to_datetime(before["end"]).max())
+        ends[str(agent_id)] = int((last_end - origin).total_seconds() // 60)
+        dates = {d if isinstance(d, date) else pd.Timestamp(d).date() for d in before["date"]}
+        worked[str(agent_id)] = [d in dates for d in lookback]
+    return ends, worked
+
+
+def _pins(pins: pd.DataFrame | None, problem: RosterProblem) -> dict[str, dict[int, int]]:
+    """Each pinned roster row as (agent, day) -> its shape; a pin that no allowed option matches is a conflict."""
+    if pins is None or pins.empty:
+        return {}
+    shapes, horizon = problem.shapes, problem.horizon
+    origin = horizon.day_starts[0]
+    out: dict[str, dict[int, int]] = {}
+    problems = []
+    for row_number, row in enumerate(pins.to_dict("records"), start=2):
+        agent_id = str(row["agent_id"])
+        where = f"pins row {row_number}"
+        if agent_id not in problem.options:
+            problems.append(Problem(where, f"agent '{agent_id}' is not in the centre", "pin shifts of its agents"))
+            continue
+        start = int((pd.Timestamp(row["start"]) - origin).total_seconds() // 60)
+        length = int((pd.Timestamp(row["end"]) - pd.Timestamp(row["start"])).total_seconds() // 60)
+        day = (row["date"] - horizon.start_date).days if isinstance(row["date"], date) else -1
+        if not 0 <= day < horizon.days:
+            problems.append(
+                Problem(
+                    where,
+                    f"date {row['date']} is outside the horizon {horizon.start_date}..{horizon.end_date}",
+                    "pin shifts inside the horizon",
+                )
+            )
+            continue
+        match = np.flatnonzero(
+            (shapes.day == day)
+            & (shapes.start == start)
+            & (shapes.length == length)
+            & (np.array(shapes.template) == str(row["shift_template"]))
+        )
+        if match.size == 0:
+            problems.append(
+                Problem(
+                    where,
+                    f"{row['start']}-{row['end']} on template '{row['shift_template']}' is not a shift the "
+                    "template allows",
+                    "pin a start and length of the template",
+                )
+            )
+            continue
+        if not np.isin(match[0], problem.options[agent_id].shapes):
+            problems.append(
+                Problem(
+                    where,
+                    f"agent '{agent_id}' may not work {row['start']}-{row['end']} (contract templates, time off, "
+                    "availability, opening hours or rest after the previous roster)",
+                    "unpin it or change the agent's availability",
+                )
+            )
+            continue
+        out.setdefault(agent_id, {})[day] = int(match[0])
+    if problems:
+        raise RosterConflicts("pins", problems)
+    return out
+
+
+def _conflicts(problem: RosterProblem) -> list[Problem]:
+    """Weekly minimums that an agent's options cannot reach, whatever the other agents do."""
+    found = []
+    shapes, center = problem.shapes, problem.center
+    for i, (agent_id, options) in enumerate(problem.options.items()):
+        contract = center.contract_of(options.agent)
+        for limits in problem.week_limits(agent_id):
+            if limits.min_paid == 0:
+                continue
+            first, days = limits.first_day, limits.days
+            in_week = options.shapes[
+                (shapes.day[options.shapes] >= first) & (shapes.day[options.shapes] < first + days)
+            ]
+            best_per_day = np.zeros(days, dtype=np.int64)
+            np.maximum.at(best_per_day, shapes.day[in_week] - first, shapes.paid[in_week])
+            reachable = int(np.sort(best_per_day)[::-1][: limits.max_days].sum())
+            if reachable < limits.min_paid:
+                week_start = problem.horizon.dates[first]
+                open_days = int(np.count_nonzero(best_per_day))
+                found.append(
+                    Problem(
+                        f"agents[{i}] ('{agent_id}')",
+                        f"rule weekly_paid_minutes: contract '{contract.id}' needs at least {limits.min_paid} paid "
+                        f"minutes in the week of {week_start} (after time off), but the agent's availability and "
+                        f"templates allow at most {reachable} ({open_days} days with a possible shift, at most "
+                        f"{limits.max_days} worked)",
+                        "widen the availability, or put the agent on a contract with a lower minimum for this week",
+                    )
+                )
+    return found

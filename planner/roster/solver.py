@@ -1,0 +1,203 @@
+"""Solve a roster: settings -> CP-SAT parameters (in one place), the two phases, and the result object.
+
+Phase 1 (`planner/roster/model.py`) chooses every agent's shifts for the horizon against the requirement, with
+breaks at the middle of their windows; phase 2 (`planner/roster/breaks.py`) places the breaks day by day and
+allocates the on-duty agents to work types. Nothing prints here: progress goes to an optional callback.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from models import Center, SolverError
+from planner.roster.breaks import allocate, on_duty_counts, place_breaks
+from planner.roster.heuristic import greedy_roster
+from planner.roster.model import SCALE, RosterModel, RosterWeights
+from planner.roster.problem import RosterProblem, build_problem
+from planner.roster.result import Progress, RosterResult, coverage_table, kpis, roster_table
+
+__all__ = ["DEFAULT_TIME_LIMIT_S", "DEFAULT_WORKERS", "RosterSettings", "apply_settings", "solve_roster"]
+
+DEFAULT_TIME_LIMIT_S = 60.0
+#: CP-SAT's portfolio wants several workers; more than the machine's cores only time-slices them.
+DEFAULT_WORKERS = max(1, min(8, os.cpu_count() or 1))
+#: Time for each day's break placement and for the final allocation, at most.
+DEFAULT_BREAK_TIME_LIMIT_S = 2.0
+#: Time to complete the greedy roster into a full first solution (the warm start), at most.
+WARM_START_TIME_LIMIT_S = 30.0
+
+
+@dataclass(frozen=True)
+class RosterSettings:
+    """How to solve. `deterministic`: the same input and settings give the same roster (CP-SAT's interleaved
+    search, stopped by deterministic time instead of wall time: `time_limit_s` is then in CP-SAT's deterministic
+    seconds, roughly wall seconds). `relative_gap`: stop when the proven gap is at most this."""
+
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    workers: int = DEFAULT_WORKERS
+    seed: int = 0
+    deterministic: bool = False
+    relative_gap: float = 0.0
+    break_time_limit_s: float = DEFAULT_BREAK_TIME_LIMIT_S
+    weights: RosterWeights = field(default_factory=RosterWeights)
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if not 0 <= self.relative_gap < 1:
+            raise ValueError(f"relative_gap must lie in [0, 1), got {self.relative_gap}")
+        if not self.break_time_limit_s > 0:
+            raise ValueError(f"break_time_limit_s must be positive, got {self.break_time_limit_s}")
+
+
+def apply_settings(solver: cp_model.CpSolver, settings: RosterSettings, time_limit_s: float | None = None) -> None:
+    """The one place where settings become CP-SAT parameters."""
+    parameters = solver.parameters
+    limit = settings.time_limit_s if time_limit_s is None else time_limit_s
+    parameters.num_workers = settings.workers
+    parameters.random_seed = settings.seed
+    parameters.relative_gap_limit = settings.relative_gap
+    parameters.log_search_progress = settings.log_search
+    parameters.catch_sigint_signal = True  # Ctrl-C stops the search and keeps the best roster found
+    if settings.deterministic:
+        parameters.interleave_search = True
+        parameters.max_deterministic_time = limit
+    else:
+        parameters.max_time_in_seconds = limit
+
+
+class _Recorder(cp_model.CpSolverSolutionCallback):
+    """Keeps every improving solution's objective and bound, and passes them on."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None) -> None:
+        super().__init__()
+        self.progress: list[Progress] = []
+        self.on_progress = on_progress
+        self.started = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        step = Progress(
+            elapsed_s=time.perf_counter() - self.started,
+            objective=self.objective_value / SCALE,
+            bound=self.best_objective_bound / SCALE,
+        )
+        self.progress.append(step)
+        if self.on_progress is not None:
+            self.on_progress(step)
+
+
+def solve_roster(
+    requirement: pd.DataFrame,
+    center: Center,
+    settings: RosterSettings | None = None,
+    *,
+    previous: pd.DataFrame | None = None,
+    pins: pd.DataFrame | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RosterResult:
+    """The roster for `requirement` (a `models.REQUIREMENT` table) in `center`. Raises `RosterConflicts` (an
+    InputError) for input that makes a hard rule impossible, and SolverError if no roster was found in time."""
+    settings = settings or RosterSettings()
+    started = time.perf_counter()
+    problem = build_problem(requirement, center, previous=previous, pins=pins)
+    built = RosterModel(problem, settings.weights).build()
+    _warm_start(built, settings)
+    solver = cp_model.CpSolver()
+    apply_settings(solver, settings)
+    recorder = _Recorder(on_progress)
+    status = solver.solve(built.model, recorder)
+    if status == cp_model.INFEASIBLE:
+        raise SolverError(
+            "the contracts' rules cannot all be kept together (min hours, working days, rest, consecutive days, "
+            "days off, weekends) for some agent; no single rule is impossible on its own. Check the contracts "
+            "of agents with little availability"
+        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise SolverError(
+            f"no roster found within {settings.time_limit_s:g} s (CP-SAT status {solver.status_name(status)}); "
+            "give it more time (--time-limit)"
+        )
+    shifts = {
+        (agent, int(problem.shapes.day[k])): k
+        for agent, options in built.shift.items()
+        for k, var in options.items()
+        if solver.value(var)
+    }
+    breakdown = {name: float(solver.value(term)) / SCALE for name, term in built.terms.items()}
+    deferred_capacity = _deferred_capacity(built, solver)
+    first_phase = time.perf_counter() - started
+
+    def configure(day_solver: cp_model.CpSolver, limit: float) -> None:
+        apply_settings(day_solver, settings, limit)
+
+    offsets, statuses = place_breaks(
+        problem, shifts, deferred_capacity, settings.weights, settings.break_time_limit_s, configure
+    )
+    on_duty = on_duty_counts(problem, shifts, offsets)
+    assigned, allocation_status = allocate(
+        problem, on_duty, deferred_capacity, settings.weights, settings.break_time_limit_s, configure
+    )
+    roster = roster_table(problem, shifts, offsets)
+    notes = []
+    if not problem.deferred.any() or problem.workload.sum() == 0:
+        pass
+    else:
+        notes.append(
+            "deferred work arriving after the last open interval of the horizon, or due after it, is carried to the "
+            "next horizon"
+        )
+    return RosterResult(
+        status=solver.status_name(status),
+        objective=solver.objective_value / SCALE,
+        best_bound=solver.best_objective_bound / SCALE,
+        solve_time_s=time.perf_counter() - started,
+        first_solution_s=recorder.progress[0].elapsed_s if recorder.progress else None,
+        breakdown=breakdown,
+        roster=roster,
+        coverage=coverage_table(problem, assigned),
+        kpis=kpis(problem, requirement, roster, assigned, on_duty) | {"first_phase_s": first_phase},
+        progress=recorder.progress,
+        break_statuses=[*statuses, f"allocation {allocation_status}"],
+        notes=notes,
+    )
+
+
+def _warm_start(built: RosterModel, settings: RosterSettings) -> bool:
+    """Hint every variable from the greedy roster: its shifts are fixed in a copy of the model and CP-SAT's first
+    solution there completes the rest (allocation, shortfall, backlog). False if that found nothing in time."""
+    greedy = greedy_roster(built.problem)
+    fixed = built.model.clone()
+    for agent_id, shifts in built.shift.items():
+        if agent_id in greedy:
+            chosen = set(greedy[agent_id].values())
+            for k, var in shifts.items():
+                fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
+    solver = cp_model.CpSolver()
+    apply_settings(solver, settings, min(settings.time_limit_s, WARM_START_TIME_LIMIT_S))
+    solver.parameters.stop_after_first_solution = True
+    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = solver.response_proto.solution
+    for index, value in enumerate(values):
+        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+    return True
+
+
+def _deferred_capacity(built: RosterModel, solver: cp_model.CpSolver) -> np.ndarray:
+    """Agents the first phase put on each deferred work type per interval."""
+    problem: RosterProblem = built.problem
+    out = np.zeros(problem.required.shape, dtype=np.int64)
+    for (t, w), cover in built.covered.items():
+        if problem.deferred[w]:
+            out[t, w] = solver.value(cover)
+    return out
