@@ -1,17 +1,27 @@
 """The demo: generate the built-in centre and its history, write them, read them back through the same checks
-as any user's input, forecast the plan week and turn the forecast into a staffing requirement (tables and
-pictures)."""
+as any user's input, then plan the week end to end as `wfm plan` does: forecast, staffing requirement, roster
+(with its coverage, report, pictures and calendars)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from forecasting import ForecastSettings
 from models import InputError, Problem
 from planner.inputs import InputReport, summarize_center, summarize_history
-from planner.jobs import ForecastJob, RequirementJob, load_forecast_inputs, run_forecast, run_requirements
+from planner.jobs import (
+    ForecastJob,
+    RequirementJob,
+    RosterJob,
+    load_forecast_inputs,
+    run_forecast,
+    run_requirements,
+    run_roster,
+)
 from planner.reports import plot_forecast, plot_requirement_heatmap
+from planner.roster import Progress, RosterSettings
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
 
 __all__ = ["DemoReport", "run_demo"]
@@ -24,10 +34,17 @@ class DemoReport:
     inputs: InputReport
     forecast: ForecastJob
     requirement: RequirementJob
+    roster: RosterJob | None
 
 
-def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
-    """Generate the demo centre of `settings`, write it to `out_dir`, check it, and forecast the plan week."""
+def run_demo(
+    settings: GeneratorSettings,
+    out_dir: str | Path,
+    roster: RosterSettings | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> DemoReport:
+    """Generate the demo centre of `settings`, write it to `out_dir`, check it, and plan the week: forecast,
+    requirement and, with `roster` settings, the roster (`wfm demo` always passes them)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
@@ -50,10 +67,16 @@ def run_demo(settings: GeneratorSettings, out_dir: str | Path) -> DemoReport:
     picture = plot_forecast(forecast_inputs.hourly, job.result, out / "forecast.png")
     requirement = run_requirements(job.result.table, forecast_inputs.center, out / "requirement.csv")
     heatmap = plot_requirement_heatmap(requirement.table, out / "requirement.png")
+    rostered = (
+        None
+        if roster is None
+        else run_roster(requirement.table, forecast_inputs.center, out, settings=roster, on_progress=on_progress)
+    )
     return DemoReport(
         scenario=scenario,
         files=[center_path, history_path, *job.files, picture, *requirement.files, heatmap],
         inputs=inputs,
         forecast=job,
         requirement=requirement,
+        roster=rostered,
     )

@@ -45,6 +45,8 @@ from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSe
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "app", "main"]
 
 EXIT_BAD_INPUT = 2
+#: The demo's roster solve: enough for a good week of the M centre on two cores, short enough to wait for.
+DEMO_TIME_LIMIT_S = 20.0
 EXIT_INTERNAL_ERROR = 1
 DEBUG_ENV = "WFM_DEBUG"
 
@@ -118,12 +120,16 @@ def demo(
     history_shape: Annotated[
         HistoryShape, typer.Option(help="One row per ticket, or counts per 15-min interval.")
     ] = HistoryShape.tickets,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the roster solver.")] = DEMO_TIME_LIMIT_S,
+    workers: Workers = None,
 ) -> None:
-    """Generate the built-in demo centre and its ticket history, and check them."""
+    """Generate the built-in demo centre and its history, check them, and plan its week end to end (as wfm plan:
+    forecast, requirement, roster, report)."""
     settings = GeneratorSettings(
         size=size.value, seed=seed, history_weeks=history_weeks, history_shape=history_shape.value
     )
-    report = _run(lambda: run_demo(settings, out_dir))
+    roster_settings = _roster_settings(time_limit, workers, 0, False, 0.0)
+    report = _run(lambda: run_demo(settings, out_dir, roster_settings, on_progress=_ProgressPrinter()))
     _print_demo(report)
 
 
@@ -557,6 +563,8 @@ def _print_demo(report: DemoReport) -> None:
     _print_forecast(report.forecast)
     _print_requirement(report.requirement)
     console.print("Wrote: " + ", ".join(str(p) for p in report.files))
+    if report.roster is not None:
+        _print_roster(report.roster)
 
 
 #: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.

@@ -1,5 +1,5 @@
 """Second phase: place every worked shift's breaks inside their windows, one CP-SAT model per day, staggered
-where coverage is tight; then allocate the on-duty agents to work types once more, interval by interval.
+where coverage is tight; then allocate the on-duty agents to work types once more (exactly, as a min-cost flow).
 
 The first phase kept each break at the middle of its window; that placement is each day's hint, so the placement
 found is never worse than it on this phase's objective (missing agents by priority and tier, realtime work and
@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
+from models import SolverError
 from planner.roster.model import RosterWeights
 from planner.roster.problem import RosterProblem
 
@@ -162,42 +164,67 @@ def allocate(
     on_duty: np.ndarray,
     deferred_capacity: np.ndarray,
     weights: RosterWeights,
-    time_limit_s: float,
-    configure: Configure,
-) -> tuple[np.ndarray, str]:
-    """Agents of each pool on each work type per interval, (pools, intervals, work types), minimising missing
-    agents by priority and tier with the on-duty agents `on_duty` (pools, intervals); and the solve status."""
+) -> np.ndarray:
+    """Agents of each pool on each work type per interval, (pools, intervals, work types): the allocation of the
+    on-duty agents `on_duty` (pools, intervals) that leaves the least weighted shortfall (priority and convex
+    tiers as in the first phase), solved exactly as one min-cost flow: source -> (interval, pool) -> (interval,
+    work type) -> sink, the covered units of a work type rewarded from the costliest missing agent down."""
     demand = _demand(problem, deferred_capacity)
     skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
-    model = cp_model.CpModel()
-    variables: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    terms = []
-    for t in range(on_duty.shape[1]):
+    pools, intervals = on_duty.shape
+    tails: list[int] = []
+    heads: list[int] = []
+    capacities: list[int] = []
+    costs: list[int] = []
+    source, sink = 0, 1
+    nodes = 2
+    allocation_arcs: list[tuple[int, int, int, int]] = []  # (arc, pool, interval, work type)
+
+    def arc(tail: int, head: int, capacity: int, cost: int) -> int:
+        tails.append(tail)
+        heads.append(head)
+        capacities.append(capacity)
+        costs.append(cost)
+        return len(tails) - 1
+
+    total = int(on_duty.sum())
+    for t in range(intervals):
         wanted = np.flatnonzero(demand[t])
-        if wanted.size == 0:
+        present = np.flatnonzero(on_duty[:, t])
+        if wanted.size == 0 or present.size == 0:
             continue
-        cover: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for pool_index, pool in enumerate(problem.pools):
+        work_node = {}
+        for w in wanted:
+            work_node[int(w)] = nodes
+            nodes += 1
+            need = int(demand[t, w])
+            priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
+            # Rewards for covering, costliest missing agent first: tier 3 (4th+ missing), then 2, then 1.
+            tier3, tier2, tier1 = max(need - 3, 0), min(max(need - 1, 0), 2), min(need, 1)
+            for units, weight in zip((tier3, tier2, tier1), weights.understaffing_tiers[::-1], strict=True):
+                if units:
+                    arc(work_node[int(w)], sink, units, -weight * priority)
+        for pool_index in present:
+            pool = problem.pools[pool_index]
+            node = nodes
+            nodes += 1
             available = int(on_duty[pool_index, t])
-            if available <= 0:
-                continue
-            vars_ = []
+            arc(source, node, available, 0)
             for w in wanted:
                 if skill_of[w] in pool.skills:
-                    var = model.new_int_var(0, available, f"y[{pool_index},{t},{w}]")
-                    variables[pool_index, t, int(w)] = var
-                    cover[int(w)].append(var)
-                    vars_.append(var)
-            if vars_:
-                model.add(sum(vars_) <= available)
-        for w in wanted:
-            terms += _shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
-    model.minimize(sum(terms))
-    solver = cp_model.CpSolver()
-    configure(solver, time_limit_s)
-    status = solver.solve(model)
-    out = np.zeros((len(problem.pools), on_duty.shape[1], len(problem.work_types)), dtype=np.int64)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for key, var in variables.items():
-            out[key] = solver.value(var)
-    return out, solver.status_name(status)
+                    allocation_arcs.append((arc(node, work_node[int(w)], available, 0), int(pool_index), t, int(w)))
+    out = np.zeros((pools, intervals, len(problem.work_types)), dtype=np.int64)
+    if not allocation_arcs:
+        return out
+    arc(source, sink, total, 0)  # agents left over
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(np.array(tails), np.array(heads), np.array(capacities), np.array(costs))
+    supplies = np.zeros(nodes, dtype=np.int64)
+    supplies[source], supplies[sink] = total, -total
+    flow.set_nodes_supplies(np.arange(nodes), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise SolverError(f"the allocation of on-duty agents to work types failed (min-cost flow status {status})")
+    for index, pool_at, interval, work_type in allocation_arcs:
+        out[pool_at, interval, work_type] = flow.flow(index)
+    return out
