@@ -19,7 +19,7 @@ import pandas as pd
 
 from models import Center
 from models.horizon import local_time
-from planner.roster import RosterResult, RosterSettings, solve_roster
+from planner.roster import RosterResult, RosterSettings, solve_roster, validate_roster
 
 TZ = "Europe/London"
 #: A Monday whose week has no DST change.
@@ -183,11 +183,25 @@ def requirement(center: Center, needs: Iterable[Need], *, days: int = 7, first: 
 
 
 def solve(
-    center: Center, needs: Iterable[Need], *, days: int = 7, first: date = MONDAY, **options: Any
+    center: Center,
+    needs: Iterable[Need],
+    *,
+    days: int = 7,
+    first: date = MONDAY,
+    settings: RosterSettings = SETTINGS,
+    previous: pd.DataFrame | None = None,
+    pins: pd.DataFrame | None = None,
 ) -> RosterResult:
-    """Solve the tiny instance with `SETTINGS` (or `settings=`); `previous=` and `pins=` pass through."""
-    settings = options.pop("settings", SETTINGS)
-    return solve_roster(requirement(center, needs, days=days, first=first), center, settings, **options)
+    """Solve the tiny instance to optimality, and check the roster and coverage with the independent validator."""
+    table = requirement(center, needs, days=days, first=first)
+    result = solve_roster(table, center, settings, previous=previous, pins=pins)
+    assert result.status == "OPTIMAL", result.summary()
+    horizon = center.horizon_covering(table["interval_start"])
+    found = validate_roster(
+        result.roster, center, horizon, coverage=result.coverage, previous=previous, pins=pins, requirement=table
+    )
+    assert found == [], [str(v) for v in found]
+    return result
 
 
 def worked(result: RosterResult, first: date = MONDAY) -> set[tuple[str, int, str]]:
@@ -198,8 +212,8 @@ def worked(result: RosterResult, first: date = MONDAY) -> set[tuple[str, int, st
     }
 
 
-def roster_row(agent_id: str, on: date, start: str, length: int = 480, shift_template: str = "early") -> dict[str, Any]:
-    """A roster-table row without breaks (for pins and previous rosters)."""
+def roster_row(agent_id: str, on: date, start: str, shift_template: str, length: int = 480) -> dict[str, Any]:
+    """A roster-table row of a shift without breaks (for pins and previous rosters)."""
     begin = at(on, start)
     return {
         "agent_id": agent_id,
@@ -210,3 +224,7 @@ def roster_row(agent_id: str, on: date, start: str, length: int = 480, shift_tem
         "breaks": [],
         "paid_minutes": length,
     }
+
+
+def roster_frame(*rows: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))

@@ -20,7 +20,7 @@ def wfm(*args: str | Path) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    code, stdout, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", out)
+    code, stdout, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", out)
     assert code == 0, stderr
     return out
 
@@ -32,7 +32,21 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
-    expected = ["center.yaml", "forecast.csv", "forecast.png", "history.csv", "requirement.csv", "requirement.png"]
+    expected = [
+        "calendars",
+        "center.yaml",
+        "coverage.csv",
+        "coverage.png",
+        "forecast.csv",
+        "forecast.png",
+        "gantt.png",
+        "history.csv",
+        "report.html",
+        "requirement.csv",
+        "requirement.png",
+        "roster.csv",
+        "summary.json",
+    ]
     assert sorted(p.name for p in demo_dir.iterdir()) == expected
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", demo_dir / "history.csv")
     assert code == 0, stderr
@@ -42,19 +56,38 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
     assert "billing_phone" in stdout
 
 
+def test_demo_roster_passes_the_independent_check(demo_dir: Path) -> None:
+    code, stdout, stderr = wfm(
+        "check-roster",
+        "--roster",
+        demo_dir / "roster.csv",
+        "--center",
+        demo_dir / "center.yaml",
+        "--requirement",
+        demo_dir / "requirement.csv",
+        "--coverage",
+        demo_dir / "coverage.csv",
+    )
+    assert code == 0, stdout + stderr
+    assert "roster valid" in stdout
+    agents = {p.stem for p in (demo_dir / "calendars").iterdir()}
+    assert agents and agents <= {line.split(",")[0] for line in (demo_dir / "roster.csv").read_text().splitlines()[1:]}
+
+
 def test_demo_prints_a_summary(tmp_path: Path) -> None:
-    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", tmp_path)
+    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", tmp_path)
     assert code == 0
     assert "Demo centre size S" in stdout
     assert "agents" in stdout and "work types" in stdout
     assert "Expected volume in the plan week" in stdout
     assert "Forecast 2026-03-23 + 7 days (Europe/London)" in stdout
+    assert "Roster: " in stdout and "validator: passed" in stdout
 
 
 def test_demo_into_a_file_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "not-a-folder"
     target.write_text("keep me")
-    code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--out", target)
+    code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", target)
     assert code == cli.EXIT_BAD_INPUT
     assert "is a file, not a folder" in stderr and "Fix:" in stderr
     assert target.read_text() == "keep me"

@@ -116,7 +116,7 @@ def solve_roster(
     started = time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
     built = RosterModel(problem, settings.weights).build()
-    _warm_start(built, settings)
+    warm = _warm_start(built, settings)
     solver = cp_model.CpSolver()
     apply_settings(solver, settings)
     recorder = _Recorder(on_progress)
@@ -127,19 +127,25 @@ def solve_roster(
             "days off, weekends) for some agent; no single rule is impossible on its own. Check the contracts "
             "of agents with little availability"
         )
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if found:
+        status_name, source = solver.status_name(status), solver
+    elif warm is not None:  # nothing better in time: the warm start is the roster (same variables, same indices)
+        status_name, source = "FEASIBLE", warm
+    else:
         raise SolverError(
             f"no roster found within {settings.time_limit_s:g} s (CP-SAT status {solver.status_name(status)}); "
             "give it more time (--time-limit)"
         )
+    bound = min(solver.best_objective_bound, source.objective_value)  # a valid bound whichever solution is kept
     shifts = {
         (agent, int(problem.shapes.day[k])): k
         for agent, options in built.shift.items()
         for k, var in options.items()
-        if solver.value(var)
+        if source.value(var)
     }
-    breakdown = {name: float(solver.value(term)) / SCALE for name, term in built.terms.items()}
-    deferred_capacity = _deferred_capacity(built, solver)
+    breakdown = {name: float(source.value(term)) / SCALE for name, term in built.terms.items()}
+    deferred_capacity = _deferred_capacity(built, source)
     first_phase = time.perf_counter() - started
 
     def configure(day_solver: cp_model.CpSolver, limit: float) -> None:
@@ -160,11 +166,11 @@ def solve_roster(
             "next horizon"
         )
     return RosterResult(
-        status=solver.status_name(status),
-        objective=solver.objective_value / SCALE,
-        best_bound=solver.best_objective_bound / SCALE,
+        status=status_name,
+        objective=source.objective_value / SCALE,
+        best_bound=bound / SCALE,
         solve_time_s=time.perf_counter() - started,
-        first_solution_s=recorder.progress[0].elapsed_s if recorder.progress else None,
+        first_solution_s=recorder.progress[0].elapsed_s if recorder.progress else (0.0 if warm else None),
         breakdown=breakdown,
         roster=roster,
         coverage=coverage_table(problem, assigned),
@@ -175,9 +181,10 @@ def solve_roster(
     )
 
 
-def _warm_start(built: RosterModel, settings: RosterSettings) -> bool:
+def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolver | None:
     """Hint every variable from the greedy roster: its shifts are fixed in a copy of the model and CP-SAT's first
-    solution there completes the rest (allocation, shortfall, backlog). False if that found nothing in time."""
+    solution there completes the rest (allocation, shortfall, backlog). Returns that solve (its solution is a
+    roster of the full model), or None if it found nothing in time."""
     greedy = greedy_roster(built.problem)
     fixed = built.model.clone()
     for agent_id, shifts in built.shift.items():
@@ -189,11 +196,11 @@ def _warm_start(built: RosterModel, settings: RosterSettings) -> bool:
     apply_settings(solver, settings, min(settings.time_limit_s, WARM_START_TIME_LIMIT_S))
     solver.parameters.stop_after_first_solution = True
     if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+        return None
     values = solver.response_proto.solution
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
-    return True
+    return solver
 
 
 def _deferred_capacity(built: RosterModel, solver: cp_model.CpSolver) -> np.ndarray:
