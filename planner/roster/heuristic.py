@@ -14,10 +14,16 @@ import itertools
 
 import numpy as np
 
+from planner.roster.model import RosterWeights
 from planner.roster.options import Shapes
 from planner.roster.problem import RosterProblem, WeekLimits
 
-__all__ = ["greedy_roster"]
+__all__ = ["DEFAULT_PASSES", "greedy_roster"]
+
+#: Day patterns tried per agent, best first, before the agent is left to CP-SAT.
+MAX_PATTERNS_TRIED = 60
+#: Passes of the greedy: the first places every agent, the others improve (best response) until stable.
+DEFAULT_PASSES = 4
 
 
 def _pattern_ok(
@@ -57,11 +63,27 @@ def _pattern_ok(
     return True
 
 
-def greedy_roster(problem: RosterProblem) -> dict[str, dict[int, int]]:
-    """agent -> day -> shape for the agents the greedy could place."""
+def _marginal_value(residual: np.ndarray, priority: np.ndarray, weights: RosterWeights) -> np.ndarray:
+    """Points per agent-hour of one more agent on each (interval, work type): the understaffing tier of the agent
+    it would no longer miss (convex: the 4th+ missing costs most), times the priority factor; where nothing is
+    missing, minus the overstaffing weight."""
+    low, middle, high = weights.understaffing_tiers
+    tier = np.where(residual >= 4, high, np.where(residual >= 2, middle, np.where(residual >= 1, low, 0)))
+    return np.where(residual >= 1, tier * priority[None, :], -weights.overstaffing).astype(float)
+
+
+def greedy_roster(
+    problem: RosterProblem, weights: RosterWeights | None = None, passes: int = DEFAULT_PASSES
+) -> dict[str, dict[int, int]]:
+    """agent -> day -> shape for the agents the greedy could place. The first pass places agents one by one
+    (specialists first), later passes take each agent out and put them back at their best given all the others
+    (a best-response local search), until nothing changes or `passes` are done."""
+    weights = weights or RosterWeights()
     shapes, center, horizon = problem.shapes, problem.center, problem.horizon
     days = horizon.days
-    residual = problem.smoothed.astype(float).copy()  # (intervals, work types)
+    hours = horizon.interval_minutes / 60
+    residual = problem.smoothed.astype(float).copy()  # (intervals, work types): agents still missing
+    priority = np.array([weights.priority(center.work_type(w).priority) for w in problem.work_types], dtype=float)
     skill_of = np.array([center.work_type(w).skill for w in problem.work_types])
     weekend_groups: dict[int, list[int]] = {}
     for d, day in enumerate(horizon.dates):
@@ -76,58 +98,97 @@ def greedy_roster(problem: RosterProblem) -> dict[str, dict[int, int]]:
             a,
         ),
     )
-    all_patterns = list(itertools.product((0, 1), repeat=days)) if days <= 10 else []
+    all_patterns = np.array(list(itertools.product((0, 1), repeat=days)), dtype=np.int64) if days <= 10 else None
+    valid_patterns: dict[str, np.ndarray] = {}
     out: dict[str, dict[int, int]] = {}
-    for agent_id in order:
+    taken: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # agent -> (intervals, work types) it covers
+
+    def place(agent_id: str) -> bool:
         options = problem.options[agent_id]
-        if options.shapes.size == 0:
-            continue
-        contract = center.contract_of(options.agent)
-        columns = np.flatnonzero(np.isin(skill_of, list(options.agent.skill_ids)))
-        profile = residual[:, columns].max(axis=1) if columns.size else np.zeros(residual.shape[0])
-        prefix = np.concatenate([[0.0], np.cumsum(np.clip(profile, 0, None))])
+        if options.shapes.size == 0 or all_patterns is None:
+            return False
+        agent = options.agent
+        contract = center.contract_of(agent)
+        columns = np.flatnonzero(np.isin(skill_of, list(agent.skill_ids)))
+        if columns.size:
+            gain = _marginal_value(residual[:, columns], priority[columns], weights)
+            profile = gain.max(axis=1) * hours
+        else:
+            profile = np.zeros(residual.shape[0])
         k = options.shapes
-        value = prefix[shapes.first[k] + shapes.count[k]] - prefix[shapes.first[k]]
+        value = np.array([profile[shapes.covered(int(shape))].sum() for shape in k])
+        value -= agent.hourly_cost * weights.paid_cost * shapes.paid[k] / 60
         by_day: dict[int, np.ndarray] = {}
         for d in range(days):
             on_day = shapes.day[k] == d
             if on_day.any():
                 by_day[d] = k[on_day][np.argsort(-value[on_day], kind="stable")]
-        best = np.zeros(days)
         value_of = dict(zip(k.tolist(), value.tolist(), strict=True))
+        best = np.full(days, -1e9)
         for d, ranked in by_day.items():
-            best[d] = value_of[int(ranked[0])] + 1e-3  # a day that can be worked is worth something
+            best[d] = value_of[int(ranked[0])]
         limits = problem.week_limits(agent_id)
-        limits_days = [(w.first_day, w.days, w.max_days) for w in limits]
-        before = [int(x) for x in problem.previous_worked.get(agent_id, [])]
         pins = problem.pins.get(agent_id, {})
-        candidates = []
-        for pattern in all_patterns:
-            if any(pattern[d] and d not in by_day for d in range(days)) or any(not pattern[d] for d in pins):
-                continue
-            if not _pattern_ok(
-                pattern,
-                before,
-                limits_days,
-                contract.max_consecutive_days,
-                contract.min_consecutive_days_off,
-                weekend_days,
-                contract.max_working_weekends,
-            ):
-                continue
-            candidates.append((float(np.dot(pattern, best)), pattern))
-        candidates.sort(key=lambda c: -c[0])
+        if agent_id not in valid_patterns:
+            limits_days = [(w.first_day, w.days, w.max_days) for w in limits]
+            before = [int(x) for x in problem.previous_worked.get(agent_id, [])]
+            valid_patterns[agent_id] = np.array(
+                [
+                    pattern
+                    for pattern in all_patterns
+                    if all(d in by_day for d in np.flatnonzero(pattern))
+                    and all(pattern[d] for d in pins)
+                    and _pattern_ok(
+                        tuple(int(x) for x in pattern),
+                        before,
+                        limits_days,
+                        contract.max_consecutive_days,
+                        contract.min_consecutive_days_off,
+                        weekend_days,
+                        contract.max_working_weekends,
+                    )
+                ],
+                dtype=np.int64,
+            ).reshape(-1, days)
+        patterns = valid_patterns[agent_id]
+        if patterns.size == 0:
+            return False
+        scores = patterns @ np.where(best > -1e9, best, 0.0)
         rest = contract.min_rest_minutes
-        for _, pattern in candidates[:20]:
+        for index in np.argsort(-scores, kind="stable")[:MAX_PATTERNS_TRIED]:
+            pattern = tuple(int(x) for x in patterns[index])
             chosen = _shifts_for(pattern, by_day, pins, shapes, rest, value_of, limits)
-            if chosen is not None:
-                out[agent_id] = chosen
-                for shape in chosen.values():
-                    covered = shapes.covered(shape)
-                    if columns.size:
-                        w = columns[np.argmax(residual[np.ix_(covered, columns)], axis=1)]
-                        residual[covered, w] -= 1
-                break
+            if chosen is None:
+                continue
+            out[agent_id] = chosen
+            cover = []
+            for shape in chosen.values():
+                covered = shapes.covered(shape)
+                if columns.size:
+                    gain = _marginal_value(residual[np.ix_(covered, columns)], priority[columns], weights)
+                    w = columns[np.argmax(gain, axis=1)]
+                    residual[covered, w] -= 1
+                    cover.append((covered, w))
+            taken[agent_id] = cover
+            return True
+        return False
+
+    for agent_id in order:
+        place(agent_id)
+    for _ in range(passes - 1):
+        changed = False
+        for agent_id in order:
+            before_shifts = out.pop(agent_id, None)
+            before_cover = taken.pop(agent_id, [])
+            for covered, w in before_cover:
+                residual[covered, w] += 1
+            if not place(agent_id) and before_shifts is not None:  # keep what worked
+                out[agent_id], taken[agent_id] = before_shifts, before_cover
+                for covered, w in before_cover:
+                    residual[covered, w] -= 1
+            changed |= out.get(agent_id) != before_shifts
+        if not changed:
+            break
     return out
 
 

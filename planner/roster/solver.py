@@ -32,8 +32,14 @@ DEFAULT_WORKERS = max(1, min(8, os.cpu_count() or 1))
 DEFAULT_BREAK_TIME_LIMIT_S = 1.0
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
-#: Time to complete the greedy roster into a full first solution (the warm start), at most.
-WARM_START_TIME_LIMIT_S = 30.0
+#: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
+WARM_START_SHARE = 0.15
+WARM_START_LIMITS_S = (1.0, 15.0)
+
+
+def warm_start_time_limit(time_limit_s: float) -> float:
+    low, high = WARM_START_LIMITS_S
+    return min(time_limit_s, max(low, min(high, WARM_START_SHARE * time_limit_s)))
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ def solve_roster(
     built = RosterModel(problem, settings.weights).build()
     warm = _warm_start(built, settings)
     solver = cp_model.CpSolver()
-    apply_settings(solver, settings)
+    # The user's time limit covers the warm start and the search together.
+    apply_settings(solver, settings, max(1.0, settings.time_limit_s - (time.perf_counter() - started)))
     recorder = _Recorder(on_progress)
     status = solver.solve(built.model, recorder)
     if status == cp_model.INFEASIBLE:
@@ -182,10 +189,10 @@ def solve_roster(
 
 
 def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolver | None:
-    """Hint every variable from the greedy roster: its shifts are fixed in a copy of the model and CP-SAT's first
-    solution there completes the rest (allocation, shortfall, backlog). Returns that solve (its solution is a
-    roster of the full model), or None if it found nothing in time."""
-    greedy = greedy_roster(built.problem)
+    """Hint every variable from the greedy roster: its shifts are fixed in a copy of the model and CP-SAT completes
+    the rest there (allocation, shortfall, backlog; an easy problem once the shifts are fixed). Returns that solve
+    (its solution is a roster of the full model), or None if it found nothing in time."""
+    greedy = greedy_roster(built.problem, settings.weights)
     fixed = built.model.clone()
     for agent_id, shifts in built.shift.items():
         if agent_id in greedy:
@@ -193,8 +200,7 @@ def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolv
             for k, var in shifts.items():
                 fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
     solver = cp_model.CpSolver()
-    apply_settings(solver, settings, min(settings.time_limit_s, WARM_START_TIME_LIMIT_S))
-    solver.parameters.stop_after_first_solution = True
+    apply_settings(solver, settings, warm_start_time_limit(settings.time_limit_s))
     if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     values = solver.response_proto.solution
