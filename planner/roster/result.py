@@ -20,7 +20,8 @@ __all__ = ["Progress", "RosterResult", "coverage_table", "kpis", "roster_table"]
 
 @dataclass(frozen=True)
 class Progress:
-    """One improving solution of the first phase: elapsed seconds, objective and best bound (points)."""
+    """The first phase's state when a better roster or a better bound was found: seconds since the solve began,
+    objective of the best roster and the best bound (points). The first entry is the warm start."""
 
     elapsed_s: float
     objective: float

@@ -35,6 +35,8 @@ ROOT_LP_ITERATIONS = 100_000
 #: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
 WARM_START_SHARE = 0.15
 WARM_START_LIMITS_S = (1.0, 15.0)
+#: Time the warm start may take to find its first completion, whatever the share (it is found in a second or two).
+WARM_START_FIRST_S = 30.0
 
 
 def warm_start_time_limit(time_limit_s: float) -> float:
@@ -88,23 +90,29 @@ def apply_settings(solver: cp_model.CpSolver, settings: RosterSettings, time_lim
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    """Keeps every improving solution's objective and bound, and passes them on."""
+    """Keeps every improving solution and every improved bound (with its elapsed time), and passes them on."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None) -> None:
+    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
         self.progress: list[Progress] = []
         self.on_progress = on_progress
-        self.started = time.perf_counter()
+        self.started = started
+        self.objective = float("inf")
+        self.bound = 0.0  # every term of the objective is non-negative
 
-    def on_solution_callback(self) -> None:
-        step = Progress(
-            elapsed_s=time.perf_counter() - self.started,
-            objective=self.objective_value / SCALE,
-            bound=self.best_objective_bound / SCALE,
-        )
+    def record(self, objective: float, bound: float) -> None:
+        self.objective, self.bound = objective, max(self.bound, bound)
+        step = Progress(elapsed_s=time.perf_counter() - self.started, objective=self.objective, bound=self.bound)
         self.progress.append(step)
         if self.on_progress is not None:
             self.on_progress(step)
+
+    def on_solution_callback(self) -> None:
+        self.record(self.objective_value / SCALE, self.best_objective_bound / SCALE)
+
+    def on_bound(self, bound: float) -> None:
+        if self.objective < float("inf") and bound / SCALE > self.bound:
+            self.record(self.objective, bound / SCALE)
 
 
 def solve_roster(
@@ -122,11 +130,14 @@ def solve_roster(
     started = time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
     built = RosterModel(problem, settings.weights).build()
+    recorder = _Recorder(started, on_progress)
     warm = _warm_start(built, settings)
+    if warm is not None:
+        recorder.record(warm.objective_value / SCALE, 0.0)
     solver = cp_model.CpSolver()
     # The user's time limit covers the warm start and the search together.
     apply_settings(solver, settings, max(1.0, settings.time_limit_s - (time.perf_counter() - started)))
-    recorder = _Recorder(on_progress)
+    solver.best_bound_callback = recorder.on_bound
     status = solver.solve(built.model, recorder)
     if status == cp_model.INFEASIBLE:
         raise SolverError(
@@ -177,7 +188,7 @@ def solve_roster(
         objective=source.objective_value / SCALE,
         best_bound=bound / SCALE,
         solve_time_s=time.perf_counter() - started,
-        first_solution_s=recorder.progress[0].elapsed_s if recorder.progress else (0.0 if warm else None),
+        first_solution_s=recorder.progress[0].elapsed_s if recorder.progress else None,
         breakdown=breakdown,
         roster=roster,
         coverage=coverage_table(problem, assigned),
@@ -199,10 +210,21 @@ def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolv
             chosen = set(greedy[agent_id].values())
             for k, var in shifts.items():
                 fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
+    budget = warm_start_time_limit(settings.time_limit_s)
+    began = time.perf_counter()
     solver = cp_model.CpSolver()
-    apply_settings(solver, settings, warm_start_time_limit(settings.time_limit_s))
+    apply_settings(solver, settings, max(budget, WARM_START_FIRST_S))
+    solver.parameters.stop_after_first_solution = True
     if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
+    left = budget - (time.perf_counter() - began)
+    if left > 0.5:  # improve the completion (allocation, backlog) from the first one, in the time left
+        for index, value in enumerate(solver.response_proto.solution):
+            fixed.add_hint(fixed.get_int_var_from_proto_index(index), value)
+        better = cp_model.CpSolver()
+        apply_settings(better, settings, left)
+        if better.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = better
     values = solver.response_proto.solution
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
