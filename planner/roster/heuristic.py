@@ -116,7 +116,7 @@ def greedy_roster(
         else:
             profile = np.zeros(residual.shape[0])
         k = options.shapes
-        value = np.array([profile[shapes.covered(int(shape))].sum() for shape in k])
+        value = np.asarray(shapes.coverage_matrix[k] @ profile, dtype=float)
         value -= agent.hourly_cost * weights.paid_cost * shapes.paid[k] / 60
         by_day: dict[int, np.ndarray] = {}
         for d in range(days):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from models import Agent, Center, Horizon, InputError, Problem
 from models.base import MINUTES_PER_DAY, format_minute_of_day
@@ -76,6 +78,15 @@ class Shapes:
             for slot in self.breaks[k]:
                 on[slot.nominal : slot.nominal + slot.duration] = False
         return first + np.flatnonzero(on)
+
+    @cached_property
+    def coverage_matrix(self) -> sparse.csr_matrix:
+        """Shapes x intervals, 1 where the shape is on duty (breaks at their nominal place)."""
+        rows = [np.full(len(c), k) for k, c in enumerate(self.covered(k) for k in range(len(self)))]
+        columns = [self.covered(k) for k in range(len(self))]
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        return sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=(len(self), len(self.horizon.intervals)))
 
     def timestamps(self, k: int) -> tuple[pd.Timestamp, pd.Timestamp]:
         begin = self.horizon.day_starts[0] + pd.Timedelta(minutes=int(self.start[k]))
