@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from models.base import FrozenModel, Identifier, TimeZoneName
 from models.calendar import SpecialDay, WeeklyWindow, overlapping_windows
-from models.errors import ConfigError, Problem
+from models.errors import ConfigError, InputError, Problem
 from models.horizon import INTERVAL_MINUTES_CHOICES, Horizon
 from models.service import CustomerTier, Skill, WorkType
 from models.workforce import Agent, Contract, ShiftTemplate
@@ -140,6 +140,15 @@ class Center(FrozenModel):
     def horizon(self, start_date: date, days: int = 7) -> Horizon:
         """A planning horizon in this centre's zone and interval."""
         return Horizon(start_date=start_date, days=days, interval_minutes=self.interval_minutes, timezone=self.timezone)
+
+    def require_work_types(self, work_types: pd.Series, source: str, fix: str) -> None:
+        """Raise an InputError naming the values of a table's `work_type` column that are not this centre's."""
+        unknown = sorted(set(work_types.unique()) - set(self.work_types_by_id))
+        if unknown:
+            raise InputError(
+                source,
+                Problem("column 'work_type'", f"{', '.join(map(str, unknown))} are not work types of the centre", fix),
+            )
 
     def horizon_covering(self, starts: pd.Series | pd.DatetimeIndex, source: str = "requirement") -> Horizon:
         """The horizon of a table of intervals (a requirement): the local days from its first interval to its last,

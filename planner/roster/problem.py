@@ -103,16 +103,7 @@ def build_problem(
     pins: pd.DataFrame | None = None,
 ) -> RosterProblem:
     """Arrays of the roster problem for `requirement` (a `models.REQUIREMENT` table) in `center`."""
-    unknown = sorted(set(requirement["work_type"].unique()) - set(center.work_types_by_id))
-    if unknown:
-        raise InputError(
-            "requirement",
-            Problem(
-                "column 'work_type'",
-                f"{', '.join(unknown)} are not work types of the centre",
-                "use the requirement made for this centre",
-            ),
-        )
+    center.require_work_types(requirement["work_type"], "requirement", "use the requirement made for this centre")
     horizon = center.horizon_covering(requirement["interval_start"])
     interval = horizon.interval_minutes
     index = np.searchsorted(horizon.intervals.asi8, pd.DatetimeIndex(requirement["interval_start"]).asi8)

@@ -80,16 +80,7 @@ def _interval_seconds(starts: pd.Series, center: Center) -> float:
 def requirement_table(forecast: pd.DataFrame, center: Center, settings: StaffingSettings | None = None) -> pd.DataFrame:
     """The requirement per interval x work type for `forecast` (a `models.FORECAST` table) in `center`."""
     settings = settings or StaffingSettings()
-    unknown = sorted(set(forecast["work_type"].unique()) - set(center.work_types_by_id))
-    if unknown:
-        raise InputError(
-            "forecast",
-            Problem(
-                "column 'work_type'",
-                f"{', '.join(unknown)} are not work types of the centre",
-                "forecast with the same centre, or add the work types",
-            ),
-        )
+    center.require_work_types(forecast["work_type"], "forecast", "forecast with the same centre, or add the work types")
     interval_s = _interval_seconds(forecast["interval_start"], center)
     shrinkage = center.shrinkage if settings.shrinkage is None else settings.shrinkage
     # One vectorised pass over all rows: per-row parameters come from each row's work type.
