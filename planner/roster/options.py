@@ -66,7 +66,7 @@ class Shapes:
     def __len__(self) -> int:
         return len(self.day)
 
-    @property
+    @cached_property
     def end(self) -> np.ndarray:
         return np.asarray(self.start + self.length, dtype=np.int64)
 

@@ -92,13 +92,13 @@ def apply_settings(solver: cp_model.CpSolver, settings: RosterSettings, time_lim
 class _Recorder(cp_model.CpSolverSolutionCallback):
     """Keeps every improving solution and every improved bound (with its elapsed time), and passes them on."""
 
-    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None) -> None:
+    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None, floor: float) -> None:
         super().__init__()
         self.progress: list[Progress] = []
         self.on_progress = on_progress
         self.started = started
         self.objective = float("inf")
-        self.bound = 0.0  # every term of the objective is non-negative
+        self.bound = floor  # a bound known before solving (see `pay_floor`)
 
     def record(self, objective: float, bound: float) -> None:
         self.objective, self.bound = objective, max(self.bound, bound)
@@ -130,10 +130,10 @@ def solve_roster(
     started = time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
     built = RosterModel(problem, settings.weights).build()
-    recorder = _Recorder(started, on_progress)
+    recorder = _Recorder(started, on_progress, floor=pay_floor(problem, settings.weights))
     warm = _warm_start(built, settings)
     if warm is not None:
-        recorder.record(warm.objective_value / SCALE, 0.0)
+        recorder.record(warm.objective_value / SCALE, recorder.bound)
     solver = cp_model.CpSolver()
     # The user's time limit covers the warm start and the search together.
     apply_settings(solver, settings, max(1.0, settings.time_limit_s - (time.perf_counter() - started)))
@@ -155,7 +155,8 @@ def solve_roster(
             f"no roster found within {settings.time_limit_s:g} s (CP-SAT status {solver.status_name(status)}); "
             "give it more time (--time-limit)"
         )
-    bound = min(solver.best_objective_bound, source.objective_value)  # a valid bound whichever solution is kept
+    # Valid whichever solution is kept: CP-SAT's proven bound, or the pay floor where that is higher.
+    bound = min(max(solver.best_objective_bound, recorder.bound * SCALE), source.objective_value)
     shifts = {
         (agent, int(problem.shapes.day[k])): k
         for agent, options in built.shift.items()
@@ -197,6 +198,18 @@ def solve_roster(
         break_statuses=statuses,
         notes=notes,
     )
+
+
+def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
+    """A lower bound of the objective known before solving (points): every agent is paid at least their contract's
+    weekly minimum (less the time-off credit), and every other term is at least 0."""
+    total = 0.0
+    for agent_id, options in problem.options.items():
+        minimum = sum(limits.min_paid for limits in problem.week_limits(agent_id))
+        total += weights.paid_cost * options.agent.hourly_cost * minimum / 60
+    # The model rounds each shift's pay to whole objective units: stay below it by that rounding.
+    shifts = sum(limits.max_days for agent_id in problem.options for limits in problem.week_limits(agent_id))
+    return max(0.0, total - shifts * 0.5 / SCALE)
 
 
 def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolver | None:
