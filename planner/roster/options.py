@@ -100,6 +100,13 @@ def _elapsed(horizon: Horizon, day: date, minute: int) -> int:
     return int((instant - horizon.day_starts[0]).total_seconds() // 60)
 
 
+def _ends_late(horizon: Horizon, end: int, day: date) -> bool:
+    """Whether a shift of `day` ending `end` minutes after the horizon's start ends after LATE_END_MINUTE local
+    time or on a later date (the local clock, so a shift across a DST change is judged by when it really ends)."""
+    local = (horizon.day_starts[0] + pd.Timedelta(minutes=end)).tz_convert(horizon.timezone)
+    return bool(local.date() > day or local.hour * 60 + local.minute > LATE_END_MINUTE)
+
+
 def build_shapes(center: Center, horizon: Horizon) -> Shapes:
     """Every (day, template, start, length) of the horizon; raises InputError where a template is off the grid."""
     step = horizon.interval_minutes
@@ -136,9 +143,11 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
                     BreakSlot(rule.name, tuple(range(first, last + 1)), rule.duration_minutes // step, rule.paid)
                 )
             slots_by_length[length] = tuple(slots)
+        offered = False  # some day of the horizon is one of the template's weekdays
         for d, day in enumerate(horizon.dates):
             if day.weekday() not in template.weekdays:
                 continue
+            offered = True
             for minute in template.start_minutes():
                 start = _elapsed(horizon, day, minute)
                 if start % step:
@@ -150,9 +159,9 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
                     lengths.append(length)
                     starts.append(start)
                     paid.append(template.paid_minutes(length))
-                    late.append(minute + length > LATE_END_MINUTE)
+                    late.append(_ends_late(horizon, start + length, day))
                     breaks.append(slots_by_length[length])
-        if not any(t == template.id for t in templates) and not problems:
+        if offered and not any(t == template.id for t in templates) and not problems:
             starts_text = ", ".join(format_minute_of_day(m) for m in template.start_minutes()[:3])
             problems.append(
                 Problem(

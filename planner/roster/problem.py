@@ -68,7 +68,8 @@ class RosterProblem:
         """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid)."""
         options = self.options[agent_id]
         contract = self.center.contract_of(options.agent)
-        per_day = (contract.target_paid_minutes_week or contract.max_paid_minutes_week) // contract.max_working_days
+        weekly = contract.target_paid_minutes_week
+        per_day = (contract.max_paid_minutes_week if weekly is None else weekly) // contract.max_working_days
         out = []
         for first, days, share in self.weeks:
             leave = min(sum(1 for d in options.days_off if first <= d < first + days), contract.max_working_days)
@@ -202,6 +203,8 @@ def _pins(pins: pd.DataFrame | None, problem: RosterProblem) -> dict[str, dict[i
     out: dict[str, dict[int, int]] = {}
     problems = []
     for row_number, row in enumerate(pins.to_dict("records"), start=2):
+        if "pinned" in row and row["pinned"] is not None and not pd.isna(row["pinned"]) and not row["pinned"]:
+            continue  # a published roster's row that is not pinned
         agent_id = str(row["agent_id"])
         where = f"pins row {row_number}"
         if agent_id not in problem.options:
@@ -245,10 +248,36 @@ def _pins(pins: pd.DataFrame | None, problem: RosterProblem) -> dict[str, dict[i
                 )
             )
             continue
+        if day in out.get(agent_id, {}):
+            problems.append(Problem(where, f"agent '{agent_id}' has two pinned shifts on {row['date']}", "pin one"))
+            continue
         out.setdefault(agent_id, {})[day] = int(match[0])
+    problems += _pins_at_rest(out, problem)
     if problems:
         raise RosterConflicts("pins", problems)
     return out
+
+
+def _pins_at_rest(pins: dict[str, dict[int, int]], problem: RosterProblem) -> list[Problem]:
+    """Pinned shifts of one agent that leave less than the contract's rest between them (rule min_rest)."""
+    shapes, found = problem.shapes, []
+    for agent_id, by_day in sorted(pins.items()):
+        rest = problem.center.contract_of(problem.options[agent_id].agent).min_rest_minutes
+        ordered = sorted(by_day.values(), key=lambda k: int(shapes.start[k]))
+        for first, then in zip(ordered, ordered[1:], strict=False):
+            gap = int(shapes.start[then] - shapes.end[first])
+            if gap < rest:
+                begin, _ = shapes.timestamps(then)
+                _, end = shapes.timestamps(first)
+                found.append(
+                    Problem(
+                        f"pins of agent '{agent_id}'",
+                        f"rule min_rest: the pinned shift ending {end} and the one starting {begin} leave {gap} "
+                        f"minutes of rest; the contract needs {rest}",
+                        "unpin one of them",
+                    )
+                )
+    return found
 
 
 def _conflicts(problem: RosterProblem) -> list[Problem]:
