@@ -168,7 +168,8 @@ def allocate(
     """Agents of each pool on each work type per interval, (pools, intervals, work types): the allocation of the
     on-duty agents `on_duty` (pools, intervals) that leaves the least weighted shortfall (priority and convex
     tiers as in the first phase), solved exactly as one min-cost flow: source -> (interval, pool) -> (interval,
-    work type) -> sink, the covered units of a work type rewarded from the costliest missing agent down."""
+    work type) -> sink, the covered units of a work type rewarded from the costliest missing agent down. Agents
+    beyond every need stay allocated to an open work type of their skills (they show as surplus)."""
     demand = _demand(problem, deferred_capacity)
     skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
     pools, intervals = on_duty.shape
@@ -188,15 +189,20 @@ def allocate(
         return len(tails) - 1
 
     total = int(on_duty.sum())
+    open_now = np.column_stack([problem.center.is_open(w, problem.horizon.intervals) for w in problem.work_types])
     for t in range(intervals):
-        wanted = np.flatnonzero(demand[t])
         present = np.flatnonzero(on_duty[:, t])
-        if wanted.size == 0 or present.size == 0:
+        if present.size == 0:
             continue
+        skills_present = set().union(*(problem.pools[p].skills for p in present))
+        wanted = np.flatnonzero(
+            (demand[t] > 0) | (open_now[t] & np.array([skill in skills_present for skill in skill_of]))
+        )
         work_node = {}
         for w in wanted:
             work_node[int(w)] = nodes
             nodes += 1
+            arc(work_node[int(w)], sink, total, 0)  # agents beyond the need: scheduled, as surplus
             need = int(demand[t, w])
             priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
             # Rewards for covering, costliest missing agent first: tier 3 (4th+ missing), then 2, then 1.
@@ -216,7 +222,7 @@ def allocate(
     out = np.zeros((pools, intervals, len(problem.work_types)), dtype=np.int64)
     if not allocation_arcs:
         return out
-    arc(source, sink, total, 0)  # agents left over
+    arc(source, sink, total, 1)  # on duty with no open work type of their skills (kept only where nothing else)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(np.array(tails), np.array(heads), np.array(capacities), np.array(costs))
     supplies = np.zeros(nodes, dtype=np.int64)

@@ -170,9 +170,9 @@ def solve_roster(
     def configure(day_solver: cp_model.CpSolver, limit: float) -> None:
         apply_settings(day_solver, settings, limit)
 
-    offsets, statuses = place_breaks(
-        problem, shifts, deferred_capacity, settings.weights, settings.break_time_limit_s, configure
-    )
+    # Breaks get at most a tenth of the time limit over the days (and never more than the per-day setting).
+    per_day = min(settings.break_time_limit_s, max(0.2, 0.1 * settings.time_limit_s / problem.horizon.days))
+    offsets, statuses = place_breaks(problem, shifts, deferred_capacity, settings.weights, per_day, configure)
     on_duty = on_duty_counts(problem, shifts, offsets)
     assigned = allocate(problem, on_duty, deferred_capacity, settings.weights)
     roster = roster_table(problem, shifts, offsets)
