@@ -33,8 +33,10 @@ DEFAULT_BREAK_TIME_LIMIT_S = 1.0
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
 #: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
-WARM_START_SHARE = 0.15
-WARM_START_LIMITS_S = (1.0, 15.0)
+WARM_START_SHARE = 0.25
+WARM_START_LIMITS_S = (2.0, 20.0)
+#: With the shifts fixed the LP is easy and the search should move at once: CP-SAT's default chunk of iterations.
+WARM_START_ROOT_LP_ITERATIONS = 2_000
 #: Time the warm start may take to find its first completion, whatever the share (it is found in a second or two).
 WARM_START_FIRST_S = 30.0
 
@@ -223,21 +225,16 @@ def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolv
             chosen = set(greedy[agent_id].values())
             for k, var in shifts.items():
                 fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
-    budget = warm_start_time_limit(settings.time_limit_s)
-    began = time.perf_counter()
     solver = cp_model.CpSolver()
-    apply_settings(solver, settings, max(budget, WARM_START_FIRST_S))
-    solver.parameters.stop_after_first_solution = True
+    apply_settings(solver, settings, warm_start_time_limit(settings.time_limit_s))
+    solver.parameters.root_lp_iterations = WARM_START_ROOT_LP_ITERATIONS
     if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    left = budget - (time.perf_counter() - began)
-    if left > 0.5:  # improve the completion (allocation, backlog) from the first one, in the time left
-        for index, value in enumerate(solver.response_proto.solution):
-            fixed.add_hint(fixed.get_int_var_from_proto_index(index), value)
-        better = cp_model.CpSolver()
-        apply_settings(better, settings, left)
-        if better.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solver = better
+        # Nothing in the share of the time limit: take the first completion, however long it takes (seconds).
+        solver = cp_model.CpSolver()
+        apply_settings(solver, settings, WARM_START_FIRST_S)
+        solver.parameters.stop_after_first_solution = True
+        if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
     values = solver.response_proto.solution
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
