@@ -203,6 +203,21 @@ def test_weekly_minimum_makes_an_agent_work_without_demand(time_off: int, target
     assert all(d >= time_off for d in days_worked(result))
 
 
+def test_the_bound_known_before_solving_is_the_pay_of_the_least_reachable_minimum() -> None:
+    """A 900-minute minimum with 480-minute shifts can only be met with two shifts (960 minutes), and with no
+    demand nothing else costs: the pay floor is then the optimum itself, and the solve proves it."""
+    center = build_center(
+        [agent("a", hourly_cost=30.0)],
+        contracts=[contract(min_paid_minutes_week=900, max_paid_minutes_week=2400, max_working_days=5)],
+    )
+    weights = RosterWeights(target_hours=0, overstaffing=0)  # with no demand every hour on duty is surplus
+    result = solve(center, [], settings=RosterSettings(time_limit_s=5, workers=2, weights=weights))
+    assert int(result.roster["paid_minutes"].sum()) == 960
+    assert result.objective == pytest.approx(30.0 * 960 / 60)
+    assert result.best_bound == pytest.approx(result.objective, abs=0.01)
+    assert result.best_bound <= result.objective
+
+
 def test_weekly_minimum_is_not_applied_to_a_short_week() -> None:
     center = build_center([agent("a")], contracts=[contract(min_paid_minutes_week=960, max_working_days=5)])
     assert solve(center, [], days=6).roster.empty

@@ -179,9 +179,7 @@ def solve_roster(
     assigned = allocate(problem, on_duty, deferred_capacity, settings.weights)
     roster = roster_table(problem, shifts, offsets)
     notes = []
-    if not problem.deferred.any() or problem.workload.sum() == 0:
-        pass
-    else:
+    if problem.workload.sum() > 0:
         notes.append(
             "deferred work arriving after the last open interval of the horizon, or due after it, is carried to the "
             "next horizon"
@@ -203,15 +201,39 @@ def solve_roster(
 
 
 def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
-    """A lower bound of the objective known before solving (points): every agent is paid at least their contract's
-    weekly minimum (less the time-off credit), and every other term is at least 0."""
+    """A lower bound of the objective known before solving (points): every agent is paid at least the least their
+    shifts can add up to while reaching the week's minimum (a 2,160-minute minimum with 480-minute shifts is paid
+    2,400), and every other term is at least 0."""
     total = 0.0
+    shapes = problem.shapes
     for agent_id, options in problem.options.items():
-        minimum = sum(limits.min_paid for limits in problem.week_limits(agent_id))
-        total += weights.paid_cost * options.agent.hourly_cost * minimum / 60
+        for limits in problem.week_limits(agent_id):
+            if limits.min_paid == 0:
+                continue
+            in_week = options.shapes[
+                (shapes.day[options.shapes] >= limits.first_day)
+                & (shapes.day[options.shapes] < limits.first_day + limits.days)
+            ]
+            least = _least_reaching(sorted(set(shapes.paid[in_week].tolist())), limits.min_paid, limits.max_days)
+            total += weights.paid_cost * options.agent.hourly_cost * least / 60
     # The model rounds each shift's pay to whole objective units: stay below it by that rounding.
     shifts = sum(limits.max_days for agent_id in problem.options for limits in problem.week_limits(agent_id))
     return max(0.0, total - shifts * 0.5 / SCALE)
+
+
+def _least_reaching(values: list[int], minimum: int, count: int) -> int:
+    """The least sum of at most `count` of `values` (repeats allowed) that is at least `minimum` (`minimum` itself
+    where none reaches it: the conflict check has reported that case)."""
+    reachable = {0}
+    best = None
+    for _ in range(count):
+        reachable = {r + v for r in reachable for v in values if r < minimum}
+        done = [r for r in reachable if r >= minimum]
+        if done:
+            best = min(done) if best is None else min(best, *done)
+        if not reachable:
+            break
+    return minimum if best is None else best
 
 
 def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolver | None:
