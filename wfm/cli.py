@@ -1,7 +1,7 @@
 """The `wfm` command line: parse arguments, call one function, print a short summary.
 
 Exit codes: 0 success, 2 bad input (the message names the file, row, field and what to do; nothing is
-written), 1 internal error.
+written), 1 internal error, 3 a roster that breaks a rule (`wfm check-roster`).
 """
 
 from __future__ import annotations
