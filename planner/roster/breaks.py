@@ -10,45 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from models import SolverError
-from planner.roster.model import RosterWeights
+from planner.roster.model import RosterWeights, shortfall_terms
 from planner.roster.problem import RosterProblem
 
 __all__ = ["allocate", "on_duty_counts", "place_breaks"]
 
 Configure = Callable[[cp_model.CpSolver, float], None]
-
-
-def _shortfall_terms(
-    model: cp_model.CpModel,
-    problem: RosterProblem,
-    weights: RosterWeights,
-    t: int,
-    w: int,
-    need: int,
-    cover: Any,
-) -> list[Any]:
-    """Missing agents of (t, w) in the convex tiers of the first phase; returns the weighted pieces."""
-    priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
-    pieces: list[cp_model.IntVar] = []
-    terms: list[Any] = []
-    left = need
-    for size, weight in zip((1, 2, None), weights.understaffing_tiers, strict=True):
-        width = left if size is None else min(size, left)
-        if width <= 0:
-            break
-        piece = model.new_int_var(0, width, f"short[{t},{w}]#{len(pieces)}")
-        pieces.append(piece)
-        terms.append(weight * priority * piece)
-        left -= width
-    model.add(cover + sum(pieces) >= need)
-    return terms
 
 
 def _demand(problem: RosterProblem, deferred_capacity: np.ndarray) -> np.ndarray:
@@ -142,7 +115,7 @@ def place_breaks(
                 if vars_:
                     model.add(sum(vars_) <= int(present[pool_index, t]) - sum(away.get((pool_index, t), [])))
             for w in np.flatnonzero(demand[t]):
-                terms += _shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
+                terms += shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
         model.minimize(sum(terms))
         solver = cp_model.CpSolver()
         configure(solver, time_limit_s)

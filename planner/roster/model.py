@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from planner.roster.problem import RosterProblem
 
-__all__ = ["SCALE", "RULES", "RosterModel", "RosterWeights"]
+__all__ = ["SCALE", "RULES", "RosterModel", "RosterWeights", "shortfall_terms"]
 
 #: Objective units per point: minutes per hour, so per-hour weights times minutes stay integers.
 SCALE = 60
@@ -314,27 +314,43 @@ def _weekend_vars(m: RosterModel, agent_id: str) -> list[cp_model.IntVar | int]:
 # -- soft rules -------------------------------------------------------------------------------------------------
 
 
+def shortfall_terms(
+    model: cp_model.CpModel,
+    problem: RosterProblem,
+    weights: RosterWeights,
+    t: int,
+    w: int,
+    need: int,
+    cover: LinearExpr,
+    factor: int = 1,
+) -> list[LinearExpr]:
+    """Missing agents of (interval t, work type w) in three tiers of rising cost (the 1st, the 2nd-3rd, the 4th
+    and more), times the work type's priority factor and `factor`: cover + missing >= need. The weighted pieces."""
+    priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
+    pieces: list[cp_model.IntVar] = []
+    terms: list[LinearExpr] = []
+    left = need
+    for size, weight in zip((1, 2, None), weights.understaffing_tiers, strict=True):
+        width = left if size is None else min(size, left)
+        if width <= 0:
+            break
+        piece = model.new_int_var(0, width, f"short[{t},{w}]#{len(pieces)}")
+        pieces.append(piece)
+        terms.append(weight * priority * factor * piece)
+        left -= width
+    model.add(cover + sum(pieces) >= need)
+    return terms
+
+
 def understaffing(m: RosterModel) -> LinearExpr:
     """Missing agents per interval x realtime work type, in three tiers of rising cost (1, 2-3, 4+)."""
-    p, w8 = m.problem, m.weights
-    factor = m.interval_factor()
+    p = m.problem
     terms = []
-    tiers = ((1, w8.understaffing_tiers[0]), (2, w8.understaffing_tiers[1]), (None, w8.understaffing_tiers[2]))
     for t, w in zip(*np.nonzero(p.required), strict=True):
-        need = int(p.required[t, w])
-        priority = w8.priority(p.center.work_type(p.work_types[w]).priority)
         cover = m.covered.get((int(t), int(w)), 0)
-        pieces: list[cp_model.IntVar] = []
-        left = need
-        for size, weight in tiers:
-            width = left if size is None else min(size, left)
-            if width <= 0:
-                break
-            piece = m.model.new_int_var(0, width, f"short[{t},{w}]#{len(pieces)}")
-            pieces.append(piece)
-            terms.append(weight * priority * factor * piece)
-            left -= width
-        m.model.add(cover + sum(pieces) >= need)
+        terms += shortfall_terms(
+            m.model, p, m.weights, int(t), int(w), int(p.required[t, w]), cover, m.interval_factor()
+        )
     return sum(terms)
 
 

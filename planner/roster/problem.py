@@ -64,6 +64,12 @@ class RosterProblem:
     def agents(self) -> list[str]:
         return list(self.options)
 
+    def shapes_in_week(self, agent_id: str, limits: WeekLimits) -> np.ndarray:
+        """The shapes the agent may work on the days of the week of `limits`."""
+        allowed = self.options[agent_id].shapes
+        day = self.shapes.day[allowed]
+        return np.asarray(allowed[(day >= limits.first_day) & (day < limits.first_day + limits.days)])
+
     def week_limits(self, agent_id: str) -> list[WeekLimits]:
         """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid)."""
         options = self.options[agent_id]
@@ -290,9 +296,7 @@ def _conflicts(problem: RosterProblem) -> list[Problem]:
             if limits.min_paid == 0:
                 continue
             first, days = limits.first_day, limits.days
-            in_week = options.shapes[
-                (shapes.day[options.shapes] >= first) & (shapes.day[options.shapes] < first + days)
-            ]
+            in_week = problem.shapes_in_week(agent_id, limits)
             best_per_day = np.zeros(days, dtype=np.int64)
             np.maximum.at(best_per_day, shapes.day[in_week] - first, shapes.paid[in_week])
             reachable = int(np.sort(best_per_day)[::-1][: limits.max_days].sum())

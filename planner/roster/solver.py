@@ -210,10 +210,7 @@ def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
         for limits in problem.week_limits(agent_id):
             if limits.min_paid == 0:
                 continue
-            in_week = options.shapes[
-                (shapes.day[options.shapes] >= limits.first_day)
-                & (shapes.day[options.shapes] < limits.first_day + limits.days)
-            ]
+            in_week = problem.shapes_in_week(agent_id, limits)
             least = _least_reaching(sorted(set(shapes.paid[in_week].tolist())), limits.min_paid, limits.max_days)
             total += weights.paid_cost * options.agent.hourly_cost * least / 60
     # The model rounds each shift's pay to whole objective units: stay below it by that rounding.

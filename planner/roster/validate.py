@@ -599,7 +599,8 @@ def _paid_minutes(context: _Context) -> Iterator[Violation]:
     for row in np.flatnonzero(context.shaped):
         template = templates[shifts.template[row]]
         length = context.length_ns[row] / _NS_PER_MINUTE
-        unpaid = sum(b.duration_minutes for b in template.breaks_for(math.floor(length)) if not b.paid)
+        whole = math.floor(length)
+        unpaid = whole - template.paid_minutes(whole)
         if abs(shifts.paid[row] - (length - unpaid)) > TOLERANCE:
             yield context.at(
                 "paid_minutes",
