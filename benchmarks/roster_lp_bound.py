@@ -30,8 +30,25 @@ from planner.roster.solver import pay_floor
 
 #: Constraint kinds the relaxation keeps; every other kind is dropped (and counted).
 KEPT = ("linear", "at_most_one", "exactly_one", "bool_or", "lin_max")
-OTHERS = ("bool_and", "bool_xor", "int_prod", "int_div", "int_mod", "element", "table", "interval", "no_overlap",
-          "cumulative", "all_diff", "automaton", "circuit", "routes", "inverse", "reservoir", "no_overlap_2d")
+OTHERS = (
+    "bool_and",
+    "bool_xor",
+    "int_prod",
+    "int_div",
+    "int_mod",
+    "element",
+    "table",
+    "interval",
+    "no_overlap",
+    "cumulative",
+    "all_diff",
+    "automaton",
+    "circuit",
+    "routes",
+    "inverse",
+    "reservoir",
+    "no_overlap_2d",
+)
 #: Relative tolerance taken off the LP optimum (GLOP's primal feasibility tolerance is about 1e-7).
 TOLERANCE = 1e-6
 _BIG = 2**62
