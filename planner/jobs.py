@@ -40,7 +40,7 @@ from models import (
     read_table,
 )
 from models.io import table_writer, text_writer, write_files
-from models.tables import COVERAGE, ROSTER
+from models.tables import ASSIGNMENT, COVERAGE, ROSTER
 from planner.roster import (
     Progress,
     RosterResult,
@@ -52,6 +52,17 @@ from planner.roster import (
     solve_roster,
     validate_roster,
 )
+from planner.simulation import (
+    Draws,
+    PlannedAssignment,
+    RoutingPolicy,
+    SimulationResult,
+    SimulationSettings,
+    build_scenario,
+    forecast_demand,
+    replay_demand,
+    simulate,
+)
 from planner.staffing import StaffingSettings, requirement_table
 
 __all__ = [
@@ -61,6 +72,7 @@ __all__ = [
     "PlanJob",
     "RequirementJob",
     "RosterJob",
+    "SimulationJob",
     "load_forecast_inputs",
     "parse_origins",
     "run_backtest",
@@ -68,9 +80,14 @@ __all__ = [
     "run_plan",
     "run_requirements",
     "run_roster",
+    "run_simulation",
+    "simulate_planned_roster",
+    "simulate_roster",
 ]
 
 DEFAULT_TIMEZONE = "UTC"
+#: Replications of the planned roster's simulation in `wfm plan` / `wfm demo` (a week of M takes ~0.4 s each).
+PLAN_REPLICATIONS = 10
 
 
 @dataclass(frozen=True)
@@ -291,10 +308,12 @@ class PlanJob:
     forecast: ForecastJob
     requirement: RequirementJob
     roster: RosterJob
+    simulation: SimulationJob | None = None
 
     @property
     def files(self) -> list[Path]:
-        return [*self.forecast.files, *self.requirement.files, *self.roster.files]
+        simulated = self.simulation.files if self.simulation is not None else []
+        return [*self.forecast.files, *self.requirement.files, *self.roster.files, *simulated]
 
 
 def run_plan(
@@ -309,8 +328,10 @@ def run_plan(
     previous: str | Path | None = None,
     pins: str | Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    simulation: SimulationSettings | None = None,
 ) -> PlanJob:
-    """History -> forecast -> requirement -> roster -> report, each stage's files in `out_dir`."""
+    """History -> forecast -> requirement -> roster -> simulation -> report, each stage's files in `out_dir` (the
+    simulation's, of the roster against the forecast, under `simulation/`; `simulation=None`: its defaults)."""
     inputs = load_forecast_inputs(history, center)
     assert inputs.center is not None
     out = Path(out_dir)
@@ -331,4 +352,149 @@ def run_plan(
         pins=pins,
         on_progress=on_progress,
     )
-    return PlanJob(forecast, requirement, roster)
+    simulated = simulate_planned_roster(inputs.center, roster, forecast.result.table, out, simulation)
+    return PlanJob(forecast, requirement, roster, simulated)
+
+
+def simulate_planned_roster(
+    center: Center,
+    roster: RosterJob,
+    forecast: pd.DataFrame,
+    out_dir: Path,
+    settings: SimulationSettings | None = None,
+) -> SimulationJob:
+    """The planned roster simulated against the forecast it was planned for, next to the staffing maths' expected
+    service level (`simulation/` in `out_dir`)."""
+    return simulate_roster(
+        center,
+        roster.result.roster,
+        out_dir / "simulation",
+        forecast=forecast,
+        settings=settings or SimulationSettings(replications=PLAN_REPLICATIONS),
+        expected=roster.result.kpis["expected_service_level"],
+    )
+
+
+# -- simulation -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulationJob:
+    result: SimulationResult
+    files: list[Path]
+    #: Per work type: the staffing maths' expected service level (where known) beside the simulated one.
+    comparison: pd.DataFrame | None = None
+
+
+def simulate_roster(
+    center: Center,
+    roster: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    forecast: pd.DataFrame | None = None,
+    replay: pd.DataFrame | None = None,
+    settings: SimulationSettings | None = None,
+    draws: Draws | None = None,
+    assignment: pd.DataFrame | None = None,
+    expected: Mapping[str, float | None] | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> SimulationJob:
+    """Simulate `roster` against a forecast (arrivals drawn from it) or a per-ticket history (replayed), and
+    write into `out_dir`: `intervals.csv` (per interval x work type), `work_types.csv`, `priorities.csv`,
+    `agents.csv` and `summary.json`. The horizon is the forecast's days, or the roster's days for a replay.
+    With `assignment` (a `models.ASSIGNMENT` table) the routing follows it; `expected` (work type -> service
+    level from the staffing maths) is set beside the simulated figures in `comparison.csv`."""
+    names = dict(sources or {})
+    if (forecast is None) == (replay is None):
+        raise InputError(
+            "wfm simulate",
+            Problem(
+                "", "needs exactly one of a forecast or a history to replay", "give --forecast FILE or --replay FILE"
+            ),
+        )
+    if forecast is not None:
+        horizon = center.horizon_covering(forecast["interval_start"], source=names.get("forecast", "forecast"))
+        demand = forecast_demand(forecast, center, horizon, source=names.get("forecast", "forecast"))
+    else:
+        assert replay is not None
+        if roster.empty:
+            raise InputError(names.get("roster", "roster"), Problem("", "has no shifts", "give a roster to simulate"))
+        days = pd.to_datetime(roster["date"])
+        first, last = days.min().date(), days.max().date()
+        horizon = center.horizon(first, (last - first).days + 1)
+        demand = replay_demand(replay, center, horizon, source=names.get("replay", "history"))
+    scenario = build_scenario(center, roster, demand, horizon, draws, roster_source=names.get("roster", "roster"))
+    policy: RoutingPolicy | None = (
+        PlannedAssignment.from_table(assignment, scenario.start) if assignment is not None else None
+    )
+    result = simulate(scenario, settings, policy)
+    comparison = None
+    if expected is not None:
+        comparison = result.work_types[
+            [
+                "work_type",
+                "target_service_level",
+                "service_level",
+                "service_level_lo",
+                "service_level_hi",
+                "abandon_rate",
+                "asa_s",
+            ]
+        ].copy()
+        comparison.insert(2, "erlang_service_level", [expected.get(w) for w in comparison["work_type"]])
+        comparison = comparison.rename(columns={"service_level": "simulated_service_level"})
+    out = Path(out_dir)
+    outputs: dict[str | Path, Callable[[Path], None]] = {
+        out / "intervals.csv": text_writer(result.intervals.to_csv(index=False)),
+        out / "work_types.csv": text_writer(result.work_types.to_csv(index=False)),
+        out / "priorities.csv": text_writer(result.priorities.to_csv(index=False)),
+        out / "agents.csv": text_writer(result.agents.to_csv(index=False)),
+        out / "summary.json": text_writer(json.dumps(result.summary, indent=2, default=str) + "\n"),
+    }
+    if comparison is not None:
+        outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
+    return SimulationJob(result, write_files(outputs), comparison)
+
+
+def run_simulation(
+    roster: str | Path,
+    center: str | Path | Center,
+    out_dir: str | Path,
+    *,
+    forecast: str | Path | None = None,
+    replay: str | Path | None = None,
+    assignment: str | Path | None = None,
+    settings: SimulationSettings | None = None,
+    draws: Draws | None = None,
+) -> SimulationJob:
+    """The job behind `wfm simulate`: read and check the files, then `simulate_roster`."""
+    center = center if isinstance(center, Center) else load_center(center)
+    zone = center.timezone
+    roster_table = read_table(roster, ROSTER, timezone=zone)
+    forecast_table = read_table(forecast, FORECAST, timezone=zone) if forecast is not None else None
+    replay_table = None
+    if replay is not None:
+        history = read_history(replay, center=center)
+        if history.kind != "tickets":
+            raise InputError(
+                str(replay),
+                Problem(
+                    "",
+                    "holds interval counts; a replay needs one row per ticket",
+                    "give a per-ticket history, or simulate a forecast (--forecast)",
+                ),
+            )
+        replay_table = history.frame
+    assignment_table = read_table(assignment, ASSIGNMENT, timezone=zone) if assignment is not None else None
+    sources = {"roster": str(roster), "forecast": str(forecast), "replay": str(replay)}
+    return simulate_roster(
+        center,
+        roster_table,
+        out_dir,
+        forecast=forecast_table,
+        replay=replay_table,
+        settings=settings,
+        draws=draws,
+        assignment=assignment_table,
+        sources=sources,
+    )

@@ -1,6 +1,6 @@
 """The demo: generate the built-in centre and its history, write them, read them back through the same checks
 as any user's input, then plan the week end to end as `wfm plan` does: forecast, staffing requirement, roster
-(with its coverage, report, pictures and calendars)."""
+(with its coverage, report, pictures and calendars) and the roster's simulation against the forecast."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from planner.jobs import (
     ForecastJob,
     RequirementJob,
     RosterJob,
+    SimulationJob,
     load_forecast_inputs,
     run_forecast,
     run_requirements,
     run_roster,
+    simulate_planned_roster,
 )
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
@@ -35,6 +37,7 @@ class DemoReport:
     forecast: ForecastJob
     requirement: RequirementJob
     roster: RosterJob | None
+    simulation: SimulationJob | None = None
 
 
 def run_demo(
@@ -44,7 +47,7 @@ def run_demo(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> DemoReport:
     """Generate the demo centre of `settings`, write it to `out_dir`, check it, and plan the week: forecast,
-    requirement and, with `roster` settings, the roster (`wfm demo` always passes them)."""
+    requirement and, with `roster` settings, the roster and its simulation (`wfm demo` always passes them)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
@@ -72,6 +75,9 @@ def run_demo(
         if roster is None
         else run_roster(requirement.table, forecast_inputs.center, out, settings=roster, on_progress=on_progress)
     )
+    simulated = None
+    if rostered is not None:
+        simulated = simulate_planned_roster(forecast_inputs.center, rostered, job.result.table, out)
     return DemoReport(
         scenario=scenario,
         files=[center_path, history_path, *job.files, picture, *requirement.files, heatmap],
@@ -79,4 +85,5 @@ def run_demo(
         forecast=job,
         requirement=requirement,
         roster=rostered,
+        simulation=simulated,
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -45,6 +48,7 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
         "requirement.csv",
         "requirement.png",
         "roster.csv",
+        "simulation",
         "summary.json",
     ]
     assert sorted(p.name for p in demo_dir.iterdir()) == expected
@@ -54,6 +58,37 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
     assert "history.csv: OK" in stdout
     assert "one row per ticket" in stdout
     assert "billing_phone" in stdout
+
+
+def test_demo_simulates_its_roster_next_to_the_erlang_estimate(demo_dir: Path) -> None:
+    folder = demo_dir / "simulation"
+    expected = ["agents.csv", "comparison.csv", "intervals.csv", "priorities.csv", "summary.json", "work_types.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == expected
+    comparison = pd.read_csv(folder / "comparison.csv")
+    realtime = comparison.dropna(subset=["erlang_service_level"])
+    assert len(realtime) > 0
+    assert realtime["simulated_service_level"].between(0, 1).all()
+    intervals = pd.read_csv(folder / "intervals.csv")
+    total = intervals["answered"] + intervals["abandoned"] + intervals["unresolved"]
+    assert np.allclose(total, intervals["offered"])
+    assert intervals["offered"].sum() > 100
+
+
+def test_simulate_command_writes_its_tables_and_rejects_a_foreign_agent(demo_dir: Path, tmp_path: Path) -> None:
+    args = ["--center", demo_dir / "center.yaml", "--forecast", demo_dir / "forecast.csv", "--replications", "2"]
+    code, stdout, stderr = wfm("simulate", "--roster", demo_dir / "roster.csv", *args, "--out", tmp_path / "ok")
+    assert code == 0, stderr
+    assert "Simulation: 2 replications" in stdout and "billing_phone" in stdout
+    summary = json.loads((tmp_path / "ok" / "summary.json").read_text())
+    assert summary["replications"] == 2 and 0 <= summary["service_level"] <= 1
+    roster = pd.read_csv(demo_dir / "roster.csv")
+    roster.loc[0, "agent_id"] = "nobody"
+    bad = tmp_path / "bad-roster.csv"
+    roster.to_csv(bad, index=False)
+    code, _, stderr = wfm("simulate", "--roster", bad, *args, "--out", tmp_path / "bad")
+    assert code == 2
+    assert "nobody" in stderr and "agent_id" in stderr
+    assert not (tmp_path / "bad").exists()
 
 
 def test_demo_roster_passes_the_independent_check(demo_dir: Path) -> None:

@@ -26,6 +26,7 @@ from planner.jobs import (
     ForecastJob,
     RequirementJob,
     RosterJob,
+    SimulationJob,
     load_forecast_inputs,
     parse_origins,
     run_backtest,
@@ -33,11 +34,13 @@ from planner.jobs import (
     run_plan,
     run_requirements,
     run_roster,
+    run_simulation,
 )
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
 from planner.roster.solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS
 from planner.runtime import keep_freed_memory
+from planner.simulation import DEFAULT_REPLICATIONS, Draws, SimulationSettings
 from planner.staffing import StaffingSettings
 from scenarios.demo import DemoReport, run_demo
 from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSettings
@@ -377,6 +380,8 @@ def plan(
     )
     _print_requirement(done.requirement)
     _print_roster(done.roster)
+    if done.simulation is not None:
+        _print_simulation(done.simulation)
 
 
 def _print_roster(done: RosterJob) -> None:
@@ -405,6 +410,93 @@ def _print_roster(done: RosterJob) -> None:
         "Wrote: " + ", ".join(str(p) for p in others) + (f", and {len(calendars)} calendars" if calendars else ""),
         markup=False,
     )
+
+
+class HandleDistribution(StrEnum):
+    lognormal = "lognormal"
+    exponential = "exponential"
+
+
+@app.command("simulate")
+def simulate_command(
+    roster: Annotated[Path, typer.Option(help="Roster table (from wfm roster).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the simulated figures into.")],
+    forecast: Annotated[Path | None, typer.Option(help="Forecast to draw arrivals from (from wfm forecast).")] = None,
+    replay: Annotated[Path | None, typer.Option(help="Per-ticket history to replay instead of a forecast.")] = None,
+    assignment: Annotated[
+        Path | None, typer.Option(help="A planned ticket-to-agent assignment for the routing to follow.")
+    ] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Independent runs, for confidence intervals.")] = (
+        DEFAULT_REPLICATIONS
+    ),
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same figures.")] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: the machine's cores).")] = None,
+    handle: Annotated[HandleDistribution, typer.Option(help="Handle-time distribution.")] = (
+        HandleDistribution.lognormal
+    ),
+    handle_cv: Annotated[float, typer.Option(help="Handle times' coefficient of variation (lognormal).")] = 1.0,
+    rate_cv: Annotated[
+        float, typer.Option(help="Day-level spread of the arrival rate around the forecast (0: Poisson).")
+    ] = 0.0,
+) -> None:
+    """What a roster really achieves: a discrete-event simulation of the centre (arrivals, skills-based routing,
+    patience, breaks, chat concurrency) with service level, waits, abandonment and backlog per interval."""
+
+    def job() -> SimulationJob:
+        try:
+            settings = SimulationSettings(replications, seed, workers or (os.cpu_count() or 1))
+            draws = Draws(handle=handle.value, handle_cv=handle_cv, rate_cv=rate_cv)
+        except ValueError as exc:
+            raise InputError("options", Problem("", str(exc), "see wfm simulate --help")) from None
+        return run_simulation(
+            roster,
+            center,
+            out_dir,
+            forecast=forecast,
+            replay=replay,
+            assignment=assignment,
+            settings=settings,
+            draws=draws,
+        )
+
+    done = _run(job)
+    _print_simulation(done)
+
+
+def _percent_ci(value: float, low: float, high: float) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"{value:.1%}" + ("" if pd.isna(low) else f" [{low:.1%}, {high:.1%}]")
+
+
+def _print_simulation(done: SimulationJob) -> None:
+    summary = done.result.summary
+    console.print(
+        f"Simulation: {summary['replications']} replications ({summary['policy']} routing, "
+        f"{summary['contacts_per_replication']:,.0f} contacts each, {summary['wall_s']:.1f} s). Service level "
+        f"{_percent_ci(summary['service_level'], *summary['service_level_ci'])}, abandoned "
+        f"{_percent_ci(summary['abandon_rate'], *summary['abandon_rate_ci'])}, occupancy "
+        f"{_percent_ci(summary['occupancy'], *summary['occupancy_ci'])}.",
+        markup=False,
+    )
+    table = _TextTable("work type", "target", "erlang", "simulated [95% CI]", "abandoned", "ASA s", "breaches")
+    expected = {}
+    if done.comparison is not None:
+        expected = dict(zip(done.comparison["work_type"], done.comparison["erlang_service_level"], strict=True))
+    for row in done.result.work_types.to_dict("records"):
+        erlang = expected.get(row["work_type"])
+        table.add_row(
+            str(row["work_type"]),
+            f"{row['target_service_level']:.0%}",
+            "-" if erlang is None or pd.isna(erlang) else f"{erlang:.0%}",
+            _percent_ci(row["service_level"], row["service_level_lo"], row["service_level_hi"]),
+            "-" if pd.isna(row["abandon_rate"]) else f"{row['abandon_rate']:.1%}",
+            "-" if pd.isna(row["asa_s"]) else f"{row['asa_s']:,.0f}",
+            f"{row['sla_breaches']:,.0f}",
+        )
+    console.print(str(table), markup=False)
+    console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:
@@ -565,6 +657,8 @@ def _print_demo(report: DemoReport) -> None:
     console.print("Wrote: " + ", ".join(str(p) for p in report.files))
     if report.roster is not None:
         _print_roster(report.roster)
+    if report.simulation is not None:
+        _print_simulation(report.simulation)
 
 
 #: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.

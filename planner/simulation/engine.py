@@ -1,0 +1,307 @@
+"""One replication: draw the contacts, then run the centre in SimPy and record what happened to each contact.
+
+Events (SimPy timeouts with one callback each): a contact arrives (it waits in its queue unless a free agent with
+the skill takes it at once) or is released to its queue (a planned start); a waiting realtime contact's patience
+runs out (it abandons); a contact's handling ends (the agent takes the next contact its queues offer); an
+agent's working window starts (it takes work) or ends (it finishes what it has and takes nothing new: a break or
+the end of the shift); an interval ends (the backlog per work type is counted).
+
+An agent takes contacts while the shares they use add up to at most 1 (a call uses all of it, a chat of a 3-chat
+work type a third) and their number stays within the agent's `max_contacts`. Handle time is the drawn time divided
+by the agent's proficiency in the work type. Busy time is time with at least one contact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import simpy
+
+from planner.simulation.policies import RoutingPolicy
+from planner.simulation.scenario import Scenario
+
+__all__ = ["Contacts", "Outcome", "draw_contacts", "run_replication"]
+
+_DAY_S = 86_400.0
+#: Contact states.
+_PENDING, _WAITING, _SERVED, _ABANDONED = 0, 1, 2, 3
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """One replication's contacts, sorted by arrival (seconds): work type index, priority (1 highest), base handle
+    time (seconds at proficiency 1), patience (seconds; inf: never abandons), answer/response threshold (seconds),
+    customer tier and ticket id ("" if none)."""
+
+    arrival: np.ndarray
+    work_type: np.ndarray
+    priority: np.ndarray
+    handle: np.ndarray
+    patience: np.ndarray
+    threshold: np.ndarray
+    tier: tuple[str, ...]
+    ticket_id: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+
+def _handle_times(mean: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    draws = scenario.draws
+    if draws.handle == "exponential":
+        return np.asarray(rng.exponential(mean), dtype=np.float64)
+    sigma2 = math.log1p(draws.handle_cv**2)
+    return np.asarray(rng.lognormal(np.log(mean) - sigma2 / 2, math.sqrt(sigma2)), dtype=np.float64)
+
+
+def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
+    """The contacts of one replication: Poisson arrivals from the forecast (uniform within each interval: a
+    non-homogeneous Poisson process with the interval's rate; with `rate_cv`, each work type's rate of each day
+    multiplied by a gamma draw) or the replayed ones; handle times and patience drawn."""
+    demand, work_types = scenario.demand, scenario.work_types
+    wt_aht = np.array([w.aht_s for w in work_types])
+    if demand.kind == "forecast":
+        assert demand.volume is not None and demand.aht_s is not None
+        rate = demand.volume.copy()
+        cv = scenario.draws.rate_cv
+        if cv > 0:
+            day = (np.arange(scenario.intervals) * scenario.interval_s // _DAY_S).astype(np.int64)
+            factor = rng.gamma(1 / cv**2, cv**2, size=(int(day.max()) + 1, len(work_types)))
+            rate = rate * factor[day]
+        counts = rng.poisson(rate)
+        cell_interval, cell_type = np.nonzero(counts)
+        repeats = counts[cell_interval, cell_type]
+        interval = np.repeat(cell_interval, repeats)
+        work_type = np.repeat(cell_type, repeats)
+        arrival = (interval + rng.random(len(interval))) * scenario.interval_s
+        mean = demand.aht_s[interval, work_type]
+        mean = np.where(np.isnan(mean), wt_aht[work_type], mean)
+        handle = _handle_times(mean, scenario, rng)
+        priority = np.zeros(len(arrival), dtype=np.int64)
+        tier: tuple[str, ...] = ("",) * len(arrival)
+        ticket: tuple[str, ...] = ("",) * len(arrival)
+        order = np.argsort(arrival, kind="stable")
+        arrival, work_type, handle = arrival[order], work_type[order], handle[order]
+    else:
+        assert demand.arrival_s is not None and demand.work_type is not None and demand.handle_s is not None
+        assert demand.priority is not None
+        arrival, work_type = demand.arrival_s, demand.work_type
+        given = demand.handle_s
+        drawn = _handle_times(wt_aht[work_type], scenario, rng)
+        handle = np.where(np.isnan(given) | (given <= 0), drawn, given)
+        priority, tier, ticket = demand.priority, demand.tier, demand.ticket_id
+    wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
+    priority = np.where(priority > 0, priority, wt_priority[work_type])
+    patience_mean = np.array([w.patience_s for w in work_types])[work_type]
+    finite = np.isfinite(patience_mean)
+    patience = np.full(len(arrival), np.inf)
+    patience[finite] = rng.exponential(patience_mean[finite])
+    threshold = np.array([w.within_s for w in work_types], dtype=np.float64)[work_type]
+    if any(w.tier_within_s for w in work_types) and any(tier):
+        threshold = np.array(
+            [
+                work_types[w].tier_within_s.get(t, th)
+                for w, t, th in zip(work_type.tolist(), tier, threshold.tolist(), strict=True)
+            ],
+            dtype=np.float64,
+        )
+    return Contacts(arrival, work_type, priority, handle, patience, threshold, tier, ticket)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened in one replication. Per contact: `answered` (when handling started; NaN if never),
+    `abandoned` (when it hung up; NaN if not), `agent` (index; -1 if none). `backlog`: contacts waiting at the end
+    of each interval, per work type (intervals x work types). Per agent: `busy_s` (time with at least one contact,
+    inside its windows), `overrun_s` (handling past the end of a window), `handled` (contacts finished)."""
+
+    contacts: Contacts
+    answered: np.ndarray
+    abandoned: np.ndarray
+    agent: np.ndarray
+    backlog: np.ndarray
+    busy_s: np.ndarray
+    overrun_s: np.ndarray
+    handled: np.ndarray
+    events: int
+
+
+def run_replication(scenario: Scenario, policy: RoutingPolicy, seed: Any) -> Outcome:
+    """Simulate the scenario once with `seed` (anything `numpy.random.default_rng` takes)."""
+    rng = np.random.default_rng(seed)
+    contacts = draw_contacts(scenario, rng)
+    routing = policy.routing(scenario, contacts)
+    return _Run(scenario, policy, contacts, routing).run()
+
+
+class _Run:
+    """The state of one replication (plain lists: this loop is the simulation's hot path)."""
+
+    def __init__(self, scenario: Scenario, policy: RoutingPolicy, contacts: Contacts, routing: Any) -> None:
+        self.scenario, self.policy, self.contacts, self.routing = scenario, policy, contacts, routing
+        n, agents = len(contacts), scenario.agents
+        self.env = simpy.Environment()
+        self.state = [_PENDING] * n
+        self.answered = [math.nan] * n
+        self.abandoned = [math.nan] * n
+        self.agent_of = [-1] * n
+        self.work_type = contacts.work_type.tolist()
+        units = [w.unit for w in scenario.work_types]
+        self.unit = [units[w] for w in self.work_type]
+        self.handle = contacts.handle.tolist()
+        self.queues: list[list[Any]] = [[] for _ in routing.queue_agents]
+        self.waiting = [0] * len(scenario.work_types)
+        self.backlog = np.zeros((scenario.intervals, len(scenario.work_types)), dtype=np.int64)
+        count = len(agents)
+        self.on = [False] * count
+        self.load = [0.0] * count
+        self.active = [0] * count
+        self.max_contacts = [a.max_contacts for a in agents]
+        self.proficiency = [a.proficiency for a in agents]
+        self.idle_since = [0.0] * count
+        self.mark = [0.0] * count
+        self.busy = [0.0] * count
+        self.overrun = [0.0] * count
+        self.handled = [0] * count
+        self.events = 0
+
+    # -- scheduling ---------------------------------------------------------------------------------------------
+
+    def at(self, time: float, action: Any, subject: int) -> None:
+        event = self.env.timeout(max(0.0, time - self.env.now), (action, subject))
+        event.callbacks.append(self.fire)
+
+    def fire(self, event: simpy.Event) -> None:
+        action, subject = cast(tuple[Any, int], event.value)
+        self.events += 1
+        action(subject)
+
+    def run(self) -> Outcome:
+        scenario, contacts, routing = self.scenario, self.contacts, self.routing
+        for c, t in enumerate(contacts.arrival.tolist()):
+            self.at(t, self.arrive, c)
+        for a, agent in enumerate(scenario.agents):
+            for start, end in agent.windows:
+                self.at(start, self.window_starts, a)
+                self.at(end, self.window_ends, a)
+        for i in range(scenario.intervals):
+            self.at((i + 1) * scenario.interval_s - _EPS, self.count_backlog, i)
+        self.env.run(until=scenario.end_s)
+        now = self.env.now
+        for a in range(len(scenario.agents)):
+            self.tick(a, now)
+        del routing
+        return Outcome(
+            contacts=contacts,
+            answered=np.array(self.answered),
+            abandoned=np.array(self.abandoned),
+            agent=np.array(self.agent_of, dtype=np.int64),
+            backlog=self.backlog,
+            busy_s=np.array(self.busy),
+            overrun_s=np.array(self.overrun),
+            handled=np.array(self.handled, dtype=np.int64),
+            events=self.events,
+        )
+
+    # -- events ---------------------------------------------------------------------------------------------
+
+    def arrive(self, c: int) -> None:
+        self.state[c] = _WAITING
+        self.waiting[self.work_type[c]] += 1
+        patience = self.contacts.patience[c]
+        if patience < math.inf:
+            self.at(self.env.now + patience, self.give_up, c)
+        release = self.routing.release[c]
+        if release > self.env.now:
+            self.at(release, self.route, c)
+        else:
+            self.route(c)
+
+    def route(self, c: int) -> None:
+        if self.state[c] != _WAITING:
+            return
+        q = self.routing.queue[c]
+        unit = self.unit[c]
+        on, load, active, most = self.on, self.load, self.active, self.max_contacts
+        free = [a for a in self.routing.queue_agents[q] if on[a] and active[a] < most[a] and load[a] + unit <= 1 + _EPS]
+        if free:
+            self.start(c, free[0] if len(free) == 1 else self.policy.pick(free, self.idle_since, active))
+        else:
+            heapq.heappush(self.queues[q], (self.routing.key[c], c))
+
+    def give_up(self, c: int) -> None:
+        if self.state[c] == _WAITING:
+            self.state[c] = _ABANDONED
+            self.abandoned[c] = self.env.now
+            self.waiting[self.work_type[c]] -= 1
+
+    def start(self, c: int, a: int) -> None:
+        now = self.env.now
+        self.state[c] = _SERVED
+        self.answered[c] = now
+        self.agent_of[c] = a
+        self.waiting[self.work_type[c]] -= 1
+        self.tick(a, now)
+        self.load[a] += self.unit[c]
+        self.active[a] += 1
+        self.at(now + self.handle[c] / self.proficiency[a][self.work_type[c]], self.finish, c)
+
+    def finish(self, c: int) -> None:
+        a, now = self.agent_of[c], self.env.now
+        self.tick(a, now)
+        self.load[a] -= self.unit[c]
+        self.active[a] -= 1
+        self.handled[a] += 1
+        if self.active[a] == 0:
+            self.load[a] = 0.0  # no drift from adding and removing thirds
+            self.idle_since[a] = now
+        if self.on[a]:
+            self.pull(a)
+
+    def window_starts(self, a: int) -> None:
+        self.tick(a, self.env.now)
+        self.on[a] = True
+        if self.active[a] == 0:
+            self.idle_since[a] = self.env.now
+        self.pull(a)
+
+    def window_ends(self, a: int) -> None:
+        self.tick(a, self.env.now)
+        self.on[a] = False
+
+    def count_backlog(self, i: int) -> None:
+        self.backlog[i] = self.waiting
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def tick(self, a: int, now: float) -> None:
+        """Account agent `a`'s busy time up to `now` (before its load or its window changes)."""
+        if self.active[a]:
+            elapsed = now - self.mark[a]
+            if self.on[a]:
+                self.busy[a] += elapsed
+            else:
+                self.overrun[a] += elapsed
+        self.mark[a] = now
+
+    def pull(self, a: int) -> None:
+        """Agent `a` takes waiting contacts, best key first across its queues, while they fit."""
+        state, queues, unit = self.state, self.queues, self.unit
+        while self.active[a] < self.max_contacts[a] and self.load[a] < 1 - _EPS:
+            room = 1 + _EPS - self.load[a]
+            best = None
+            for q in self.routing.agent_queues[a]:
+                heap = queues[q]
+                while heap and state[heap[0][1]] != _WAITING:
+                    heapq.heappop(heap)  # abandoned while waiting
+                if heap and unit[heap[0][1]] <= room and (best is None or heap[0] < queues[best][0]):
+                    best = q
+            if best is None:
+                return
+            _, c = heapq.heappop(queues[best])
+            self.start(c, a)

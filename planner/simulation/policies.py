@@ -1,0 +1,141 @@
+"""Routing policies: which waiting contact an agent takes next, and which free agent an arriving contact goes to.
+
+A policy turns one replication's contacts into a `Routing`: the queue each contact waits in, when it may be
+routed, its place in the order of service (smaller keys first, compared across all the queues an agent serves),
+and the queues each agent serves; and it picks among the agents free to take a contact. The engine enforces the
+rest: skills (an agent only serves queues of work types it has the skill for), working windows, concurrency.
+
+- `PriorityFirst` (the default): realtime contacts by priority, then longest waiting; deferred work earliest
+  due first; an arriving contact goes to the longest-idle agent who may take it.
+- `PlannedAssignment`: follows a planned ticket-to-agent assignment (the `models.ASSIGNMENT` table): a planned
+  ticket waits for its agent and is not started before its planned start; everything else is routed as by
+  `PriorityFirst`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from planner.simulation.engine import Contacts
+    from planner.simulation.scenario import Scenario
+
+__all__ = ["PlannedAssignment", "PriorityFirst", "Routing", "RoutingPolicy"]
+
+Key = tuple[float, ...]
+
+
+@dataclass
+class Routing:
+    """One replication's routing: per contact its `queue`, `release` time (seconds) and order `key`; per agent the
+    queues it serves (`agent_queues`); per queue the agents who serve it (`queue_agents`)."""
+
+    queue: list[int]
+    release: list[float]
+    key: list[Key]
+    agent_queues: list[list[int]]
+    queue_agents: list[list[int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.queue_agents:
+            queues = max((q for qs in self.agent_queues for q in qs), default=-1) + 1
+            queues = max(queues, max(self.queue, default=-1) + 1)
+            self.queue_agents = [[] for _ in range(queues)]
+            for agent, qs in enumerate(self.agent_queues):
+                for q in qs:
+                    self.queue_agents[q].append(agent)
+
+
+class RoutingPolicy(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing: ...
+
+    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
+        """The agent (one of `candidates`, all free to take the contact) an arriving contact goes to."""
+        ...
+
+
+def _work_type_routing(scenario: Scenario, contacts: Contacts) -> Routing:
+    """A queue per work type; realtime by (priority, arrival), deferred by (priority, due); realtime before
+    deferred work of the same priority."""
+    arrival, work_type, priority = contacts.arrival, contacts.work_type, contacts.priority
+    threshold = contacts.threshold
+    realtime = np.array([w.realtime for w in scenario.work_types], dtype=bool)[work_type]
+    when = np.where(realtime, arrival, arrival + threshold)
+    keys = list(
+        zip(priority.tolist(), (~realtime).astype(int).tolist(), when.tolist(), range(len(arrival)), strict=True)
+    )
+    return Routing(
+        queue=work_type.tolist(),
+        release=arrival.tolist(),
+        key=keys,  # type: ignore[arg-type]
+        agent_queues=[sorted(agent.proficiency) for agent in scenario.agents],
+    )
+
+
+def _longest_idle(candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
+    """A fully idle agent, longest idle first; else the least busy (chat), longest idle first."""
+    return min(candidates, key=lambda a: (active[a], idle_since[a], a))
+
+
+@dataclass(frozen=True)
+class PriorityFirst:
+    name: str = "priority"
+
+    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
+        return _work_type_routing(scenario, contacts)
+
+    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
+        return _longest_idle(candidates, idle_since, active)
+
+
+@dataclass(frozen=True)
+class PlannedAssignment:
+    """`plan`: ticket id -> (agent id, planned start as seconds from the scenario start, or None for "when free")."""
+
+    plan: dict[str, tuple[str, float | None]]
+    name: str = "planned"
+
+    @classmethod
+    def from_table(cls, assignment: pd.DataFrame, start: pd.Timestamp) -> PlannedAssignment:
+        """From a `models.ASSIGNMENT` table; unassigned rows (no agent) are left to the default routing."""
+        plan: dict[str, tuple[str, float | None]] = {}
+        rows = assignment.dropna(subset=["agent_id"])
+        for ticket, agent, planned in zip(rows["ticket_id"], rows["agent_id"], rows["planned_start"], strict=True):
+            at = None if pd.isna(planned) else (pd.Timestamp(planned) - start).total_seconds()
+            plan[str(ticket)] = (str(agent), at)
+        return cls(plan)
+
+    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
+        base = _work_type_routing(scenario, contacts)
+        own_queue = len(scenario.work_types)
+        agents = {a.id: i for i, a in enumerate(scenario.agents)}
+        for c, ticket in enumerate(contacts.ticket_id):
+            planned = self.plan.get(ticket) if ticket else None
+            if planned is None or planned[0] not in agents:
+                continue
+            agent = agents[planned[0]]
+            if int(contacts.work_type[c]) not in scenario.agents[agent].proficiency:
+                continue  # the plan gives it to an agent without the skill: route it as usual
+            base.queue[c] = own_queue + agent
+            at = planned[1]
+            base.release[c] = base.release[c] if at is None else max(base.release[c], at)
+            # The agent's planned tickets come before anything else it serves, in planned order.
+            base.key[c] = (0.0, float(base.release[c]), float(c))
+        for agent, queues in enumerate(base.agent_queues):
+            queues.insert(0, own_queue + agent)
+        # Unplanned contacts keep their keys, shifted after the planned ones.
+        base.key = [k if k[0] == 0.0 and base.queue[c] >= own_queue else (1.0, *k) for c, k in enumerate(base.key)]
+        base.queue_agents = []
+        base.__post_init__()
+        return base
+
+    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
+        return _longest_idle(candidates, idle_since, active)

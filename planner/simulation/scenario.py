@@ -1,0 +1,332 @@
+"""What a simulation runs on: the centre's work types and agents (with their working windows from a roster) on an
+interval grid, the demand (a forecast to draw arrivals from, or a history to replay), and how random it is.
+
+Everything here is plain arrays and small frozen records, cheap to send to the processes that run replications.
+Times inside the simulation are seconds from the start of the grid's first interval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from models import Center, InputError, Mode, Problem
+from models.horizon import Horizon
+
+__all__ = [
+    "AgentSpec",
+    "Demand",
+    "Draws",
+    "Scenario",
+    "WorkTypeSpec",
+    "build_scenario",
+    "forecast_demand",
+    "replay_demand",
+]
+
+NANOSECONDS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Draws:
+    """How random the simulated day is. `handle`: handle times per work type are ``lognormal`` with the work
+    type's mean and coefficient of variation `handle_cv` (1.0 by default: a call's handle time is about as
+    spread as its mean), or ``exponential`` (the Erlang models' assumption). `rate_cv`: the forecast's rate is
+    multiplied per work type and day by a gamma draw with mean 1 and this coefficient of variation (0: plain
+    Poisson arrivals; 0.1 is typical of a forecast's day-level error). Patience is exponential with the work
+    type's ``target.mean_patience_s`` (no abandonment where it has none)."""
+
+    handle: Literal["lognormal", "exponential"] = "lognormal"
+    handle_cv: float = 1.0
+    rate_cv: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.handle not in ("lognormal", "exponential"):
+            raise ValueError(f"handle must be 'lognormal' or 'exponential', got {self.handle!r}")
+        if not self.handle_cv > 0:
+            raise ValueError(f"handle_cv must be positive, got {self.handle_cv}")
+        if not self.rate_cv >= 0:
+            raise ValueError(f"rate_cv must be at least 0, got {self.rate_cv}")
+
+
+@dataclass(frozen=True)
+class WorkTypeSpec:
+    id: str
+    realtime: bool
+    priority: int
+    aht_s: float
+    #: Share of an agent one contact takes: 1 / concurrency (a chat of a 3-chat work type takes a third).
+    unit: float
+    patience_s: float  # mean; inf: nobody abandons
+    within_s: int
+    tier_within_s: dict[str, int]
+    service_level: float
+    over_answered: bool  # service level over answered contacts (else over offered ones)
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    id: str
+    #: Work type index -> proficiency (handle time is the drawn time divided by it).
+    proficiency: dict[int, float]
+    max_contacts: int
+    #: Working windows (shift minus breaks), seconds from the grid start, sorted, clipped to the grid.
+    windows: tuple[tuple[float, float], ...]
+
+    @property
+    def on_duty_s(self) -> float:
+        return sum(end - start for start, end in self.windows)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Arrivals to draw (`volume`: intervals x work types, expected contacts) or to replay (one row per contact,
+    sorted by arrival: seconds, work type index, handle time in seconds or NaN to draw it, priority or 0 for the
+    work type's, customer tier or "" and ticket id or "")."""
+
+    kind: Literal["forecast", "replay"]
+    source: str
+    volume: np.ndarray | None = None
+    aht_s: np.ndarray | None = None  # intervals x work types; NaN: the work type's
+    arrival_s: np.ndarray | None = None
+    work_type: np.ndarray | None = None
+    handle_s: np.ndarray | None = None
+    priority: np.ndarray | None = None
+    tier: tuple[str, ...] = ()
+    ticket_id: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One day (or week) of the centre to simulate: grid, work types, agents, demand, randomness."""
+
+    start: pd.Timestamp
+    interval_s: int
+    intervals: int
+    timezone: str
+    work_types: tuple[WorkTypeSpec, ...]
+    agents: tuple[AgentSpec, ...]
+    demand: Demand
+    draws: Draws = field(default_factory=Draws)
+
+    @property
+    def end_s(self) -> float:
+        return float(self.intervals * self.interval_s)
+
+    @property
+    def interval_starts(self) -> pd.DatetimeIndex:
+        stamps = self.start + pd.to_timedelta(np.arange(self.intervals) * self.interval_s, unit="s")
+        return pd.DatetimeIndex(stamps, name="interval_start").tz_convert(self.timezone)
+
+    def work_type_index(self) -> dict[str, int]:
+        return {w.id: i for i, w in enumerate(self.work_types)}
+
+
+def _work_types(center: Center) -> tuple[WorkTypeSpec, ...]:
+    specs = []
+    for w in center.work_types:
+        target = w.target
+        patience = target.mean_patience_s if w.mode == Mode.REALTIME and target.mean_patience_s else math.inf
+        specs.append(
+            WorkTypeSpec(
+                id=w.id,
+                realtime=w.mode == Mode.REALTIME,
+                priority=w.priority,
+                aht_s=float(w.aht_s),
+                unit=1.0 / w.concurrency,
+                patience_s=float(patience),
+                within_s=target.within_s,
+                tier_within_s=dict(target.tier_within_s),
+                service_level=target.service_level,
+                over_answered=target.service_level_over == "answered",
+            )
+        )
+    return tuple(specs)
+
+
+def _seconds(stamps: Any, origin: pd.Timestamp) -> np.ndarray:
+    """Seconds from `origin` of tz-aware timestamps (an index, a series or a list)."""
+    values = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True))
+    return np.asarray((values - origin.tz_convert("UTC")).total_seconds(), dtype=np.float64)
+
+
+def _windows(
+    roster: pd.DataFrame, center: Center, origin: pd.Timestamp, end_s: float, source: str
+) -> dict[str, list[tuple[float, float]]]:
+    """Each agent's working windows: shift start..end minus its breaks, clipped to [0, end_s]."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    if roster.empty:
+        return out
+    starts = _seconds(roster["start"], origin)
+    ends = _seconds(roster["end"], origin)
+    problems = []
+    for row, (agent_id, cell) in enumerate(zip(roster["agent_id"], roster["breaks"], strict=True)):
+        pairs = json.loads(cell) if isinstance(cell, str) else (cell if isinstance(cell, list | tuple) else [])
+        cuts: list[tuple[float, float]] = []
+        for pair in pairs:
+            try:
+                t0, t1 = (_localised(p, center.timezone) for p in pair)
+            except (TypeError, ValueError):
+                problems.append(
+                    Problem(
+                        f"row {row + 1}, column 'breaks'",
+                        f"{pair!r} is not a [start, end] pair of timestamps",
+                        "write breaks as a JSON list of [start, end] ISO timestamps",
+                    )
+                )
+                continue
+            cuts.append(((t0 - origin).total_seconds(), (t1 - origin).total_seconds()))
+        cursor = float(starts[row])
+        pieces: list[tuple[float, float]] = []
+        for b0, b1 in sorted(cuts):
+            if b0 > cursor:
+                pieces.append((cursor, b0))
+            cursor = max(cursor, b1)
+        if ends[row] > cursor:
+            pieces.append((cursor, float(ends[row])))
+        clipped = [(max(0.0, a), min(end_s, b)) for a, b in pieces if b > 0 and a < end_s]
+        out.setdefault(str(agent_id), []).extend(p for p in clipped if p[1] > p[0])
+    InputError.collect(source, problems)
+    return {agent_id: sorted(pieces) for agent_id, pieces in out.items()}
+
+
+def _localised(value: Any, timezone: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError("not a timestamp")
+    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp
+
+
+def build_scenario(
+    center: Center,
+    roster: pd.DataFrame,
+    demand: Demand,
+    horizon: Horizon,
+    draws: Draws | None = None,
+    *,
+    roster_source: str = "roster",
+) -> Scenario:
+    """The scenario of `roster` (a `models.ROSTER` table) in `center` over `horizon` against `demand`. Agents of
+    the roster who are not in the centre are an input error; agents with no shift simply never work."""
+    origin = pd.Timestamp(horizon.intervals[0])
+    interval_s = center.interval_minutes * 60
+    intervals = len(horizon.intervals)
+    end_s = float(intervals * interval_s)
+    known = {a.id for a in center.agents}
+    unknown = sorted(set(roster["agent_id"].astype(str)) - known) if not roster.empty else []
+    if unknown:
+        raise InputError(
+            roster_source,
+            Problem(
+                "column 'agent_id'",
+                f"agents {', '.join(unknown[:5])} are not in the centre",
+                "roster only the centre's agents, or add them to the centre file",
+            ),
+        )
+    windows = _windows(roster, center, origin, end_s, roster_source)
+    work_types = _work_types(center)
+    by_skill: dict[str, list[int]] = {}
+    for i, w in enumerate(center.work_types):
+        by_skill.setdefault(w.skill, []).append(i)
+    agents = []
+    for agent in center.agents:
+        proficiency = {i: s.proficiency for s in agent.skills for i in by_skill.get(s.skill, [])}
+        agents.append(
+            AgentSpec(
+                id=agent.id,
+                proficiency=proficiency,
+                max_contacts=agent.max_concurrency
+                or max((center.work_types[i].concurrency for i in proficiency), default=1),
+                windows=tuple(windows.get(agent.id, [])),
+            )
+        )
+    return Scenario(
+        start=origin,
+        interval_s=interval_s,
+        intervals=intervals,
+        timezone=center.timezone,
+        work_types=work_types,
+        agents=tuple(agents),
+        demand=demand,
+        draws=draws or Draws(),
+    )
+
+
+def forecast_demand(forecast: pd.DataFrame, center: Center, horizon: Horizon, source: str = "forecast") -> Demand:
+    """Arrivals drawn from a `models.FORECAST` table (its `volume` per interval x work type, its `aht_s` where
+    given) on `horizon`'s grid. Rows off the grid or of unknown work types are input errors."""
+    index = {w.id: i for i, w in enumerate(center.work_types)}
+    grid = pd.DatetimeIndex(horizon.intervals)
+    volume = np.zeros((len(grid), len(index)))
+    aht = np.full((len(grid), len(index)), np.nan)
+    problems = []
+    unknown = sorted(set(forecast["work_type"].astype(str)) - set(index))
+    if unknown:
+        problems.append(
+            Problem(
+                "column 'work_type'",
+                f"work types {', '.join(unknown[:5])} are not in the centre",
+                "forecast only the centre's work types",
+            )
+        )
+    position = grid.get_indexer(pd.DatetimeIndex(forecast["interval_start"]))
+    off = np.flatnonzero(position < 0)
+    if len(off):
+        problems.append(
+            Problem(
+                f"row {off[0] + 1}, column 'interval_start'",
+                f"{len(off)} row(s) are not on the centre's {center.interval_minutes}-minute grid of the horizon",
+                f"forecast at the centre's interval ({center.interval_minutes} minutes)",
+            )
+        )
+    InputError.collect(source, problems)
+    column = np.array([index[w] for w in forecast["work_type"].astype(str)], dtype=np.int64)
+    np.add.at(volume, (position, column), forecast["volume"].to_numpy(dtype=float))
+    if "aht_s" in forecast:
+        given = forecast["aht_s"].to_numpy(dtype=float)
+        aht[position, column] = given
+    return Demand(kind="forecast", source=source, volume=volume, aht_s=aht)
+
+
+def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, source: str = "history") -> Demand:
+    """Arrivals replayed from per-ticket history (`models.TICKET_HISTORY` columns: `created_at`, `work_type`,
+    optional `handle_time_s`, `priority`, `customer_tier`, `ticket_id`) inside `horizon`."""
+    index = {w.id: i for i, w in enumerate(center.work_types)}
+    unknown = sorted(set(tickets["work_type"].astype(str)) - set(index))
+    if unknown:
+        raise InputError(
+            source,
+            Problem(
+                "column 'work_type'",
+                f"work types {', '.join(unknown[:5])} are not in the centre",
+                "replay only the centre's work types, or add them to the centre file",
+            ),
+        )
+    origin = pd.Timestamp(horizon.intervals[0])
+    end_s = len(horizon.intervals) * center.interval_minutes * 60.0
+    arrival = _seconds(tickets["created_at"], origin)
+    keep = (arrival >= 0) & (arrival < end_s)
+    frame = tickets.loc[keep]
+    arrival = arrival[keep]
+    order = np.argsort(arrival, kind="stable")
+
+    def column(name: str, default: Any, kind: type) -> np.ndarray:
+        if name not in frame:
+            return np.full(len(frame), default, dtype=kind)
+        return frame[name].fillna(default).to_numpy(dtype=kind)[order]
+
+    return Demand(
+        kind="replay",
+        source=source,
+        arrival_s=arrival[order],
+        work_type=np.array([index[w] for w in frame["work_type"].astype(str)], dtype=np.int64)[order],
+        handle_s=column("handle_time_s", np.nan, float),
+        priority=column("priority", 0, np.int64),
+        tier=tuple(column("customer_tier", "", object).astype(str).tolist()),
+        ticket_id=tuple(column("ticket_id", "", object).astype(str).tolist()),
+    )
