@@ -26,7 +26,6 @@ from planner.simulation.scenario import Scenario
 
 __all__ = ["Contacts", "Outcome", "draw_contacts", "run_replication"]
 
-_DAY_S = 86_400.0
 #: Contact states.
 _PENDING, _WAITING, _SERVED, _ABANDONED = 0, 1, 2, 3
 _EPS = 1e-9
@@ -70,7 +69,7 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
         rate = demand.volume.copy()
         cv = scenario.draws.rate_cv
         if cv > 0:
-            day = (np.arange(scenario.intervals) * scenario.interval_s // _DAY_S).astype(np.int64)
+            day = scenario.interval_day()
             factor = rng.gamma(1 / cv**2, cv**2, size=(int(day.max()) + 1, len(work_types)))
             rate = rate * factor[day]
         counts = rng.poisson(rate)
@@ -183,12 +182,14 @@ class _Run:
 
     def run(self) -> Outcome:
         scenario, contacts, routing = self.scenario, self.contacts, self.routing
-        for c, t in enumerate(contacts.arrival.tolist()):
-            self.at(t, self.arrive, c)
+        # Windows first: events at the same instant fire in the order they were scheduled, so a contact that
+        # arrives as a window ends finds the agent gone, and one that arrives as a window starts finds it there.
         for a, agent in enumerate(scenario.agents):
             for start, end in agent.windows:
                 self.at(start, self.window_starts, a)
                 self.at(end, self.window_ends, a)
+        for c, t in enumerate(contacts.arrival.tolist()):
+            self.at(t, self.arrive, c)
         for i in range(scenario.intervals):
             self.at((i + 1) * scenario.interval_s - _EPS, self.count_backlog, i)
         self.env.run(until=scenario.end_s)
@@ -229,6 +230,10 @@ class _Run:
         unit = self.unit[c]
         on, load, active, most = self.on, self.load, self.active, self.max_contacts
         free = [a for a in self.routing.queue_agents[q] if on[a] and active[a] < most[a] and load[a] + unit <= 1 + _EPS]
+        if free and any(active[a] for a in free):
+            # An agent part-busy (chats) that owes a better contact waiting elsewhere takes nothing new.
+            key = self.routing.key[c]
+            free = [a for a in free if not active[a] or not self.owes_better(a, key)]
         if free:
             self.start(c, free[0] if len(free) == 1 else self.policy.pick(free, self.idle_since, active))
         else:
@@ -289,19 +294,32 @@ class _Run:
                 self.overrun[a] += elapsed
         self.mark[a] = now
 
+    def best_queue(self, a: int) -> int | None:
+        """The queue of agent `a` whose first waiting contact comes first (dropping abandoned ones)."""
+        state, queues = self.state, self.queues
+        best = None
+        for q in self.routing.agent_queues[a]:
+            heap = queues[q]
+            while heap and state[heap[0][1]] != _WAITING:
+                heapq.heappop(heap)  # abandoned while waiting
+            if heap and (best is None or heap[0] < queues[best][0]):
+                best = q
+        return best
+
+    def owes_better(self, a: int, key: Any) -> bool:
+        best = self.best_queue(a)
+        return best is not None and self.queues[best][0][0] < key
+
     def pull(self, a: int) -> None:
-        """Agent `a` takes waiting contacts, best key first across its queues, while they fit."""
-        state, queues, unit = self.state, self.queues, self.unit
+        """Agent `a` takes waiting contacts, best key first across its queues, while they fit. When the best one
+        does not fit (a call while the agent holds chats), it takes nothing else: it drains its chats and then
+        takes the call, instead of serving lower-priority chats before it."""
         while self.active[a] < self.max_contacts[a] and self.load[a] < 1 - _EPS:
-            room = 1 + _EPS - self.load[a]
-            best = None
-            for q in self.routing.agent_queues[a]:
-                heap = queues[q]
-                while heap and state[heap[0][1]] != _WAITING:
-                    heapq.heappop(heap)  # abandoned while waiting
-                if heap and unit[heap[0][1]] <= room and (best is None or heap[0] < queues[best][0]):
-                    best = q
+            best = self.best_queue(a)
             if best is None:
                 return
-            _, c = heapq.heappop(queues[best])
+            c = self.queues[best][0][1]
+            if self.unit[c] > 1 + _EPS - self.load[a]:
+                return
+            heapq.heappop(self.queues[best])
             self.start(c, a)

@@ -80,6 +80,11 @@ def _work_type_routing(scenario: Scenario, contacts: Contacts) -> Routing:
     )
 
 
+def _aware(stamp: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
+    """A naive time is local time in the zone of `like` (the scenario's start)."""
+    return stamp.tz_localize(like.tz) if stamp.tzinfo is None else stamp
+
+
 def _longest_idle(candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
     """A fully idle agent, longest idle first; else the least busy (chat), longest idle first."""
     return min(candidates, key=lambda a: (active[a], idle_since[a], a))
@@ -109,7 +114,7 @@ class PlannedAssignment:
         plan: dict[str, tuple[str, float | None]] = {}
         rows = assignment.dropna(subset=["agent_id"])
         for ticket, agent, planned in zip(rows["ticket_id"], rows["agent_id"], rows["planned_start"], strict=True):
-            at = None if pd.isna(planned) else (pd.Timestamp(planned) - start).total_seconds()
+            at = None if pd.isna(planned) else (_aware(pd.Timestamp(planned), start) - start).total_seconds()
             plan[str(ticket)] = (str(agent), at)
         return cls(plan)
 

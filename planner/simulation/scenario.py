@@ -123,6 +123,11 @@ class Scenario:
         stamps = self.start + pd.to_timedelta(np.arange(self.intervals) * self.interval_s, unit="s")
         return pd.DatetimeIndex(stamps, name="interval_start").tz_convert(self.timezone)
 
+    def interval_day(self) -> np.ndarray:
+        """The local day (0, 1, ...) of each interval (DST-correct: a day is a local date, not 86,400 s)."""
+        dates = self.interval_starts.date
+        return np.asarray(pd.factorize(pd.Index(dates))[0], dtype=np.int64)
+
     def work_type_index(self) -> dict[str, int]:
         return {w.id: i for i, w in enumerate(self.work_types)}
 
@@ -149,10 +154,14 @@ def _work_types(center: Center) -> tuple[WorkTypeSpec, ...]:
     return tuple(specs)
 
 
-def _seconds(stamps: Any, origin: pd.Timestamp) -> np.ndarray:
-    """Seconds from `origin` of tz-aware timestamps (an index, a series or a list)."""
-    values = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True))
-    return np.asarray((values - origin.tz_convert("UTC")).total_seconds(), dtype=np.float64)
+def _seconds(stamps: Any, origin: pd.Timestamp, timezone: str) -> np.ndarray:
+    """Seconds from `origin` of timestamps (an index, a series or a list); naive ones are local time in
+    `timezone`, as everywhere in the planner."""
+    values = pd.DatetimeIndex(pd.to_datetime(pd.Series(stamps)))
+    if values.tz is None:
+        # A repeated hour reads as its second (standard-time) pass, a skipped one moves forward.
+        values = values.tz_localize(timezone, ambiguous=np.zeros(len(values), dtype=bool), nonexistent="shift_forward")
+    return np.asarray((values - origin).total_seconds(), dtype=np.float64)
 
 
 def _windows(
@@ -162,8 +171,8 @@ def _windows(
     out: dict[str, list[tuple[float, float]]] = {}
     if roster.empty:
         return out
-    starts = _seconds(roster["start"], origin)
-    ends = _seconds(roster["end"], origin)
+    starts = _seconds(roster["start"], origin, center.timezone)
+    ends = _seconds(roster["end"], origin, center.timezone)
     problems = []
     for row, (agent_id, cell) in enumerate(zip(roster["agent_id"], roster["breaks"], strict=True)):
         pairs = json.loads(cell) if isinstance(cell, str) else (cell if isinstance(cell, list | tuple) else [])
@@ -309,7 +318,7 @@ def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, sourc
         )
     origin = pd.Timestamp(horizon.intervals[0])
     end_s = len(horizon.intervals) * center.interval_minutes * 60.0
-    arrival = _seconds(tickets["created_at"], origin)
+    arrival = _seconds(tickets["created_at"], origin, center.timezone)
     keep = (arrival >= 0) & (arrival < end_s)
     frame = tickets.loc[keep]
     arrival = arrival[keep]
