@@ -549,6 +549,21 @@ def test_naive_times_are_local_time_in_the_centres_zone() -> None:
     assert PlannedAssignment.from_table(plan, scenario.start).plan == {"x": ("solo", sec("09:00"))}
 
 
+def test_an_arriving_contact_goes_to_an_agent_not_needed_for_higher_priority_work() -> None:
+    # Two free agents: "both" (vip and general; on, idle, since 07:00) and "general" (since 08:00). A general
+    # call at 09:00 goes to "general" although "both" has been idle longer, so that a vip call at 09:01 is
+    # answered at once by "both"; by longest idle alone, the vip call would have waited until 09:10.
+    center = build_center(
+        [agent("both", "vip", "phone"), agent("general", "phone")],
+        work_types=[realtime("vip", "vip", priority=1), realtime("general", "phone", priority=2)],
+    )
+    roster = [shift("both", when("07:00"), when("16:00")), shift("general", when("08:00"), when("16:00"))]
+    tickets = [ticket(when("09:00"), "general", 600, "general"), ticket(when("09:01"), "vip", 300, "vip")]
+    outcome = run_once(replay(center, roster, tickets))
+    assert outcome.agent.tolist() == [1, 0]
+    np.testing.assert_allclose(outcome.answered, [sec("09:00"), sec("09:01")])
+
+
 def test_same_priority_is_served_in_arrival_order() -> None:
     center = build_center([agent("solo")])
     tickets = [ticket(when("09:00"), handle_s=600)] + [ticket(when("09:01", s), handle_s=60) for s in (30, 10, 20)]

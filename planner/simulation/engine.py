@@ -162,6 +162,10 @@ class _Run:
         self.active = [0] * count
         self.max_contacts = [a.max_contacts for a in agents]
         self.proficiency = [a.proficiency for a in agents]
+        self.priority = contacts.priority.tolist()
+        # The most urgent priority each agent's skills serve (9 + 1 for an agent with none).
+        urgent = [w.priority for w in scenario.work_types]
+        self.top_priority = [min((urgent[w] for w in a.proficiency), default=10) for a in agents]
         self.idle_since = [0.0] * count
         self.mark = [0.0] * count
         self.busy = [0.0] * count
@@ -235,7 +239,12 @@ class _Run:
             key = self.routing.key[c]
             free = [a for a in free if not active[a] or not self.owes_better(a, key)]
         if free:
-            self.start(c, free[0] if len(free) == 1 else self.policy.pick(free, self.idle_since, active))
+            if len(free) == 1:
+                self.start(c, free[0])
+            else:
+                top, priority = self.top_priority, self.priority[c]
+                needed = [top[a] < priority for a in free]
+                self.start(c, self.policy.pick(free, self.idle_since, active, needed))
         else:
             heapq.heappush(self.queues[q], (self.routing.key[c], c))
 

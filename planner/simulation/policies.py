@@ -6,7 +6,8 @@ and the queues each agent serves; and it picks among the agents free to take a c
 rest: skills (an agent only serves queues of work types it has the skill for), working windows, concurrency.
 
 - `PriorityFirst` (the default): realtime contacts by priority, then longest waiting; deferred work earliest
-  due first; an arriving contact goes to the longest-idle agent who may take it.
+  due first; an arriving contact goes to a free agent with the skill, preferring one whose skills are not needed
+  for higher-priority work, then the longest idle.
 - `PlannedAssignment`: follows a planned ticket-to-agent assignment (the `models.ASSIGNMENT` table): a planned
   ticket waits for its agent and is not started before its planned start; everything else is routed as by
   `PriorityFirst`.
@@ -57,8 +58,11 @@ class RoutingPolicy(Protocol):
 
     def routing(self, scenario: Scenario, contacts: Contacts) -> Routing: ...
 
-    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
-        """The agent (one of `candidates`, all free to take the contact) an arriving contact goes to."""
+    def pick(
+        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
+    ) -> int:
+        """The agent (one of `candidates`, all free to take the contact) an arriving contact goes to. `needed[i]`:
+        candidate i has a skill for work of a higher priority than this contact's."""
         ...
 
 
@@ -85,9 +89,13 @@ def _aware(stamp: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
     return stamp.tz_localize(like.tz) if stamp.tzinfo is None else stamp
 
 
-def _longest_idle(candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
-    """A fully idle agent, longest idle first; else the least busy (chat), longest idle first."""
-    return min(candidates, key=lambda a: (active[a], idle_since[a], a))
+def _longest_idle(
+    candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
+) -> int:
+    """A fully idle agent before a part-busy one (chats); then one not needed for higher-priority work (keep the
+    scarce skills free for the work only they can do); then the longest idle."""
+    best = min(range(len(candidates)), key=lambda i: (active[candidates[i]], needed[i], idle_since[candidates[i]]))
+    return candidates[best]
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,10 @@ class PriorityFirst:
     def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
         return _work_type_routing(scenario, contacts)
 
-    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
-        return _longest_idle(candidates, idle_since, active)
+    def pick(
+        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
+    ) -> int:
+        return _longest_idle(candidates, idle_since, active, needed)
 
 
 @dataclass(frozen=True)
@@ -142,5 +152,7 @@ class PlannedAssignment:
         base.__post_init__()
         return base
 
-    def pick(self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int]) -> int:
-        return _longest_idle(candidates, idle_since, active)
+    def pick(
+        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
+    ) -> int:
+        return _longest_idle(candidates, idle_since, active, needed)
