@@ -761,6 +761,29 @@ def test_break_that_is_not_a_pair_of_timestamps_is_an_input_error() -> None:
     assert_problem(caught.value, "row 1, column 'breaks'", "lunch")
 
 
+@pytest.mark.parametrize("cell", ["lunch at noon", '{"start": "12:00"}', 12])
+def test_breaks_cell_that_is_not_a_list_is_an_input_error(cell: Any) -> None:
+    center = build_center([agent("solo")])
+    horizon = center.horizon(MONDAY, 1)
+    demand = replay_demand(pd.DataFrame([ticket(when("09:00"))]), center, horizon)
+    row = shift("solo", when("08:00"), when("16:00")) | {"breaks": cell}
+    with pytest.raises(InputError) as caught:
+        build_scenario(center, pd.DataFrame([row]), demand, horizon)
+    assert_problem(caught.value, "row 1, column 'breaks'", "not a list of [start, end] pairs")
+
+
+def test_breaks_as_an_array_or_blank_are_read() -> None:
+    # A list column read back from Parquet arrives as arrays; a blank cell is no break.
+    center = build_center([agent("solo")])
+    horizon = center.horizon(MONDAY, 1)
+    demand = replay_demand(pd.DataFrame([ticket(when("09:00"))]), center, horizon)
+    lunch = np.array([[when("12:00").isoformat(), when("12:30").isoformat()]], dtype=object)
+    rows = [shift("solo", when("08:00"), when("16:00")) | {"breaks": cell} for cell in (lunch, "")]
+    windows = [build_scenario(center, pd.DataFrame([r]), demand, horizon).agents[0].windows for r in rows]
+    assert windows[0] == ((sec("08:00"), sec("12:00")), (sec("12:30"), sec("16:00")))
+    assert windows[1] == ((sec("08:00"), sec("16:00")),)
+
+
 def test_forecast_off_the_grid_or_of_an_unknown_work_type_is_an_input_error() -> None:
     center = build_center([agent("solo")])
     horizon = center.horizon(MONDAY, 1)

@@ -175,7 +175,16 @@ def _windows(
     ends = _seconds(roster["end"], origin, center.timezone)
     problems = []
     for row, (agent_id, cell) in enumerate(zip(roster["agent_id"], roster["breaks"], strict=True)):
-        pairs = json.loads(cell) if isinstance(cell, str) else (cell if isinstance(cell, list | tuple) else [])
+        pairs = _break_pairs(cell)
+        if pairs is None:
+            problems.append(
+                Problem(
+                    f"row {row + 1}, column 'breaks'",
+                    f"{cell!r} is not a list of [start, end] pairs",
+                    "write breaks as a JSON list of [start, end] ISO timestamps",
+                )
+            )
+            continue
         cuts: list[tuple[float, float]] = []
         for pair in pairs:
             try:
@@ -202,6 +211,21 @@ def _windows(
         out.setdefault(str(agent_id), []).extend(p for p in clipped if p[1] > p[0])
     InputError.collect(source, problems)
     return {agent_id: sorted(pieces) for agent_id, pieces in out.items()}
+
+
+def _break_pairs(cell: Any) -> list[Any] | None:
+    """A `breaks` cell as a list (JSON text from CSV, a list, an array from Parquet; blank: none); None if it is
+    none of these."""
+    if isinstance(cell, np.ndarray):
+        cell = cell.tolist()
+    if isinstance(cell, str):
+        try:
+            cell = json.loads(cell) if cell.strip() else []
+        except ValueError:
+            return None
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return []
+    return list(cell) if isinstance(cell, list | tuple) else None
 
 
 def _localised(value: Any, timezone: str) -> pd.Timestamp:
