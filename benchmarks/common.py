@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIB", "machine_info", "max_rss_mib", "run_child"]
+__all__ = ["MIB", "machine_info", "max_rss_mib", "run_child", "write_report"]
 
 MIB = 1024 * 1024
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,12 @@ def machine_info(**extra: Any) -> dict[str, Any]:
         "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         **extra,
     }
+
+
+def write_report(path: Path, report: Any, default: Any = str) -> None:
+    """Write a benchmark's JSON report (creating its folder); `default` turns what JSON cannot hold into text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=default) + "\n", encoding="utf-8")
 
 
 def max_rss_mib() -> float:

@@ -29,7 +29,6 @@ Results are printed as tables and written as JSON to ``benchmarks/results/foreca
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -45,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 import forecasting
-from benchmarks.common import machine_info
+from benchmarks.common import machine_info, write_report
 from forecasting.backtest import SELECTED
 from models import read_history
 
@@ -428,8 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         if "year" in args.parts:
             print()
         print(format_august(report["august"]))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"written {args.out}")
     return 0
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 import forecasting
-from benchmarks.common import machine_info, max_rss_mib, run_child
+from benchmarks.common import machine_info, max_rss_mib, run_child, write_report
 from models import dump_center, load_center, read_history
 from scenarios.generator import GeneratorSettings, generate
 
@@ -261,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in results
         ],
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"written {args.out}")
     return 0
 

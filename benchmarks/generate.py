@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from benchmarks.common import MIB, machine_info, max_rss_mib, run_child
+from benchmarks.common import MIB, machine_info, max_rss_mib, run_child, write_report
 from models import load_center, read_history
 from scenarios.catalogue import SIZES
 from scenarios.generator import GeneratorSettings, generate, write_scenario
@@ -197,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             {**asdict(r), "generate_s_median": r.generate_s_median, "write_s_median": r.write_s_median} for r in results
         ],
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"written {args.out}")
     return 0
 

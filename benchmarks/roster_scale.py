@@ -36,7 +36,6 @@ Results are printed as tables and written as JSON to ``benchmarks/results/roster
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -54,7 +53,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import machine_info, max_rss_mib
+from benchmarks.common import machine_info, max_rss_mib, write_report
 from models import (
     REQUIREMENT,
     AgentSkill,
@@ -917,8 +916,7 @@ def main(argv: list[str] | None = None) -> int:
             report["pyworkforce"] = compared
     print()
     print("\n\n".join(outputs))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    write_report(args.out, report, default=_json_default)
     print(f"\nwritten {args.out}")
     return 1 if failed else 0
 

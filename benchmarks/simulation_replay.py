@@ -54,7 +54,6 @@ as JSON to ``benchmarks/results/simulation_replay.json`` (git-ignored).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import statistics
@@ -71,7 +70,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.common import machine_info, max_rss_mib
+from benchmarks.common import machine_info, max_rss_mib, write_report
 from models import Center
 from planner.simulation import Draws, PriorityFirst, build_scenario, replay_demand, run_replication
 
@@ -749,8 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     report["max_rss_mib"] = max_rss_mib()
     print()
     print(format_report(report))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(_plain(report), indent=2, default=str) + "\n", encoding="utf-8")
+    write_report(args.out, _plain(report))
     print(f"written {args.out}")
     return 0
 

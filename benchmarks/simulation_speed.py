@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import statistics
 import time
 from datetime import UTC, date, datetime
@@ -50,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import machine_info, max_rss_mib
+from benchmarks.common import machine_info, max_rss_mib, write_report
 from models import Center
 from models.horizon import local_time
 from planner.simulation import (
@@ -434,8 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     report["max_rss_mib"] = max_rss_mib()
     print()
     print(format_report(report))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"written {args.out}")
     return 0
 

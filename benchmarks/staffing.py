@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import statistics
 import subprocess
@@ -61,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import ROOT, machine_info
+from benchmarks.common import ROOT, machine_info, write_report
 from models import Center
 from planner.runtime import keep_freed_memory
 from planner.staffing.erlang import Requirement, erlang_a, erlang_b, erlang_c, erlang_c_metrics, required_agents
@@ -815,8 +814,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"allocator: {allocator}\n")
     print("\n\n".join(outputs))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"written {args.out}")
     return 0
 
