@@ -65,7 +65,7 @@ def test_demo_simulates_its_roster_next_to_the_erlang_estimate(demo_dir: Path) -
     expected = ["agents.csv", "comparison.csv", "intervals.csv", "priorities.csv", "summary.json", "work_types.csv"]
     assert sorted(p.name for p in folder.iterdir()) == expected
     comparison = pd.read_csv(folder / "comparison.csv")
-    realtime = comparison.dropna(subset=["erlang_service_level"])
+    realtime = comparison.dropna(subset=["planned_service_level"])
     assert len(realtime) > 0
     assert realtime["simulated_service_level"].between(0, 1).all()
     intervals = pd.read_csv(folder / "intervals.csv")

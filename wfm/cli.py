@@ -480,10 +480,10 @@ def _print_simulation(done: SimulationJob) -> None:
         f"{_percent_ci(summary['occupancy'], *summary['occupancy_ci'])}.",
         markup=False,
     )
-    table = _TextTable("work type", "target", "erlang", "simulated [95% CI]", "abandoned", "ASA s", "breaches")
+    table = _TextTable("work type", "target", "planned", "simulated [95% CI]", "abandoned", "ASA s", "breaches")
     expected = {}
     if done.comparison is not None:
-        expected = dict(zip(done.comparison["work_type"], done.comparison["erlang_service_level"], strict=True))
+        expected = dict(zip(done.comparison["work_type"], done.comparison["planned_service_level"], strict=True))
     for row in done.result.work_types.to_dict("records"):
         erlang = expected.get(row["work_type"])
         table.add_row(
