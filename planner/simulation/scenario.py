@@ -7,7 +7,6 @@ Times inside the simulation are seconds from the start of the grid's first inter
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +16,7 @@ import pandas as pd
 
 from models import Center, InputError, Mode, Problem
 from models.horizon import Horizon
+from planner.shifts import seconds_from, working_windows
 
 __all__ = [
     "AgentSpec",
@@ -154,87 +154,6 @@ def _work_types(center: Center) -> tuple[WorkTypeSpec, ...]:
     return tuple(specs)
 
 
-def _seconds(stamps: Any, origin: pd.Timestamp, timezone: str) -> np.ndarray:
-    """Seconds from `origin` of timestamps (an index, a series or a list); naive ones are local time in
-    `timezone`, as everywhere in the planner."""
-    values = pd.DatetimeIndex(pd.to_datetime(pd.Series(stamps)))
-    if values.tz is None:
-        # A repeated hour reads as its second (standard-time) pass, a skipped one moves forward.
-        values = values.tz_localize(timezone, ambiguous=np.zeros(len(values), dtype=bool), nonexistent="shift_forward")
-    return np.asarray((values - origin).total_seconds(), dtype=np.float64)
-
-
-def _windows(
-    roster: pd.DataFrame, center: Center, origin: pd.Timestamp, end_s: float, source: str
-) -> dict[str, list[tuple[float, float]]]:
-    """Each agent's working windows: shift start..end minus its breaks, clipped to [0, end_s]."""
-    out: dict[str, list[tuple[float, float]]] = {}
-    if roster.empty:
-        return out
-    starts = _seconds(roster["start"], origin, center.timezone)
-    ends = _seconds(roster["end"], origin, center.timezone)
-    problems = []
-    for row, (agent_id, cell) in enumerate(zip(roster["agent_id"], roster["breaks"], strict=True)):
-        pairs = _break_pairs(cell)
-        if pairs is None:
-            problems.append(
-                Problem(
-                    f"row {row + 1}, column 'breaks'",
-                    f"{cell!r} is not a list of [start, end] pairs",
-                    "write breaks as a JSON list of [start, end] ISO timestamps",
-                )
-            )
-            continue
-        cuts: list[tuple[float, float]] = []
-        for pair in pairs:
-            try:
-                t0, t1 = (_localised(p, center.timezone) for p in pair)
-            except (TypeError, ValueError):
-                problems.append(
-                    Problem(
-                        f"row {row + 1}, column 'breaks'",
-                        f"{pair!r} is not a [start, end] pair of timestamps",
-                        "write breaks as a JSON list of [start, end] ISO timestamps",
-                    )
-                )
-                continue
-            cuts.append(((t0 - origin).total_seconds(), (t1 - origin).total_seconds()))
-        cursor = float(starts[row])
-        pieces: list[tuple[float, float]] = []
-        for b0, b1 in sorted(cuts):
-            if b0 > cursor:
-                pieces.append((cursor, b0))
-            cursor = max(cursor, b1)
-        if ends[row] > cursor:
-            pieces.append((cursor, float(ends[row])))
-        clipped = [(max(0.0, a), min(end_s, b)) for a, b in pieces if b > 0 and a < end_s]
-        out.setdefault(str(agent_id), []).extend(p for p in clipped if p[1] > p[0])
-    InputError.collect(source, problems)
-    return {agent_id: sorted(pieces) for agent_id, pieces in out.items()}
-
-
-def _break_pairs(cell: Any) -> list[Any] | None:
-    """A `breaks` cell as a list (JSON text from CSV, a list, an array from Parquet; blank: none); None if it is
-    none of these."""
-    if isinstance(cell, np.ndarray):
-        cell = cell.tolist()
-    if isinstance(cell, str):
-        try:
-            cell = json.loads(cell) if cell.strip() else []
-        except ValueError:
-            return None
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-        return []
-    return list(cell) if isinstance(cell, list | tuple) else None
-
-
-def _localised(value: Any, timezone: str) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError("not a timestamp")
-    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp
-
-
 def build_scenario(
     center: Center,
     roster: pd.DataFrame,
@@ -261,7 +180,7 @@ def build_scenario(
                 "roster only the centre's agents, or add them to the centre file",
             ),
         )
-    windows = _windows(roster, center, origin, end_s, roster_source)
+    windows = working_windows(roster, center.timezone, origin, end_s, roster_source)
     work_types = _work_types(center)
     by_skill: dict[str, list[int]] = {}
     for i, w in enumerate(center.work_types):
@@ -342,7 +261,7 @@ def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, sourc
         )
     origin = pd.Timestamp(horizon.intervals[0])
     end_s = len(horizon.intervals) * center.interval_minutes * 60.0
-    arrival = _seconds(tickets["created_at"], origin, center.timezone)
+    arrival = seconds_from(tickets["created_at"], origin, center.timezone)
     keep = (arrival >= 0) & (arrival < end_s)
     frame = tickets.loc[keep]
     arrival = arrival[keep]
