@@ -23,6 +23,7 @@ from models.io import (
 )
 from models.service import Channel, CustomerTier, Measure, Mode, ServiceTarget, Skill, WorkType
 from models.tables import (
+    AGENT_QUALITY,
     ASSIGNMENT,
     BACKTEST_METRICS,
     COVERAGE,
@@ -37,6 +38,7 @@ from models.tables import (
 from models.workforce import Agent, AgentSkill, BreakRule, Contract, Preferences, ShiftTemplate
 
 __all__ = [
+    "AGENT_QUALITY",
     "ASSIGNMENT",
     "BACKTEST_METRICS",
     "COVERAGE",

@@ -20,6 +20,7 @@ import pandas as pd
 from models.errors import InputError, Problem
 
 __all__ = [
+    "AGENT_QUALITY",
     "ASSIGNMENT",
     "BACKTEST_METRICS",
     "COVERAGE",
@@ -228,6 +229,17 @@ ASSIGNMENT = TableSchema(
     unique_key=True,
     allow_empty=True,
 )
+AGENT_QUALITY = TableSchema(
+    "agent quality",
+    (
+        _c("agent_id", S),
+        _c("work_type", S),
+        _c("score", F, minimum=0, maximum=1, description="1 = the best; preferred for high-tier customers"),
+    ),
+    key=("agent_id", "work_type"),
+    unique_key=True,
+    allow_empty=True,
+)
 BACKTEST_METRICS = TableSchema(
     "backtest metrics",
     (
@@ -258,6 +270,7 @@ SCHEMAS = {
         COVERAGE,
         OPEN_TICKETS,
         ASSIGNMENT,
+        AGENT_QUALITY,
         BACKTEST_METRICS,
     )
 }

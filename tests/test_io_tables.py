@@ -147,6 +147,7 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "reason": [None, "no agent with skill 'tech' on shift"],
         }
     ),
+    "agent quality": pd.DataFrame({"agent_id": ["a1", "a2"], "work_type": ["billing", "billing"], "score": [1.0, 0.6]}),
 }
 
 

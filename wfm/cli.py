@@ -20,8 +20,10 @@ from rich.console import Console
 
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
+from planner.assign import HEURISTICS, METHODS, AssignSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
 from planner.jobs import (
+    AssignJob,
     BacktestJob,
     ForecastJob,
     RequirementJob,
@@ -29,6 +31,7 @@ from planner.jobs import (
     SimulationJob,
     load_forecast_inputs,
     parse_origins,
+    run_assign,
     run_backtest,
     run_forecast,
     run_plan,
@@ -410,6 +413,103 @@ def _print_roster(done: RosterJob) -> None:
         "Wrote: " + ", ".join(str(p) for p in others) + (f", and {len(calendars)} calendars" if calendars else ""),
         markup=False,
     )
+
+
+@app.command("assign")
+def assign_command(
+    tickets: Annotated[Path, typer.Option(help="Open tickets (CSV or Parquet).")],
+    roster: Annotated[Path, typer.Option(help="Roster table (from wfm roster).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    at: Annotated[str, typer.Option(help="The moment to plan from, YYYY-MM-DDTHH:MM (local time unless offset).")],
+    out: Annotated[Path, typer.Option("--out", help="Assignment table to write (CSV or Parquet; summary .json).")],
+    method: Annotated[str, typer.Option(help=f"One of {', '.join(METHODS)}.")] = "optimal",
+    time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 5.0,
+    horizon_minutes: Annotated[
+        float | None, typer.Option(help="Plan this many minutes ahead (default: the rest of the shift).")
+    ] = None,
+    quality: Annotated[
+        Path | None, typer.Option(help="Quality score per agent and work type (agent_id, work_type, score).")
+    ] = None,
+    strict_priority: Annotated[
+        bool, typer.Option(help="Never trade a higher priority's lateness for a lower one's (solved level by level).")
+    ] = False,
+    compare: Annotated[bool, typer.Option(help="Also run the dispatch rules on the same tickets and compare.")] = True,
+    workers: Workers = None,
+    seed: Seed = 0,
+    deterministic: Deterministic = False,
+) -> None:
+    """Who handles which open ticket, and when, so that SLA deadlines are met, highest priorities first."""
+
+    def job() -> AssignJob:
+        if method not in METHODS:
+            raise InputError("--method", Problem("", f"'{method}' is not a method", f"use one of {', '.join(METHODS)}"))
+        moment = _parse_moment(at)
+        try:
+            settings = AssignSettings(
+                time_limit_s=time_limit,
+                workers=workers if workers is not None else DEFAULT_WORKERS,
+                seed=seed,
+                deterministic=deterministic,
+                strict_priority=strict_priority,
+            )
+        except ValueError as exc:
+            raise InputError("options", Problem("", str(exc), "see wfm assign --help")) from None
+        others = [m for m in HEURISTICS if m != "earliest-finish"] if compare else []
+        return run_assign(
+            tickets,
+            roster,
+            center,
+            moment,
+            out,
+            method=method,
+            settings=settings,
+            horizon_minutes=horizon_minutes,
+            quality=quality,
+            compare=others,
+        )
+
+    _print_assign(_run(job))
+
+
+def _parse_moment(text: str) -> pd.Timestamp:
+    problem = Problem("", f"'{text}' is not a date and time", "write e.g. 2026-03-23T10:30")
+    try:
+        moment = pd.Timestamp(text)
+    except ValueError:
+        raise InputError("--at", problem) from None
+    if pd.isna(moment):
+        raise InputError("--at", problem)
+    return moment
+
+
+def _print_assign(done: AssignJob) -> None:
+    result = done.result
+    console.print(
+        f"Assignment ({result.method}): {result.status}, objective {result.objective:,.1f}, bound "
+        f"{result.best_bound:,.1f}, gap {result.gap:.2%}, {result.solve_time_s:.1f} s; "
+        f"{result.kpis['assigned']:,} of {result.kpis['tickets']:,} tickets assigned.",
+        markup=False,
+    )
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    table = _TextTable(
+        "method", "weighted breaches", "breaches by priority", "late minutes", "unassigned", "max work h"
+    )
+    for r in [result, *done.compared.values()]:
+        k = r.kpis
+        by_priority = ", ".join(f"P{p} {n}" for p, n in k["predicted_breaches_by_priority"].items())
+        table.add_row(
+            r.method,
+            f"{k['priority_weighted_breaches']:,.0f}",
+            by_priority or "-",
+            f"{k['lateness_minutes']:,.0f}",
+            f"{k['unassigned']:,}",
+            f"{k['work_minutes_per_agent']['max'] / 60:.1f}",
+        )
+    console.print(str(table), markup=False)
+    for reason, count in result.kpis["unassigned_by_reason"].items():
+        console.print(f"unassigned: {count} ({reason})", markup=False)
+    console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 
 class HandleDistribution(StrEnum):

@@ -13,11 +13,20 @@ no agent can start within the horizon is left unassigned.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 from planner.assign.problem import CAPACITY, AssignProblem
 
-__all__ = ["HEURISTICS", "Plan", "Timeline", "earliest_finish", "fifo_round_robin", "priority_least_loaded"]
+__all__ = [
+    "HEURISTICS",
+    "Plan",
+    "Timeline",
+    "earliest_finish",
+    "fifo_round_robin",
+    "left_shift",
+    "priority_least_loaded",
+]
 
 #: ticket index -> (option index, start in seconds from `at`)
 Plan = dict[int, tuple[int, int]]
@@ -25,12 +34,14 @@ Plan = dict[int, tuple[int, int]]
 
 class Timeline:
     """One agent's bookings: (start, end, share) with shares summing to at most CAPACITY at any time, and at most
-    `max_contacts` bookings at once (0: no cap)."""
+    `max_contacts` bookings at once (0: no cap). Kept sorted by start; while every booking takes the whole agent
+    (no chats), finding the earliest gap is one pass over the bookings."""
 
     def __init__(self, max_contacts: int) -> None:
         self.booked: list[tuple[int, int, int]] = []
         self.max_contacts = max_contacts
         self.work_s = 0
+        self.whole = True  # every booking takes the whole agent
 
     def fits(self, start: int, end: int, share: int) -> bool:
         overlapping = [(s, e, sh) for s, e, sh in self.booked if s < end and e > start]
@@ -50,6 +61,8 @@ class Timeline:
 
     def earliest(self, starts: tuple[tuple[int, int], ...], duration: int, share: int, not_before: int) -> int | None:
         """The earliest start in `starts` (ranges of allowed starts) at or after `not_before` where it fits."""
+        if self.whole:
+            return self._earliest_gap(starts, duration, not_before)
         ends = sorted({e for _, e, _ in self.booked})
         for first, last in starts:
             if last < not_before:
@@ -60,9 +73,26 @@ class Timeline:
                     return c
         return None
 
+    def _earliest_gap(self, starts: tuple[tuple[int, int], ...], duration: int, not_before: int) -> int | None:
+        booked = self.booked
+        i = 0
+        for first, last in starts:
+            c = max(first, not_before)
+            while c <= last:
+                # Skip bookings that end by c; the first one ending after c either leaves room before it or
+                # pushes c to its end.
+                while i < len(booked) and booked[i][1] <= c:
+                    i += 1
+                if i == len(booked) or booked[i][0] >= c + duration:
+                    return c
+                c = booked[i][1]
+        return None
+
     def book(self, start: int, end: int, share: int) -> None:
-        self.booked.append((start, end, share))
+        bisect.insort(self.booked, (start, end, share))
         self.work_s += end - start
+        if share < CAPACITY:
+            self.whole = False
 
 
 def _schedule(
@@ -89,6 +119,21 @@ def _schedule(
             timelines[option.agent].book(start, start + option.duration, ticket.share)
             plan[t] = chosen
     return plan
+
+
+def left_shift(problem: AssignProblem, plan: Plan) -> Plan:
+    """The same assignment with each agent's tickets, in their planned order, started as early as they fit. No
+    ticket ends later than planned (an earlier booking ends before a later one's planned start), so no lateness
+    grows."""
+    timelines = [Timeline(a.max_contacts) for a in problem.agents]
+    shifted: Plan = {}
+    for t, (k, start) in sorted(plan.items(), key=lambda item: (item[1][1], item[0])):
+        option, share = problem.options[k], problem.tickets[t].share
+        earliest = timelines[option.agent].earliest(option.starts, option.duration, share, 0)
+        new = start if earliest is None or earliest > start else earliest
+        timelines[option.agent].book(new, new + option.duration, share)
+        shifted[t] = (k, new)
+    return shifted
 
 
 def earliest_finish(problem: AssignProblem) -> Plan:

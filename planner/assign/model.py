@@ -11,7 +11,9 @@ tier of weight 1):
 - `lateness`: minutes past the due time, same weights (an unassigned ticket is late by at least the horizon's end
   plus its handle time);
 - `unassigned`: tickets left without an agent, by priority;
-- `flow`: minutes to each ticket's end, a small weight (do urgent work first, start everything early);
+- `flow`: minutes to each ticket's end, weight 0 by default: every plan is left-shifted after solving (each
+  agent's tickets started as early as they fit, in the solved order), which starts everything early without
+  making the model a completion-time problem whose bound CP-SAT cannot close;
 - `tier_quality`: high-tier customers given to agents of lower quality score;
 - `region`: ticket and agent in different regions; `proficiency`: agents slower than full proficiency;
 - `balance`: the most work booked on one agent (minutes);
@@ -47,7 +49,7 @@ class AssignWeights:
     breach: float = 100.0
     late_minute: float = 1.0
     unassigned: float = 50.0
-    flow_minute: float = 0.01
+    flow_minute: float = 0.0
     tier_quality: float = 20.0
     region: float = 5.0
     proficiency: float = 5.0
@@ -167,6 +169,8 @@ class AssignModel:
         self.present: dict[int, cp_model.IntVar] = {}
         self.start: dict[int, cp_model.IntVar] = {}
         self.terms: dict[str, cp_model.LinearExprT] = {}
+        #: Per ticket: lateness, breach, unassigned and (with a flow weight) end variables.
+        self.ticket_vars: list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar | None]] = []
         self._build(keep)
 
     def _build(self, keep: set[int] | None) -> None:
@@ -186,7 +190,7 @@ class AssignModel:
             )
             late = model.new_int_var(0, max(0, latest - ticket.due_s), f"late_{t}")
             breach = model.new_bool_var(f"breach_{t}")
-            end_t = model.new_int_var(0, latest, f"end_{t}")
+            end_t = model.new_int_var(0, latest, f"end_{t}") if cost.flow_per_s else None
             for k in by_ticket[t]:
                 if keep is not None and k not in keep:
                     continue
@@ -199,7 +203,8 @@ class AssignModel:
                 loads[option.agent].append(option.duration * x)
                 model.add(late >= s + option.duration - ticket.due_s).only_enforce_if(x)
                 model.add(s + option.duration <= ticket.due_s).only_enforce_if([x, breach.Not()])
-                model.add(end_t == s + option.duration).only_enforce_if(x)
+                if end_t is not None:
+                    model.add(end_t == s + option.duration).only_enforce_if(x)
                 for name, value in cost.option_fixed[k].items():
                     if value:
                         parts[name].append(value * x)
@@ -211,7 +216,8 @@ class AssignModel:
             fallback = _unassigned_cost(problem, t, cost)
             # Unassigned: late to at least the horizon's end plus the handle time, and its flow counted there.
             model.add(late >= problem.horizon_s + ticket.handle_s - ticket.due_s).only_enforce_if(unassigned)
-            model.add(end_t == problem.horizon_s + ticket.handle_s).only_enforce_if(unassigned)
+            if end_t is not None:
+                model.add(end_t == problem.horizon_s + ticket.handle_s).only_enforce_if(unassigned)
             if ticket.due_s <= problem.horizon_s:
                 model.add_implication(unassigned, breach)
             parts["breaches"].append(cost.breach * breach)
@@ -219,9 +225,10 @@ class AssignModel:
             parts["unassigned"].append(fallback["unassigned"] * unassigned)
             if fallback["churn"]:
                 parts["churn"].append(fallback["churn"] * unassigned)
-            if cost.flow_per_s:
+            if end_t is not None:
                 parts["flow"].append(cost.flow_per_s * end_t)
-        most = model.new_int_var(0, max(1, horizon), "most_work")
+            self.ticket_vars.append((late, breach, unassigned, end_t))
+        most = self.most = model.new_int_var(0, max(1, horizon), "most_work")
         for a, agent in enumerate(problem.agents):
             if not intervals[a]:
                 continue
@@ -241,9 +248,30 @@ class AssignModel:
         model.minimize(sum(self.terms.values()))
 
     def hint(self, plan: Plan) -> None:
-        """Hint every option's presence (and the chosen ones' starts) from a constructive plan."""
+        """Hint every variable from a constructive plan (a complete, feasible hint: CP-SAT starts from it)."""
+        problem = self.problem
         chosen = {k: start for k, start in plan.values()}
         for k, x in self.present.items():
             self.model.add_hint(x, int(k in chosen))
-            if k in chosen:
-                self.model.add_hint(self.start[k], chosen[k])
+            self.model.add_hint(self.start[k], chosen.get(k, self.start_floor(k)))
+        load = [0] * len(problem.agents)
+        for t, (late, breach, unassigned, end_t) in enumerate(self.ticket_vars):
+            ticket = problem.tickets[t]
+            if t in plan and plan[t][0] in self.present:
+                k, start = plan[t]
+                end = start + problem.options[k].duration
+                load[problem.options[k].agent] += problem.options[k].duration
+                missed, lateness = end > ticket.due_s, max(0, end - ticket.due_s)
+                placed = True
+            else:
+                end = problem.horizon_s + ticket.handle_s
+                missed, lateness, placed = ticket.due_s <= problem.horizon_s, max(0, end - ticket.due_s), False
+            self.model.add_hint(late, lateness)
+            self.model.add_hint(breach, int(missed))
+            self.model.add_hint(unassigned, int(not placed))
+            if end_t is not None:
+                self.model.add_hint(end_t, end)
+        self.model.add_hint(self.most, max(load, default=0))
+
+    def start_floor(self, k: int) -> int:
+        return self.problem.options[k].starts[0][0]

@@ -58,6 +58,8 @@ class Option:
     starts: tuple[tuple[int, int], ...]
 
 
+#: The horizon when no shift is on at the moment planned from.
+DEFAULT_HORIZON_S = 8 * 3600
 #: An agent's capacity in shares: divisible by every concurrency from 1 to 12 (above, a chat's share rounds up).
 CAPACITY = 27_720
 
@@ -134,11 +136,14 @@ def build_assign_problem(
             raise InputError("--horizon-minutes", Problem("", f"{horizon_minutes} is not positive", "give minutes > 0"))
         horizon = int(horizon_minutes * 60)
     else:
-        ends = [end for pieces in all_windows.values() for start, end in pieces if start <= 0 < end]
-        on_now = {agent for agent, pieces in all_windows.items() if any(s <= 0 < e for s, e in pieces)}
-        # The rest of the shift: to the end of the last shift of the agents on now (their later windows too).
-        later = [e for agent in on_now for s, e in all_windows[agent] if e > 0]
-        horizon = int(max(ends + later, default=8 * 3600))
+        # The rest of the shift: to the end of the last shift that is on at `at` (8 hours if none is).
+        horizon = DEFAULT_HORIZON_S
+        if not roster.empty:
+            starts = seconds_from(roster["start"], at, center.timezone)
+            ends = seconds_from(roster["end"], at, center.timezone)
+            on = (starts <= 0) & (ends > 0)
+            if on.any():
+                horizon = int(math.floor(ends[on].max()))
     tiers = {t.id: t.weight for t in center.customer_tiers}
     tickets_out: list[Ticket] = []
     problems: list[Problem] = []
@@ -219,9 +224,9 @@ def build_assign_problem(
                 continue
             skilled = True
             duration = int(math.ceil(ticket.handle_s / speed))
-            starts = tuple((s, e - duration) for s, e in on_shift.windows if e - s >= duration)
-            if starts:
-                options.append(Option(t, a, duration, starts))
+            allowed = tuple((s, e - duration) for s, e in on_shift.windows if e - s >= duration)
+            if allowed:
+                options.append(Option(t, a, duration, allowed))
         if not skilled:
             no_skill.add(t)
     scores = {}

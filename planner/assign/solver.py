@@ -18,9 +18,9 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from models import SolverError
-from planner.assign.heuristics import HEURISTICS, Plan, earliest_finish
+from planner.assign.heuristics import HEURISTICS, Plan, earliest_finish, left_shift
 from planner.assign.model import SCALE, AssignModel, AssignWeights, capacity_free_bound, evaluate, priority_weight
-from planner.assign.problem import AssignProblem
+from planner.assign.problem import CAPACITY, AssignProblem
 
 __all__ = ["METHODS", "AssignResult", "AssignSettings", "assign", "assignment_table"]
 
@@ -99,16 +99,56 @@ def _apply(solver: cp_model.CpSolver, settings: AssignSettings, limit: float) ->
         parameters.max_time_in_seconds = limit
 
 
-def _restricted(problem: AssignProblem, hint: Plan, settings: AssignSettings) -> set[int] | None:
-    if len(problem.options) <= settings.max_options:
-        return None
-    keep = {k for k, _ in hint.values()}
-    for t, options in enumerate(problem.options_of_ticket()):
+def _restricted(problem: AssignProblem, hint: Plan, settings: AssignSettings) -> tuple[set[int] | None, list[str]]:
+    """The options the model keeps on a large or overloaded instance (None: all), and what was done.
+
+    1. Per work type, tickets in order of urgency (priority, due time) while their work fits twice the time of the
+       agents with the skill; the rest cannot be done before the horizon anyway (they stay unassigned, as in the
+       hint, unless the hint placed them). 2. Above `max_options`, each kept ticket keeps its `candidates`
+       earliest-finishing agents (and its current agent and the hint's)."""
+    notes: list[str] = []
+    by_ticket = problem.options_of_ticket()
+    room: dict[str, float] = {}
+    for agent in problem.agents:
+        span = sum(e - s for s, e in agent.windows)
+        for work_type in agent.proficiency:
+            room[work_type] = room.get(work_type, 0.0) + span
+    order = sorted(range(len(problem.tickets)), key=lambda t: (problem.tickets[t].priority, problem.tickets[t].due_s))
+    used: dict[str, float] = {}
+    selected = {t for t in hint}
+    for t in order:
         ticket = problem.tickets[t]
-        ranked = sorted(options, key=lambda k: problem.options[k].starts[0][0] + problem.options[k].duration)
-        keep.update(ranked[: settings.candidates])
-        keep.update(k for k in options if problem.agents[problem.options[k].agent].id == ticket.assigned)
-    return keep
+        if not by_ticket[t]:
+            continue
+        shortest = min(problem.options[k].duration for k in by_ticket[t]) * ticket.share / CAPACITY
+        if used.get(ticket.work_type, 0.0) + shortest <= 2 * room.get(ticket.work_type, 0.0):
+            used[ticket.work_type] = used.get(ticket.work_type, 0.0) + shortest
+            selected.add(t)
+    dropped = sum(1 for t in range(len(problem.tickets)) if by_ticket[t] and t not in selected)
+    options = sum(len(by_ticket[t]) for t in selected)
+    if not dropped and options <= settings.max_options:
+        return None, notes
+    if dropped:
+        notes.append(
+            f"{dropped:,} of the least urgent tickets are beyond twice the agents' time before the horizon ends "
+            "and were left out of the model"
+        )
+    keep: set[int] = {k for k, _ in hint.values()}
+    for t in selected:
+        ticket = problem.tickets[t]
+        if options > settings.max_options:
+            ranked = sorted(by_ticket[t], key=lambda k: problem.options[k].starts[0][0] + problem.options[k].duration)
+            keep.update(ranked[: settings.candidates])
+            keep.update(k for k in by_ticket[t] if problem.agents[problem.options[k].agent].id == ticket.assigned)
+        else:
+            keep.update(by_ticket[t])
+    if options > settings.max_options:
+        notes.append(
+            f"{options:,} options: each ticket kept its {settings.candidates} earliest-finishing agents "
+            f"({len(keep):,} options)"
+        )
+    notes.append("the bound is the capacity-free one of the full problem")
+    return keep, notes
 
 
 def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSettings | None = None) -> AssignResult:
@@ -124,12 +164,8 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
         plan = HEURISTICS[method](problem)
         return _result(problem, plan, method, "HEURISTIC", bound, began, weights, notes)
     hint = earliest_finish(problem)
-    keep = _restricted(problem, hint, settings)
-    if keep is not None:
-        notes.append(
-            f"{len(problem.options):,} options: each ticket kept its {settings.candidates} earliest-finishing agents "
-            f"({len(keep):,} options); the bound is the capacity-free one of the full problem"
-        )
+    keep, restriction = _restricted(problem, hint, settings)
+    notes += restriction
     built = AssignModel(problem, weights, keep)
     built.hint(hint)
     solver = cp_model.CpSolver()
@@ -148,9 +184,17 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
     for k, x in built.present.items():
         if solver.value(x):
             solved[problem.options[k].ticket] = (k, int(solver.value(built.start[k])))
+    solved = left_shift(problem, solved)
     if keep is None and not settings.strict_priority:
         bound = max(bound, solver.best_objective_bound / SCALE)
+    if not settings.strict_priority and _score(problem, hint, weights) < _score(problem, solved, weights):
+        notes.append("CP-SAT's best plan in time was worse than its hint; the earliest-finish plan is returned")
+        return _result(problem, hint, "optimal", "FEASIBLE", bound, began, weights, notes)
     return _result(problem, solved, "optimal", solver.status_name(status), bound, began, weights, notes)
+
+
+def _score(problem: AssignProblem, plan: Plan, weights: AssignWeights) -> float:
+    return sum(evaluate(problem, plan, weights).values())
 
 
 def _lexicographic(built: AssignModel, solver: cp_model.CpSolver, settings: AssignSettings, limit: float) -> Any:
@@ -221,6 +265,7 @@ def _result(
 def assignment_table(problem: AssignProblem, plan: Plan) -> pd.DataFrame:
     """A `models.ASSIGNMENT` table (plus work_type and priority), one row per ticket, in the tickets' order."""
     rows = []
+    has_options = {option.ticket for option in problem.options}
     for t, ticket in enumerate(problem.tickets):
         due = problem.time(ticket.due_s)
         if t in plan:
@@ -241,7 +286,7 @@ def assignment_table(problem: AssignProblem, plan: Plan) -> pd.DataFrame:
         else:
             if t in problem.no_skill:
                 reason = f"no agent on shift has the skill for {ticket.work_type}"
-            elif not any(o.ticket == t for o in problem.options):
+            elif t not in has_options:
                 reason = "no agent with the skill has a working window long enough for it before the horizon ends"
             else:
                 reason = "no room before the horizon ends"
