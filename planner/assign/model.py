@@ -160,6 +160,14 @@ def capacity_free_bound(problem: AssignProblem, weights: AssignWeights) -> float
     return total / SCALE
 
 
+def _durations(problem: AssignProblem, keep: set[int] | None) -> list[list[int]]:
+    out: list[list[int]] = [[] for _ in problem.agents]
+    for k, option in enumerate(problem.options):
+        if keep is None or k in keep:
+            out[option.agent].append(option.duration)
+    return out
+
+
 class AssignModel:
     """The CP-SAT model of `problem` (all its options, or the `keep` subset)."""
 
@@ -171,6 +179,8 @@ class AssignModel:
         self.terms: dict[str, cp_model.LinearExprT] = {}
         #: Per ticket: lateness, breach, unassigned and (with a flow weight) end variables.
         self.ticket_vars: list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar | None]] = []
+        #: Per ticket: its breach, lateness and unassigned terms (what strict priority minimises level by level).
+        self.urgency: list[cp_model.LinearExprT] = []
         self._build(keep)
 
     def _build(self, keep: set[int] | None) -> None:
@@ -228,7 +238,10 @@ class AssignModel:
             if end_t is not None:
                 parts["flow"].append(cost.flow_per_s * end_t)
             self.ticket_vars.append((late, breach, unassigned, end_t))
-        most = self.most = model.new_int_var(0, max(1, horizon), "most_work")
+            self.urgency.append(cost.breach * breach + cost.late_per_s * late + fallback["unassigned"] * unassigned)
+        # An agent's booked work can exceed the horizon when it holds several chats at once.
+        most_work = max((sum(d for d in durations) for durations in _durations(problem, keep)), default=0)
+        most = self.most = model.new_int_var(0, max(1, most_work), "most_work")
         for a, agent in enumerate(problem.agents):
             if not intervals[a]:
                 continue

@@ -20,7 +20,7 @@ import pandas as pd
 from models import Center, InputError, Problem
 from planner.shifts import seconds_from, working_windows
 
-__all__ = ["AssignAgent", "AssignProblem", "Option", "Ticket", "build_assign_problem"]
+__all__ = ["CAPACITY", "AssignAgent", "AssignProblem", "Option", "Ticket", "assemble", "build_assign_problem"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ CAPACITY = 27_720
 
 @dataclass
 class AssignProblem:
-    center: Center
     at: pd.Timestamp
     horizon_s: int
     tickets: list[Ticket]
@@ -167,12 +166,12 @@ def build_assign_problem(
     ):
         work_type = center.work_type(work_type_id)
         tier_id = _text(tier)
-        if tier_id and center.customer_tiers and tier_id not in tiers:
+        if tier_id and tier_id not in tiers:
             problems.append(
                 Problem(
                     f"row {row + 1}, column 'customer_tier'",
                     f"'{tier_id}' is not a customer tier of the centre",
-                    f"use one of {', '.join(sorted(tiers))}",
+                    f"use one of {', '.join(sorted(tiers))}" if tiers else "define customer_tiers in the centre file",
                 )
             )
         due = due_s[row] if given[row] else created[row] + work_type.target.within_s_for(tier_id or None)
@@ -214,9 +213,27 @@ def build_assign_problem(
                 max_contacts=agent.max_concurrency or 0,
             )
         )
+    scores = {}
+    if quality is not None:
+        for agent_id, work_type_id, score in zip(
+            quality["agent_id"].astype(str), quality["work_type"].astype(str), quality["score"], strict=True
+        ):
+            scores[(agent_id, work_type_id)] = float(score)
+    return assemble(at, horizon, tickets_out, agents, scores)
+
+
+def assemble(
+    at: pd.Timestamp,
+    horizon_s: int,
+    tickets: list[Ticket],
+    agents: list[AssignAgent],
+    quality: dict[tuple[str, str], float] | None = None,
+) -> AssignProblem:
+    """The problem of these tickets and agents: every (ticket, agent with the skill) whose windows can hold the
+    ticket at the agent's speed is an option; tickets nobody has the skill for are noted."""
     options: list[Option] = []
     no_skill: set[int] = set()
-    for t, ticket in enumerate(tickets_out):
+    for t, ticket in enumerate(tickets):
         skilled = False
         for a, on_shift in enumerate(agents):
             speed = on_shift.proficiency.get(ticket.work_type)
@@ -229,10 +246,4 @@ def build_assign_problem(
                 options.append(Option(t, a, duration, allowed))
         if not skilled:
             no_skill.add(t)
-    scores = {}
-    if quality is not None:
-        for agent_id, work_type_id, score in zip(
-            quality["agent_id"].astype(str), quality["work_type"].astype(str), quality["score"], strict=True
-        ):
-            scores[(agent_id, work_type_id)] = float(score)
-    return AssignProblem(center, at, horizon, tickets_out, agents, options, scores, no_skill)
+    return AssignProblem(at, horizon_s, tickets, agents, options, quality or {}, no_skill)

@@ -65,6 +65,8 @@ class AssignResult:
     table: pd.DataFrame
     kpis: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    #: Ticket index -> (option index, start in seconds from the problem's moment).
+    plan: Plan = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -169,7 +171,12 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
     built = AssignModel(problem, weights, keep)
     built.hint(hint)
     solver = cp_model.CpSolver()
-    remaining = max(0.5, settings.time_limit_s - (time.perf_counter() - began))
+    # Deterministic runs get the whole limit in deterministic time (the same however long the set-up took).
+    remaining = (
+        settings.time_limit_s
+        if settings.deterministic
+        else max(0.5, settings.time_limit_s - (time.perf_counter() - began))
+    )
     if settings.strict_priority:
         status = _lexicographic(built, solver, settings, remaining)
     else:
@@ -190,7 +197,10 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
     if not settings.strict_priority and _score(problem, hint, weights) < _score(problem, solved, weights):
         notes.append("CP-SAT's best plan in time was worse than its hint; the earliest-finish plan is returned")
         return _result(problem, hint, "optimal", "FEASIBLE", bound, began, weights, notes)
-    return _result(problem, solved, "optimal", solver.status_name(status), bound, began, weights, notes)
+    status_name = solver.status_name(status)
+    if keep is not None and status_name == "OPTIMAL":
+        status_name = "FEASIBLE"  # optimal for the reduced model only
+    return _result(problem, solved, "optimal", status_name, bound, began, weights, notes)
 
 
 def _score(problem: AssignProblem, plan: Plan, weights: AssignWeights) -> float:
@@ -204,23 +214,8 @@ def _lexicographic(built: AssignModel, solver: cp_model.CpSolver, settings: Assi
     levels = sorted({t.priority for t in problem.tickets})
     share = limit / (len(levels) + 1)
     status = cp_model.UNKNOWN
-    by_ticket = problem.options_of_ticket()
     for level in levels:
-        parts: list[cp_model.LinearExprT] = []
-        for t, ticket in enumerate(problem.tickets):
-            if ticket.priority != level:
-                continue
-            w = priority_weight(ticket.priority)
-            for k in by_ticket[t]:
-                if k in built.present:
-                    option = problem.options[k]
-                    late = model.new_int_var(0, max(0, option.starts[-1][1] + option.duration), f"lex_{t}_{k}")
-                    model.add(late >= built.start[k] + option.duration - ticket.due_s).only_enforce_if(built.present[k])
-                    model.add(late == 0).only_enforce_if(built.present[k].Not())
-                    parts.append(w * late)
-            missing = [built.present[k] for k in by_ticket[t] if k in built.present]
-            parts.append(w * (problem.horizon_s + ticket.handle_s) * (1 - sum(missing)))
-        target = sum(parts)
+        target = sum(built.urgency[t] for t, ticket in enumerate(problem.tickets) if ticket.priority == level)
         model.minimize(target)
         _apply(solver, settings, share)
         status = solver.solve(model)
@@ -259,6 +254,7 @@ def _result(
         table=table,
         kpis=_kpis(problem, plan, table),
         notes=notes,
+        plan=plan,
     )
 
 

@@ -2,7 +2,7 @@
 and work type, with confidence intervals over replications."""
 
 from planner.simulation.engine import Contacts, Outcome, draw_contacts, run_replication
-from planner.simulation.policies import PlannedAssignment, PriorityFirst, Routing, RoutingPolicy
+from planner.simulation.policies import PlannedAssignment, PriorityFirst, ReplanningAssignment, Routing, RoutingPolicy
 from planner.simulation.results import SimulationResult, summarise
 from planner.simulation.run import DEFAULT_REPLICATIONS, SimulationSettings, simulate
 from planner.simulation.scenario import (
@@ -25,6 +25,7 @@ __all__ = [
     "Outcome",
     "PlannedAssignment",
     "PriorityFirst",
+    "ReplanningAssignment",
     "Routing",
     "RoutingPolicy",
     "Scenario",

@@ -24,7 +24,7 @@ import simpy
 from planner.simulation.policies import RoutingPolicy
 from planner.simulation.scenario import Scenario
 
-__all__ = ["Contacts", "Outcome", "draw_contacts", "run_replication"]
+__all__ = ["Contacts", "Outcome", "Snapshot", "draw_contacts", "run_replication"]
 
 #: Contact states.
 _PENDING, _WAITING, _SERVED, _ABANDONED = 0, 1, 2, 3
@@ -113,6 +113,18 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What a re-planning policy sees at `now`: the waiting deferred contacts, when each agent is expected to be
+    free of what it handles (its calls' or chats' expected ends; `now` if free), and the last plan (contact ->
+    agent)."""
+
+    now: float
+    waiting: list[int]
+    busy_until: list[float]
+    planned: dict[int, int]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened in one replication. Per contact: `answered` (when handling started; NaN if never),
     `abandoned` (when it hung up; NaN if not), `agent` (index; -1 if none). `backlog`: contacts waiting at the end
@@ -172,6 +184,9 @@ class _Run:
         self.overrun = [0.0] * count
         self.handled = [0] * count
         self.events = 0
+        self.in_service: set[int] = set()
+        self.planned: dict[int, int] = {}  # contact -> agent, from the last re-plan
+        self.base_key = list(routing.key)
 
     # -- scheduling ---------------------------------------------------------------------------------------------
 
@@ -196,6 +211,11 @@ class _Run:
             self.at(t, self.arrive, c)
         for i in range(scenario.intervals):
             self.at((i + 1) * scenario.interval_s - _EPS, self.count_backlog, i)
+        every = getattr(self.policy, "replan_every_s", None)
+        if every:
+            for i in range(int(scenario.end_s // every) + 1):
+                if i * every < scenario.end_s:
+                    self.at(i * every, self.replan, i)
         self.env.run(until=scenario.end_s)
         now = self.env.now
         for a in range(len(scenario.agents)):
@@ -259,6 +279,7 @@ class _Run:
         self.state[c] = _SERVED
         self.answered[c] = now
         self.agent_of[c] = a
+        self.in_service.add(c)
         self.waiting[self.work_type[c]] -= 1
         self.tick(a, now)
         self.load[a] += self.unit[c]
@@ -267,6 +288,7 @@ class _Run:
 
     def finish(self, c: int) -> None:
         a, now = self.agent_of[c], self.env.now
+        self.in_service.discard(c)
         self.tick(a, now)
         self.load[a] -= self.unit[c]
         self.active[a] -= 1
@@ -291,6 +313,37 @@ class _Run:
     def count_backlog(self, i: int) -> None:
         self.backlog[i] = self.waiting
 
+    def replan(self, _: int) -> None:
+        """Ask the policy for a plan of the waiting deferred work, and queue each contact as it says: a planned one
+        in its agent's own queue (served in planned order), the rest in their work type's queue."""
+        now, scenario, routing = self.env.now, self.scenario, self.routing
+        realtime = [w.realtime for w in scenario.work_types]
+        waiting = [c for c, st in enumerate(self.state) if st == _WAITING and not realtime[self.work_type[c]]]
+        busy_until = [now] * len(scenario.agents)
+        aht = [w.aht_s for w in scenario.work_types]
+        for c in self.in_service:
+            a, w = self.agent_of[c], self.work_type[c]
+            if self.load[a] > 0.5:  # a call or a full set of chats: the agent is free when they are expected to end
+                expected = self.answered[c] + aht[w] / self.proficiency[a][w]
+                busy_until[a] = max(busy_until[a], expected)
+        snapshot = Snapshot(now=now, waiting=waiting, busy_until=busy_until, planned=self.planned)
+        plan = self.policy.replan(scenario, self.contacts, snapshot)  # type: ignore[attr-defined]
+        types = len(scenario.work_types)
+        self.planned = {}
+        for c in waiting:
+            if c in plan:
+                a, start = plan[c]
+                queue, key = types + a, (float(self.contacts.priority[c]), 1.0, float(start), float(c))
+                self.planned[c] = a
+            else:
+                queue, key = self.work_type[c], self.base_key[c]
+            if queue != routing.queue[c]:
+                routing.queue[c], routing.key[c] = queue, key
+                heapq.heappush(self.queues[queue], (key, c))
+        for a in range(len(scenario.agents)):
+            if self.on[a]:
+                self.pull(a)
+
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def tick(self, a: int, now: float) -> None:
@@ -305,11 +358,11 @@ class _Run:
 
     def best_queue(self, a: int) -> int | None:
         """The queue of agent `a` whose first waiting contact comes first (dropping abandoned ones)."""
-        state, queues = self.state, self.queues
+        state, queues, queue_of = self.state, self.queues, self.routing.queue
         best = None
         for q in self.routing.agent_queues[a]:
             heap = queues[q]
-            while heap and state[heap[0][1]] != _WAITING:
+            while heap and (state[heap[0][1]] != _WAITING or queue_of[heap[0][1]] != q):
                 heapq.heappop(heap)  # abandoned while waiting
             if heap and (best is None or heap[0] < queues[best][0]):
                 best = q

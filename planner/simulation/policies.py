@@ -15,6 +15,7 @@ rest: skills (an agent only serves queues of work types it has the skill for), w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -22,11 +23,14 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
+from planner.assign import AssignSettings, assign
+from planner.assign.problem import CAPACITY, AssignAgent, Ticket, assemble
+
 if TYPE_CHECKING:
-    from planner.simulation.engine import Contacts
+    from planner.simulation.engine import Contacts, Snapshot
     from planner.simulation.scenario import Scenario
 
-__all__ = ["PlannedAssignment", "PriorityFirst", "Routing", "RoutingPolicy"]
+__all__ = ["PlannedAssignment", "PriorityFirst", "ReplanningAssignment", "Routing", "RoutingPolicy"]
 
 Key = tuple[float, ...]
 
@@ -156,3 +160,83 @@ class PlannedAssignment:
         self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
     ) -> int:
         return _longest_idle(candidates, idle_since, active, needed)
+
+
+@dataclass(frozen=True)
+class ReplanningAssignment:
+    """Dispatch deferred work by a ticket-to-agent plan re-solved every `every_s` seconds of the simulated day
+    (`planner.assign` with `method`: "optimal" for CP-SAT, or a dispatch rule such as "priority-least-loaded" for
+    the same loop with today's rule), over the next `horizon_s`. Between re-plans a planned ticket waits for its
+    agent, who takes it (in planned order, among its other work by priority) when free; unplanned and new tickets
+    and all realtime contacts are routed as by `PriorityFirst`. The plan sees the agents' remaining windows, when
+    each is expected to be free of its current call (its work type's AHT, not the true handle time), the tickets'
+    due times and the work types' AHT as their estimated handle times. CP-SAT runs deterministic, on one worker."""
+
+    every_s: float = 900.0
+    method: str = "optimal"
+    horizon_s: float = 4 * 3600.0
+    time_limit_s: float = 1.0
+    name: str = "replanning"
+
+    @property
+    def replan_every_s(self) -> float:
+        return self.every_s
+
+    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
+        base = _work_type_routing(scenario, contacts)
+        own_queue = len(scenario.work_types)
+        for agent, queues in enumerate(base.agent_queues):
+            queues.append(own_queue + agent)
+        base.queue_agents = []
+        base.__post_init__()
+        return base
+
+    def pick(
+        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
+    ) -> int:
+        return _longest_idle(candidates, idle_since, active, needed)
+
+    def replan(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> dict[int, tuple[int, float]]:
+        """Contact -> (agent index, planned start in simulation seconds) for the waiting deferred contacts."""
+        now = snapshot.now
+        end = min(scenario.end_s, now + self.horizon_s)
+        horizon = int(end - now)
+        if horizon <= 0 or not snapshot.waiting:
+            return {}
+        agents, index = [], []
+        for a, spec in enumerate(scenario.agents):
+            free = snapshot.busy_until[a]
+            ahead = [(max(s, free) - now, min(e, end) - now) for s, e in spec.windows if e > free and s < end]
+            windows = [(math.ceil(s), math.floor(e)) for s, e in ahead if e - s >= 1]
+            if not windows:
+                continue
+            proficiency = {scenario.work_types[w].id: p for w, p in spec.proficiency.items()}
+            agents.append(AssignAgent(spec.id, tuple(windows), proficiency, "", spec.max_contacts))
+            index.append(a)
+        agent_ids = {a: scenario.agents[a].id for a in index}
+        tickets = []
+        for c in snapshot.waiting:
+            kind = scenario.work_types[int(contacts.work_type[c])]
+            planned = snapshot.planned.get(c)
+            tickets.append(
+                Ticket(
+                    id=str(c),
+                    work_type=kind.id,
+                    priority=int(contacts.priority[c]),
+                    created_s=int(contacts.arrival[c] - now),
+                    due_s=int(contacts.arrival[c] + contacts.threshold[c] - now),
+                    handle_s=max(1, int(math.ceil(kind.aht_s))),
+                    tier="",
+                    tier_weight=1.0,
+                    region="",
+                    assigned=agent_ids.get(planned, "") if planned is not None else "",
+                    share=-(-CAPACITY // max(1, round(1 / kind.unit))),
+                )
+            )
+        moment = scenario.start + pd.Timedelta(seconds=now)
+        problem = assemble(moment, horizon, tickets, agents)
+        settings = AssignSettings(time_limit_s=self.time_limit_s, workers=1, deterministic=True)
+        result = assign(problem, self.method, settings)
+        return {
+            snapshot.waiting[t]: (index[problem.options[k].agent], now + start) for t, (k, start) in result.plan.items()
+        }
