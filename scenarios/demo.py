@@ -1,22 +1,31 @@
 """The demo: generate the built-in centre and its history, write them, read them back through the same checks
 as any user's input, then plan the week end to end as `wfm plan` does: forecast, staffing requirement, roster
-(with its coverage, report, pictures and calendars) and the roster's simulation against the forecast."""
+(with its coverage, report, pictures and calendars), the roster's simulation against the forecast, and an
+assignment snapshot: the tickets open on the Tuesday at 11:00 of that simulated week, assigned to the agents on
+shift by CP-SAT beside today's dispatch rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from forecasting import ForecastSettings
-from models import InputError, Problem
+from models import OPEN_TICKETS, InputError, Problem
+from models.io import write_table
+from planner.assign import HEURISTICS
 from planner.inputs import InputReport, summarize_center, summarize_history
 from planner.jobs import (
+    AssignJob,
     ForecastJob,
     RequirementJob,
     RosterJob,
     SimulationJob,
     load_forecast_inputs,
+    run_assign,
     run_forecast,
     run_requirements,
     run_roster,
@@ -25,8 +34,12 @@ from planner.jobs import (
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
+from scenarios.snapshot import open_tickets_at
 
 __all__ = ["DemoReport", "run_demo"]
+
+#: The assignment snapshot's hour, on the plan week's Tuesday.
+SNAPSHOT_HOUR = 11
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class DemoReport:
     requirement: RequirementJob
     roster: RosterJob | None
     simulation: SimulationJob | None = None
+    assignment: AssignJob | None = None
 
 
 def run_demo(
@@ -75,9 +89,22 @@ def run_demo(
         if roster is None
         else run_roster(requirement.table, forecast_inputs.center, out, settings=roster, on_progress=on_progress)
     )
-    simulated = None
+    simulated = assigned = None
     if rostered is not None:
-        simulated = simulate_planned_roster(forecast_inputs.center, rostered, job.result.table, out)
+        center = forecast_inputs.center
+        simulated = simulate_planned_roster(center, rostered, job.result.table, out)
+        # The assignment snapshot: Tuesday 11:00 of the plan week, a busy late morning.
+        at = (
+            pd.Timestamp(settings.plan_start + timedelta(days=1))
+            .replace(hour=SNAPSHOT_HOUR)
+            .tz_localize(center.timezone)
+        )
+        tickets = open_tickets_at(center, rostered.result.roster, job.result.table, at, seed=settings.seed)
+        folder = out / "assignment"
+        folder.mkdir(parents=True, exist_ok=True)
+        tickets_path = write_table(tickets, OPEN_TICKETS, folder / "open_tickets.csv")
+        others = [m for m in HEURISTICS if m != "earliest-finish"]
+        assigned = run_assign(tickets_path, out / "roster.csv", center, at, folder / "assignment.csv", compare=others)
     return DemoReport(
         scenario=scenario,
         files=[center_path, history_path, *job.files, picture, *requirement.files, heatmap],
@@ -86,4 +113,5 @@ def run_demo(
         requirement=requirement,
         roster=rostered,
         simulation=simulated,
+        assignment=assigned,
     )

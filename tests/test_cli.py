@@ -36,6 +36,7 @@ def test_help_lists_the_commands() -> None:
 
 def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
     expected = [
+        "assignment",
         "calendars",
         "center.yaml",
         "coverage.csv",
@@ -72,6 +73,32 @@ def test_demo_simulates_its_roster_next_to_the_erlang_estimate(demo_dir: Path) -
     total = intervals["answered"] + intervals["abandoned"] + intervals["unresolved"]
     assert np.allclose(total, intervals["offered"])
     assert intervals["offered"].sum() > 100
+
+
+def test_demo_assigns_the_open_tickets_of_its_snapshot(demo_dir: Path) -> None:
+    folder = demo_dir / "assignment"
+    assert sorted(p.name for p in folder.iterdir()) == ["assignment.csv", "assignment.json", "open_tickets.csv"]
+    tickets = pd.read_csv(folder / "open_tickets.csv")
+    table = pd.read_csv(folder / "assignment.csv")
+    assert len(tickets) > 0 and table["ticket_id"].tolist() == tickets["ticket_id"].tolist()
+    summary = json.loads((folder / "assignment.json").read_text())
+    assert summary["method"] == "optimal" and 0 <= summary["gap"] <= 1
+    assert set(summary["compared"]) == {"fifo-round-robin", "priority-least-loaded"}
+
+
+def test_assign_command_compares_the_dispatch_rules_and_rejects_a_bad_moment(demo_dir: Path, tmp_path: Path) -> None:
+    folder = demo_dir / "assignment"
+    args = ["--tickets", folder / "open_tickets.csv", "--roster", demo_dir / "roster.csv"]
+    args += ["--center", demo_dir / "center.yaml", "--time-limit", "2"]
+    code, stdout, stderr = wfm("assign", *args, "--at", "2026-03-24T11:00", "--out", tmp_path / "a.csv")
+    assert code == 0, stderr
+    assert "Assignment (optimal)" in stdout and "priority-least-loaded" in stdout and "fifo-round-robin" in stdout
+    assert (tmp_path / "a.csv").is_file() and (tmp_path / "a.json").is_file()
+    code, _, stderr = wfm("assign", *args, "--at", "Tuesday late", "--out", tmp_path / "b.csv")
+    assert code == 2 and "--at" in stderr and "2026-03-23T10:30" in stderr
+    assert not (tmp_path / "b.csv").exists()
+    code, _, stderr = wfm("assign", *args, "--at", "2026-03-24T11:00", "--method", "magic", "--out", tmp_path / "c.csv")
+    assert code == 2 and "fifo-round-robin" in stderr
 
 
 def test_simulate_command_writes_its_tables_and_rejects_a_foreign_agent(demo_dir: Path, tmp_path: Path) -> None:

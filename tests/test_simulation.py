@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,7 @@ from planner.simulation import (
     Outcome,
     PlannedAssignment,
     PriorityFirst,
+    ReplanningAssignment,
     RoutingPolicy,
     Scenario,
     SimulationResult,
@@ -923,3 +925,39 @@ def test_one_replication_has_no_confidence_interval(multi: Scenario) -> None:
     assert result.work_types["service_level"].notna().all()
     assert result.work_types[["service_level_lo", "service_level_hi"]].isna().all().all()
     assert result.agents[["occupancy_lo", "occupancy_hi"]].isna().all().all()
+
+
+# -- re-planning ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AllToBob(ReplanningAssignment):
+    """A re-planning policy whose plan is fixed: every waiting ticket to bob, at once; it notes what it saw."""
+
+    seen: list[tuple[float, list[int]]] = field(default_factory=list)
+
+    def replan(self, scenario: Scenario, contacts: Any, snapshot: Any) -> dict[int, tuple[int, float]]:
+        self.seen.append((snapshot.now, list(snapshot.waiting)))
+        bob = [a.id for a in scenario.agents].index("bob")
+        return {c: (bob, snapshot.now) for c in snapshot.waiting}
+
+
+def test_replanning_queues_waiting_tickets_for_the_planned_agent() -> None:
+    # Two desk agents back from a break at 09:05; two e-mails wait since 08:50. The re-plan at 09:00 (every 15
+    # minutes from midnight) gives both to bob: ann, free and idle as long, takes neither; bob does them one after
+    # the other (10 minutes each). Realtime work is never planned.
+    center = build_center(
+        [agent("ann", "desk"), agent("bob", "desk")],
+        work_types=[work_type("emails", "desk", priority=2, deferred=True, within_s=86400)],
+    )
+    roster = [shift(name, when("08:00"), when("16:00"), [(when("08:30"), when("09:05"))]) for name in ("ann", "bob")]
+    tickets = [ticket(when("08:50"), "emails", 600, "E1"), ticket(when("08:51"), "emails", 600, "E2")]
+    policy = _AllToBob(every_s=900)
+    outcome = run_once(replay(center, roster, tickets), policy)
+    assert outcome.agent.tolist() == [1, 1]
+    np.testing.assert_allclose(outcome.answered, [sec("09:05"), sec("09:15")])
+    assert (sec("09:00"), [0, 1]) in policy.seen
+    # The same day with the CP-SAT plan: the two e-mails are shared and both start at 09:05.
+    outcome = run_once(replay(center, roster, tickets), ReplanningAssignment(every_s=900, time_limit_s=1.0))
+    assert sorted(outcome.agent.tolist()) == [0, 1]
+    np.testing.assert_allclose(outcome.answered, [sec("09:05"), sec("09:05")])

@@ -759,6 +759,9 @@ def _print_demo(report: DemoReport) -> None:
         _print_roster(report.roster)
     if report.simulation is not None:
         _print_simulation(report.simulation)
+    if report.assignment is not None:
+        console.print("Assignment snapshot (the tickets open at the plan week's Tuesday 11:00 of the simulation):")
+        _print_assign(report.assignment)
 
 
 #: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.
