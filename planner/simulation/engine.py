@@ -333,7 +333,8 @@ class _Run:
         for c in waiting:
             if c in plan:
                 a, start = plan[c]
-                queue, key = types + a, (float(self.contacts.priority[c]), 1.0, float(start), float(c))
+                # Before unplanned deferred work of its priority (0.5: after realtime, before the rest).
+                queue, key = types + a, (float(self.contacts.priority[c]), 0.5, float(start), float(c))
                 self.planned[c] = a
             else:
                 queue, key = self.work_type[c], self.base_key[c]

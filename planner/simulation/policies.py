@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
-from planner.assign import AssignSettings, assign
+from planner.assign import AssignSettings, AssignWeights, assign
 from planner.assign.problem import CAPACITY, AssignAgent, Ticket, assemble
 
 if TYPE_CHECKING:
@@ -176,6 +176,7 @@ class ReplanningAssignment:
     method: str = "optimal"
     horizon_s: float = 4 * 3600.0
     time_limit_s: float = 1.0
+    weights: AssignWeights = field(default_factory=AssignWeights)
     name: str = "replanning"
 
     @property
@@ -235,7 +236,7 @@ class ReplanningAssignment:
             )
         moment = scenario.start + pd.Timedelta(seconds=now)
         problem = assemble(moment, horizon, tickets, agents)
-        settings = AssignSettings(time_limit_s=self.time_limit_s, workers=1, deterministic=True)
+        settings = AssignSettings(time_limit_s=self.time_limit_s, workers=1, deterministic=True, weights=self.weights)
         result = assign(problem, self.method, settings)
         return {
             snapshot.waiting[t]: (index[problem.options[k].agent], now + start) for t, (k, start) in result.plan.items()
