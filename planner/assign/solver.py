@@ -21,6 +21,7 @@ from models import SolverError
 from planner.assign.heuristics import HEURISTICS, Plan, earliest_finish, left_shift
 from planner.assign.model import SCALE, AssignModel, AssignWeights, capacity_free_bound, evaluate, priority_weight
 from planner.assign.problem import CAPACITY, AssignProblem
+from planner.cpsat import apply_common, check_common
 
 __all__ = ["METHODS", "AssignResult", "AssignSettings", "assign", "assignment_table"]
 
@@ -44,12 +45,7 @@ class AssignSettings:
     candidates: int = 8
 
     def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
-        if self.workers < 1:
-            raise ValueError(f"workers must be at least 1, got {self.workers}")
-        if not 0 <= self.relative_gap < 1:
-            raise ValueError(f"relative_gap must lie in [0, 1), got {self.relative_gap}")
+        check_common(self.time_limit_s, self.workers, self.relative_gap)
         if self.candidates < 1 or self.max_options < 1:
             raise ValueError("candidates and max_options must be at least 1")
 
@@ -90,15 +86,14 @@ class AssignResult:
 
 def _apply(solver: cp_model.CpSolver, settings: AssignSettings, limit: float) -> None:
     """The one place where settings become CP-SAT parameters."""
-    parameters = solver.parameters
-    parameters.num_workers = settings.workers
-    parameters.random_seed = settings.seed
-    parameters.relative_gap_limit = settings.relative_gap
-    if settings.deterministic:
-        parameters.interleave_search = True
-        parameters.max_deterministic_time = limit
-    else:
-        parameters.max_time_in_seconds = limit
+    apply_common(
+        solver,
+        limit_s=limit,
+        workers=settings.workers,
+        seed=settings.seed,
+        relative_gap=settings.relative_gap,
+        deterministic=settings.deterministic,
+    )
 
 
 def _restricted(problem: AssignProblem, hint: Plan, settings: AssignSettings) -> tuple[set[int] | None, list[str]]:

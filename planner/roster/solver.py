@@ -17,6 +17,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from models import Center, SolverError
+from planner.cpsat import apply_common, check_common
 from planner.roster.breaks import allocate, on_duty_counts, place_breaks
 from planner.roster.heuristic import greedy_roster
 from planner.roster.model import SCALE, RosterModel, RosterWeights
@@ -62,33 +63,28 @@ class RosterSettings:
     log_search: bool = False
 
     def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
-        if self.workers < 1:
-            raise ValueError(f"workers must be at least 1, got {self.workers}")
-        if not 0 <= self.relative_gap < 1:
-            raise ValueError(f"relative_gap must lie in [0, 1), got {self.relative_gap}")
+        check_common(self.time_limit_s, self.workers, self.relative_gap)
         if not self.break_time_limit_s > 0:
             raise ValueError(f"break_time_limit_s must be positive, got {self.break_time_limit_s}")
 
 
 def apply_settings(solver: cp_model.CpSolver, settings: RosterSettings, time_limit_s: float | None = None) -> None:
     """The one place where settings become CP-SAT parameters."""
-    parameters = solver.parameters
     limit = settings.time_limit_s if time_limit_s is None else time_limit_s
-    parameters.num_workers = settings.workers
-    parameters.random_seed = settings.seed
-    parameters.relative_gap_limit = settings.relative_gap
+    apply_common(
+        solver,
+        limit_s=limit,
+        workers=settings.workers,
+        seed=settings.seed,
+        relative_gap=settings.relative_gap,
+        deterministic=settings.deterministic,
+    )
+    parameters = solver.parameters
     parameters.log_search_progress = settings.log_search
     parameters.catch_sigint_signal = True  # Ctrl-C stops the search and keeps the best roster found
     # Let the root LP run to its optimum: with CP-SAT's default chunk, the LP of a week's roster never converges
     # and the bound stays the trivial one; converged, it is a real bound and the search is better guided.
     parameters.root_lp_iterations = ROOT_LP_ITERATIONS
-    if settings.deterministic:
-        parameters.interleave_search = True
-        parameters.max_deterministic_time = limit
-    else:
-        parameters.max_time_in_seconds = limit
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):

@@ -102,12 +102,8 @@ def _longest_idle(
     return candidates[best]
 
 
-@dataclass(frozen=True)
-class PriorityFirst:
-    name: str = "priority"
-
-    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
-        return _work_type_routing(scenario, contacts)
+class _LongestIdleAgent:
+    """The default choice among free agents (see `_longest_idle`)."""
 
     def pick(
         self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
@@ -116,7 +112,15 @@ class PriorityFirst:
 
 
 @dataclass(frozen=True)
-class PlannedAssignment:
+class PriorityFirst(_LongestIdleAgent):
+    name: str = "priority"
+
+    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
+        return _work_type_routing(scenario, contacts)
+
+
+@dataclass(frozen=True)
+class PlannedAssignment(_LongestIdleAgent):
     """`plan`: ticket id -> (agent id, planned start as seconds from the scenario start, or None for "when free")."""
 
     plan: dict[str, tuple[str, float | None]]
@@ -156,14 +160,9 @@ class PlannedAssignment:
         base.__post_init__()
         return base
 
-    def pick(
-        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
-    ) -> int:
-        return _longest_idle(candidates, idle_since, active, needed)
-
 
 @dataclass(frozen=True)
-class ReplanningAssignment:
+class ReplanningAssignment(_LongestIdleAgent):
     """Dispatch deferred work by a ticket-to-agent plan re-solved every `every_s` seconds of the simulated day
     (`planner.assign` with `method`: "optimal" for CP-SAT, or a dispatch rule such as "priority-least-loaded" for
     the same loop with today's rule), over the next `horizon_s`. Between re-plans a planned ticket waits for its
@@ -191,11 +190,6 @@ class ReplanningAssignment:
         base.queue_agents = []
         base.__post_init__()
         return base
-
-    def pick(
-        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
-    ) -> int:
-        return _longest_idle(candidates, idle_since, active, needed)
 
     def replan(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> dict[int, tuple[int, float]]:
         """Contact -> (agent index, planned start in simulation seconds) for the waiting deferred contacts."""
