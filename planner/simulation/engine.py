@@ -338,7 +338,7 @@ class _Run:
                 self.planned[c] = a
             else:
                 queue, key = self.work_type[c], self.base_key[c]
-            if queue != routing.queue[c]:
+            if queue != routing.queue[c] or key != routing.key[c]:  # moved, or re-ordered by the new plan
                 routing.queue[c], routing.key[c] = queue, key
                 heapq.heappush(self.queues[queue], (key, c))
         for a in range(len(scenario.agents)):
@@ -359,11 +359,13 @@ class _Run:
 
     def best_queue(self, a: int) -> int | None:
         """The queue of agent `a` whose first waiting contact comes first (dropping abandoned ones)."""
-        state, queues, queue_of = self.state, self.queues, self.routing.queue
+        state, queues, queue_of, keys = self.state, self.queues, self.routing.queue, self.routing.key
         best = None
         for q in self.routing.agent_queues[a]:
             heap = queues[q]
-            while heap and (state[heap[0][1]] != _WAITING or queue_of[heap[0][1]] != q):
+            while heap and (
+                state[heap[0][1]] != _WAITING or queue_of[heap[0][1]] != q or heap[0][0] != keys[heap[0][1]]
+            ):
                 heapq.heappop(heap)  # abandoned while waiting
             if heap and (best is None or heap[0] < queues[best][0]):
                 best = q
