@@ -70,6 +70,15 @@ class _Costs:
 
 
 def _costs(problem: AssignProblem, weights: AssignWeights) -> list[_Costs]:
+    """The coefficients of every ticket and option under `weights`, priced once per problem and weights (the
+    model, `evaluate` of each plan and the bound all read them)."""
+    cached = problem.cost_cache.get(weights)
+    if cached is None:
+        cached = problem.cost_cache[weights] = _price(problem, weights)
+    return cached
+
+
+def _price(problem: AssignProblem, weights: AssignWeights) -> list[_Costs]:
     out = []
     by_ticket = problem.options_of_ticket()
     for t, ticket in enumerate(problem.tickets):

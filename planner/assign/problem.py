@@ -75,18 +75,19 @@ class AssignProblem:
     quality: dict[tuple[str, str], float] = field(default_factory=dict)
     #: Tickets nobody on shift has the skill for (they are reported unassigned with that reason).
     no_skill: set[int] = field(default_factory=set)
+    #: What the solver derives from the options once (they do not change after `assemble`): the options of each
+    #: ticket, and the objective's coefficients per weights (`planner.assign.model`).
+    _by_ticket: list[list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    cost_cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def options_of_ticket(self) -> list[list[int]]:
-        out: list[list[int]] = [[] for _ in self.tickets]
-        for k, option in enumerate(self.options):
-            out[option.ticket].append(k)
-        return out
-
-    def options_of_agent(self) -> list[list[int]]:
-        out: list[list[int]] = [[] for _ in self.agents]
-        for k, option in enumerate(self.options):
-            out[option.agent].append(k)
-        return out
+        """Option indices per ticket (computed once; do not modify the lists)."""
+        if self._by_ticket is None:
+            out: list[list[int]] = [[] for _ in self.tickets]
+            for k, option in enumerate(self.options):
+                out[option.ticket].append(k)
+            self._by_ticket = out
+        return self._by_ticket
 
     def time(self, seconds: float) -> pd.Timestamp:
         return self.at + pd.Timedelta(seconds=float(seconds))

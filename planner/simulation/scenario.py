@@ -128,9 +128,6 @@ class Scenario:
         dates = self.interval_starts.date
         return np.asarray(pd.factorize(pd.Index(dates))[0], dtype=np.int64)
 
-    def work_type_index(self) -> dict[str, int]:
-        return {w.id: i for i, w in enumerate(self.work_types)}
-
 
 def _work_types(center: Center) -> tuple[WorkTypeSpec, ...]:
     specs = []
