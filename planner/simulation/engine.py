@@ -242,7 +242,9 @@ class _Run:
         if patience < math.inf:
             self.at(self.env.now + patience, self.give_up, c)
         release = self.routing.release[c]
-        if release > self.env.now:
+        if release == math.inf:  # held until a re-plan routes it
+            self.routing.queue[c] = -1
+        elif release > self.env.now:
             self.at(release, self.route, c)
         else:
             self.route(c)
@@ -329,21 +331,57 @@ class _Run:
         snapshot = Snapshot(now=now, waiting=waiting, busy_until=busy_until, planned=self.planned)
         plan = self.policy.replan(scenario, self.contacts, snapshot)  # type: ignore[attr-defined]
         types = len(scenario.work_types)
+        reserve = bool(getattr(self.policy, "reserve", False))
+        # With `reserve`, held work that falls due before the re-plan after next is queued by its work type.
+        urgent_by = now + 2 * float(getattr(self.policy, "replan_every_s", 0.0))
+        due = self.contacts.arrival + self.contacts.threshold
         self.planned = {}
         for c in waiting:
+            release, expiry = now, math.inf
+            key: tuple[float, ...]
             if c in plan:
                 a, start = plan[c]
-                # Before unplanned deferred work of its priority (0.5: after realtime, before the rest).
-                queue, key = types + a, (float(self.contacts.priority[c]), 0.5, float(start), float(c))
                 self.planned[c] = a
+                if reserve:
+                    # Set-aside time: released at the start of its window, before anything else the agent serves;
+                    # not started by the window's end, withdrawn until the next re-plan (the agent is back on calls).
+                    queue, key = types + a, (0.0, float(start), float(c))
+                    release, expiry = self.policy.planned_window(scenario, a, start)  # type: ignore[attr-defined]
+                else:
+                    # Before unplanned deferred work of its priority (0.5: after realtime, before the rest).
+                    queue, key = types + a, (float(self.contacts.priority[c]), 0.5, float(start), float(c))
+            elif reserve and due[c] > urgent_by:
+                queue, key = -1, self.base_key[c]
             else:
                 queue, key = self.work_type[c], self.base_key[c]
-            if queue != routing.queue[c] or key != routing.key[c]:  # moved, or re-ordered by the new plan
-                routing.queue[c], routing.key[c] = queue, key
+            if queue == routing.queue[c] and key == routing.key[c]:
+                continue  # neither moved nor re-ordered by the new plan
+            routing.queue[c], routing.key[c] = queue, key
+            if queue < 0:
+                continue
+            if release > now + _EPS:
+                self.at(release, lambda c, q=queue, k=key: self.release_to(c, q, k), c)
+            else:
                 heapq.heappush(self.queues[queue], (key, c))
+            if expiry < math.inf:
+                self.at(expiry, lambda c, q=queue, k=key: self.withdraw(c, q, k), c)
         for a in range(len(scenario.agents)):
             if self.on[a]:
                 self.pull(a)
+
+    def release_to(self, c: int, queue: int, key: Any) -> None:
+        """A planned contact's planned start: queue it, unless a later re-plan moved it or it is gone."""
+        if self.state[c] != _WAITING or self.routing.queue[c] != queue or self.routing.key[c] != key:
+            return
+        heapq.heappush(self.queues[queue], (key, c))
+        for a in self.routing.queue_agents[queue]:
+            if self.on[a]:
+                self.pull(a)
+
+    def withdraw(self, c: int, queue: int, key: Any) -> None:
+        """A planned contact still waiting at the end of its set-aside window: held until the next re-plan."""
+        if self.state[c] == _WAITING and self.routing.queue[c] == queue and self.routing.key[c] == key:
+            self.routing.queue[c] = -1
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ rest: skills (an agent only serves queues of work types it has the skill for), w
 - `PlannedAssignment`: follows a planned ticket-to-agent assignment (the `models.ASSIGNMENT` table): a planned
   ticket waits for its agent and is not started before its planned start; everything else is routed as by
   `PriorityFirst`.
+- `ReplanningAssignment`: re-plans the waiting deferred work every few minutes (`planner.assign`) and dispatches
+  by the plan; with `reserve`, only in agents' time set aside for it away from the realtime peaks.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pandas as pd
 
 from planner.assign import AssignSettings, AssignWeights, assign
 from planner.assign.problem import CAPACITY, AssignAgent, Ticket, assemble
+from planner.simulation.blending import CARRY_OVER, Blending, Windows
 
 if TYPE_CHECKING:
     from planner.simulation.engine import Contacts, Snapshot
@@ -169,22 +172,66 @@ class ReplanningAssignment(_LongestIdleAgent):
     agent, who takes it (in planned order, among its other work by priority) when free; unplanned and new tickets
     and all realtime contacts are routed as by `PriorityFirst`. The plan sees the agents' remaining windows, when
     each is expected to be free of its current call (its work type's AHT, not the true handle time), the tickets'
-    due times and the work types' AHT as their estimated handle times. CP-SAT runs deterministic, on one worker."""
+    due times and the work types' AHT as their estimated handle times. CP-SAT runs deterministic, on one worker.
+
+    With `reserve` (needs a forecast: the scenario's demand must be drawn from one), agents' time is set aside for
+    deferred work where the forecast's realtime work misses them least (`planner.simulation.blending`; the work's
+    handle time at the skilled agents' mean proficiency x `margin`; a contact left undone at the horizon's end
+    costs its breach weight plus `carry_over`), placed again at every re-plan for the work
+    waiting then and the forecast's still to come; the plan books tickets only in that time. Deferred work then
+    waits for a plan instead of going to whoever is free: a planned ticket is released to its agent when its
+    set-aside window starts, ahead of everything else the agent serves (the agent is off the realtime queues
+    there), and withdrawn if not started by the window's end; a ticket no plan takes waits for the next re-plan,
+    unless it falls due before the re-plan after next (then any free agent with the skill may take it)."""
 
     every_s: float = 900.0
     method: str = "optimal"
     horizon_s: float = 4 * 3600.0
     time_limit_s: float = 1.0
     weights: AssignWeights = field(default_factory=AssignWeights)
+    reserve: bool = False
+    margin: float = 1.0
+    carry_over: float = CARRY_OVER
     name: str = "replanning"
+    #: With `reserve`: per scenario, its `Blending` and the agents' set-aside windows of the latest re-plan.
+    _blending: dict[int, tuple[Blending, list[Windows]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def deferred_windows(self, scenario: Scenario) -> list[Windows]:
+        """Per agent, the working time the plan may book deferred work in: all of it, or with `reserve` the time
+        set aside at the latest re-plan (`planner.simulation.blending`)."""
+        if not self.reserve:
+            return [spec.windows for spec in scenario.agents]
+        return self._blend(scenario)[1]
+
+    def _blend(self, scenario: Scenario) -> tuple[Blending, list[Windows]]:
+        key = id(scenario)
+        if key not in self._blending:
+            self._blending.clear()  # one scenario at a time: a policy object runs replications one after another
+            blending = Blending(scenario, self.carry_over)
+            self._blending[key] = (blending, blending.designate(blending.reserved(margin=self.margin)))
+        return self._blending[key]
 
     @property
     def replan_every_s(self) -> float:
         return self.every_s
 
+    def planned_window(self, scenario: Scenario, agent: int, start: float) -> tuple[float, float]:
+        """With `reserve`, when a ticket planned for `agent` at `start` is released to it and withdrawn if not
+        started: the set-aside window it falls in (the agent works through its planned tickets there without
+        idling, and not past its end, when it is back on the realtime queues)."""
+        for s, e in self.deferred_windows(scenario)[agent]:
+            if s - 1.0 <= start < e:
+                return s, e
+        return start, start + self.every_s
+
     def routing(self, scenario: Scenario, contacts: Contacts) -> Routing:
         base = _work_type_routing(scenario, contacts)
         own_queue = len(scenario.work_types)
+        if self.reserve:
+            self._blend(scenario)  # set time aside for the day (and fail now, not at the first re-plan)
+            # Deferred work waits for a plan (or for falling due) instead of going to whoever is free.
+            deferred = ~np.array([w.realtime for w in scenario.work_types], dtype=bool)[contacts.work_type]
+            base.release = [math.inf if d else r for d, r in zip(deferred.tolist(), base.release, strict=True)]
         for agent, queues in enumerate(base.agent_queues):
             queues.append(own_queue + agent)
         base.queue_agents = []
@@ -198,10 +245,24 @@ class ReplanningAssignment(_LongestIdleAgent):
         horizon = int(end - now)
         if horizon <= 0 or not snapshot.waiting:
             return {}
+        if self.reserve:
+            # Set time aside again from now on, for the work actually waiting and the forecast's still to come.
+            blending, _ = self._blend(scenario)
+            backlog = [
+                (
+                    int(contacts.work_type[c]),
+                    float(contacts.arrival[c]),
+                    float(contacts.arrival[c] + contacts.threshold[c]),
+                )
+                for c in snapshot.waiting
+            ]
+            reserved = blending.reserved(start_s=now, backlog=backlog, margin=self.margin)
+            self._blending[id(scenario)] = (blending, blending.designate(reserved))
         agents, index = [], []
+        allowed = self.deferred_windows(scenario)
         for a, spec in enumerate(scenario.agents):
             free = snapshot.busy_until[a]
-            ahead = [(max(s, free) - now, min(e, end) - now) for s, e in spec.windows if e > free and s < end]
+            ahead = [(max(s, free) - now, min(e, end) - now) for s, e in allowed[a] if e > free and s < end]
             windows = [(math.ceil(s), math.floor(e)) for s, e in ahead if e - s >= 1]
             if not windows:
                 continue
