@@ -11,6 +11,7 @@ proficiency), a high-tier customer 20 x tier weight x (1 - quality), a moved tic
 from __future__ import annotations
 
 import math
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,15 +26,20 @@ from models.tables import parse_table
 from planner.assign import (
     HEURISTICS,
     METHODS,
+    AssignModel,
     AssignProblem,
     AssignResult,
     AssignSettings,
     assign,
+    assignment_table,
     build_assign_problem,
     capacity_free_bound,
+    earliest_finish,
     evaluate,
 )
 from planner.assign import solver as solver_module
+from planner.assign.decompose import Budget, decompose
+from planner.assign.problem import CAPACITY
 from tests.assign_helpers import (
     AT,
     SETTINGS,
@@ -660,7 +666,16 @@ def test_the_test_tickets_are_valid_open_tickets() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"time_limit_s": 0}, {"workers": 0}, {"relative_gap": 1.0}, {"relative_gap": -0.1}, {"candidates": 0}],
+    [
+        {"time_limit_s": 0},
+        {"workers": 0},
+        {"relative_gap": 1.0},
+        {"relative_gap": -0.1},
+        {"candidates": 0},
+        {"decompose_above": -1},
+        {"group_sizes": ()},
+        {"group_sizes": (1, 0)},
+    ],
 )
 def test_settings_out_of_range_are_refused(change: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(change))):
@@ -796,3 +811,304 @@ def test_every_method_respects_the_facts_and_the_optimum_beats_every_baseline(pr
                 best.breakdown,
                 results[method].breakdown,
             )
+
+
+# -- the constructive rules' candidate pruning --------------------------------------------------------------------
+
+
+def naive_fits(booked: list[tuple[int, int, int]], start: int, end: int, share: int, cap: int) -> bool:
+    """Room for [start, end) at `share` among `booked` (start, end, share): checked at its start and at every
+    booking start inside it (the load only rises there), against CAPACITY and the contacts cap (0: none)."""
+    here = [(s, e, sh) for s, e, sh in booked if s < end and e > start]
+    for p in [start] + [s for s, _, _ in here if s > start]:
+        at = [sh for s, e, sh in here if s <= p < e]
+        if sum(at) + share > CAPACITY or (cap and len(at) + 1 > cap):
+            return False
+    return True
+
+
+def naive_earliest(booked: list[tuple[int, int, int]], option: Any, share: int, cap: int) -> int | None:
+    """The earliest start of `option` among `booked`: a window's first start or a booking's end, tried in order."""
+    for first, last in option.starts:
+        for c in sorted({first} | {e for _, e, _ in booked if first < e <= last}):
+            if naive_fits(booked, c, c + option.duration, share, cap):
+                return c
+    return None
+
+
+def rule_key(problem: AssignProblem, method: str, t: int, item: tuple[int, int], work: list[int], turn: int) -> Any:
+    """What a rule minimises over the feasible (option, start) of ticket t (ties: the first option)."""
+    option = problem.options[item[0]]
+    ticket_, agent = problem.tickets[t], problem.agents[option.agent]
+    if method == "earliest-finish":
+        mismatch = bool(ticket_.region and agent.region and agent.region != ticket_.region)
+        return (item[1] + option.duration, mismatch, work[option.agent])
+    if method == "fifo-round-robin":
+        return (option.agent - turn) % max(1, len(problem.agents))
+    return (work[option.agent], item[1])
+
+
+def naive_rule(problem: AssignProblem, method: str) -> dict[int, tuple[int, int]]:
+    """A rule's plan by exhaustive search: every option of each ticket looked up, the best by the rule's key."""
+    tickets_, agents = problem.tickets, problem.agents
+    booked: list[list[tuple[int, int, int]]] = [[] for _ in agents]
+    work = [0] * len(agents)
+    turn = 0
+    if method == "earliest-finish":
+        order = sorted(
+            range(len(tickets_)), key=lambda t: (tickets_[t].priority, tickets_[t].due_s, tickets_[t].created_s)
+        )
+    elif method == "fifo-round-robin":
+        order = sorted(range(len(tickets_)), key=lambda t: (tickets_[t].created_s, t))
+    else:
+        order = sorted(range(len(tickets_)), key=lambda t: (tickets_[t].priority, tickets_[t].created_s, t))
+    plan = {}
+    for t in order:
+        ticket_ = tickets_[t]
+        feasible = []
+        for k in problem.options_of_ticket()[t]:
+            option = problem.options[k]
+            start = naive_earliest(booked[option.agent], option, ticket_.share, agents[option.agent].max_contacts)
+            if start is not None:
+                feasible.append((k, start))
+        if not feasible:
+            continue
+
+        k, start = min(feasible, key=lambda item: rule_key(problem, method, t, item, work, turn))
+        option = problem.options[k]
+        booked[option.agent].append((start, start + option.duration, ticket_.share))
+        work[option.agent] += option.duration
+        turn = option.agent + 1
+        plan[t] = (k, start)
+    return plan
+
+
+def crowded_desk(count: int = 48) -> AssignProblem:
+    """Six agents (breaks, a slower one, one holding chats under a cap of two) and `count` mails, calls and chats
+    of mixed priorities, tiers and regions, more than the agents can do on time: the earliest-finish plan breaches
+    some of them, so there is something to improve."""
+    center = assign_center(
+        [
+            person("a0", "mail", "phone", region="north"),
+            person("a1", "mail", ("chat", 0.8), region="south"),
+            person("a2", "chat", "mail", max_concurrency=2),
+            person("a3", ("mail", 0.8), "phone", region="south"),
+            person("a4", "mail", "chat", region="north"),
+            person("a5", "phone", "mail"),
+        ],
+        WORK_TYPES,
+        tiers=[{"id": "gold", "weight": 3.0}, {"id": "standard"}],
+        regions=["north", "south"],
+    )
+    kinds = ("mail", "calls", "chats", "mail")
+    records = [
+        ticket(
+            f"t{i:02d}",
+            kinds[i % 4],
+            created=-((7 * i) % 90),
+            due=(13 * i) % 150 - 10,
+            handle_s=300 + (97 * i) % 900,
+            priority=1 + (i * 5) % 4,
+            tier=("gold", "standard", None)[i % 3],
+            region=("north", "south", None)[i % 3],
+            assigned=("a0", None, None, "a3", None)[i % 5],
+        )
+        for i in range(count)
+    ]
+    shifts = roster(
+        on_shift("a0", -60, 150, (30, 45)),
+        on_shift("a1", 0, 180),
+        on_shift("a2", -30, 120, (60, 75)),
+        on_shift("a3", 15, 180, (90, 120)),
+        on_shift("a4", 0, 90),
+        on_shift("a5", -120, 60),
+    )
+    return build_assign_problem(tickets(*records), shifts, center, AT)
+
+
+@pytest.mark.parametrize("method", BASELINES)
+def test_each_rule_places_tickets_as_the_exhaustive_search_does(method: str) -> None:
+    """The rules rank candidate agents by a lower bound and look up only those that could win: the plan is the
+    one looking up every eligible agent gives, ties included."""
+    problem = crowded_desk(80)
+    assert HEURISTICS[method](problem) == naive_rule(problem, method)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_rules_pruning_changes_no_plan(problem: AssignProblem) -> None:
+    for method in BASELINES:
+        assert HEURISTICS[method](problem) == naive_rule(problem, method), method
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_options_are_every_skilled_agent_whose_window_holds_the_ticket(problem: AssignProblem) -> None:
+    expected = []
+    for t, ticket_ in enumerate(problem.tickets):
+        for a, agent in enumerate(problem.agents):
+            if ticket_.work_type in agent.proficiency:
+                duration = math.ceil(ticket_.handle_s / agent.proficiency[ticket_.work_type])
+                starts = tuple((s, e - duration) for s, e in agent.windows if e - s >= duration)
+                if starts:
+                    expected.append((t, a, duration, starts))
+    assert [(o.ticket, o.agent, o.duration, o.starts) for o in problem.options] == expected
+    for k, (t, a, _, _) in enumerate(expected):
+        assert problem.options.of(t, a) == k
+    assert problem.no_skill == {
+        t for t, x in enumerate(problem.tickets) if not any(x.work_type in a.proficiency for a in problem.agents)
+    }
+
+
+# -- decomposition ------------------------------------------------------------------------------------------------
+
+#: Every problem with an option is decomposed (one round, a fixed deterministic time per sub-problem).
+DECOMPOSED = AssignSettings(time_limit_s=2.0, workers=2, seed=0, deterministic=True, decompose_above=0)
+
+
+def decomposed_note(result: AssignResult) -> str:
+    (note,) = [n for n in result.notes if "decomposed:" in n]
+    return note
+
+
+def test_the_decomposition_keeps_every_invariant_and_improves_on_its_hint() -> None:
+    problem = crowded_desk()
+    hint = solve(problem, "earliest-finish", DECOMPOSED)
+    result = solve(problem, "optimal", DECOMPOSED)  # one ticket once, skills, windows, no overbooking, scores
+    assert result.status == "FEASIBLE"
+    assert result.objective < hint.objective - EPS
+    assert "improved the plan" in decomposed_note(result)
+    assert result.best_bound == pytest.approx(capacity_free_bound(problem, DECOMPOSED.weights))
+    assert result.kpis["priority_weighted_breaches"] <= hint.kpis["priority_weighted_breaches"]
+    again = assign(problem, "optimal", DECOMPOSED)
+    pd.testing.assert_frame_equal(result.table, again.table)
+
+
+def test_a_wall_clock_decomposition_keeps_every_invariant() -> None:
+    problem = crowded_desk()
+    hint = solve(problem, "earliest-finish", DECOMPOSED)
+    for sizes in ((1,), (2, 3)):
+        free = AssignSettings(time_limit_s=1.0, workers=2, seed=3, decompose_above=0, group_sizes=sizes)
+        result = solve(problem, "optimal", free)
+        assert result.objective <= hint.objective + EPS
+        assert decomposed_note(result)
+
+
+def test_strict_priority_decomposed_breaches_no_more_top_priority_tickets_than_the_hint() -> None:
+    problem = crowded_desk()
+    hint = solve(problem, "earliest-finish", DECOMPOSED)
+    strict = solve(problem, "optimal", AssignSettings(**{**DECOMPOSED.__dict__, "strict_priority": True}))
+    top = min(hint.kpis["predicted_breaches_by_priority"])
+    assert strict.kpis["predicted_breaches_by_priority"][top] <= hint.kpis["predicted_breaches_by_priority"][top]
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_a_decomposed_plan_respects_the_facts_and_is_no_worse_than_its_hint(problem: AssignProblem) -> None:
+    settings_ = AssignSettings(time_limit_s=1.0, workers=2, seed=0, deterministic=True, decompose_above=0)
+    hint = solve(problem, "earliest-finish", settings_)
+    result = solve(problem, "optimal", settings_)
+    assert result.objective <= hint.objective + EPS
+    assert result.best_bound <= result.objective + EPS
+
+
+class FakeTime:
+    """A stand-in for the `time` module: perf_counter advances `step` seconds at each reading, and every CP-SAT
+    solve (`Timed`) takes all of its time limit."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def perf_counter(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+class Timed(cp_model.CpSolver):
+    clock: FakeTime = FakeTime(0.0)
+    limits: list[float] = []
+
+    def solve(self, *args: Any, **kwargs: Any) -> Any:
+        Timed.limits.append(self.parameters.max_time_in_seconds)
+        Timed.clock.now += self.parameters.max_time_in_seconds
+        return super().solve(*args, **kwargs)
+
+
+@pytest.mark.parametrize("decompose_above", [0, 10_000])
+def test_the_time_limit_covers_the_whole_call(monkeypatch: pytest.MonkeyPatch, decompose_above: int) -> None:
+    """With solves that take all the time they are given (and a clock that moves at every reading), the call,
+    set-up, solves and scoring, ends within its limit: time is kept back for the scoring, and no solve is
+    given more than what is left."""
+    fake = FakeTime(0.001)
+    monkeypatch.setattr(Timed, "clock", fake)
+    monkeypatch.setattr(Timed, "limits", [])
+    monkeypatch.setattr(solver_module, "time", fake)
+    monkeypatch.setattr(solver_module.cp_model, "CpSolver", Timed)
+    problem = crowded_desk()
+    limit = 1.5
+    result = assign(problem, "optimal", AssignSettings(time_limit_s=limit, workers=1, decompose_above=decompose_above))
+    assert violations(problem, result.table) == []
+    assert Timed.limits and all(0 < s <= limit for s in Timed.limits)
+    assert result.solve_time_s <= limit
+    if decompose_above == 0:
+        assert len(Timed.limits) > 1  # the time is shared among sub-problems
+        assert sum(Timed.limits) <= limit
+
+
+@pytest.mark.parametrize("decompose_above", [0, 10_000])
+def test_with_no_time_left_after_the_set_up_the_hint_is_returned(
+    monkeypatch: pytest.MonkeyPatch, decompose_above: int
+) -> None:
+    fake = FakeTime(1.0)  # every reading of the clock takes a second: the set-up eats the whole limit
+    monkeypatch.setattr(Timed, "clock", fake)
+    monkeypatch.setattr(Timed, "limits", [])
+    monkeypatch.setattr(solver_module, "time", fake)
+    monkeypatch.setattr(solver_module.cp_model, "CpSolver", Timed)
+    problem = crowded_desk()
+    hint = assign(problem, "earliest-finish", SETTINGS)
+    result = assign(problem, "optimal", AssignSettings(time_limit_s=1.0, workers=1, decompose_above=decompose_above))
+    assert Timed.limits == []
+    assert result.objective == pytest.approx(hint.objective)
+    assert violations(problem, result.table) == []
+    assert "no time was left" in result.notes[-1] if decompose_above else "0 sub-problems" in decomposed_note(result)
+
+
+def test_sub_problems_solved_side_by_side_keep_every_invariant() -> None:
+    """Two sub-problems at a time (threads): each keeps its own agents, and unassigned tickets one of them may take
+    are kept from the other; the objective the decomposition tracks is the plan's."""
+    problem = crowded_desk()
+    weights = SETTINGS.weights
+    hint = earliest_finish(problem)
+
+    def run(built: AssignModel, limit: float) -> tuple[Any, cp_model.CpSolver]:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = limit
+        return solver.solve(built.model), solver
+
+    budget = Budget(time.perf_counter, time.perf_counter() + 1.0)
+    plan, report = decompose(problem, hint, weights, run, budget, group_sizes=(2, 1), lanes=2)
+    assert violations(problem, assignment_table(problem, plan)) == []
+    assert report.after <= report.before == pytest.approx(sum(evaluate(problem, hint, weights).values()))
+    assert report.after == pytest.approx(sum(evaluate(problem, plan, weights).values()))
+    assert report.subproblems >= report.improved
+
+
+def test_pairs_of_agents_follow_when_single_agents_stop_improving() -> None:
+    """Rounds of single agents while they improve the plan; then pairs, which can move tickets between agents;
+    the decomposition stops by itself once a round of each size finds every group as last proven optimal."""
+    problem = crowded_desk(24)
+    weights = SETTINGS.weights
+
+    def run(built: AssignModel, limit: float) -> tuple[Any, cp_model.CpSolver]:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 2
+        solver.parameters.max_time_in_seconds = 0.5
+        return solver.solve(built.model), solver
+
+    fake = FakeTime(0.001)  # a clock far from its deadline: the decomposition must stop by itself
+    plan, report = decompose(problem, earliest_finish(problem), weights, run, Budget(fake.perf_counter, 1_000.0))
+    assert report.sizes[0] == 1 and 2 in report.sizes
+    assert fake.now < 1_000.0
+    assert violations(problem, assignment_table(problem, plan)) == []
+    assert report.after == pytest.approx(sum(evaluate(problem, plan, weights).values()))

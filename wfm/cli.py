@@ -423,7 +423,7 @@ def assign_command(
     at: Annotated[str, typer.Option(help="The moment to plan from, YYYY-MM-DDTHH:MM (local time unless offset).")],
     out: Annotated[Path, typer.Option("--out", help="Assignment table to write (CSV or Parquet; summary .json).")],
     method: Annotated[str, typer.Option(help=f"One of {', '.join(METHODS)}.")] = "optimal",
-    time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 5.0,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the whole assignment (set-up, solve, scoring).")] = 5.0,
     horizon_minutes: Annotated[
         float | None, typer.Option(help="Plan this many minutes ahead (default: the rest of the shift).")
     ] = None,

@@ -22,14 +22,28 @@ tier of weight 1):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import cast
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.assign.heuristics import Plan
 from planner.assign.problem import CAPACITY, AssignProblem
 
-__all__ = ["SCALE", "TERMS", "AssignModel", "AssignWeights", "capacity_free_bound", "evaluate", "priority_weight"]
+__all__ = [
+    "SCALE",
+    "TERMS",
+    "AssignModel",
+    "AssignWeights",
+    "Prices",
+    "agent_loads",
+    "capacity_free_bound",
+    "evaluate",
+    "prices",
+    "priority_weight",
+    "ticket_costs",
+]
 
 #: Objective units per point: per-minute weights become whole coefficients per second down to 0.01 a minute.
 SCALE = 6_000
@@ -58,129 +72,190 @@ class AssignWeights:
 
 
 @dataclass(frozen=True)
-class _Costs:
-    """Integer objective coefficients (units: SCALE per point) of one ticket and of each of its options."""
+class Prices:
+    """Integer objective coefficients (units: SCALE per point) of every ticket and option under some weights, as
+    numpy arrays (for scoring plans and the bound) and as lists of Python ints (for the model).
 
-    breach: int
-    late_per_s: int
-    unassigned: int
-    flow_per_s: int
-    churn: int
-    option_fixed: dict[int, dict[str, int]] = field(default_factory=dict)
+    Per ticket: `breach`, `late_per_s`, `flow_per_s`; `fallback`: the terms of leaving it unassigned. Per option:
+    `fixed`: its terms that do not depend on when it starts (tier_quality, region, proficiency, churn)."""
+
+    due: np.ndarray
+    breach: np.ndarray
+    late_per_s: np.ndarray
+    flow_per_s: np.ndarray
+    fallback: dict[str, np.ndarray]
+    fallback_total: np.ndarray
+    fixed: dict[str, np.ndarray]
+    fixed_total: np.ndarray
+    balance_per_s: int
 
 
-def _costs(problem: AssignProblem, weights: AssignWeights) -> list[_Costs]:
+_FIXED = ("tier_quality", "region", "proficiency", "churn")
+_FALLBACK = ("breaches", "lateness", "unassigned", "flow", "churn")
+
+
+def prices(problem: AssignProblem, weights: AssignWeights) -> Prices:
     """The coefficients of every ticket and option under `weights`, priced once per problem and weights (the
     model, `evaluate` of each plan and the bound all read them)."""
     cached = problem.cost_cache.get(weights)
     if cached is None:
         cached = problem.cost_cache[weights] = _price(problem, weights)
-    return cached
+    return cast(Prices, cached)
 
 
-def _price(problem: AssignProblem, weights: AssignWeights) -> list[_Costs]:
-    out = []
-    by_ticket = problem.options_of_ticket()
-    for t, ticket in enumerate(problem.tickets):
+def _price(problem: AssignProblem, weights: AssignWeights) -> Prices:
+    tickets, agents, options = problem.tickets, problem.agents, problem.options
+    n = len(tickets)
+    breach, late_per_s, flow_per_s, unassigned = [0] * n, [0] * n, [0] * n, [0] * n
+    for t, ticket in enumerate(tickets):
         w = priority_weight(ticket.priority) * ticket.tier_weight
-        fixed: dict[int, dict[str, int]] = {}
-        for k in by_ticket[t]:
-            option = problem.options[k]
-            agent = problem.agents[option.agent]
-            quality = problem.quality.get((agent.id, ticket.work_type), 1.0)
-            mismatch = bool(ticket.region and agent.region and ticket.region != agent.region)
-            moved = bool(ticket.assigned and ticket.assigned != agent.id)
-            fixed[k] = {
-                "tier_quality": round(SCALE * weights.tier_quality * ticket.tier_weight * (1 - quality)),
-                "region": round(SCALE * weights.region) if mismatch else 0,
-                "proficiency": round(SCALE * weights.proficiency * (1 - agent.proficiency[ticket.work_type])),
-                "churn": round(SCALE * weights.churn) if moved else 0,
-            }
-        out.append(
-            _Costs(
-                breach=round(SCALE * weights.breach * w),
-                late_per_s=round(_PER_SECOND * weights.late_minute * w),
-                unassigned=round(SCALE * weights.unassigned * w),
-                flow_per_s=round(_PER_SECOND * weights.flow_minute * w),
-                churn=round(SCALE * weights.churn),
-                option_fixed=fixed,
-            )
-        )
+        breach[t] = round(SCALE * weights.breach * w)
+        late_per_s[t] = round(_PER_SECOND * weights.late_minute * w)
+        unassigned[t] = round(SCALE * weights.unassigned * w)
+        flow_per_s[t] = round(_PER_SECOND * weights.flow_minute * w)
+    churn = round(SCALE * weights.churn)
+    due = np.array([t.due_s for t in tickets], dtype=np.int64)
+    handle = np.array([t.handle_s for t in tickets], dtype=np.int64)
+    late_end = problem.horizon_s + handle
+    fallback = {
+        "breaches": np.where(due <= problem.horizon_s, np.array(breach, dtype=np.int64), 0),
+        "lateness": np.array(late_per_s, dtype=np.int64) * np.maximum(0, late_end - due),
+        "unassigned": np.array(unassigned, dtype=np.int64),
+        "flow": np.array(flow_per_s, dtype=np.int64) * np.maximum(0, late_end),
+        "churn": np.array([churn if t.assigned else 0 for t in tickets], dtype=np.int64),
+    }
+    # Per option: the agent's quality and proficiency in the ticket's work type, regions, the current agent.
+    work_types = sorted({t.work_type for t in tickets})
+    kind_index = {w: i for i, w in enumerate(work_types)}
+    kind = np.array([kind_index[t.work_type] for t in tickets], dtype=np.int64)
+    quality = np.ones((len(work_types), len(agents)))
+    speed = np.ones((len(work_types), len(agents)))
+    for a, agent in enumerate(agents):
+        for work_type, i in kind_index.items():
+            quality[i, a] = problem.quality.get((agent.id, work_type), 1.0)
+            speed[i, a] = agent.proficiency.get(work_type, 1.0)
+    regions = sorted({t.region for t in tickets} | {a.region for a in agents})
+    region_index = {r: i for i, r in enumerate(regions)}
+    ticket_region = np.array([region_index[t.region] for t in tickets], dtype=np.int64)
+    agent_region = np.array([region_index[a.region] for a in agents], dtype=np.int64)
+    agent_index = {a.id: i for i, a in enumerate(agents)}
+    # The ticket's current agent: its index, -1 when it is assigned to nobody on shift, -2 when to nobody.
+    current = np.array([agent_index.get(t.assigned, -1) if t.assigned else -2 for t in tickets], dtype=np.int64)
+    tier_weight = np.array([t.tier_weight for t in tickets], dtype=np.float64)
+    ot, oa = options.ticket, options.agent
+    ok = kind[ot]
+    named = np.array([bool(r) for r in regions], dtype=bool)
+    mine, theirs = ticket_region[ot], agent_region[oa]
+    mismatch = (mine != theirs) & named[mine] & named[theirs]
+    moved = (current[ot] != -2) & (current[ot] != oa)
+    fixed = {
+        "tier_quality": np.rint(SCALE * weights.tier_quality * tier_weight[ot] * (1 - quality[ok, oa])).astype(
+            np.int64
+        ),
+        "region": np.where(mismatch, round(SCALE * weights.region), 0).astype(np.int64),
+        "proficiency": np.rint(SCALE * weights.proficiency * (1 - speed[ok, oa])).astype(np.int64),
+        "churn": np.where(moved, churn, 0).astype(np.int64),
+    }
+    return Prices(
+        due=due,
+        breach=np.array(breach, dtype=np.int64),
+        late_per_s=np.array(late_per_s, dtype=np.int64),
+        flow_per_s=np.array(flow_per_s, dtype=np.int64),
+        fallback=fallback,
+        fallback_total=sum((fallback[name] for name in _FALLBACK), np.zeros(n, dtype=np.int64)),
+        fixed=fixed,
+        fixed_total=sum((fixed[name] for name in _FIXED), np.zeros(len(options), dtype=np.int64)),
+        balance_per_s=round(_PER_SECOND * weights.balance_minute),
+    )
+
+
+def _plan_arrays(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A plan's tickets, options and starts as arrays."""
+    count = len(plan)
+    tickets = np.fromiter(plan.keys(), dtype=np.int64, count=count)
+    chosen = np.fromiter((k for k, _ in plan.values()), dtype=np.int64, count=count)
+    starts = np.fromiter((s for _, s in plan.values()), dtype=np.int64, count=count)
+    return tickets, chosen, starts
+
+
+def ticket_costs(problem: AssignProblem, plan: Plan, weights: AssignWeights) -> np.ndarray:
+    """Each ticket's share of the objective (units), the balance term left out."""
+    price = prices(problem, weights)
+    out = price.fallback_total.copy()
+    tickets, chosen, starts = _plan_arrays(plan)
+    end = starts + problem.options.duration[chosen]
+    late = np.maximum(0, end - price.due[tickets])
+    out[tickets] = (
+        np.where(late > 0, price.breach[tickets], 0)
+        + price.late_per_s[tickets] * late
+        + price.flow_per_s[tickets] * np.maximum(0, end)
+        + price.fixed_total[chosen]
+    )
     return out
 
 
-def _unassigned_cost(problem: AssignProblem, t: int, cost: _Costs) -> dict[str, int]:
-    """An unassigned ticket: breached if due within the horizon, late at least to the horizon's end plus its handle
-    time, and its flow at that end; churn if it was assigned to someone."""
-    ticket = problem.tickets[t]
-    end = problem.horizon_s + ticket.handle_s
-    late = max(0, end - ticket.due_s)
-    return {
-        "breaches": cost.breach if ticket.due_s <= problem.horizon_s else 0,
-        "lateness": cost.late_per_s * late,
-        "unassigned": cost.unassigned,
-        "flow": cost.flow_per_s * max(0, end),
-        "churn": cost.churn if ticket.assigned else 0,
-    }
-
-
-def _placed_cost(problem: AssignProblem, t: int, k: int, start: int, cost: _Costs) -> dict[str, int]:
-    ticket, option = problem.tickets[t], problem.options[k]
-    end = start + option.duration
-    late = max(0, end - ticket.due_s)
-    return {
-        "breaches": cost.breach if late > 0 else 0,
-        "lateness": cost.late_per_s * late,
-        "flow": cost.flow_per_s * max(0, end),
-        **cost.option_fixed[k],
-    }
+def agent_loads(problem: AssignProblem, plan: Plan) -> np.ndarray:
+    """Seconds of work booked per agent."""
+    _, chosen, _ = _plan_arrays(plan)
+    options = problem.options
+    return np.bincount(options.agent[chosen], weights=options.duration[chosen], minlength=len(problem.agents)).astype(
+        np.int64
+    )
 
 
 def evaluate(problem: AssignProblem, plan: Plan, weights: AssignWeights) -> dict[str, float]:
     """The objective's terms (points) of any plan, as the model counts them."""
-    costs = _costs(problem, weights)
+    price = prices(problem, weights)
     totals = dict.fromkeys(TERMS, 0)
-    load = [0] * len(problem.agents)
-    for t in range(len(problem.tickets)):
-        if t in plan:
-            k, start = plan[t]
-            parts = _placed_cost(problem, t, k, start, costs[t])
-            load[problem.options[k].agent] += problem.options[k].duration
-        else:
-            parts = _unassigned_cost(problem, t, costs[t])
-        for name, value in parts.items():
-            totals[name] += value
-    totals["balance"] = round(_PER_SECOND * weights.balance_minute) * max(load, default=0)
+    tickets, chosen, starts = _plan_arrays(plan)
+    left = np.ones(len(problem.tickets), dtype=bool)
+    left[tickets] = False
+    for name in _FALLBACK:
+        totals[name] += int(price.fallback[name][left].sum())
+    end = starts + problem.options.duration[chosen]
+    late = np.maximum(0, end - price.due[tickets])
+    totals["breaches"] += int(np.where(late > 0, price.breach[tickets], 0).sum())
+    totals["lateness"] += int((price.late_per_s[tickets] * late).sum())
+    totals["flow"] += int((price.flow_per_s[tickets] * np.maximum(0, end)).sum())
+    for name in _FIXED:
+        totals[name] += int(price.fixed[name][chosen].sum())
+    totals["balance"] = price.balance_per_s * int(agent_loads(problem, plan).max(initial=0))
     return {name: value / SCALE for name, value in totals.items()}
 
 
 def capacity_free_bound(problem: AssignProblem, weights: AssignWeights) -> float:
     """A lower bound of the objective (points): every ticket at its cheapest, started as early as its windows
     allow as if nobody else needed the agent (capacity relaxed), and no balance cost."""
-    costs = _costs(problem, weights)
-    by_ticket = problem.options_of_ticket()
-    total = 0
-    for t in range(len(problem.tickets)):
-        best = sum(_unassigned_cost(problem, t, costs[t]).values())
-        for k in by_ticket[t]:
-            start = max(0, problem.options[k].starts[0][0])
-            best = min(best, sum(_placed_cost(problem, t, k, start, costs[t]).values()))
-        total += best
-    return total / SCALE
-
-
-def _durations(problem: AssignProblem, keep: set[int] | None) -> list[list[int]]:
-    out: list[list[int]] = [[] for _ in problem.agents]
-    for k, option in enumerate(problem.options):
-        if keep is None or k in keep:
-            out[option.agent].append(option.duration)
-    return out
+    price = prices(problem, weights)
+    options = problem.options
+    best = price.fallback_total.copy()
+    if len(options):
+        t = options.ticket
+        end = np.maximum(0, options.first_start) + options.duration
+        late = np.maximum(0, end - price.due[t])
+        cost = (
+            np.where(late > 0, price.breach[t], 0)
+            + price.late_per_s[t] * late
+            + price.flow_per_s[t] * np.maximum(0, end)
+            + price.fixed_total
+        )
+        has = np.flatnonzero(np.diff(options.ptr) > 0)
+        cheapest = np.minimum.reduceat(cost, options.ptr[has])
+        best[has] = np.minimum(best[has], cheapest)
+    return int(best.sum()) / SCALE
 
 
 class AssignModel:
-    """The CP-SAT model of `problem` (all its options, or the `keep` subset)."""
+    """The CP-SAT model of `problem` (all its options, or the `keep` subset). `balance_floor`: seconds of work the
+    busiest agent books at least (the agents left out of a sub-problem, `planner.assign.decompose`)."""
 
-    def __init__(self, problem: AssignProblem, weights: AssignWeights, keep: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        problem: AssignProblem,
+        weights: AssignWeights,
+        keep: set[int] | None = None,
+        balance_floor: int = 0,
+    ) -> None:
         self.problem, self.weights = problem, weights
         self.model = cp_model.CpModel()
         self.present: dict[int, cp_model.IntVar] = {}
@@ -190,30 +265,34 @@ class AssignModel:
         self.ticket_vars: list[tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar | None]] = []
         #: Per ticket: its breach, lateness and unassigned terms (what strict priority minimises level by level).
         self.urgency: list[cp_model.LinearExprT] = []
+        self.balance_floor = balance_floor
         self._build(keep)
 
     def _build(self, keep: set[int] | None) -> None:
-        problem, model = self.problem, self.model
-        costs = _costs(problem, self.weights)
+        problem, model, options = self.problem, self.model, self.problem.options
+        price = prices(problem, self.weights)
+        breach_of, late_of, flow_of = price.breach.tolist(), price.late_per_s.tolist(), price.flow_per_s.tolist()
+        unassigned_of, churn_of = price.fallback["unassigned"].tolist(), price.fallback["churn"].tolist()
+        fixed = [(name, price.fixed[name].tolist()) for name in _FIXED]
         horizon = problem.horizon_s
         parts: dict[str, list[cp_model.LinearExprT]] = {name: [] for name in TERMS}
         intervals: list[list[tuple[cp_model.IntervalVar, int]]] = [[] for _ in problem.agents]
         loads: list[list[cp_model.LinearExprT]] = [[] for _ in problem.agents]
-        by_ticket = problem.options_of_ticket()
+        ptr = options.ptr.tolist()
+        # Per ticket, the latest end of any of its options (the last window that holds it).
+        latest_end = np.full(len(problem.tickets), np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(latest_end, options.ticket, options.last_end)
+        latest_of = latest_end.tolist()
         for t, ticket in enumerate(problem.tickets):
-            cost = costs[t]
             chosen = []
-            latest = max(
-                [horizon + ticket.handle_s]
-                + [problem.options[k].starts[-1][1] + problem.options[k].duration for k in by_ticket[t]]
-            )
+            latest = max(horizon + ticket.handle_s, latest_of[t])
             late = model.new_int_var(0, max(0, latest - ticket.due_s), f"late_{t}")
             breach = model.new_bool_var(f"breach_{t}")
-            end_t = model.new_int_var(0, latest, f"end_{t}") if cost.flow_per_s else None
-            for k in by_ticket[t]:
+            end_t = model.new_int_var(0, latest, f"end_{t}") if flow_of[t] else None
+            for k in range(ptr[t], ptr[t + 1]):
                 if keep is not None and k not in keep:
                     continue
-                option = problem.options[k]
+                option = options[k]
                 x = model.new_bool_var(f"x_{t}_{k}")
                 domain = cp_model.Domain.from_intervals([[first, last] for first, last in option.starts])
                 s = model.new_int_var_from_domain(domain, f"s_{t}_{k}")
@@ -224,33 +303,39 @@ class AssignModel:
                 model.add(s + option.duration <= ticket.due_s).only_enforce_if([x, breach.Not()])
                 if end_t is not None:
                     model.add(end_t == s + option.duration).only_enforce_if(x)
-                for name, value in cost.option_fixed[k].items():
-                    if value:
-                        parts[name].append(value * x)
+                for name, values in fixed:
+                    if values[k]:
+                        parts[name].append(values[k] * x)
                 self.present[k], self.start[k] = x, s
                 chosen.append(x)
             model.add_at_most_one(chosen)
             unassigned = model.new_bool_var(f"u_{t}")
             model.add(sum(chosen) + unassigned == 1)
-            fallback = _unassigned_cost(problem, t, cost)
             # Unassigned: late to at least the horizon's end plus the handle time, and its flow counted there.
             model.add(late >= problem.horizon_s + ticket.handle_s - ticket.due_s).only_enforce_if(unassigned)
             if end_t is not None:
                 model.add(end_t == problem.horizon_s + ticket.handle_s).only_enforce_if(unassigned)
             if ticket.due_s <= problem.horizon_s:
                 model.add_implication(unassigned, breach)
-            parts["breaches"].append(cost.breach * breach)
-            parts["lateness"].append(cost.late_per_s * late)
-            parts["unassigned"].append(fallback["unassigned"] * unassigned)
-            if fallback["churn"]:
-                parts["churn"].append(fallback["churn"] * unassigned)
+            parts["breaches"].append(breach_of[t] * breach)
+            parts["lateness"].append(late_of[t] * late)
+            parts["unassigned"].append(unassigned_of[t] * unassigned)
+            if churn_of[t]:
+                parts["churn"].append(churn_of[t] * unassigned)
             if end_t is not None:
-                parts["flow"].append(cost.flow_per_s * end_t)
+                parts["flow"].append(flow_of[t] * end_t)
             self.ticket_vars.append((late, breach, unassigned, end_t))
-            self.urgency.append(cost.breach * breach + cost.late_per_s * late + fallback["unassigned"] * unassigned)
+            self.urgency.append(breach_of[t] * breach + late_of[t] * late + unassigned_of[t] * unassigned)
         # An agent's booked work can exceed the horizon when it holds several chats at once.
-        most_work = max((sum(d for d in durations) for durations in _durations(problem, keep)), default=0)
-        most = self.most = model.new_int_var(0, max(1, most_work), "most_work")
+        if keep is None:
+            kept = np.arange(len(options))
+        else:
+            kept = np.fromiter(keep, dtype=np.int64, count=len(keep))
+        work = np.bincount(options.agent[kept], weights=options.duration[kept], minlength=len(problem.agents))
+        most_work = int(work.max(initial=0))
+        most = self.most = model.new_int_var(0, max(1, most_work, self.balance_floor), "most_work")
+        if self.balance_floor:
+            model.add(most >= self.balance_floor)
         for a, agent in enumerate(problem.agents):
             if not intervals[a]:
                 continue
@@ -263,9 +348,8 @@ class AssignModel:
                 if agent.max_contacts:
                     model.add_cumulative([i for i, _ in intervals[a]], [1] * len(intervals[a]), agent.max_contacts)
             model.add(most >= sum(loads[a]))
-        balance = round(_PER_SECOND * self.weights.balance_minute)
-        if balance:
-            parts["balance"].append(balance * most)
+        if price.balance_per_s:
+            parts["balance"].append(price.balance_per_s * most)
         self.terms = {name: sum(values) for name, values in parts.items()}
         model.minimize(sum(self.terms.values()))
 
@@ -293,7 +377,7 @@ class AssignModel:
             self.model.add_hint(unassigned, int(not placed))
             if end_t is not None:
                 self.model.add_hint(end_t, end)
-        self.model.add_hint(self.most, max(load, default=0))
+        self.model.add_hint(self.most, max(max(load, default=0), self.balance_floor))
 
     def start_floor(self, k: int) -> int:
         return self.problem.options[k].starts[0][0]

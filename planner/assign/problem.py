@@ -11,8 +11,9 @@ by the agent's `max_concurrency`).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,17 @@ import pandas as pd
 from models import Center, InputError, Problem
 from planner.shifts import seconds_from, working_windows
 
-__all__ = ["CAPACITY", "AssignAgent", "AssignProblem", "Option", "Ticket", "assemble", "build_assign_problem"]
+__all__ = [
+    "CAPACITY",
+    "AssignAgent",
+    "AssignProblem",
+    "Option",
+    "Options",
+    "Ticket",
+    "assemble",
+    "build_assign_problem",
+    "fitting_windows",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,60 @@ class Option:
 DEFAULT_HORIZON_S = 8 * 3600
 #: An agent's capacity in shares: divisible by every concurrency from 1 to 12 (above, a chat's share rounds up).
 CAPACITY = 27_720
+#: Ticket x agent cells priced at once when the options are built (bounds the memory of `assemble`).
+_CHUNK_CELLS = 2_000_000
+
+
+def fitting_windows(windows: tuple[tuple[int, int], ...], duration: int) -> tuple[tuple[int, int], ...]:
+    """The [first, last] start ranges of a `duration`-second piece of work in these windows (those long enough)."""
+    return tuple((s, e - duration) for s, e in windows if e - s >= duration)
+
+
+class Options(Sequence[Option]):
+    """The problem's options as arrays, grouped by ticket (in the tickets' order) and by agent index within a
+    ticket: `ticket`, `agent`, `duration`, `first_start` (the start of the first window that holds it) and
+    `last_end` (the end of the last one) per option; the options of ticket t are `ptr[t]:ptr[t + 1]`. Indexing
+    gives an `Option` (its start ranges made from the agent's windows on demand)."""
+
+    def __init__(
+        self,
+        ticket: np.ndarray,
+        agent: np.ndarray,
+        duration: np.ndarray,
+        first_start: np.ndarray,
+        last_end: np.ndarray,
+        tickets: int,
+        windows: list[tuple[tuple[int, int], ...]],
+    ) -> None:
+        self.ticket, self.agent, self.duration = ticket, agent, duration
+        self.first_start, self.last_end = first_start, last_end
+        self.windows = windows
+        self.ptr = np.searchsorted(ticket, np.arange(tickets + 1)).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.ticket.size)
+
+    @overload
+    def __getitem__(self, k: int) -> Option: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Option]: ...
+
+    def __getitem__(self, k: int | slice) -> Option | list[Option]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        agent, duration = int(self.agent[k]), int(self.duration[k])
+        return Option(int(self.ticket[k]), agent, duration, fitting_windows(self.windows[agent], duration))
+
+    def __iter__(self) -> Iterator[Option]:
+        for k in range(len(self)):
+            yield self[k]
+
+    def of(self, ticket: int, agent: int) -> int | None:
+        """The option of `ticket` by `agent` (None: there is none)."""
+        lo, hi = int(self.ptr[ticket]), int(self.ptr[ticket + 1])
+        k = lo + int(np.searchsorted(self.agent[lo:hi], agent))
+        return k if k < hi and int(self.agent[k]) == agent else None
 
 
 @dataclass
@@ -70,24 +135,19 @@ class AssignProblem:
     horizon_s: int
     tickets: list[Ticket]
     agents: list[AssignAgent]
-    options: list[Option]
+    options: Options
     #: Quality score per (agent id, work type) in [0, 1] (missing: 1).
     quality: dict[tuple[str, str], float] = field(default_factory=dict)
     #: Tickets nobody on shift has the skill for (they are reported unassigned with that reason).
     no_skill: set[int] = field(default_factory=set)
-    #: What the solver derives from the options once (they do not change after `assemble`): the options of each
-    #: ticket, and the objective's coefficients per weights (`planner.assign.model`).
-    _by_ticket: list[list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    #: What the solver derives from the problem once (it does not change after `assemble`): the objective's
+    #: coefficients per weights (`planner.assign.model`) and the tickets' columns.
     cost_cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def options_of_ticket(self) -> list[list[int]]:
-        """Option indices per ticket (computed once; do not modify the lists)."""
-        if self._by_ticket is None:
-            out: list[list[int]] = [[] for _ in self.tickets]
-            for k, option in enumerate(self.options):
-                out[option.ticket].append(k)
-            self._by_ticket = out
-        return self._by_ticket
+    def options_of_ticket(self) -> list[range]:
+        """Option indices per ticket."""
+        ptr = self.options.ptr.tolist()
+        return [range(ptr[t], ptr[t + 1]) for t in range(len(self.tickets))]
 
     def time(self, seconds: float) -> pd.Timestamp:
         return self.at + pd.Timedelta(seconds=float(seconds))
@@ -231,20 +291,54 @@ def assemble(
     quality: dict[tuple[str, str], float] | None = None,
 ) -> AssignProblem:
     """The problem of these tickets and agents: every (ticket, agent with the skill) whose windows can hold the
-    ticket at the agent's speed is an option; tickets nobody has the skill for are noted."""
-    options: list[Option] = []
-    no_skill: set[int] = set()
-    for t, ticket in enumerate(tickets):
-        skilled = False
-        for a, on_shift in enumerate(agents):
-            speed = on_shift.proficiency.get(ticket.work_type)
-            if speed is None:
-                continue
-            skilled = True
-            duration = int(math.ceil(ticket.handle_s / speed))
-            allowed = tuple((s, e - duration) for s, e in on_shift.windows if e - s >= duration)
-            if allowed:
-                options.append(Option(t, a, duration, allowed))
-        if not skilled:
-            no_skill.add(t)
+    ticket at the agent's speed is an option; tickets nobody has the skill for are noted. Built with numpy, a block
+    of tickets at a time: per ticket and agent the duration (handle time over proficiency, rounded up) and whether
+    the agent's longest window holds it."""
+    work_types = sorted({t.work_type for t in tickets} | {w for a in agents for w in a.proficiency})
+    index = {w: i for i, w in enumerate(work_types)}
+    speed = np.zeros((len(work_types), len(agents)))
+    for a, agent in enumerate(agents):
+        for work_type, p in agent.proficiency.items():
+            speed[index[work_type], a] = p
+    windows = [tuple((int(s), int(e)) for s, e in agent.windows) for agent in agents]
+    widest = max((len(w) for w in windows), default=0)
+    # Window starts and lengths per agent, padded with windows of length -1 (they hold nothing).
+    window_start = np.zeros((len(agents), max(1, widest)), dtype=np.int64)
+    window_length = np.full((len(agents), max(1, widest)), -1, dtype=np.int64)
+    for a, own in enumerate(windows):
+        for i, (s, e) in enumerate(own):
+            window_start[a, i], window_length[a, i] = s, e - s
+    longest = window_length.max(axis=1) if agents else np.zeros(0, dtype=np.int64)
+    kind = np.array([index[t.work_type] for t in tickets], dtype=np.int64)
+    handle = np.array([t.handle_s for t in tickets], dtype=np.float64)
+    skilled = np.asarray((speed > 0).any(axis=1))[kind] if agents else np.zeros(len(tickets), dtype=bool)
+    no_skill = {int(t) for t in np.flatnonzero(~skilled)}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    block = max(1, _CHUNK_CELLS // max(1, len(agents)))
+    for lo in range(0, len(tickets), block):
+        hi = min(len(tickets), lo + block)
+        rate = speed[kind[lo:hi]]
+        with np.errstate(divide="ignore"):
+            duration = np.ceil(handle[lo:hi, None] / np.where(rate > 0, rate, 1.0))
+        fits = (rate > 0) & (duration <= longest[None, :])
+        rows, cols = np.nonzero(fits)
+        parts.append((rows + lo, cols, duration[rows, cols].astype(np.int64)))
+    ticket_of = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    agent_of = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    duration_of = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    # The first and the last window of the agent that hold the option.
+    holds = window_length[agent_of] >= duration_of[:, None]
+    first = holds.argmax(axis=1)
+    last = holds.shape[1] - 1 - holds[:, ::-1].argmax(axis=1)
+    first_start = window_start[agent_of, first]
+    last_end = window_start[agent_of, last] + window_length[agent_of, last]
+    options = Options(
+        ticket_of.astype(np.int64),
+        agent_of.astype(np.int64),
+        duration_of,
+        first_start.astype(np.int64),
+        last_end.astype(np.int64),
+        len(tickets),
+        windows,
+    )
     return AssignProblem(at, horizon_s, tickets, agents, options, quality or {}, no_skill)

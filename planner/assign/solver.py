@@ -1,16 +1,20 @@
 """Solve an assignment (CP-SAT, hinted by the earliest-finish plan) or run a baseline, and report it the same way:
 the assignment table, KPIs, the objective's terms, bound and gap.
 
-Large instances: where the options (ticket x eligible agent) exceed `max_options`, each ticket keeps its
-`candidates` options that could finish it earliest (plus the hint's and its current agent's); the reported bound
-is then the capacity-free bound of the full problem (valid whatever was left out), never the restricted model's.
+`time_limit_s` bounds the whole call: the bound, the hint, the model and the scoring after the solve included
+(time is kept back for the scoring; CP-SAT gets what is left). Large instances: where the options (ticket x
+eligible agent) exceed `max_options`, each ticket keeps its `candidates` options that could finish it earliest
+(plus the hint's and its current agent's); where the model would still hold more than `decompose_above` options,
+the hint is improved by small CP-SAT models of groups of agents instead (`planner.assign.decompose`). The bound
+reported for either is the capacity-free bound of the full problem (valid whatever was left out), never a
+restricted model's.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,8 +22,17 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from models import SolverError
+from planner.assign.decompose import Budget, decompose
 from planner.assign.heuristics import HEURISTICS, Plan, earliest_finish, left_shift
-from planner.assign.model import SCALE, AssignModel, AssignWeights, capacity_free_bound, evaluate, priority_weight
+from planner.assign.model import (
+    SCALE,
+    AssignModel,
+    AssignWeights,
+    agent_loads,
+    capacity_free_bound,
+    evaluate,
+    priority_weight,
+)
 from planner.assign.problem import CAPACITY, AssignProblem
 from planner.cpsat import apply_common, check_common
 
@@ -27,6 +40,10 @@ __all__ = ["METHODS", "AssignResult", "AssignSettings", "assign", "assignment_ta
 
 METHODS = ("optimal", *HEURISTICS)
 DEFAULT_TIME_LIMIT_S = 5.0
+#: Seconds kept back for scoring and reporting the plan after the solve: a fixed part and a part per ticket.
+_REPORT_S, _REPORT_PER_TICKET_S = 0.05, 40e-6
+#: Below this many seconds left, CP-SAT is not started (the hint is returned).
+_LEAST_SOLVE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -43,11 +60,15 @@ class AssignSettings:
     weights: AssignWeights = field(default_factory=AssignWeights)
     max_options: int = 40_000
     candidates: int = 8
+    decompose_above: int = 10_000
+    group_sizes: tuple[int, ...] = (1, 2)
 
     def __post_init__(self) -> None:
         check_common(self.time_limit_s, self.workers, self.relative_gap)
         if self.candidates < 1 or self.max_options < 1:
             raise ValueError("candidates and max_options must be at least 1")
+        if self.decompose_above < 0 or not self.group_sizes or min(self.group_sizes) < 1:
+            raise ValueError("decompose_above must be at least 0 and group_sizes at least 1 each")
 
 
 @dataclass(frozen=True)
@@ -104,48 +125,67 @@ def _restricted(problem: AssignProblem, hint: Plan, settings: AssignSettings) ->
        hint, unless the hint placed them). 2. Above `max_options`, each kept ticket keeps its `candidates`
        earliest-finishing agents (and its current agent and the hint's)."""
     notes: list[str] = []
-    by_ticket = problem.options_of_ticket()
+    options, tickets = problem.options, problem.tickets
+    ptr = options.ptr
     room: dict[str, float] = {}
     for agent in problem.agents:
         span = sum(e - s for s, e in agent.windows)
         for work_type in agent.proficiency:
             room[work_type] = room.get(work_type, 0.0) + span
-    order = sorted(range(len(problem.tickets)), key=lambda t: (problem.tickets[t].priority, problem.tickets[t].due_s))
+    has = np.diff(ptr) > 0
+    shortest = np.zeros(len(tickets), dtype=np.int64)
+    if len(options):
+        shortest[has] = np.minimum.reduceat(options.duration, ptr[:-1][has])
+    share = np.array([t.share for t in tickets], dtype=np.int64)
+    # Python floats, added up in the same order as ever (the same tickets are kept).
+    need = (shortest * share / CAPACITY).tolist()
+    order = sorted(range(len(tickets)), key=lambda t: (tickets[t].priority, tickets[t].due_s))
     used: dict[str, float] = {}
-    selected = {t for t in hint}
+    selected = np.zeros(len(tickets), dtype=bool)
+    selected[list(hint)] = True
     for t in order:
-        ticket = problem.tickets[t]
-        if not by_ticket[t]:
+        if not has[t]:
             continue
-        shortest = min(problem.options[k].duration for k in by_ticket[t]) * ticket.share / CAPACITY
-        if used.get(ticket.work_type, 0.0) + shortest <= 2 * room.get(ticket.work_type, 0.0):
-            used[ticket.work_type] = used.get(ticket.work_type, 0.0) + shortest
-            selected.add(t)
-    dropped = sum(1 for t in range(len(problem.tickets)) if by_ticket[t] and t not in selected)
-    options = sum(len(by_ticket[t]) for t in selected)
-    if not dropped and options <= settings.max_options:
+        work_type = tickets[t].work_type
+        if used.get(work_type, 0.0) + need[t] <= 2 * room.get(work_type, 0.0):
+            used[work_type] = used.get(work_type, 0.0) + need[t]
+            selected[t] = True
+    dropped = int((has & ~selected).sum())
+    sizes = np.diff(ptr)
+    count = int(sizes[selected].sum())
+    if not dropped and count <= settings.max_options:
         return None, notes
     if dropped:
         notes.append(
             f"{dropped:,} of the least urgent tickets are beyond twice the agents' time before the horizon ends "
             "and were left out of the model"
         )
-    keep: set[int] = {k for k, _ in hint.values()}
-    for t in selected:
-        ticket = problem.tickets[t]
-        if options > settings.max_options:
-            ranked = sorted(by_ticket[t], key=lambda k: problem.options[k].starts[0][0] + problem.options[k].duration)
-            keep.update(ranked[: settings.candidates])
-            keep.update(k for k in by_ticket[t] if problem.agents[problem.options[k].agent].id == ticket.assigned)
-        else:
-            keep.update(by_ticket[t])
-    if options > settings.max_options:
+    keep = np.zeros(len(options), dtype=bool)
+    keep[[k for k, _ in hint.values()]] = True
+    chosen = selected[options.ticket]
+    if count > settings.max_options:
+        # Per ticket, its options by earliest possible end (ties: in option order), the first `candidates` kept.
+        ranked = np.lexsort((np.arange(len(options)), options.first_start + options.duration, options.ticket))
+        rank = np.empty(len(options), dtype=np.int64)
+        rank[ranked] = np.arange(len(options)) - ptr[options.ticket[ranked]]
+        agent_index = {a.id: i for i, a in enumerate(problem.agents)}
+        current = np.array([agent_index.get(t.assigned, -1) for t in tickets], dtype=np.int64)
+        keep |= chosen & ((rank < settings.candidates) | (options.agent == current[options.ticket]))
+    else:
+        keep |= chosen
+    kept = set(np.flatnonzero(keep).tolist())
+    if count > settings.max_options:
         notes.append(
-            f"{options:,} options: each ticket kept its {settings.candidates} earliest-finishing agents "
-            f"({len(keep):,} options)"
+            f"{count:,} options: each ticket kept its {settings.candidates} earliest-finishing agents "
+            f"({len(kept):,} options)"
         )
     notes.append("the bound is the capacity-free one of the full problem")
-    return keep, notes
+    return kept, notes
+
+
+def _report_s(problem: AssignProblem) -> float:
+    """Seconds kept back for scoring and reporting the plan."""
+    return _REPORT_S + _REPORT_PER_TICKET_S * len(problem.tickets)
 
 
 def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSettings | None = None) -> AssignResult:
@@ -160,18 +200,24 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
             raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
         plan = HEURISTICS[method](problem)
         return _result(problem, plan, method, "HEURISTIC", bound, began, weights, notes)
+    # Wall time by which the solving must be done, the scoring kept back.
+    deadline = began + settings.time_limit_s - _report_s(problem)
     hint = earliest_finish(problem)
     keep, restriction = _restricted(problem, hint, settings)
+    model_options = len(problem.options) if keep is None else len(keep)
+    if model_options > settings.decompose_above:
+        return _decomposed(problem, hint, settings, bound, began, deadline, notes)
     notes += restriction
     built = AssignModel(problem, weights, keep)
     built.hint(hint)
     solver = cp_model.CpSolver()
     # Deterministic runs get the whole limit in deterministic time (the same however long the set-up took).
-    remaining = (
-        settings.time_limit_s
-        if settings.deterministic
-        else max(0.5, settings.time_limit_s - (time.perf_counter() - began))
-    )
+    remaining = settings.time_limit_s if settings.deterministic else deadline - time.perf_counter()
+    if remaining < _LEAST_SOLVE_S:
+        notes.append(
+            f"no time was left for CP-SAT within {settings.time_limit_s:g} s; the earliest-finish plan is returned"
+        )
+        return _result(problem, hint, "optimal", "FEASIBLE", bound, began, weights, notes)
     if settings.strict_priority:
         status = _lexicographic(built, solver, settings, remaining)
     else:
@@ -196,6 +242,51 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
     if keep is not None and status_name == "OPTIMAL":
         status_name = "FEASIBLE"  # optimal for the reduced model only
     return _result(problem, solved, "optimal", status_name, bound, began, weights, notes)
+
+
+def _decomposed(
+    problem: AssignProblem,
+    hint: Plan,
+    settings: AssignSettings,
+    bound: float,
+    began: float,
+    deadline: float,
+    notes: list[str],
+) -> AssignResult:
+    """The hint improved sub-problem by sub-problem (`planner.assign.decompose`) until the deadline."""
+
+    # Sub-problems are small: solved side by side, one CP-SAT worker each (one at a time when deterministic).
+    lanes = 1 if settings.deterministic else 1
+    workers = max(1, settings.workers // lanes)
+
+    def run(built: AssignModel, limit: float) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+        solver = cp_model.CpSolver()
+        own = replace(settings, workers=workers)
+        if settings.strict_priority:
+            return _lexicographic(built, solver, own, limit), solver
+        _apply(solver, own, limit)
+        return solver.solve(built.model), solver
+
+    if settings.deterministic:
+        budget = Budget(time.perf_counter, None, total_s=settings.time_limit_s)
+    else:
+        budget = Budget(time.perf_counter, deadline)
+    plan, report = decompose(
+        problem,
+        hint,
+        settings.weights,
+        run,
+        budget,
+        group_sizes=settings.group_sizes,
+        lanes=lanes,
+        seed=settings.seed,
+        strict=settings.strict_priority,
+    )
+    notes.append(
+        f"{len(problem.options):,} options, more than {settings.decompose_above:,} for one model: " + report.note()
+    )
+    notes.append("the bound is the capacity-free one of the full problem")
+    return _result(problem, plan, "optimal", "FEASIBLE", bound, began, settings.weights, notes)
 
 
 def _score(problem: AssignProblem, plan: Plan, weights: AssignWeights) -> float:
@@ -253,50 +344,63 @@ def _result(
     )
 
 
+def _stamps(problem: AssignProblem, seconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """Instants `seconds` after the problem's moment (NaT where `missing`), in its time zone (a column of NaT
+    only, where all are missing, as pandas makes it)."""
+    if missing is not None and missing.all():
+        return pd.Series([pd.NaT] * len(seconds))
+    unit = problem.time(0).unit
+    values = pd.DatetimeIndex(problem.at + pd.to_timedelta(seconds, unit="s")).as_unit(unit)
+    if missing is not None and missing.any():
+        return pd.Series(values.where(~missing))
+    return pd.Series(values)
+
+
 def assignment_table(problem: AssignProblem, plan: Plan) -> pd.DataFrame:
     """A `models.ASSIGNMENT` table (plus work_type and priority), one row per ticket, in the tickets' order."""
-    rows = []
-    has_options = {option.ticket for option in problem.options}
-    for t, ticket in enumerate(problem.tickets):
-        due = problem.time(ticket.due_s)
-        if t in plan:
-            k, start = plan[t]
-            option = problem.options[k]
-            end = start + option.duration
-            rows.append(
-                {
-                    "ticket_id": ticket.id,
-                    "agent_id": problem.agents[option.agent].id,
-                    "planned_start": problem.time(start),
-                    "planned_end": problem.time(end),
-                    "due_at": due,
-                    "predicted_late_s": float(max(0, end - ticket.due_s)),
-                    "reason": None,
-                }
-            )
+    options, tickets = problem.options, problem.tickets
+    n = len(tickets)
+    chosen = np.fromiter((k for k, _ in plan.values()), dtype=np.int64, count=len(plan))
+    placed = np.fromiter(plan.keys(), dtype=np.int64, count=len(plan))
+    start = np.zeros(n, dtype=np.int64)
+    start[placed] = np.fromiter((s for _, s in plan.values()), dtype=np.int64, count=len(plan))
+    duration = np.zeros(n, dtype=np.int64)
+    duration[placed] = options.duration[chosen]
+    assigned = np.zeros(n, dtype=bool)
+    assigned[placed] = True
+    due = np.array([t.due_s for t in tickets], dtype=np.int64)
+    handle = np.array([t.handle_s for t in tickets], dtype=np.int64)
+    end = np.where(assigned, start + duration, problem.horizon_s + handle)
+    agent = [None] * n
+    for t, k in zip(placed.tolist(), options.agent[chosen].tolist(), strict=True):
+        agent[t] = problem.agents[k].id
+    has_options = np.diff(options.ptr) > 0
+    reasons: list[str | None] = [None] * n
+    for t in np.flatnonzero(~assigned).tolist():
+        if t in problem.no_skill:
+            reasons[t] = f"no agent on shift has the skill for {tickets[t].work_type}"
+        elif not has_options[t]:
+            reasons[t] = "no agent with the skill has a working window long enough for it before the horizon ends"
         else:
-            if t in problem.no_skill:
-                reason = f"no agent on shift has the skill for {ticket.work_type}"
-            elif t not in has_options:
-                reason = "no agent with the skill has a working window long enough for it before the horizon ends"
-            else:
-                reason = "no room before the horizon ends"
-            rows.append(
-                {
-                    "ticket_id": ticket.id,
-                    "agent_id": None,
-                    "planned_start": pd.NaT,
-                    "planned_end": pd.NaT,
-                    "due_at": due,
-                    "predicted_late_s": float(max(0, problem.horizon_s + ticket.handle_s - ticket.due_s)),
-                    "reason": reason,
-                }
-            )
-    table = pd.DataFrame(
-        rows, columns=["ticket_id", "agent_id", "planned_start", "planned_end", "due_at", "predicted_late_s", "reason"]
-    )
-    table["work_type"] = [t.work_type for t in problem.tickets]
-    table["priority"] = [t.priority for t in problem.tickets]
+            reasons[t] = "no room before the horizon ends"
+    columns = ["ticket_id", "agent_id", "planned_start", "planned_end", "due_at", "predicted_late_s", "reason"]
+    if not n:
+        table = pd.DataFrame([], columns=columns)
+    else:
+        table = pd.DataFrame(
+            {
+                "ticket_id": [t.id for t in tickets],
+                "agent_id": agent,
+                "planned_start": _stamps(problem, start, ~assigned),
+                "planned_end": _stamps(problem, end, ~assigned),
+                "due_at": _stamps(problem, due),
+                "predicted_late_s": np.maximum(0, end - due).astype(np.float64),
+                "reason": reasons,
+            },
+            columns=columns,
+        )
+    table["work_type"] = [t.work_type for t in tickets]
+    table["priority"] = [t.priority for t in tickets]
     return table
 
 
@@ -307,9 +411,7 @@ def _kpis(problem: AssignProblem, plan: Plan, table: pd.DataFrame) -> dict[str, 
     breached = (assigned & (late > 0)) | (~assigned & due_in)
     priority = table["priority"].to_numpy()
     weights = np.array([priority_weight(int(p)) for p in priority], dtype=float)
-    work = np.zeros(len(problem.agents))
-    for k, _ in plan.values():
-        work[problem.options[k].agent] += problem.options[k].duration
+    work = agent_loads(problem, plan).astype(float)
     on_shift = work.size
     return {
         "tickets": len(problem.tickets),
