@@ -255,9 +255,10 @@ def _decomposed(
 ) -> AssignResult:
     """The hint improved sub-problem by sub-problem (`planner.assign.decompose`) until the deadline."""
 
-    # Sub-problems are small: solved side by side, one CP-SAT worker each (one at a time when deterministic).
-    lanes = 1 if settings.deterministic else 1
-    workers = max(1, settings.workers // lanes)
+    # One sub-problem at a time with all the workers: solving two side by side (`decompose`'s `lanes`) gained no
+    # more on the benchmark instances (BENCHMARKS.md).
+    lanes = 1
+    workers = settings.workers
 
     def run(built: AssignModel, limit: float) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
         solver = cp_model.CpSolver()
