@@ -9,6 +9,7 @@ only (back office). Everybody works 08:00-17:00.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -198,3 +199,36 @@ def test_with_reserve_work_about_to_fall_due_goes_to_whoever_is_free() -> None:
     outcome = run_replication(scenario, ReplanningAssignment(every_s=900, method="earliest-finish", reserve=True), 0)
     answered = outcome.answered[outcome.contacts.work_type == mail]
     assert ((answered >= rush[0]) & (answered < rush[1])).sum() > 0
+
+
+@dataclass(frozen=True)
+class _AllToAnnAtTen(ReplanningAssignment):
+    """With `reserve`: every waiting e-mail planned for ann at 10:05 (or now, later), in a set-aside window
+    10:00-10:30; the engine does the rest."""
+
+    def replan(self, scenario: Scenario, contacts: Any, snapshot: Any) -> dict[int, tuple[int, float]]:
+        ann = [a.id for a in scenario.agents].index("ann")
+        start = max(snapshot.now, (when("10:05") - scenario.start).total_seconds())
+        return {c: (ann, start) for c in snapshot.waiting}
+
+    def planned_window(self, scenario: Scenario, agent: int, start: float) -> tuple[float, float]:
+        window = ((when("10:00") - scenario.start).total_seconds(), (when("10:30") - scenario.start).total_seconds())
+        return window if window[0] <= start < window[1] else (start, start + self.every_s)
+
+
+def test_a_planned_ticket_is_held_until_its_set_aside_window_starts_and_then_comes_first() -> None:
+    # No calls at all: ann is idle all morning, yet the e-mails waiting since the night are not started before
+    # her window opens at 10:00; then she takes the first one at once, although it is planned for 10:05.
+    scenario = scenario_of(center_of(back_office=False), calls=0.0)
+    outcome = run_replication(scenario, _AllToAnnAtTen(every_s=900, reserve=True), 0)
+    mail = [w.id for w in scenario.work_types].index("mails")
+    is_mail = outcome.contacts.work_type == mail
+    ten = (when("10:00") - scenario.start).total_seconds()
+    early = is_mail & (outcome.contacts.arrival < ten)
+    assert early.sum() > 0
+    answered = outcome.answered[is_mail]
+    assert np.nanmin(answered) == pytest.approx(ten)
+    assert set(outcome.agent[early & ~np.isnan(outcome.answered)].tolist()) == {0}  # ann
+    # PriorityFirst on the same day: ann takes them as they come.
+    plain = run_replication(scenario, PriorityFirst(), 0)
+    assert np.nanmin(plain.answered[plain.contacts.work_type == mail]) < ten
