@@ -1073,9 +1073,9 @@ def test_with_no_time_left_after_the_set_up_the_hint_is_returned(
     assert "no time was left" in result.notes[-1] if decompose_above else "0 sub-problems" in decomposed_note(result)
 
 
-def test_sub_problems_solved_side_by_side_keep_every_invariant() -> None:
-    """Two sub-problems at a time (threads): each keeps its own agents, and unassigned tickets one of them may take
-    are kept from the other; the objective the decomposition tracks is the plan's."""
+def test_sub_problems_of_pairs_and_single_agents_on_the_wall_clock_keep_every_invariant() -> None:
+    """Rounds of pairs, then single agents, within a wall-clock budget: the plan keeps every invariant and the
+    objective the decomposition tracks is the plan's."""
     problem = crowded_desk()
     weights = SETTINGS.weights
     hint = earliest_finish(problem)
@@ -1087,7 +1087,7 @@ def test_sub_problems_solved_side_by_side_keep_every_invariant() -> None:
         return solver.solve(built.model), solver
 
     budget = Budget(time.perf_counter, time.perf_counter() + 1.0)
-    plan, report = decompose(problem, hint, weights, run, budget, group_sizes=(2, 1), lanes=2)
+    plan, report = decompose(problem, hint, weights, run, budget, group_sizes=(2, 1))
     assert violations(problem, assignment_table(problem, plan)) == []
     assert report.after <= report.before == pytest.approx(sum(evaluate(problem, hint, weights).values()))
     assert report.after == pytest.approx(sum(evaluate(problem, plan, weights).values()))

@@ -13,7 +13,6 @@ those with the skill of its most urgent ticket), the groups with the most to gai
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,9 +136,9 @@ class _State:
         level = self.priority[tickets]
         return (*(int(urgency[level == p].sum()) for p in self.levels), total)
 
-    def unassigned_for(self, group: list[int], count: int, reserved: set[int]) -> list[int]:
+    def unassigned_for(self, group: list[int], count: int) -> list[int]:
         """The `count` most urgent unassigned tickets (by what leaving them costs) one of the group's agents may
-        take, those in `reserved` left out."""
+        take."""
         options = self.problem.options
         ptr, agent_of = options.ptr, options.agent
         members = set(group)
@@ -147,7 +146,7 @@ class _State:
         for t in self.by_cost:
             if len(out) == count:
                 break
-            if t in self.plan or t in reserved:
+            if t in self.plan:
                 continue
             if any(a in members for a in agent_of[ptr[t] : ptr[t + 1]].tolist()):
                 out.append(t)
@@ -227,12 +226,11 @@ class _Pending:
 _Settled = dict[tuple[int, ...], tuple[tuple[int, ...], int]]
 
 
-def _prepare(state: _State, group: list[int], extra: int, reserved: set[int], settled: _Settled) -> _Pending | None:
+def _prepare(state: _State, group: list[int], extra: int, settled: _Settled) -> _Pending | None:
     """The group's sub-problem, hinted with the plan (None: it holds no ticket, or it is settled: the same as
-    when it was last proven optimal). Unassigned tickets in `reserved` (another sub-problem's, still solving) are
-    left out."""
+    when it was last proven optimal)."""
     problem = state.problem
-    waiting = state.unassigned_for(group, extra, reserved)
+    waiting = state.unassigned_for(group, extra)
     tickets = sorted({t for a in group for t in state.owned[a]} | set(waiting))
     if not tickets or settled.get(tuple(group)) == (tuple(tickets), state.floor(group)):
         return None
@@ -296,78 +294,61 @@ def decompose(
     *,
     group_sizes: tuple[int, ...] = (1, 2),
     extra_per_agent: int = 4,
-    lanes: int = 1,
     seed: int = 0,
     strict: bool = False,
 ) -> tuple[Plan, Decomposition]:
     """Improve `plan` sub-problem by sub-problem within `budget` (see the module's description). A round makes
     groups of `group_sizes[i]` agents, i moving on (cyclically) after a round that improved nothing; a group takes
     up to `extra_per_agent` unassigned tickets per agent. It stops when the time is up, or when a round of each
-    size found every group as it was when last proven optimal. `lanes`: sub-problems solved at once (in threads;
-    CP-SAT lets go of the interpreter while it solves), each with `run`'s workers; deterministic budgets use one
-    lane and one round."""
+    size found every group as it was when last proven optimal. Deterministic budgets run one round."""
     given = _State(problem, plan, weights, strict)
     shifted = _State(problem, left_shift(problem, plan), weights, strict)
     state = shifted if shifted.total() <= given.total() else given
     rng = np.random.default_rng(seed)
     deterministic = budget.deadline is None
-    lanes = 1 if deterministic else max(1, lanes)
     clock = budget.clock
     tried = improved = size = idle = 0
     sizes: list[int] = []
     #: Groups whose sub-problem was proven optimal without a change: (tickets, floor) then.
     settled: _Settled = {}
     out_of_time = False
-    with ThreadPoolExecutor(max_workers=lanes) as pool:
-        while not out_of_time:
-            sizes.append(max(1, group_sizes[size % len(group_sizes)]))
-            groups = _groups(state, rng, sizes[-1])
-            gained = improved
-            queue = list(groups)
-            flying: dict[Future[tuple[cp_model.CpSolverStatus, cp_model.CpSolver]], _Pending] = {}
-            skipped = 0
-            while queue or flying:
-                while queue and len(flying) < lanes and not out_of_time:
-                    if deterministic:
-                        limit = budget.total_s / len(groups)
-                    else:
-                        left = budget.deadline - clock()  # type: ignore[operator]
-                        if left < budget.least_s:
-                            out_of_time = True
-                            break
-                        share = left * lanes / (len(queue) + len(flying))
-                        limit = min(budget.most_s, max(budget.least_s, share), left)
-                    group = queue.pop(0)
-                    began = clock()
-                    reserved = {t for p in flying.values() for t in p.tickets}
-                    pending = _prepare(state, group, extra_per_agent * len(group), reserved, settled)
-                    if pending is None:
-                        skipped += 1
-                        continue
-                    if not deterministic:
-                        limit -= clock() - began
-                        if limit <= 0:
-                            continue
-                    flying[pool.submit(run, pending.built, limit)] = pending
-                if not flying:
-                    break
-                finished, _ = wait(flying, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    pending = flying.pop(future)
-                    status, solver = future.result()
-                    kept = _finish(state, pending, status, solver)
-                    tried += 1
-                    improved += int(kept)
-                    if status == cp_model.OPTIMAL and not kept:
-                        settled[tuple(pending.group)] = (tuple(pending.tickets), state.floor(pending.group))
-            if deterministic or not groups:
-                break
-            if improved == gained:
-                size += 1  # nothing gained: larger groups (or smaller again) next
-                # Every group settled (or held nothing) in a round of each size: another would repeat one.
-                idle = idle + 1 if skipped == len(groups) else 0
-                if idle >= len(group_sizes):
-                    break
+    while not out_of_time:
+        sizes.append(max(1, group_sizes[size % len(group_sizes)]))
+        groups = _groups(state, rng, sizes[-1])
+        gained = improved
+        skipped = 0
+        for done, group in enumerate(groups):
+            if deterministic:
+                limit = budget.total_s / len(groups)
             else:
-                idle = 0
+                left = budget.deadline - clock()  # type: ignore[operator]
+                if left < budget.least_s:
+                    out_of_time = True
+                    break
+                limit = min(budget.most_s, max(budget.least_s, left / (len(groups) - done)), left)
+            began = clock()
+            pending = _prepare(state, group, extra_per_agent * len(group), settled)
+            if pending is None:
+                skipped += 1
+                continue
+            if not deterministic:
+                limit -= clock() - began
+                if limit <= 0:
+                    continue
+            status, solver = run(pending.built, limit)
+            kept = _finish(state, pending, status, solver)
+            tried += 1
+            improved += int(kept)
+            if status == cp_model.OPTIMAL and not kept:
+                settled[tuple(pending.group)] = (tuple(pending.tickets), state.floor(pending.group))
+        if deterministic or not groups:
+            break
+        if improved == gained:
+            size += 1  # nothing gained: larger groups (or smaller again) next
+            # Every group settled (or held nothing) in a round of each size: another would repeat one.
+            idle = idle + 1 if skipped == len(groups) else 0
+            if idle >= len(group_sizes):
+                break
+        else:
+            idle = 0
     return state.plan, Decomposition(tried, improved, tuple(sizes), given.total() / SCALE, state.total() / SCALE)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -255,17 +255,12 @@ def _decomposed(
 ) -> AssignResult:
     """The hint improved sub-problem by sub-problem (`planner.assign.decompose`) until the deadline."""
 
-    # One sub-problem at a time with all the workers: solving two side by side (`decompose`'s `lanes`) gained no
-    # more on the benchmark instances (BENCHMARKS.md).
-    lanes = 1
-    workers = settings.workers
-
+    # One sub-problem at a time with all the workers (two side by side in threads gained no more: BENCHMARKS.md).
     def run(built: AssignModel, limit: float) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
         solver = cp_model.CpSolver()
-        own = replace(settings, workers=workers)
         if settings.strict_priority:
-            return _lexicographic(built, solver, own, limit), solver
-        _apply(solver, own, limit)
+            return _lexicographic(built, solver, settings, limit), solver
+        _apply(solver, settings, limit)
         return solver.solve(built.model), solver
 
     if settings.deterministic:
@@ -279,7 +274,6 @@ def _decomposed(
         run,
         budget,
         group_sizes=settings.group_sizes,
-        lanes=lanes,
         seed=settings.seed,
         strict=settings.strict_priority,
     )

@@ -187,6 +187,7 @@ class _Run:
         self.in_service: set[int] = set()
         self.planned: dict[int, int] = {}  # contact -> agent, from the last re-plan
         self.base_key = list(routing.key)
+        self.due = (contacts.arrival + contacts.threshold).tolist()  # seconds
 
     # -- scheduling ---------------------------------------------------------------------------------------------
 
@@ -334,7 +335,7 @@ class _Run:
         reserve = bool(getattr(self.policy, "reserve", False))
         # With `reserve`, held work that falls due before the re-plan after next is queued by its work type.
         urgent_by = now + 2 * float(getattr(self.policy, "replan_every_s", 0.0))
-        due = self.contacts.arrival + self.contacts.threshold
+        due = self.due
         self.planned = {}
         for c in waiting:
             release, expiry = now, math.inf
