@@ -41,6 +41,7 @@ from planner.roster import (
     validate_roster,
 )
 from planner.roster import solver as solver_module
+from planner.roster import validate as validate_module
 from planner.roster.model import RULES as MODEL_RULES
 from planner.roster.model import RosterModel
 from planner.roster.problem import build_problem
@@ -132,14 +133,63 @@ def test_weekly_working_days_are_prorated_in_a_short_week(max_days: int, expecte
     assert len(days_worked(solve(center, early(0, 1, 2), days=3))) == expected
 
 
-def test_time_off_takes_a_working_day() -> None:
-    """Five working days and Sunday off: at most 5 - 1 = 4 days worked, though Monday..Saturday have demand."""
+FULL_TIME = contract(max_working_days=5, min_paid_minutes_week=1920, max_paid_minutes_week=2400)
+
+
+def test_leave_is_charged_only_on_the_days_it_takes() -> None:
+    """A 5-day full-timer who may work any day, on leave Wednesday to Sunday: outside it he could work Monday and
+    Tuesday, so L = min(5, max(0, 5 - 2)) = 3 days are charged at 2400 / 5 = 480 min: at most 5 - 3 = 2 days,
+    1920 - 1440 = 480 to 2400 - 1440 = 960 paid minutes; with demand every day he works Monday and Tuesday."""
+    center = build_center([agent("a", time_off=[{"start_date": day(2), "end_date": day(6)}])], contracts=[FULL_TIME])
+    (limits,) = build_problem(requirement(center, []), center).week_limits("a")
+    assert (limits.leave_days, limits.max_days, limits.min_paid, limits.max_paid) == (3, 2, 480, 960)
+    assert days_worked(solve(center, early(*range(7)))) == [0, 1]
+
+
+def test_weekend_leave_charges_nothing() -> None:
+    """Leave on Saturday and Sunday: Monday to Friday are five days outside it, L = min(2, max(0, 5 - 5)) = 0, so
+    the full week is still 5 days (the old rule charged 2 and left 3)."""
+    center = build_center([agent("a", time_off=[{"start_date": day(5), "end_date": day(6)}])], contracts=[FULL_TIME])
+    assert days_worked(solve(center, early(*range(7)))) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("off", "days", "available", "expected"),
+    [
+        ((2, 7), 14, range(7), [3, 0]),  # Wednesday to the next Monday: 3, then min(1, max(0, 5 - 6)) = 0
+        ((5, 6), 7, range(7), [0]),  # a weekend
+        ((0, 6), 7, range(7), [5]),  # a whole week: min(7, 5)
+        ((2, 2), 7, range(5), [1]),  # available Monday to Friday, Wednesday off: min(1, 5 - 4) = 1
+        ((5, 6), 7, range(5), [0]),  # available Monday to Friday, weekend off: no possible day is off
+        ((7, 9), 10, range(7), [0, 3]),  # a short last week of 3 days: ceil(5 x 3 / 7) = 3, all off: min(3, 3)
+    ],
+)
+def test_charged_days_of_leave(off: tuple[int, int], days: int, available: range, expected: list[int]) -> None:
+    """L = min(leave, max(0, max_working_days - outside)) per week, over the days the agent could be rostered."""
+    windows = [{"weekday": w, "start_minute": "00:00", "end_minute": "24:00"} for w in available]
     center = build_center(
-        [agent("a", time_off=[{"start_date": day(6), "end_date": day(6)}])],
-        contracts=[contract(max_working_days=5, max_paid_minutes_week=2400)],
+        [agent("a", availability=windows, time_off=[{"start_date": day(off[0]), "end_date": day(off[1])}])],
+        contracts=[FULL_TIME],
     )
-    worked_days = days_worked(solve(center, early(*range(7))))
-    assert len(worked_days) == 4 and 6 not in worked_days
+    problem = build_problem(requirement(center, [], days=days), center)
+    assert [w.leave_days for w in problem.week_limits("a")] == expected
+
+
+def test_days_closed_to_the_agent_are_not_possible_days() -> None:
+    """Open Monday to Friday and the `early` template only on weekdays too: Wednesday off charges min(1, 5 - 4) = 1
+    either way, so Monday, Tuesday, Thursday and Friday are the most he works."""
+    hours = [{"weekday": w, "start_minute": "06:00", "end_minute": "22:00"} for w in range(5)]
+    leave = [agent("a", time_off=[{"start_date": day(2), "end_date": day(2)}])]
+    for center in (
+        build_center(leave, contracts=[FULL_TIME], opening_hours=hours),
+        build_center(
+            leave,
+            contracts=[{**FULL_TIME, "shift_templates": ["early"]}],
+            templates=[template("early", "06:00", weekdays=range(5)), LATE],
+        ),
+    ):
+        (limits,) = build_problem(requirement(center, []), center).week_limits("a")
+        assert (limits.leave_days, limits.max_days) == (1, 4)
 
 
 def test_max_consecutive_days() -> None:
@@ -185,13 +235,14 @@ def test_max_working_weekends(limit: int | None, expected: list[int]) -> None:
     ("time_off", "target", "paid"),
     [
         (0, None, 960),  # the minimum itself: two 480-min shifts
-        (1, None, 480),  # less one day's credit, 2400 / 5 = 480
-        (2, None, 0),  # less 960: nothing left to work
-        (1, 1500, 960),  # the credit is target / days = 300, so 660 is still needed: two shifts
+        (3, None, 480),  # Monday to Wednesday off, 4 days outside: L = min(3, 5 - 4) = 1, less 2400 / 5 = 480
+        (4, None, 0),  # Monday to Thursday off: L = min(4, 5 - 3) = 2, less 960: nothing left to work
+        (3, 1500, 960),  # the credit is target / days = 300, so 660 is still needed: two shifts
     ],
 )
 def test_weekly_minimum_makes_an_agent_work_without_demand(time_off: int, target: int | None, paid: int) -> None:
-    """No demand at all: the agent works exactly the contract's minimum less the time-off credit."""
+    """No demand at all: the agent works exactly the contract's minimum less the time-off credit (the leave is
+    charged only on the days it keeps the agent from the week's 5: see test_charged_days_of_leave)."""
     terms = {"target_paid_minutes_week": target} if target is not None else {}
     center = build_center(
         [agent("a", time_off=[{"start_date": day(0), "end_date": day(time_off - 1)}] if time_off else [])],
@@ -755,6 +806,26 @@ def test_every_roster_passes_the_validator(
     pins = result.roster.iloc[sorted(rows)].drop(columns=["pinned"]).reset_index(drop=True)
     again = solve_roster(table, center, fast, previous=previous, pins=pins)
     assert_valid_and_possible(again, center, table, previous, pins)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_model_and_the_validator_charge_the_same_leave(
+    instance: tuple[Any, pd.DataFrame, pd.DataFrame | None],
+) -> None:
+    """The days of time off charged per agent and week (docs/roster.md), from the model's options and from the
+    validator's own reading of the centre, agree (the validator's private `_weeks`: an empty roster breaks no
+    maximum, so its violations alone cannot show the charged days)."""
+    center, table, _ = instance
+    problem = build_problem(table, center)
+    context = validate_module._Context(
+        center, problem.horizon, validate_module._Shifts.empty(), validate_module._Shifts.empty(), None
+    )
+    weeks = validate_module._weeks(context)
+    for i, a in enumerate(center.agents):
+        limits = problem.week_limits(a.id)
+        assert [w.leave_days for w in limits] == weeks.credited[i].tolist(), a.id
+        assert [w.max_days for w in limits] == weeks.max_days[i].tolist(), a.id
 
 
 def assert_valid_and_possible(

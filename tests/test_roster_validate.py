@@ -276,10 +276,10 @@ def test_paid_minutes(center: Center) -> None:
 
 def test_time_off(data: dict[str, Any]) -> None:
     data["agents"][0]["time_off"] = [{"start_date": "2026-03-25", "end_date": "2026-03-25", "reason": "dentist"}]
+    # The centre is open every day: six days outside the leave could be worked, so it charges nothing
+    # (min(1, max(0, 5 - 6)) = 0) and only the shift on it is wrong.
     found = check(week_rows(), Center.model_validate(data))
-    # A day of time off also credits 480 paid minutes and takes a working day, so the full week is now too much.
-    assert {v.rule for v in found} == {"time_off", "weekly_paid_minutes", "weekly_working_days"}
-    one([v for v in found if v.rule == "time_off"], "time_off", "a1", day(2), "2026-03-25..2026-03-25 (dentist)")
+    one(found, "time_off", "a1", day(2), "2026-03-25..2026-03-25 (dentist)")
 
 
 def test_availability(data: dict[str, Any]) -> None:
@@ -330,8 +330,24 @@ def test_weekly_limits_of_a_short_last_week_are_prorated(center: Center) -> None
     one(check(rows, center, ten_days), "weekly_paid_minutes", "a1", day(7), "1440 paid min", "at most 1029")
 
 
-def test_time_off_is_credited_as_paid_time(data: dict[str, Any]) -> None:
-    # Credit = max 2400 / 5 working days = 480 min a day off: the week needs 1620..1920 paid and at most 4 days.
+def _weekdays_only(data: dict[str, Any], how: str) -> None:
+    """Make a1 rosterable on Monday to Friday only, by its availability, the opening hours or the template."""
+    weekdays = range(5)
+    if how == "availability":
+        data["agents"][0]["availability"] = [
+            {"weekday": w, "start_minute": "07:00", "end_minute": "22:00"} for w in weekdays
+        ]
+    elif how == "opening_hours":
+        data["opening_hours"] = [{"weekday": w, "start_minute": "07:00", "end_minute": "22:00"} for w in weekdays]
+    else:
+        data["shift_templates"][0]["weekdays"] = list(weekdays)
+
+
+@pytest.mark.parametrize("how", ["availability", "opening_hours", "template_weekdays"])
+def test_time_off_is_credited_as_paid_time(data: dict[str, Any], how: str) -> None:
+    # a1 could work Monday to Friday only: Wednesday off leaves 4 days outside it, so min(1, 5 - 4) = 1 day is
+    # charged at max 2400 / 5 working days = 480 min: the week needs 1620..1920 paid and at most 4 days.
+    _weekdays_only(data, how)
     data["agents"][0]["time_off"] = [{"start_date": "2026-03-25", "end_date": "2026-03-25"}]
     center = Center.model_validate(data)
     assert check(without(week_rows(), "a1", day(2)), center) == []
@@ -347,6 +363,34 @@ def test_time_off_is_credited_as_paid_time(data: dict[str, Any]) -> None:
     data["contracts"][0]["target_paid_minutes_week"] = 2250  # the credit is then 2250 / 5 = 450
     found = check(without(week_rows(), "a1", day(2), day(4)), Center.model_validate(data))
     one(found, "weekly_paid_minutes", "a1", day(0), "1440 paid min", "at least 1650", "at 450 min each")
+
+
+def test_leave_is_charged_only_on_the_days_it_takes(data: dict[str, Any]) -> None:
+    # Leave Wednesday to Sunday, open every day: Monday and Tuesday are outside it, so min(5, 5 - 2) = 3 days are
+    # charged at 480 min: 2100 - 1440 = 660 to 2400 - 1440 = 960 paid minutes and at most 2 days.
+    data["agents"][0]["time_off"] = [{"start_date": "2026-03-25", "end_date": "2026-03-29"}]
+    center = Center.model_validate(data)
+    assert check(without(week_rows(), "a1", *map(day, range(2, 5))), center) == []
+    found = check(without(week_rows(), "a1", day(3), day(4)), center)
+    assert {v.rule for v in found} == {"time_off", "weekly_paid_minutes", "weekly_working_days"}
+    one(
+        [v for v in found if v.rule == "weekly_working_days"],
+        "weekly_working_days",
+        "a1",
+        day(0),
+        "3 dates worked",
+        "at most 2",
+        "less 3 day(s) of time off at 1 day each",
+        "5 workable days off, 2 workable days not off",
+    )
+    one([v for v in found if v.rule == "weekly_paid_minutes"], "weekly_paid_minutes", "a1", day(0), "at most 960")
+
+
+def test_weekend_leave_charges_nothing(data: dict[str, Any]) -> None:
+    # Leave Saturday and Sunday: Monday to Friday are 5 days outside it, min(2, max(0, 5 - 5)) = 0 days charged,
+    # so the full week of 5 days and 2400 paid minutes is still within the contract.
+    data["agents"][0]["time_off"] = [{"start_date": "2026-03-28", "end_date": "2026-03-29"}]
+    assert check(week_rows(), Center.model_validate(data)) == []
 
 
 def test_weekly_working_days(data: dict[str, Any]) -> None:

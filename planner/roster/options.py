@@ -187,11 +187,14 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
 
 @dataclass(frozen=True)
 class AgentOptions:
-    """The shapes one agent may work, and why whole days are closed to them (for conflict reports)."""
+    """The shapes one agent may work, the days of time off, and the days the agent could be rostered at all."""
 
     agent: Agent
     shapes: np.ndarray  # indices into Shapes
     days_off: frozenset[int]  # time off
+    # Days with a shape of the contract's templates inside the availability and the opening hours, before time
+    # off and the rest after the previous roster are taken out: the days that time off is charged on.
+    possible_days: frozenset[int]
 
 
 def _available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
@@ -232,9 +235,6 @@ def agent_options(
     for agent in center.agents:
         contract = center.contract_of(agent)
         allowed = np.isin(np.array(shapes.template), contract.shift_templates)
-        off = frozenset(d for d, day in enumerate(horizon.dates) if agent.is_off(day))
-        if off:
-            allowed &= ~np.isin(shapes.day, list(off))
         if agent.availability:
             spans = _available_spans(agent, horizon)
             if len(spans) == 0:
@@ -250,7 +250,11 @@ def agent_options(
             closed_prefix[skills] = np.concatenate([[0], np.cumsum(closed)])
         prefix = closed_prefix[skills]
         allowed &= (prefix[shapes.first + shapes.count] - prefix[shapes.first]) == 0
+        possible = frozenset(np.unique(shapes.day[allowed]).tolist())
+        off = frozenset(d for d, day in enumerate(horizon.dates) if agent.is_off(day))
+        if off:
+            allowed &= ~np.isin(shapes.day, list(off))
         if agent.id in previous_end:
             allowed &= shapes.start >= previous_end[agent.id] + contract.min_rest_minutes
-        out[agent.id] = AgentOptions(agent=agent, shapes=np.flatnonzero(allowed), days_off=off)
+        out[agent.id] = AgentOptions(agent=agent, shapes=np.flatnonzero(allowed), days_off=off, possible_days=possible)
     return out

@@ -41,6 +41,7 @@ class WeekLimits:
     max_paid: int
     max_days: int
     target: int | None  # None in a short week or without a target
+    leave_days: int  # days of time off charged in the week (each lowers the limits by a day's credit)
 
 
 @dataclass
@@ -71,15 +72,17 @@ class RosterProblem:
         return np.asarray(allowed[(day >= limits.first_day) & (day < limits.first_day + limits.days)])
 
     def week_limits(self, agent_id: str) -> list[WeekLimits]:
-        """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid)."""
+        """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid on the days the
+        agent would otherwise work)."""
         options = self.options[agent_id]
         contract = self.center.contract_of(options.agent)
         weekly = contract.target_paid_minutes_week
         per_day = (contract.max_paid_minutes_week if weekly is None else weekly) // contract.max_working_days
         out = []
         for first, days, share in self.weeks:
-            leave = min(sum(1 for d in options.days_off if first <= d < first + days), contract.max_working_days)
-            credit = leave * per_day
+            most_days = int(np.ceil(contract.max_working_days * share))
+            charged = _leave_charged(options.possible_days, options.days_off, range(first, first + days), most_days)
+            credit = charged * per_day
             full = share == 1
             out.append(
                 WeekLimits(
@@ -87,15 +90,25 @@ class RosterProblem:
                     days=days,
                     min_paid=max(0, contract.min_paid_minutes_week - credit) if full else 0,
                     max_paid=max(0, int(np.ceil(contract.max_paid_minutes_week * share)) - credit),
-                    max_days=max(0, int(np.ceil(contract.max_working_days * share)) - leave),
+                    max_days=max(0, most_days - charged),
                     target=(
                         max(0, contract.target_paid_minutes_week - credit)
                         if full and contract.target_paid_minutes_week is not None
                         else None
                     ),
+                    leave_days=charged,
                 )
             )
         return out
+
+
+def _leave_charged(possible: frozenset[int], off: frozenset[int], week: range, most_days: int) -> int:
+    """Days of time off charged in `week` (docs/roster.md): only days the agent could be rostered on count, and
+    only as many as the days left to work outside the leave fall short of the week's `most_days`."""
+    possible_in_week = possible.intersection(week)
+    leave = len(possible_in_week & off)
+    outside = len(possible_in_week) - leave
+    return min(leave, max(0, most_days - outside))
 
 
 def _weeks(days: int) -> list[tuple[int, int, float]]:

@@ -17,7 +17,12 @@ Readings of the page where it leaves a choice:
   cells, whose own mistakes are `breaks` violations);
 - the time-off credit is rounded down in both of its forms (target or maximum over `max_working_days`); a time-off
   day counts once however many ranges cover it; in a short last block the credit is taken from the prorated
-  maximum (and the credited days from the prorated days);
+  maximum (and the charged days from the prorated days);
+- a day the agent could be rostered on (the days time off is charged on) is one where some start and length of a
+  template of the agent's contract, on one of the template's weekdays, gives a shift that lies whole inside the
+  availability windows (placed and joined as the `availability` rule places them, when the agent lists any) and
+  overlaps no interval of the horizon closed to the agent's skills (as `opening_hours` judges it); time off itself
+  and the previous roster's rest do not take a day out, and a start that the clocks skip counts where they move it;
 - special days (even `closed` ones) do not close opening hours: the rule names `Center.is_open`;
 - previous-roster rows dated inside the horizon are ignored (the roster replaces them);
 - a pins table with a `pinned` column pins only its rows that are not marked false;
@@ -394,6 +399,12 @@ class _Context:
         return _parse_breaks(self.shifts.breaks, self.zone)
 
     @cached_property
+    def closed(self) -> _Closed:
+        """When the agents' skills are closed, per interval of the horizon (rules opening_hours and the time off
+        charged in the weekly limits)."""
+        return _closed_intervals(self.center, self.horizon)
+
+    @cached_property
     def rows_of_agent(self) -> dict[str, np.ndarray]:
         groups = pd.Series(self.shifts.agent).groupby(self.shifts.agent).indices
         return {str(k): np.asarray(v, dtype=np.int64) for k, v in groups.items()}
@@ -681,10 +692,30 @@ def _union_of_windows(
     return low[at], np.maximum.reduceat(high, at)
 
 
-def _opening_hours(context: _Context) -> Iterator[Violation]:
-    shifts, center, horizon = context.shifts, context.center, context.horizon
+@dataclass(frozen=True)
+class _Closed:
+    """When no work type of an agent's skills is open: skill profiles x intervals of the horizon (`closed`, and
+    its running count `before`, one column longer), and each centre agent's profile."""
+
+    closed: np.ndarray
+    before: np.ndarray
+    profile_of_agent: np.ndarray
+
+    def overlapped(
+        self, profile: np.ndarray, start: np.ndarray, end: np.ndarray, horizon: Horizon
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For spans [start, end) in ns: the closed intervals of the horizon each overlaps (for its profile), and
+        the grid positions lo..hi of the intervals it overlaps (intervals past the horizon are not counted)."""
+        grid = horizon.intervals.asi8
+        first, step, count = int(grid[0]), horizon.interval_minutes * _NS_PER_MINUTE, len(grid)
+        lo = np.clip((start - first) // step, 0, count)
+        hi = np.clip(-((first - end) // step), 0, count)
+        return self.before[profile, hi] - self.before[profile, np.minimum(lo, hi)], lo, hi
+
+
+def _closed_intervals(center: Center, horizon: Horizon) -> _Closed:
     grid = horizon.intervals
-    first, step, count = int(grid.asi8[0]), horizon.interval_minutes * _NS_PER_MINUTE, len(grid)
+    count = len(grid)
     open_by_type = {w.id: center.is_open(w.id, grid) for w in center.work_types}
     profiles: dict[frozenset[str], int] = {}
     closed_rows: list[np.ndarray] = []
@@ -697,15 +728,20 @@ def _opening_hours(context: _Context) -> Iterator[Violation]:
             closed_rows.append(~is_open)
         profile_of_agent[i] = profiles[agent.skill_ids]
     closed = np.array(closed_rows, dtype=bool).reshape(len(closed_rows), count)
-    closed_before = np.concatenate([np.zeros((len(closed), 1), np.int64), np.cumsum(closed, axis=1)], axis=1)
+    before = np.concatenate([np.zeros((len(closed), 1), np.int64), np.cumsum(closed, axis=1)], axis=1)
+    return _Closed(closed, before, profile_of_agent)
+
+
+def _opening_hours(context: _Context) -> Iterator[Violation]:
+    shifts, center, horizon = context.shifts, context.center, context.horizon
+    grid = horizon.intervals
+    closed = context.closed
     rows = np.flatnonzero(context.known)
-    profile = profile_of_agent[context.agent_index[rows]]
-    lo = np.clip((shifts.start[rows] - first) // step, 0, count)
-    hi = np.clip(-((first - shifts.end[rows]) // step), 0, count)
-    shut = closed_before[profile, hi] - closed_before[profile, np.minimum(lo, hi)]
+    profile = closed.profile_of_agent[context.agent_index[rows]]
+    shut, lo, hi = closed.overlapped(profile, shifts.start[rows], shifts.end[rows], horizon)
     for k in np.flatnonzero(shut > 0):
         row = int(rows[k])
-        where = lo[k] + np.flatnonzero(closed[profile[k], lo[k] : hi[k]])
+        where = lo[k] + np.flatnonzero(closed.closed[profile[k], lo[k] : hi[k]])
         skills = ", ".join(sorted(center.agents[context.agent_index[row]].skill_ids))
         yield context.at(
             "opening_hours",
@@ -718,11 +754,13 @@ def _opening_hours(context: _Context) -> Iterator[Violation]:
 @dataclass(frozen=True)
 class _Weeks:
     """Per centre agent x week of the horizon: paid minutes and dates worked (over the shifts dated in the
-    horizon), the time-off days credited, and the limits they are held to."""
+    horizon), the time-off days charged, and the limits they are held to."""
 
     paid: np.ndarray
     worked: np.ndarray
-    credited: np.ndarray
+    leave: np.ndarray  # days off on which the agent could be rostered
+    outside: np.ndarray  # days the agent could be rostered, not off
+    credited: np.ndarray  # days of time off charged
     credit: np.ndarray  # minutes per credited day, per agent
     max_paid: np.ndarray
     min_paid: np.ndarray  # NaN for a short last block, where no minimum applies
@@ -731,9 +769,11 @@ class _Weeks:
 
 def _weeks(context: _Context) -> _Weeks:
     """Weeks are 7-day blocks from the horizon's first day; a short last block (k days) gets its maxima prorated,
-    ``ceil(max x k / 7)``, and no minimum. Each time-off day of a week (at most `max_working_days`) credits
-    `target / max_working_days` paid minutes (`max / max_working_days` without a target, rounded down) and takes
-    a working day: the paid limits and the working days are lowered by the credit, none below 0."""
+    ``ceil(max x k / 7)``, and no minimum. Time off is charged only on the days the agent could be rostered
+    (`_possible_days`): of `leave` such days off, with `outside` such days not off, ``L = min(leave,
+    max(0, max_days - outside))`` are charged, each crediting `target / max_working_days` paid minutes
+    (`max / max_working_days` without a target, rounded down) and taking a working day: the paid limits and the
+    working days are lowered by the credit, none below 0."""
     center, horizon = context.center, context.horizon
     agents, weeks = len(center.agents), -(-horizon.days // 7)
     rows = np.flatnonzero(context.known & context.in_horizon)
@@ -748,25 +788,74 @@ def _weeks(context: _Context) -> _Weeks:
     most, least = context.limit("max_paid_minutes_week"), context.limit("min_paid_minutes_week")
     target = context.limit("target_paid_minutes_week")
     credit = np.floor(np.where(np.isnan(target), most, target) / most_days)
-    off = np.zeros((agents, weeks))
+    off = np.zeros((agents, horizon.days), dtype=bool)
     for i, a in enumerate(center.agents):
         if a.time_off:
-            for k, day_of in enumerate(horizon.dates):
-                off[i, k // 7] += a.is_off(day_of)
-    credited = np.minimum(off, most_days[:, None])
-    lengths = np.minimum(7, horizon.days - 7 * np.arange(weeks))
+            off[i] = [a.is_off(d) for d in horizon.dates]
+    possible = _possible_days(context, np.flatnonzero(off.any(axis=1)))
+    week_starts = np.arange(0, horizon.days, 7)
+    leave = np.add.reduceat((possible & off).astype(np.int64), week_starts, axis=1)
+    outside = np.add.reduceat((possible & ~off).astype(np.int64), week_starts, axis=1)
+    lengths = np.minimum(7, horizon.days - week_starts)
     prorated_paid = -(-most[:, None] * lengths // 7)
     prorated_days = -(-most_days[:, None] * lengths // 7)
+    credited = np.minimum(leave, np.maximum(prorated_days - outside, 0))
     lowered = credited * credit[:, None]
     return _Weeks(
         paid=paid,
         worked=worked,
+        leave=leave,
+        outside=outside,
         credited=credited,
         credit=credit,
         max_paid=np.maximum(prorated_paid - lowered, 0),
         min_paid=np.where(lengths == 7, np.maximum(least[:, None] - lowered, 0), np.nan),
         max_days=np.maximum(prorated_days - credited, 0),
     )
+
+
+def _possible_days(context: _Context, agents: np.ndarray) -> np.ndarray:
+    """Centre agents x days of the horizon: whether the agent could be rostered that day at all, time off aside:
+    some start and length of a template of the agent's contract, on one of the template's weekdays, lies whole
+    inside the availability (where the agent lists any) and overlaps no interval of the horizon closed to the
+    agent's skills. Computed for the agents at positions `agents` only (False for the others)."""
+    center, horizon, zone = context.center, context.horizon, context.zone
+    possible = np.zeros((len(center.agents), horizon.days), dtype=bool)
+    if not len(agents):
+        return possible
+    epoch_days = _epoch_day(horizon.start_date) + np.arange(horizon.days + 1)  # and the day after, for nights
+    shifts = {t.id: _template_shifts(t, epoch_days[:-1], zone) for t in center.shift_templates}
+    for i in agents:
+        agent = center.agents[i]
+        chosen = [shifts[t] for t in context.contracts[i].shift_templates]  # at least one (models.Contract)
+        day, start, end = (np.concatenate(column) for column in zip(*chosen, strict=True))
+        profile = np.full(len(start), context.closed.profile_of_agent[i])
+        fits = context.closed.overlapped(profile, start, end, horizon)[0] == 0
+        if agent.availability:
+            windows = tuple((w.weekday, w.start_minute, w.end_minute) for w in agent.availability)
+            low, high = _union_of_windows(windows, epoch_days, zone)
+            if len(low):
+                at = np.searchsorted(low, start, side="right") - 1
+                fits &= (at >= 0) & (high[np.maximum(at, 0)] >= end)
+            else:
+                fits[:] = False
+        possible[i, day[fits]] = True
+    return possible
+
+
+def _template_shifts(template: ShiftTemplate, epoch_days: np.ndarray, zone: str) -> tuple[np.ndarray, ...]:
+    """Every shift of `template` on the dates `epoch_days` that are its weekdays: day (after the first of
+    `epoch_days`), start and end instants in ns (a start the clocks skip moves forward, as `Horizon.local_time`)."""
+    days = np.flatnonzero(np.isin((epoch_days + 3) % 7, list(template.weekdays)))
+    minutes = np.array(template.start_minutes(), dtype=np.int64)
+    lengths = np.array(template.lengths_minutes, dtype=np.int64) * _NS_PER_MINUTE
+    wall = (epoch_days[days][:, None] * _NS_PER_DAY + minutes[None, :] * _NS_PER_MINUTE).ravel()
+    local = pd.DatetimeIndex(wall.astype("datetime64[ns]")).tz_localize(
+        zone, ambiguous=np.ones(len(wall), bool), nonexistent="shift_forward"
+    )
+    start = np.repeat(_nanoseconds(local), len(lengths))
+    day = np.repeat(np.repeat(days, len(minutes)), len(lengths))
+    return day, start, start + np.tile(lengths, len(wall))
 
 
 def _week_note(context: _Context, weeks: _Weeks, i: int, week: int, limit: str, unit: str) -> str:
@@ -779,6 +868,9 @@ def _week_note(context: _Context, weeks: _Weeks, i: int, week: int, limit: str, 
     if credited:
         per_day = f"{weeks.credit[i]:g} min" if unit == "min" else "1 day"
         notes.append(f"less {credited} day(s) of time off at {per_day} each")
+        leave, outside = int(weeks.leave[i, week]), int(weeks.outside[i, week])
+        if credited < leave:
+            notes.append(f"{leave} workable days off, {outside} workable days not off")
     return f" ({'; '.join(notes)})" if notes else ""
 
 
