@@ -164,6 +164,7 @@ REQUIREMENT = TableSchema(
         _opt("required_agents_with_shrinkage", F, minimum=0),
         _opt("method", S, description="erlang_c, erlang_a, chat or deferred"),
         _opt("deadline", T, description="deferred work: when the work arriving in the interval is due"),
+        _opt("aht_factor", F, above=0, description="effective handle time over aht_s (proficiency, calibration)"),
     ),
     key=("interval_start", "work_type"),
     unique_key=True,

@@ -84,6 +84,7 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "required_agents_with_shrinkage": [5.6, 0.0],
             "method": ["erlang_c", "deferred"],
             "deadline": [pd.NaT, AFTER + pd.Timedelta(hours=8)],
+            "aht_factor": [1.25, 1.0],
         }
     ),
     "roster": pd.DataFrame(

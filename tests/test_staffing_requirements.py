@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from models import Center, InputError
-from planner.staffing import StaffingSettings, erlang_a, erlang_c_metrics, required_agents, requirement_table
+from planner.staffing import (
+    StaffingSettings,
+    erlang_a,
+    erlang_c_metrics,
+    proficiency_factors,
+    required_agents,
+    requirement_table,
+)
 
 TZ = "Europe/London"
 
@@ -134,7 +141,8 @@ def test_deferred_work_is_done_within_its_window_while_open(center_data: dict[st
     email["opening_hours"] = [{"weekday": "mon", "start_minute": "08:00", "end_minute": "18:00"}]
     center = Center.model_validate(data)
     volumes = [4.0] * 96  # a whole Monday, 15-min intervals, e-mail arriving around the clock
-    table = requirement_table(_forecast(email["id"], volumes, 450.0), center)
+    # The window arithmetic at the forecast's handle time (the holders' proficiency is tested on its own).
+    table = requirement_table(_forecast(email["id"], volumes, 450.0), center, StaffingSettings(proficiency=False))
     starts = pd.DatetimeIndex(table["interval_start"])
     open_ = (starts.hour >= 8) & (starts.hour < 18)
     assert (table.loc[~open_, "required_agents"] == 0).all()
@@ -154,3 +162,46 @@ def test_deferred_work_is_done_within_its_window_while_open(center_data: dict[st
 def test_a_forecast_for_another_centre_is_refused(center: Center) -> None:
     with pytest.raises(InputError, match="not work types of the centre"):
         requirement_table(_forecast("parcels", [1.0, 2.0], 300.0), center)
+
+
+def test_effective_handle_time_follows_the_holders_proficiency(center_data: dict) -> None:
+    """Two holders of a skill at proficiency 0.5 (40 h) and 1.0 (20 h): the factor is the hours-weighted mean of
+    1 / proficiency, (40 x 2 + 20 x 1) / 60 = 5/3, and the load and the Erlang requirement use AHT x 5/3."""
+    data = copy.deepcopy(center_data)
+    phone = next(w for w in data["work_types"] if w["mode"] == "realtime" and w.get("concurrency", 1) == 1)
+    skill = phone["skill"]
+    contracts = {c["id"]: c for c in data["contracts"]}
+    holders = [
+        a for a in data["agents"] if any((s if isinstance(s, str) else s["skill"]) == skill for s in a["skills"])
+    ]
+    assert len(holders) >= 2
+    big = max(data["contracts"], key=lambda c: c["max_paid_minutes_week"])
+    small = dict(
+        big,
+        id="half_of_big",
+        min_paid_minutes_week=0,
+        target_paid_minutes_week=None,
+        max_paid_minutes_week=big["max_paid_minutes_week"] // 2,
+    )
+    data["contracts"].append(small)
+    for a in data["agents"]:
+        a["skills"] = [s for s in a["skills"] if (s if isinstance(s, str) else s["skill"]) != skill]
+    holders[0]["skills"].append({"skill": skill, "proficiency": 0.5})
+    holders[0]["contract"] = big["id"]
+    holders[1]["skills"].append({"skill": skill, "proficiency": 1.0})
+    holders[1]["contract"] = "half_of_big"
+    del contracts
+    center = Center.model_validate(data)
+    assert proficiency_factors(center)[phone["id"]] == pytest.approx(5 / 3)
+    forecast = _forecast(phone["id"], [40.0, 120.0], 300.0)
+    plain = requirement_table(forecast, center, StaffingSettings(proficiency=False))
+    slow = requirement_table(forecast, center)
+    assert slow["workload_erlangs"].to_numpy() == pytest.approx(plain["workload_erlangs"].to_numpy() * 5 / 3)
+    assert (slow["aht_s"] == plain["aht_s"]).all()
+    assert slow["aht_factor"].to_numpy() == pytest.approx([5 / 3, 5 / 3])
+    assert (slow["required_agents_int"] > plain["required_agents_int"]).all()
+    # The same requirement as the forecast's handle time x 5/3 without the proficiency.
+    longer = requirement_table(
+        _forecast(phone["id"], [40.0, 120.0], 500.0), center, StaffingSettings(proficiency=False)
+    )
+    assert slow["required_agents_int"].tolist() == longer["required_agents_int"].tolist()

@@ -170,6 +170,8 @@ def kpis(
             else np.full(rows.sum(), work_type.aht_s)
         )
         aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
+        if "aht_factor" in requirement:  # the effective handle time the load was computed with
+            aht = aht * requirement["aht_factor"].fillna(1.0).to_numpy(dtype=float)[rows]
         n = covered[index[rows], w] * work_type.concurrency
         busy = load > 0
         if not busy.any():

@@ -11,7 +11,12 @@ from planner.staffing.erlang import (
     erlang_c_metrics,
     required_agents,
 )
-from planner.staffing.requirements import REQUIREMENT_COLUMNS, StaffingSettings, requirement_table
+from planner.staffing.requirements import (
+    REQUIREMENT_COLUMNS,
+    StaffingSettings,
+    proficiency_factors,
+    requirement_table,
+)
 
 __all__ = [
     "REQUIREMENT_COLUMNS",
@@ -24,6 +29,7 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "erlang_c_metrics",
+    "proficiency_factors",
     "required_agents",
     "requirement_table",
 ]

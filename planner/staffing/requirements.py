@@ -15,6 +15,14 @@ Per work type, by how its contacts are served:
   staffing, while the work type is worked, that does all work in time), over the maximum occupancy.
   The roster (issue 5) schedules deferred work against its deadlines directly.
 
+Agents who hold a skill at a proficiency below 1 take longer (the simulation divides each handle time by the
+agent's proficiency): with `proficiency=True` (the default) the staffing maths uses the **effective handle time**
+``AHT x factor``, where the factor of a work type is the mean of 1 / proficiency over the agents holding its
+skill, weighted by their contracts' maximum weekly hours. A further factor per interval x work type
+(`aht_factor`) can be passed in: the simulation-in-the-loop planner (`planner.loop`) calibrates it where the
+simulated service level falls short of what the maths expects. Column `aht_factor` holds the factor used and
+`aht_s` the forecast's handle time; `workload_erlangs` is the effective load.
+
 Shrinkage (time paid but not available: training, meetings, absence) is applied last and explicitly, as the
 column `required_agents_with_shrinkage` = required / (1 - shrinkage); the other columns are agents on the phones.
 Plans can be made on the mean forecast or on a quantile (`plan_on="p90"` for a risk-averse plan).
@@ -32,7 +40,7 @@ import pandas as pd
 from models import Center, InputError, Mode, Problem, WorkType
 from planner.staffing.erlang import ServiceLevelOver, erlang_a, erlang_c_metrics, required_agents
 
-__all__ = ["REQUIREMENT_COLUMNS", "StaffingSettings", "requirement_table"]
+__all__ = ["REQUIREMENT_COLUMNS", "StaffingSettings", "proficiency_factors", "requirement_table"]
 
 PlanOn = Literal["mean", "p50", "p90"]
 _VOLUME_COLUMN = {"mean": "volume", "p50": "volume_p50", "p90": "volume_p90"}
@@ -49,15 +57,18 @@ REQUIREMENT_COLUMNS = [
     "required_agents_with_shrinkage",
     "method",
     "deadline",
+    "aht_factor",
 ]
 
 
 @dataclass(frozen=True)
 class StaffingSettings:
-    """`plan_on`: the forecast column to staff for; `shrinkage`: overrides the centre's when given."""
+    """`plan_on`: the forecast column to staff for; `shrinkage`: overrides the centre's when given;
+    `proficiency`: staff for the effective handle time of the agents who hold each skill (module docstring)."""
 
     plan_on: PlanOn = "mean"
     shrinkage: float | None = None
+    proficiency: bool = True
 
     def __post_init__(self) -> None:
         if self.plan_on not in _VOLUME_COLUMN:
@@ -77,13 +88,37 @@ def _interval_seconds(starts: pd.Series, center: Center) -> float:
     return float(pd.Series(steps).mode().iloc[0])
 
 
-def requirement_table(forecast: pd.DataFrame, center: Center, settings: StaffingSettings | None = None) -> pd.DataFrame:
-    """The requirement per interval x work type for `forecast` (a `models.FORECAST` table) in `center`."""
+def proficiency_factors(center: Center) -> dict[str, float]:
+    """Per work type: the mean of 1 / proficiency over the agents holding its skill, weighted by their contracts'
+    maximum weekly minutes (1 where nobody holds it: the roster reports that work type as short)."""
+    out = {}
+    for work_type in center.work_types:
+        weight = total = 0.0
+        for agent in center.agents:
+            for held in agent.skills:
+                if held.skill == work_type.skill:
+                    hours = float(center.contract_of(agent).max_paid_minutes_week)
+                    weight += hours
+                    total += hours / held.proficiency
+        out[work_type.id] = total / weight if weight > 0 else 1.0
+    return out
+
+
+def requirement_table(
+    forecast: pd.DataFrame,
+    center: Center,
+    settings: StaffingSettings | None = None,
+    aht_factor: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The requirement per interval x work type for `forecast` (a `models.FORECAST` table) in `center`.
+    `aht_factor`: a multiplier of the handle time per row of `forecast` (same index), on top of the proficiency's."""
     settings = settings or StaffingSettings()
     center.require_work_types(forecast["work_type"], "forecast", "forecast with the same centre, or add the work types")
     interval_s = _interval_seconds(forecast["interval_start"], center)
     shrinkage = center.shrinkage if settings.shrinkage is None else settings.shrinkage
     # One vectorised pass over all rows: per-row parameters come from each row's work type.
+    if aht_factor is not None:
+        forecast = forecast.assign(_factor=aht_factor.reindex(forecast.index).fillna(1.0).to_numpy(dtype=float))
     frame = forecast.sort_values(["work_type", "interval_start"], kind="stable").reset_index(drop=True)
     codes, names = pd.factorize(frame["work_type"])
     work_types = [center.work_type(str(name)) for name in names]
@@ -94,6 +129,14 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
     volume = frame[_VOLUME_COLUMN[settings.plan_on]].to_numpy(dtype=float)
     aht = frame["aht_s"].to_numpy(dtype=float)
     aht = np.where(np.isfinite(aht) & (aht > 0), aht, per_row(lambda w: w.aht_s))
+    factor = np.ones(len(frame))
+    if settings.proficiency:
+        by_type = proficiency_factors(center)
+        factor *= per_row(lambda w: by_type[w.id])
+    if "_factor" in frame:
+        factor *= frame["_factor"].to_numpy(dtype=float)
+    forecast_aht = aht
+    aht = aht * factor
     load = volume * aht / interval_s
     agents = np.zeros(len(frame))
     agents_int = np.zeros(len(frame), dtype=np.int64)
@@ -123,7 +166,7 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
             "interval_start": frame["interval_start"],
             "work_type": frame["work_type"],
             "volume": volume,
-            "aht_s": aht,
+            "aht_s": forecast_aht,
             "workload_erlangs": load,
             "required_agents": agents,
             "required_agents_int": agents_int,
@@ -132,6 +175,7 @@ def requirement_table(forecast: pd.DataFrame, center: Center, settings: Staffing
             "required_agents_with_shrinkage": agents / (1 - shrinkage),
             "method": method,
             "deadline": pd.Series(starts + within).where(deferred),
+            "aht_factor": factor,
         }
     )
     return table.sort_values(["interval_start", "work_type"], kind="stable").reset_index(drop=True)[REQUIREMENT_COLUMNS]
