@@ -16,7 +16,7 @@ import pandas as pd
 from models import Center, Horizon, InputError, Mode, Problem
 from planner.roster.options import AgentOptions, Shapes, agent_options, build_shapes
 
-__all__ = ["Pool", "RosterConflicts", "RosterProblem", "WeekLimits", "build_problem"]
+__all__ = ["Pool", "RosterConflicts", "RosterProblem", "WeekLimits", "build_problem", "shapes_of_roster"]
 
 
 class RosterConflicts(InputError):
@@ -274,6 +274,28 @@ def _pins(pins: pd.DataFrame | None, problem: RosterProblem) -> dict[str, dict[i
     problems += _pins_at_rest(out, problem)
     if problems:
         raise RosterConflicts("pins", problems)
+    return out
+
+
+def shapes_of_roster(roster: pd.DataFrame, problem: RosterProblem) -> dict[str, dict[int, int]]:
+    """A roster table's shifts as agent -> day -> shape, keeping only the rows that are allowed options of this
+    problem (a hint, e.g. the last iteration's roster: rows that no longer fit are dropped, not errors)."""
+    shapes, horizon = problem.shapes, problem.horizon
+    origin = horizon.day_starts[0]
+    templates = np.array(shapes.template)
+    out: dict[str, dict[int, int]] = {}
+    for row in roster.to_dict("records"):
+        agent_id = str(row["agent_id"])
+        if agent_id not in problem.options:
+            continue
+        start = int((pd.Timestamp(row["start"]) - origin).total_seconds() // 60)
+        length = int((pd.Timestamp(row["end"]) - pd.Timestamp(row["start"])).total_seconds() // 60)
+        match = np.flatnonzero(
+            (shapes.start == start) & (shapes.length == length) & (templates == str(row["shift_template"]))
+        )
+        match = match[np.isin(match, problem.options[agent_id].shapes)]
+        if match.size:
+            out.setdefault(agent_id, {}).setdefault(int(shapes.day[match[0]]), int(match[0]))
     return out
 
 

@@ -21,7 +21,7 @@ from planner.cpsat import apply_common, check_common
 from planner.roster.breaks import allocate, on_duty_counts, place_breaks
 from planner.roster.heuristic import greedy_roster
 from planner.roster.model import SCALE, RosterModel, RosterWeights
-from planner.roster.problem import RosterProblem, build_problem
+from planner.roster.problem import RosterProblem, build_problem, shapes_of_roster
 from planner.roster.result import Progress, RosterResult, coverage_table, kpis, roster_table
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "DEFAULT_WORKERS", "RosterSettings", "apply_settings", "solve_roster"]
@@ -120,16 +120,22 @@ def solve_roster(
     *,
     previous: pd.DataFrame | None = None,
     pins: pd.DataFrame | None = None,
+    hint: pd.DataFrame | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RosterResult:
-    """The roster for `requirement` (a `models.REQUIREMENT` table) in `center`. Raises `RosterConflicts` (an
-    InputError) for input that makes a hard rule impossible, and SolverError if no roster was found in time."""
+    """The roster for `requirement` (a `models.REQUIREMENT` table) in `center`. `hint`: a roster table to start
+    from instead of the greedy one (e.g. the roster of a slightly different requirement); its shifts that are not
+    options here are dropped. Raises `RosterConflicts` (an InputError) for input that makes a hard rule
+    impossible, and SolverError if no roster was found in time."""
     settings = settings or RosterSettings()
     started = time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
     built = RosterModel(problem, settings.weights).build()
     recorder = _Recorder(started, on_progress, floor=pay_floor(problem, settings.weights))
-    warm = _warm_start(built, settings)
+    start_from = shapes_of_roster(hint, problem) if hint is not None else None
+    warm = _warm_start(built, settings, start_from)
+    if warm is None and start_from is not None:  # the hint's shifts cannot be completed: the greedy's
+        warm = _warm_start(built, settings)
     if warm is not None:
         recorder.record(warm.objective_value / SCALE, recorder.bound)
     solver = cp_model.CpSolver()
@@ -229,14 +235,17 @@ def _least_reaching(values: list[int], minimum: int, count: int) -> int:
     return minimum if best is None else best
 
 
-def _warm_start(built: RosterModel, settings: RosterSettings) -> cp_model.CpSolver | None:
-    """Hint every variable from the greedy roster: its shifts are fixed in a copy of the model and CP-SAT completes
-    the rest there (allocation, shortfall, backlog; an easy problem once the shifts are fixed). Returns that solve
-    (its solution is a roster of the full model), or None if it found nothing in time."""
-    greedy = greedy_roster(built.problem, settings.weights)
+def _warm_start(
+    built: RosterModel, settings: RosterSettings, start_from: dict[str, dict[int, int]] | None = None
+) -> cp_model.CpSolver | None:
+    """Hint every variable from a roster (`start_from`, agent -> day -> shape; by default the greedy roster): its
+    shifts are fixed in a copy of the model and CP-SAT completes the rest there (allocation, shortfall, backlog; an
+    easy problem once the shifts are fixed). Returns that solve (its solution is a roster of the full model), or
+    None if it found nothing in time."""
+    greedy = greedy_roster(built.problem, settings.weights) if start_from is None else start_from
     fixed = built.model.clone()
     for agent_id, shifts in built.shift.items():
-        if agent_id in greedy:
+        if agent_id in greedy:  # agents the start does not place are left to CP-SAT
             chosen = set(greedy[agent_id].values())
             for k, var in shifts.items():
                 fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
