@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -42,6 +43,9 @@ from models import (
 from models.io import table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
+from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
+from planner.loop import Iteration, LoopResult, LoopSettings, plan_with_simulation
+from planner.reports import plan_sections
 from planner.roster import (
     Progress,
     RosterResult,
@@ -72,11 +76,14 @@ __all__ = [
     "ForecastInputs",
     "ForecastJob",
     "PlanJob",
+    "PlanStages",
     "RequirementJob",
     "RosterJob",
     "SimulationJob",
     "load_forecast_inputs",
     "parse_origins",
+    "plan_forecast",
+    "promised_levels",
     "run_assign",
     "run_backtest",
     "run_forecast",
@@ -86,6 +93,7 @@ __all__ = [
     "run_simulation",
     "simulate_planned_roster",
     "simulate_roster",
+    "write_roster",
 ]
 
 DEFAULT_TIMEZONE = "UTC"
@@ -261,10 +269,7 @@ def run_roster(
     pins: str | Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RosterJob:
-    """Solve the roster of a requirement and write, into `out_dir`: `roster.csv`, `coverage.csv`, `summary.json`
-    (status, objective breakdown, bound, gap, KPIs, progress), `report.html` (self-contained), `coverage.png`,
-    `gantt.png` and one iCalendar file per agent under `calendars/`. The roster is re-checked by the independent
-    validator before anything is written; a roster that breaks a rule is a bug (SolverError), never an output."""
+    """Solve the roster of a requirement and write it into `out_dir` (`write_roster`)."""
     center = center if isinstance(center, Center) else load_center(center)
     if not isinstance(requirement, pd.DataFrame):
         requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
@@ -273,20 +278,38 @@ def run_roster(
     result = solve_roster(
         requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
     )
+    return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
+
+
+def write_roster(
+    result: RosterResult,
+    requirement: pd.DataFrame,
+    center: Center,
+    out_dir: str | Path,
+    *,
+    previous: pd.DataFrame | None = None,
+    pins: pd.DataFrame | None = None,
+    summary: Mapping[str, Any] | None = None,
+    sections: Sequence[str] = (),
+) -> RosterJob:
+    """Write a solved roster into `out_dir`: `roster.csv`, `coverage.csv`, `summary.json` (status, objective
+    breakdown, bound, gap, KPIs, progress, and the keys of `summary`), `report.html` (self-contained; `sections`
+    are HTML sections placed after its headline), `coverage.png`, `gantt.png` and one iCalendar file per agent
+    under `calendars/`. The roster is re-checked by the independent validator before anything is written; a roster
+    that breaks a rule is a bug (SolverError), never an output."""
     horizon = center.horizon_covering(requirement["interval_start"])
-    violations = validate_roster(
-        result.roster, center, horizon, coverage=result.coverage, previous=previous_table, pins=pins_table
-    )
+    violations = validate_roster(result.roster, center, horizon, coverage=result.coverage, previous=previous, pins=pins)
     if violations:
         listed = "; ".join(str(v) for v in violations[:5])
         raise SolverError(f"the roster breaks {len(violations)} rule check(s), a planner bug: {listed}")
     out = Path(out_dir)
-    summary = result.summary() | {"validator": "passed: every hard rule of docs/roster.md"}
+    full = result.summary() | {"validator": "passed: every hard rule of docs/roster.md"} | dict(summary or {})
+    report = roster_report_html(result.roster, result.coverage, center, full, sections=sections)
     outputs: dict[str | Path, Callable[[Path], None]] = {
         out / "roster.csv": table_writer(result.roster, ROSTER, out / "roster.csv"),
         out / "coverage.csv": table_writer(result.coverage, COVERAGE, out / "coverage.csv"),
-        out / "summary.json": text_writer(json.dumps(summary, indent=2, default=str) + "\n"),
-        out / "report.html": text_writer(roster_report_html(result.roster, result.coverage, center, summary)),
+        out / "summary.json": text_writer(json.dumps(full, indent=2, default=str) + "\n"),
+        out / "report.html": text_writer(report),
         out / "coverage.png": lambda path: _drawn(plot_coverage(result.coverage, path, timezone=center.timezone)),
         out / "gantt.png": lambda path: _drawn(plot_gantt(result.roster, center, path)),
     }
@@ -312,11 +335,25 @@ class PlanJob:
     requirement: RequirementJob
     roster: RosterJob
     simulation: SimulationJob | None = None
+    loop: LoopResult | None = None
+    diagnosis: Diagnosis | None = None
 
     @property
     def files(self) -> list[Path]:
         simulated = self.simulation.files if self.simulation is not None else []
         return [*self.forecast.files, *self.requirement.files, *self.roster.files, *simulated]
+
+
+@dataclass(frozen=True)
+class PlanStages:
+    """What `plan_forecast` produced after the forecast: the requirement the kept roster was solved for, the
+    roster, its check simulation, the loop's iterations and the capacity diagnosis."""
+
+    requirement: RequirementJob
+    roster: RosterJob
+    simulation: SimulationJob
+    loop: LoopResult
+    diagnosis: Diagnosis
 
 
 def run_plan(
@@ -332,9 +369,12 @@ def run_plan(
     pins: str | Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     simulation: SimulationSettings | None = None,
+    loop: LoopSettings | None = None,
+    diagnosis: DiagnosisSettings | None = None,
+    on_iteration: Callable[[Iteration], None] | None = None,
 ) -> PlanJob:
-    """History -> forecast -> requirement -> roster -> simulation -> report, each stage's files in `out_dir` (the
-    simulation's, of the roster against the forecast, under `simulation/`; `simulation=None`: its defaults)."""
+    """History -> forecast -> (requirement -> roster -> simulation, in the loop) -> diagnosis -> report, each
+    stage's files in `out_dir` (`plan_forecast`)."""
     inputs = load_forecast_inputs(history, center)
     assert inputs.center is not None
     out = Path(out_dir)
@@ -345,18 +385,118 @@ def run_plan(
         days=days,
         settings=ForecastSettings(interval_minutes=inputs.center.interval_minutes),
     )
-    requirement = run_requirements(forecast.result.table, inputs.center, out / "requirement.csv", settings=staffing)
-    roster = run_roster(
-        requirement.table,
+    stages = plan_forecast(
+        forecast.result.table,
         inputs.center,
         out,
+        staffing=staffing,
         settings=settings,
         previous=previous,
         pins=pins,
         on_progress=on_progress,
+        simulation=simulation,
+        loop=loop,
+        diagnosis=diagnosis,
+        on_iteration=on_iteration,
     )
-    simulated = simulate_planned_roster(inputs.center, roster, forecast.result.table, out, simulation)
-    return PlanJob(forecast, requirement, roster, simulated)
+    return PlanJob(forecast, stages.requirement, stages.roster, stages.simulation, stages.loop, stages.diagnosis)
+
+
+#: The check simulation of a plan uses other random numbers than the loop that made the plan (its seed + this).
+CHECK_SEED_OFFSET = 1_000
+
+
+def plan_forecast(
+    forecast: pd.DataFrame,
+    center: Center,
+    out_dir: str | Path,
+    *,
+    staffing: StaffingSettings | None = None,
+    settings: RosterSettings | None = None,
+    previous: str | Path | None = None,
+    pins: str | Path | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    simulation: SimulationSettings | None = None,
+    loop: LoopSettings | None = None,
+    diagnosis: DiagnosisSettings | None = None,
+    on_iteration: Callable[[Iteration], None] | None = None,
+) -> PlanStages:
+    """Plan a forecast: the roster made in the simulation loop (`planner.loop`: the kept iteration's requirement
+    is `requirement.csv`, with its calibrated `aht_factor`), its capacity diagnosis and verified remedies
+    (`planner.diagnosis`), and a check simulation of the roster with other random numbers than the loop's
+    (`simulation/`, its `comparison.csv` setting the promise beside the check). The roster's `summary.json` and
+    `report.html` carry the promise, the loop's iterations and the diagnosis."""
+    out = Path(out_dir)
+    loop = loop or LoopSettings()
+    previous_table = _read_roster_table(previous, center)
+    pins_table = _read_roster_table(pins, center)
+    planned = plan_with_simulation(
+        forecast,
+        center,
+        staffing=staffing,
+        roster=settings,
+        settings=loop,
+        previous=previous_table,
+        pins=pins_table,
+        on_progress=on_progress,
+        on_iteration=on_iteration,
+    )
+    diagnosed = diagnose(
+        center,
+        forecast,
+        planned.requirement,
+        planned.roster,
+        planned.simulation,
+        roster_settings=settings,
+        settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
+    )
+    requirement_path = out / "requirement.csv"
+    requirement = RequirementJob(
+        center,
+        planned.requirement,
+        write_files({requirement_path: table_writer(planned.requirement, REQUIREMENT, requirement_path)}),
+    )
+    promised = promised_levels(planned.simulation)
+    check = simulate_roster(
+        center,
+        planned.roster.roster,
+        out / "simulation",
+        forecast=forecast,
+        settings=simulation or SimulationSettings(replications=PLAN_REPLICATIONS, seed=loop.seed + CHECK_SEED_OFFSET),
+        expected={w: level for w, (level, _, _) in promised.items()},
+        erlang={**planned.roster.kpis["expected_service_level"], **planned.roster.kpis["deferred_work_in_time"]},
+    )
+    summary = {
+        "promised_service_level": {w: {"mean": level, "ci": [low, high]} for w, (level, low, high) in promised.items()},
+        "simulation_in_the_loop": planned.summary(),
+        "diagnosis": diagnosed.summary(),
+        "diagnosis_notes": diagnosed.notes,
+    }
+    sections = plan_sections(center, planned, diagnosed, check.result)
+    roster = write_roster(
+        planned.roster,
+        planned.requirement,
+        center,
+        out,
+        previous=previous_table,
+        pins=pins_table,
+        summary=summary,
+        sections=sections,
+    )
+    return PlanStages(requirement, roster, check, planned, diagnosed)
+
+
+def promised_levels(simulation: SimulationResult) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """Per work type: the service level a plan promises (its own simulation: mean and 95% interval)."""
+    table = simulation.work_types
+
+    def number(value: Any) -> float | None:
+        return None if pd.isna(value) else round(float(value), 4)
+
+    return {
+        str(row.work_type): (number(row.service_level), number(row.service_level_lo), number(row.service_level_hi))
+        for row in table.itertuples(index=False)
+    }
 
 
 def simulate_planned_roster(
@@ -366,17 +506,17 @@ def simulate_planned_roster(
     out_dir: Path,
     settings: SimulationSettings | None = None,
 ) -> SimulationJob:
-    """The planned roster simulated against the forecast it was planned for, next to the service level the plan
-    expects (`simulation/` in `out_dir`): Erlang's at the covered staffing for realtime work, the share of the
-    deferred work done within its window for e-mail and tickets."""
+    """The roster of `wfm roster` simulated against the forecast it was planned for, next to the service level the
+    staffing maths expects (`simulation/` in `out_dir`): Erlang's at the covered staffing for realtime work, the
+    share of the deferred work done within its window for e-mail and tickets."""
+    expected = {**roster.result.kpis["expected_service_level"], **roster.result.kpis["deferred_work_in_time"]}
     return simulate_roster(
         center,
         roster.result.roster,
         out_dir / "simulation",
         forecast=forecast,
         settings=settings or SimulationSettings(replications=PLAN_REPLICATIONS),
-        # What the plan expects: Erlang at the covered staffing (realtime), the share done in time (deferred).
-        expected={**roster.result.kpis["expected_service_level"], **roster.result.kpis["deferred_work_in_time"]},
+        expected=expected,
     )
 
 
@@ -403,12 +543,14 @@ def simulate_roster(
     assignment: pd.DataFrame | None = None,
     expected: Mapping[str, float | None] | None = None,
     sources: Mapping[str, str] | None = None,
+    erlang: Mapping[str, float | None] | None = None,
 ) -> SimulationJob:
     """Simulate `roster` against a forecast (arrivals drawn from it) or a per-ticket history (replayed), and
     write into `out_dir`: `intervals.csv` (per interval x work type), `work_types.csv`, `priorities.csv`,
     `agents.csv` and `summary.json`. The horizon is the forecast's days, or the roster's days for a replay.
     With `assignment` (a `models.ASSIGNMENT` table) the routing follows it; `expected` (work type -> the service
-    level the plan expects) is set beside the simulated figures in `comparison.csv`."""
+    level the plan expects) is set beside the simulated figures in `comparison.csv`, and `erlang` (what the
+    staffing maths expects at the roster's allocation) beside it where given."""
     names = dict(sources or {})
     if (forecast is None) == (replay is None):
         raise InputError(
@@ -447,6 +589,8 @@ def simulate_roster(
             ]
         ].copy()
         comparison.insert(2, "planned_service_level", [expected.get(w) for w in comparison["work_type"]])
+        if erlang is not None:
+            comparison.insert(3, "erlang_service_level", [erlang.get(w) for w in comparison["work_type"]])
         comparison = comparison.rename(columns={"service_level": "simulated_service_level"})
     out = Path(out_dir)
     outputs: dict[str | Path, Callable[[Path], None]] = {

@@ -17,6 +17,7 @@ from forecasting import ForecastSettings
 from models import OPEN_TICKETS, InputError, Problem
 from models.io import write_table
 from planner.assign import HEURISTICS
+from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import InputReport, summarize_center, summarize_history
 from planner.jobs import (
     AssignJob,
@@ -25,12 +26,12 @@ from planner.jobs import (
     RosterJob,
     SimulationJob,
     load_forecast_inputs,
+    plan_forecast,
     run_assign,
     run_forecast,
     run_requirements,
-    run_roster,
-    simulate_planned_roster,
 )
+from planner.loop import Iteration, LoopResult, LoopSettings
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
 from scenarios.generator import GeneratorSettings, Scenario, generate, write_scenario
@@ -52,6 +53,8 @@ class DemoReport:
     roster: RosterJob | None
     simulation: SimulationJob | None = None
     assignment: AssignJob | None = None
+    loop: LoopResult | None = None
+    diagnosis: Diagnosis | None = None
 
 
 def run_demo(
@@ -59,9 +62,15 @@ def run_demo(
     out_dir: str | Path,
     roster: RosterSettings | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    *,
+    loop: LoopSettings | None = None,
+    diagnosis_settings: DiagnosisSettings | None = None,
+    on_iteration: Callable[[Iteration], None] | None = None,
 ) -> DemoReport:
     """Generate the demo centre of `settings`, write it to `out_dir`, check it, and plan the week: forecast,
-    requirement and, with `roster` settings, the roster and its simulation (`wfm demo` always passes them)."""
+    requirement and, with `roster` settings, the plan as `wfm plan` makes it (the roster in the simulation loop,
+    its check simulation, the capacity diagnosis and remedies) and an assignment snapshot (`wfm demo` always
+    passes them)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
@@ -82,17 +91,26 @@ def run_demo(
         settings=ForecastSettings(interval_minutes=scenario.center.interval_minutes),
     )
     picture = plot_forecast(forecast_inputs.hourly, job.result, out / "forecast.png")
-    requirement = run_requirements(job.result.table, forecast_inputs.center, out / "requirement.csv")
+    center = forecast_inputs.center
+    rostered = simulated = assigned = None
+    planned = diagnosis = None
+    if roster is None:
+        requirement = run_requirements(job.result.table, center, out / "requirement.csv")
+    else:
+        stages = plan_forecast(
+            job.result.table,
+            center,
+            out,
+            settings=roster,
+            loop=loop,
+            diagnosis=diagnosis_settings,
+            on_progress=on_progress,
+            on_iteration=on_iteration,
+        )
+        requirement, rostered, simulated = stages.requirement, stages.roster, stages.simulation
+        planned, diagnosis = stages.loop, stages.diagnosis
     heatmap = plot_requirement_heatmap(requirement.table, out / "requirement.png")
-    rostered = (
-        None
-        if roster is None
-        else run_roster(requirement.table, forecast_inputs.center, out, settings=roster, on_progress=on_progress)
-    )
-    simulated = assigned = None
     if rostered is not None:
-        center = forecast_inputs.center
-        simulated = simulate_planned_roster(center, rostered, job.result.table, out)
         # The assignment snapshot: Tuesday 11:00 of the plan week, a busy late morning.
         at = (
             pd.Timestamp(settings.plan_start + timedelta(days=1))
@@ -114,4 +132,6 @@ def run_demo(
         roster=rostered,
         simulation=simulated,
         assignment=assigned,
+        loop=planned,
+        diagnosis=diagnosis,
     )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from models import load_center
 from wfm import cli
 
 runner = CliRunner()
@@ -21,11 +22,19 @@ def wfm(*args: str | Path) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The S demo, its loop and diagnosis kept short: the folder and what it printed."""
     out = tmp_path_factory.mktemp("demo")
-    code, stdout, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", out)
+    code, stdout, stderr = wfm(
+        "demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--loop-budget", "8", "--out", out
+    )
     assert code == 0, stderr
-    return out
+    return out, stdout
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
 
 
 def test_help_lists_the_commands() -> None:
@@ -136,14 +145,40 @@ def test_demo_roster_passes_the_independent_check(demo_dir: Path) -> None:
     assert agents and agents <= {line.split(",")[0] for line in (demo_dir / "roster.csv").read_text().splitlines()[1:]}
 
 
-def test_demo_prints_a_summary(tmp_path: Path) -> None:
-    code, stdout, _ = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", tmp_path)
-    assert code == 0
+def test_demo_prints_a_summary(demo_run: tuple[Path, str]) -> None:
+    stdout = demo_run[1]
     assert "Demo centre size S" in stdout
     assert "agents" in stdout and "work types" in stdout
     assert "Expected volume in the plan week" in stdout
     assert "Forecast 2026-03-23 + 7 days (Europe/London)" in stdout
     assert "Roster: " in stdout and "validator: passed" in stdout
+    assert "loop 0:" in stdout and "simulation in the loop:" in stdout
+    assert "Capacity diagnosis" in stdout
+
+
+def test_demo_plan_promises_what_its_check_simulates_and_diagnoses_by_work_type(demo_dir: Path) -> None:
+    """summary.json: the promise per work type (the loop's simulation), the loop's iterations, and a diagnosis
+    keyed by short work type; the check simulation's comparison sets the promise beside its own figure."""
+    summary = json.loads((demo_dir / "summary.json").read_text())
+    center = load_center(demo_dir / "center.yaml")
+    ids = [w.id for w in center.work_types]
+    assert sorted(summary["promised_service_level"]) == sorted(ids)
+    loop = summary["simulation_in_the_loop"]
+    assert loop["iterations"] and 0 <= loop["chosen_iteration"] < len(loop["iterations"])
+    assert set(summary["diagnosis"]) <= set(ids)
+    for work_type, entry in summary["diagnosis"].items():
+        assert entry["shortfall_agent_hours"] >= 0 and entry["binding"] and entry["reason"]
+        assert entry["simulated_service_level"] < center.work_type(work_type).target.service_level
+    comparison = pd.read_csv(demo_dir / "simulation" / "comparison.csv")
+    promised = {w: v["mean"] for w, v in summary["promised_service_level"].items()}
+    assert comparison.set_index("work_type")["planned_service_level"].to_dict() == pytest.approx(
+        {w: promised[w] for w in comparison["work_type"]}, nan_ok=True
+    )
+    requirement = pd.read_csv(demo_dir / "requirement.csv")
+    assert "aht_factor" in requirement and (requirement["aht_factor"] > 0).all()
+    report = (demo_dir / "report.html").read_text()
+    for heading in ("Service level: promised and simulated", "Simulation in the loop", "Capacity diagnosis"):
+        assert heading in report
 
 
 def test_demo_into_a_file_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from rich.console import Console
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
 from planner.assign import HEURISTICS, METHODS, AssignSettings
+from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
 from planner.jobs import (
     AssignJob,
@@ -39,6 +40,7 @@ from planner.jobs import (
     run_roster,
     run_simulation,
 )
+from planner.loop import DEFAULT_BUDGET_S, Iteration, LoopResult, LoopSettings
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
 from planner.roster.solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS
@@ -53,6 +55,11 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "app", "main"]
 EXIT_BAD_INPUT = 2
 #: The demo's roster solve: enough for a good week of the M centre on two cores, short enough to wait for.
 DEMO_TIME_LIMIT_S = 20.0
+#: The demo's simulation loop and its re-solves: the whole demo stays under 3 minutes on two cores.
+DEMO_LOOP_BUDGET_S = 60.0
+DEMO_RESOLVE_LIMIT_S = 10.0
+#: Each re-solve of the capacity diagnosis (relaxations and remedies), at most.
+DIAGNOSIS_TIME_LIMIT_S = 10.0
 EXIT_INTERNAL_ERROR = 1
 DEBUG_ENV = "WFM_DEBUG"
 
@@ -128,14 +135,29 @@ def demo(
     ] = HistoryShape.tickets,
     time_limit: Annotated[float, typer.Option(help="Seconds for the roster solver.")] = DEMO_TIME_LIMIT_S,
     workers: Workers = None,
+    loop_budget: LoopBudget = DEMO_LOOP_BUDGET_S,
+    resolve_limit: ResolveLimit = None,
+    remedies: Remedies = True,
 ) -> None:
     """Generate the built-in demo centre and its history, check them, and plan its week end to end (as wfm plan:
-    forecast, requirement, roster, report)."""
+    forecast, requirement, roster in the simulation loop, diagnosis and remedies, report)."""
     settings = GeneratorSettings(
         size=size.value, seed=seed, history_weeks=history_weeks, history_shape=history_shape.value
     )
     roster_settings = _roster_settings(time_limit, workers, 0, False, 0.0)
-    report = _run(lambda: run_demo(settings, out_dir, roster_settings, on_progress=_ProgressPrinter()))
+    loop = _loop_settings(loop_budget, resolve_limit or min(time_limit, DEMO_RESOLVE_LIMIT_S))
+    diagnosis = DiagnosisSettings(remedies=remedies, time_limit_s=min(time_limit, DIAGNOSIS_TIME_LIMIT_S))
+    report = _run(
+        lambda: run_demo(
+            settings,
+            out_dir,
+            roster_settings,
+            on_progress=_ProgressPrinter(),
+            loop=loop,
+            diagnosis_settings=diagnosis,
+            on_iteration=_print_iteration,
+        )
+    )
     _print_demo(report)
 
 
@@ -312,6 +334,20 @@ Deterministic = Annotated[
     bool, typer.Option(help="Same input, same roster (the time limit becomes deterministic time).")
 ]
 Gap = Annotated[float, typer.Option(help="Stop when the proven relative gap is at most this (0: solve to the limit).")]
+LoopBudget = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Seconds for the simulation loop: roster, simulate, re-solve where the simulation falls short "
+        "(0: one roster, simulated).",
+    ),
+]
+ResolveLimit = Annotated[
+    float | None, typer.Option(help="Seconds for each re-solve in the loop (default: --time-limit).")
+]
+Remedies = Annotated[
+    bool, typer.Option(help="Try remedies (cross-training, extra hours, a hire) for work types short of target.")
+]
 PreviousRoster = Annotated[
     Path | None, typer.Option(help="The published roster before the horizon (rest, day runs across the boundary).")
 ]
@@ -362,11 +398,16 @@ def plan(
     gap: Gap = 0.0,
     previous: PreviousRoster = None,
     pins: Pins = None,
+    loop_budget: LoopBudget = DEFAULT_BUDGET_S,
+    resolve_limit: ResolveLimit = None,
+    remedies: Remedies = True,
 ) -> None:
-    """History -> forecast -> requirement -> roster -> report, end to end."""
+    """History -> forecast -> requirement -> roster -> simulation (in a loop until the roster delivers what it
+    promises) -> capacity diagnosis and remedies -> report, end to end."""
     first = _parse_date(start, "--start")
     assert first is not None
     settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
+    loop = _loop_settings(loop_budget, resolve_limit)
     done = _run(
         lambda: run_plan(
             history,
@@ -379,12 +420,57 @@ def plan(
             previous=previous,
             pins=pins,
             on_progress=_ProgressPrinter(),
+            loop=loop,
+            diagnosis=DiagnosisSettings(remedies=remedies, time_limit_s=min(time_limit, DIAGNOSIS_TIME_LIMIT_S)),
+            on_iteration=_print_iteration,
         )
     )
     _print_requirement(done.requirement)
     _print_roster(done.roster)
     if done.simulation is not None:
         _print_simulation(done.simulation)
+    if done.loop is not None and done.diagnosis is not None:
+        _print_plan_quality(done.loop, done.diagnosis)
+
+
+def _loop_settings(budget_s: float, resolve_limit_s: float | None) -> LoopSettings:
+    """--loop-budget 0: a single roster, simulated (the loop's first pass)."""
+    if budget_s == 0:
+        return LoopSettings(max_iterations=1)
+    return LoopSettings(budget_s=budget_s, resolve_time_limit_s=resolve_limit_s)
+
+
+def _print_iteration(step: Iteration) -> None:
+    levels = ", ".join(f"{w} {v:.0%}" for w, v in step.service_level.items() if v is not None)
+    console.print(
+        f"  loop {step.number}: {step.paid_hours:,.0f} paid hours, {step.cells_below} cells below target, "
+        f"simulated {levels} ({step.elapsed_s:.0f} s)",
+        markup=False,
+    )
+
+
+def _print_plan_quality(loop: LoopResult, diagnosis: Diagnosis) -> None:
+    console.print("; ".join(loop.notes) + ".", markup=False)
+    if not diagnosis.shortfalls:
+        console.print("Capacity diagnosis: every work type is simulated within tolerance of its target.")
+        return
+    console.print(f"Capacity diagnosis ({diagnosis.elapsed_s:.0f} s):", markup=False)
+    for work_type, short in diagnosis.shortfalls.items():
+        console.print(
+            f"  {work_type}: simulated {short.simulated:.1%} against {short.target:.0%}, short "
+            f"{short.agent_hours_short:,.0f} agent-hours. Binding: {short.binding}: {short.reason}.",
+            markup=False,
+        )
+        for rank, remedy in enumerate(diagnosis.ranked(work_type), start=1):
+            level = remedy.service_level.get(work_type)
+            console.print(
+                f"    {rank}. {remedy.description}: extra weekly pay {remedy.extra_cost:,.0f}, "
+                f"{work_type} simulated {'-' if level is None else f'{level:.1%}'}"
+                f"{' (meets target)' if remedy.meets.get(work_type) else ''}",
+                markup=False,
+            )
+    if diagnosis.notes:
+        console.print("  " + "; ".join(diagnosis.notes) + ".", markup=False)
 
 
 def _print_roster(done: RosterJob) -> None:
@@ -759,6 +845,8 @@ def _print_demo(report: DemoReport) -> None:
         _print_roster(report.roster)
     if report.simulation is not None:
         _print_simulation(report.simulation)
+    if report.loop is not None and report.diagnosis is not None:
+        _print_plan_quality(report.loop, report.diagnosis)
     if report.assignment is not None:
         console.print("Assignment snapshot (the tickets open at the plan week's Tuesday 11:00 of the simulation):")
         _print_assign(report.assignment)

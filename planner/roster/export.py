@@ -525,18 +525,27 @@ img { max-width: 100%; height: auto; } .muted { color: #777; }
 """
 
 
-def roster_report_html(roster: pd.DataFrame, coverage: pd.DataFrame, center: Center, summary: Mapping[str, Any]) -> str:
-    """One self-contained HTML page (inline CSS, images as data URIs): the solve's headline, the objective per
-    rule (``summary["breakdown"]``), the KPIs (``summary["kpis"]``), coverage per skill, the coverage heatmap,
-    the Gantt chart and the roster per day in local time. Any summary key may be missing."""
+def roster_report_html(
+    roster: pd.DataFrame,
+    coverage: pd.DataFrame,
+    center: Center,
+    summary: Mapping[str, Any],
+    *,
+    sections: Sequence[str] = (),
+) -> str:
+    """One self-contained HTML page (inline CSS, images as data URIs): the solve's headline, the given HTML
+    `sections` (a plan's service level, diagnosis and remedies), the objective per rule (``summary["breakdown"]``),
+    the KPIs (``summary["kpis"]``), coverage per skill, the coverage heatmap, the Gantt chart and the roster per
+    day in local time. Any summary key may be missing."""
     shifts = _read_shifts(roster, center)
     with TemporaryDirectory() as tmp:
         coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
         gantt_png = plot_gantt(roster, center, Path(tmp) / "gantt.png").read_bytes()
     title = f"Roster: {center.name}"
-    sections = [
+    parts = [
         f"<h1>{_e(title)}</h1>",
         _headline(summary, shifts, center),
+        *sections,
         _section("Objective per rule", summary.get("breakdown"), "No objective breakdown was given."),
         _kpi_section(summary.get("kpis")),
         _coverage_section(coverage),
@@ -546,7 +555,7 @@ def roster_report_html(roster: pd.DataFrame, coverage: pd.DataFrame, center: Cen
         _image(gantt_png, "Shifts per agent over the horizon"),
         _roster_section(shifts, center),
     ]
-    body = "\n".join(s for s in sections if s)
+    body = "\n".join(s for s in parts if s)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
@@ -593,6 +602,16 @@ def _table(mapping: Mapping[Any, Any], header: tuple[str, str] | None = None) ->
     head = f"<tr><th>{_e(header[0])}</th><th>{_e(header[1])}</th></tr>" if header else ""
     rows = "".join(f"<tr><th>{_e(k)}</th>{_cell(v)}</tr>" for k, v in mapping.items())
     return f"<table>{head}{rows}</table>"
+
+
+def html_rows_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """An HTML table with `header` and one row per item of `rows` (values formatted as in the report)."""
+    return _rows_table(header, rows)
+
+
+def html_image(png: bytes, alt: str) -> str:
+    """A PNG inline in the page (a data URI)."""
+    return _image(png, alt)
 
 
 def _rows_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
