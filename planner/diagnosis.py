@@ -9,15 +9,17 @@ simulated weekly service level is still more than `tolerance` below its target i
   requirement's peak;
 - the **binding reason** comes from re-solving the same requirement with one rule family relaxed at a time, for
   all short skills at once: the holders' contract hours (+25% and one more working day), and who holds the skill
-  (every agent gets it). The relaxation that removes most of the skill's shortfall names the reason; where
-  neither does, the shortfall sits where no shift of a holder can be (opening hours and shift templates) or the
-  forecast's peak asks for more holders on duty at once than there are;
-- **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (warm-started from the
-  plan's roster) and simulated with the plan's own random numbers: cross-train named agents whose own work is
-  served above target (they are paid anyway), extra hours for part-time holders within their contracts, and a
-  hire of the holders' most common skill profile on the most common full-time contract. Each is reported with its
-  extra weekly pay and the simulated service level it buys; they are ranked: those that bring the work type to
-  target first, cheapest first, then the rest by the service level they reach.
+  (every agent gets it), each against the same search on the unchanged centre. The relaxation that removes a
+  quarter or more of the skill's shortfall, the most, names the reason; where neither does, the model's data
+  decide: the shortfall sits where no shift of a holder can be (opening hours), the roster already pays nearly
+  all the hours the contracts allow (headcount), or the forecast's peak asks for more holders on duty at once
+  than there are;
+- **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (from the greedy
+  start, which sees the added capacity) and simulated with the plan's own random numbers: cross-train named agents
+  whose own work is served above target (they are paid anyway), extra hours for part-time holders within their
+  contracts, and hires of each short skill's most common holder profile on the longest contract. Each is reported
+  with its extra weekly pay and the simulated service level it buys; they are ranked per work type: those that
+  bring it to target first, cheapest first, then the rest by the service level they reach.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pandas as pd
 
 from models import Center, Mode
 from planner.roster import RosterResult, RosterSettings, solve_roster
-from planner.roster.problem import build_problem
+from planner.roster.problem import RosterProblem, build_problem
 from planner.simulation import SimulationResult, SimulationSettings, build_scenario, forecast_demand, simulate
 
 __all__ = [
@@ -263,7 +265,9 @@ def diagnose(
     minutes = center.interval_minutes
 
     def resolve(changed: Center) -> RosterResult:
-        return solve_roster(requirement, changed, roster_settings, hint=roster.roster)
+        # From the greedy start, not from the plan's roster: a what-if that adds capacity is better found from a
+        # start that sees it (the plan's shifts, fixed, leave the search little room in a short limit).
+        return solve_roster(requirement, changed, roster_settings)
 
     def simulated(changed: Center, result: RosterResult) -> SimulationResult:
         return simulate(build_scenario(changed, result.roster, demand, horizon), sim_settings)
@@ -272,6 +276,7 @@ def diagnose(
     short_skills = set(skills.values())
     holders = {s: sorted(a.id for a in center.agents if s in a.skill_ids) for s in short_skills}
     all_holders = set().union(*holders.values())
+    baseline = resolve(center)  # the same search on the unchanged centre: what each what-if is measured against
     relaxed = {
         "contract hours": resolve(_more_hours(center, all_holders, to_max=False)),
         "skill holders": resolve(
@@ -279,12 +284,15 @@ def diagnose(
         ),
     }
     problem = build_problem(requirement, center)
+    capacity = Capacity.of(problem, roster)
     coverage = roster.coverage
     shortfalls = {}
     for work_type, level in short.items():
         skill = skills[work_type]
         before = skill_short_hours(roster, skill, minutes)
-        after = {name: skill_short_hours(result, skill, minutes) for name, result in relaxed.items()}
+        after = {"none (the same search)": skill_short_hours(baseline, skill, minutes)} | {
+            name: skill_short_hours(result, skill, minutes) for name, result in relaxed.items()
+        }
         of_skill = coverage[coverage["skill"] == skill]
         required_hours = float(of_skill["required"].sum() * minutes / 60)
         required = of_skill["required"].to_numpy(dtype=float)
@@ -295,7 +303,17 @@ def diagnose(
         )
         hours = sum(sum(w.max_paid for w in problem.week_limits(a)) for a in holders[skill]) / 60
         binding, reason = _binding(
-            work_type, skill, before, after, len(holders[skill]), hours, required_hours, peak_required, peak_at
+            work_type,
+            skill,
+            before,
+            after,
+            len(holders[skill]),
+            hours,
+            required_hours,
+            peak_required,
+            peak_at,
+            capacity,
+            capacity.uncoverable_share(problem, roster, skill, holders[skill]),
         )
         shortfalls[work_type] = Shortfall(
             work_type=work_type,
@@ -316,10 +334,47 @@ def diagnose(
     diagnosis = Diagnosis(shortfalls)
     if settings.remedies:
         diagnosis.remedies = _remedies(
-            center, roster, simulation, shortfalls, settings, resolve, simulated, list(short), diagnosis.notes
+            center, roster, baseline, simulation, shortfalls, settings, resolve, simulated, list(short), diagnosis.notes
         )
     diagnosis.elapsed_s = time.perf_counter() - began
     return diagnosis
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The whole centre's hours: what the plan's roster pays, and what the contracts allow in the horizon (leave
+    charged), with the requirement's agent-hours (before breaks and shrinkage)."""
+
+    agents: int
+    paid_hours: float
+    contract_hours: float
+    required_hours: float
+
+    @classmethod
+    def of(cls, problem: RosterProblem, roster: RosterResult) -> Capacity:
+        allowed = sum(sum(w.max_paid for w in problem.week_limits(a)) for a in problem.agents) / 60
+        hours = problem.horizon.interval_minutes / 60
+        required = float(problem.required.sum() * hours + problem.workload.sum() * hours)
+        return cls(len(problem.agents), float(roster.kpis["paid_hours"]), allowed, required)
+
+    @property
+    def used(self) -> float:
+        return self.paid_hours / self.contract_hours if self.contract_hours > 0 else 1.0
+
+    @staticmethod
+    def uncoverable_share(problem: RosterProblem, roster: RosterResult, skill: str, holders: list[str]) -> float:
+        """Share of the skill's shortfall (agent-intervals) in intervals that no shift option of a holder covers
+        (opening hours, availability, templates)."""
+        reach = np.zeros(len(problem.horizon.intervals), dtype=bool)
+        shapes = problem.shapes
+        for agent_id in holders:
+            for k in problem.options[agent_id].shapes:
+                reach[int(shapes.first[k]) : int(shapes.first[k] + shapes.count[k])] = True
+        coverage = roster.coverage[roster.coverage["skill"] == skill]
+        index = np.searchsorted(problem.horizon.intervals.asi8, pd.DatetimeIndex(coverage["interval_start"]).asi8)
+        short = coverage["shortfall"].to_numpy(dtype=float)
+        total = short.sum()
+        return float(short[~reach[np.minimum(index, len(reach) - 1)]].sum() / total) if total > 0 else 0.0
 
 
 def _binding(
@@ -332,28 +387,45 @@ def _binding(
     required: float,
     peak: int,
     peak_at: str,
+    capacity: Capacity,
+    uncoverable: float,
 ) -> tuple[str, str]:
-    removed = {name: before - value for name, value in after.items()}
+    """The binding reason: the relaxation that removes a quarter or more of the skill's shortfall (against the same
+    search on the unchanged centre), the most; otherwise what the model's data show."""
+    same = after.get("none (the same search)", before)
+    removed = {name: same - value for name, value in after.items() if name != "none (the same search)"}
     name = max(removed, key=lambda k: removed[k]) if removed else ""
-    if before > 0 and name and removed[name] >= BINDING_SHARE * before:
+    if same > 0 and name and removed[name] >= BINDING_SHARE * same:
         if name == "skill holders":
             return name, (
                 f"only {holders} agents hold skill '{skill}' and they cannot cover its {required:.0f} agent-hours "
-                f"where needed; with the skill held by every agent the shortfall falls from {before:.0f} to "
+                f"where needed; with the skill held by every agent the shortfall falls from {same:.0f} to "
                 f"{after[name]:.0f} agent-hours"
             )
         return name, (
             f"the contract hours of the {holders} agents holding '{skill}' ({hours:.0f} h in the horizon, leave "
-            f"charged) bind: with 25% more, the shortfall falls from {before:.0f} to {after[name]:.0f} agent-hours"
+            f"charged) bind: with 25% more, the shortfall falls from {same:.0f} to {after[name]:.0f} agent-hours"
+        )
+    if before > 0 and uncoverable >= 0.5:
+        return "opening hours", (
+            f"{100 * uncoverable:.0f}% of the {before:.0f} agent-hours short of '{skill}' fall where no shift of its "
+            "holders can be (opening hours, availability and shift templates)"
+        )
+    if before > 0 and capacity.used >= 0.95:
+        return "headcount", (
+            f"the centre's {capacity.agents} agents are paid {capacity.paid_hours:,.0f} of the "
+            f"{capacity.contract_hours:,.0f} hours their contracts allow (leave charged), and the requirement asks "
+            f"for {capacity.required_hours:,.0f} agent-hours before breaks and shrinkage: neither more hours for the "
+            "holders nor the skill for everyone frees enough time"
         )
     if before > 0 and peak > holders:
         return "forecast peak", (
             f"the forecast's peak needs {peak} agents on '{skill}' at {peak_at}, more than the {holders} who hold it"
         )
     if before > 0:
-        return "opening hours", (
-            f"{before:.0f} agent-hours of '{skill}' fall where no shift of its holders can be (opening hours, "
-            "availability and shift templates); neither more hours nor more holders remove them"
+        return "roster search", (
+            f"neither more hours nor more holders remove the {before:.0f} agent-hours short of '{skill}', and agents "
+            "could be there: a longer time limit may find a better roster"
         )
     return "service at the staffed level", (
         f"the roster staffs every interval of '{skill}' as the calibrated requirement asks, yet the simulation "
@@ -364,6 +436,7 @@ def _binding(
 def _remedies(
     center: Center,
     roster: RosterResult,
+    baseline: RosterResult,
     simulation: SimulationResult,
     shortfalls: dict[str, Shortfall],
     settings: DiagnosisSettings,
@@ -383,8 +456,8 @@ def _remedies(
     skill_served_above = {
         s.id for s in center.skills if all(w.id in served_above for w in center.work_types if w.skill == s.id)
     }
-    base_cost = float(roster.kpis["paid_cost"])
-    base_hours = float(roster.kpis["paid_hours"])
+    base_cost = float(baseline.kpis["paid_cost"])
+    base_hours = float(baseline.kpis["paid_hours"])
     out: list[Remedy] = []
 
     def evaluate(kind: str, description: str, agents: list[str], changed: Center) -> Remedy:
@@ -447,23 +520,29 @@ def _remedies(
         return evaluate("cross-train", description, sorted(taken), changed)
 
     def hire(scale: int) -> Remedy:
-        """The short skills' most common holder profile, on the longest (and most common) contract."""
-        hours = sum(shortfalls[w].agent_hours_short for w in short)
+        """Per short skill, agents of its holders' most common skill profile, on the longest (and most common)
+        contract, enough that `HIRE_SHARE` of such an agent's hours covers the skill's shortfall."""
         full_time = max(
             center.contracts, key=lambda c: (c.max_paid_minutes_week, sum(a.contract == c.id for a in center.agents))
         )
         # The hours an agent on that contract works in this roster's horizon (its maximum where none works).
         worked = [float(paid.get(a.id, 0.0)) for a in center.agents if a.contract == full_time.id]
         each = max(worked, default=0.0) or full_time.max_paid_minutes_week / 60
-        count = scale * max(1, math.ceil(hours / (HIRE_SHARE * each)))
-        profile = Counter(
-            frozenset(a.skill_ids) for w in short for a in center.agents if shortfalls[w].skill in a.skill_ids
-        ).most_common(1)[0][0] | {shortfalls[w].skill for w in short}
         cost = float(np.median([a.hourly_cost for a in center.agents]))
-        changed, hired = _hired(center, sorted(profile), full_time.id, count, cost)
+        changed, hired, parts = center, [], []
+        by_skill: dict[str, float] = {}
+        for w in short:
+            by_skill[shortfalls[w].skill] = max(by_skill.get(shortfalls[w].skill, 0.0), shortfalls[w].agent_hours_short)
+        for skill, hours in by_skill.items():
+            count = scale * max(1, math.ceil(hours / (HIRE_SHARE * each)))
+            profile = Counter(frozenset(a.skill_ids) for a in center.agents if skill in a.skill_ids).most_common(1)
+            skills = sorted(profile[0][0] if profile else {skill})
+            changed, ids = _hired(changed, skills, full_time.id, count, cost)
+            hired += ids
+            parts.append(f"{count} with skills {', '.join(skills)} ({', '.join(ids)})")
         description = (
-            f"hire {count} agent(s) with skills {', '.join(sorted(profile))} on contract '{full_time.id}' "
-            f"({', '.join(hired)}), at proficiency {CROSS_TRAINED_PROFICIENCY:g} to start"
+            f"hire {len(hired)} agent(s) on contract '{full_time.id}': {'; '.join(parts)}, at proficiency "
+            f"{CROSS_TRAINED_PROFICIENCY:g} to start"
         )
         return evaluate("hire", description, hired, changed)
 
@@ -496,8 +575,12 @@ def _remedies(
     tried: dict[str, Callable[[int], Remedy | None]] = {"cross-train": cross_train, "hire": hire}
     first = {kind: make(1) for kind, make in tried.items()}
     extra_hours()
-    # A work type no remedy brings to target: the remedy that came closest, twice as large, once.
-    unmet = [w for w in short if not any(r.meets.get(w) for r in out)]
+    # A work type no remedy brings to its target itself (not only within the tolerance, where the next week's
+    # noise can tip it back): the remedy that came closest, twice as large, once.
+    def reaches(r: Remedy, w: str) -> bool:
+        return (r.service_level.get(w) or 0.0) >= center.work_type(w).target.service_level
+
+    unmet = [w for w in short if not any(reaches(r, w) for r in out)]
     if unmet:
         closest = max(
             (r for r in first.values() if r is not None),

@@ -56,7 +56,7 @@ EXIT_BAD_INPUT = 2
 #: The demo's roster solve: enough for a good week of the M centre on two cores, short enough to wait for.
 DEMO_TIME_LIMIT_S = 20.0
 #: The demo's simulation loop and its re-solves: the whole demo stays under 3 minutes on two cores.
-DEMO_LOOP_BUDGET_S = 60.0
+DEMO_LOOP_BUDGET_S = 45.0
 DEMO_RESOLVE_LIMIT_S = 10.0
 #: Each re-solve of the capacity diagnosis (relaxations and remedies), at most.
 DIAGNOSIS_TIME_LIMIT_S = 10.0
