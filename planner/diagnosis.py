@@ -494,8 +494,11 @@ def _remedies(
                 for a in center.agents
                 if need.skill not in a.skill_ids and a.skill_ids <= skill_served_above and a.id not in taken
             ]
-            candidates.sort(key=lambda a: (-float(paid.get(a.id, 0.0)), a.id))
-            # Enough of them, at a share of their hours, to cover the shortfall (the hours of the busiest).
+            # Most like the holders first (the skills they share with the holders: billing agents for a skill held
+            # by billing + retention agents), then the most hours.
+            near = Counter(s for a in center.agents if need.skill in a.skill_ids for s in a.skill_ids - {need.skill})
+            candidates.sort(key=lambda a: (-sum(near[s] for s in a.skill_ids), -float(paid.get(a.id, 0.0)), a.id))
+            # Enough of them, at a share of their hours, to cover the shortfall.
             chosen: list[str] = []
             covered = 0.0
             for candidate in candidates:
@@ -575,6 +578,7 @@ def _remedies(
     tried: dict[str, Callable[[int], Remedy | None]] = {"cross-train": cross_train, "hire": hire}
     first = {kind: make(1) for kind, make in tried.items()}
     extra_hours()
+
     # A work type no remedy brings to its target itself (not only within the tolerance, where the next week's
     # noise can tip it back): the remedy that came closest, twice as large, once.
     def reaches(r: Remedy, w: str) -> bool:

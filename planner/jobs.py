@@ -91,13 +91,12 @@ __all__ = [
     "run_requirements",
     "run_roster",
     "run_simulation",
-    "simulate_planned_roster",
     "simulate_roster",
     "write_roster",
 ]
 
 DEFAULT_TIMEZONE = "UTC"
-#: Replications of the planned roster's simulation in `wfm plan` / `wfm demo` (a week of M takes ~0.4 s each).
+#: Replications of the check simulation of a plan in `wfm plan` / `wfm demo` (a week of M takes ~0.4 s each).
 PLAN_REPLICATIONS = 10
 
 
@@ -497,27 +496,6 @@ def promised_levels(simulation: SimulationResult) -> dict[str, tuple[float | Non
         str(row.work_type): (number(row.service_level), number(row.service_level_lo), number(row.service_level_hi))
         for row in table.itertuples(index=False)
     }
-
-
-def simulate_planned_roster(
-    center: Center,
-    roster: RosterJob,
-    forecast: pd.DataFrame,
-    out_dir: Path,
-    settings: SimulationSettings | None = None,
-) -> SimulationJob:
-    """The roster of `wfm roster` simulated against the forecast it was planned for, next to the service level the
-    staffing maths expects (`simulation/` in `out_dir`): Erlang's at the covered staffing for realtime work, the
-    share of the deferred work done within its window for e-mail and tickets."""
-    expected = {**roster.result.kpis["expected_service_level"], **roster.result.kpis["deferred_work_in_time"]}
-    return simulate_roster(
-        center,
-        roster.result.roster,
-        out_dir / "simulation",
-        forecast=forecast,
-        settings=settings or SimulationSettings(replications=PLAN_REPLICATIONS),
-        expected=expected,
-    )
 
 
 # -- simulation -------------------------------------------------------------------------------------------------
