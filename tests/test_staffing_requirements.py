@@ -12,6 +12,7 @@ import pytest
 from models import Center, InputError
 from planner.staffing import (
     StaffingSettings,
+    effective_concurrency,
     erlang_a,
     erlang_c_metrics,
     proficiency_factors,
@@ -205,3 +206,31 @@ def test_effective_handle_time_follows_the_holders_proficiency(center_data: dict
         _forecast(phone["id"], [40.0, 120.0], 500.0), center, StaffingSettings(proficiency=False)
     )
     assert slow["required_agents_int"].tolist() == longer["required_agents_int"].tolist()
+
+
+def test_chat_slots_follow_the_concurrency_the_holders_really_have(center_data: dict[str, Any]) -> None:
+    """A chat work type allows 3 chats at once, but the holders' `max_concurrency` is 1 for agents with half of
+    the contract hours and 3 for the others: an agent is (1 + 3) / 2 = 2 slots, so the whole agents are the slots
+    over 2 (rounded up), and the expected service level is Erlang's at that many slots."""
+    data = copy.deepcopy(center_data)
+    chat = copy.deepcopy(data["work_types"][0])
+    chat.update({"id": "chat", "channel": "chat", "mode": "realtime", "concurrency": 3, "max_occupancy": 1.0})
+    chat["target"] = {"service_level": 0.8, "within_s": 60}
+    chat["skill"] = "chat_only"
+    data["work_types"].append(chat)
+    data["skills"].append({"id": "chat_only"})
+    contract = max(data["contracts"], key=lambda c: c["max_paid_minutes_week"])
+    for i, a in enumerate(data["agents"][:4]):
+        a["skills"].append({"skill": "chat_only", "proficiency": 1.0})
+        a["contract"] = contract["id"]
+        a["max_concurrency"] = 1 if i % 2 == 0 else 3
+    center = Center.model_validate(data)
+    assert effective_concurrency(center)["chat"] == pytest.approx(2.0)
+    table = requirement_table(_forecast("chat", [90.0], 600.0), center)
+    load = 90 * 600 / 900
+    slots = required_agents([load], 600.0, 0.8, 60)
+    assert table.loc[0, "required_agents_int"] == int(np.ceil(slots.agents_int[0] / 2))
+    expected_level = erlang_c_metrics(table.loc[0, "required_agents_int"] * 2, load, 600.0, 60).service_level
+    assert table.loc[0, "expected_service_level"] == pytest.approx(float(expected_level))
+    plain = requirement_table(_forecast("chat", [90.0], 600.0), center, StaffingSettings(proficiency=False))
+    assert plain.loc[0, "required_agents_int"] == int(np.ceil(slots.agents_int[0] / 3))

@@ -14,6 +14,7 @@ from models import Mode
 from models.tables import COVERAGE, ROSTER
 from planner.roster.problem import RosterProblem
 from planner.staffing.erlang import erlang_a, erlang_c_metrics
+from planner.staffing.requirements import effective_concurrency
 
 __all__ = ["Progress", "RosterResult", "coverage_table", "kpis", "roster_table"]
 
@@ -156,6 +157,7 @@ def kpis(
     service: dict[str, float | None] = {}
     deferred_in_time: dict[str, float | None] = {}
     index = np.searchsorted(horizon.intervals.asi8, pd.DatetimeIndex(requirement["interval_start"]).asi8)
+    slots = effective_concurrency(center)  # the chats an agent of the skill really handles at once
     for w, work_type_id in enumerate(problem.work_types):
         work_type = center.work_type(work_type_id)
         by_priority[f"priority {work_type.priority}"] += float(short[:, w].sum() * hours)
@@ -172,7 +174,7 @@ def kpis(
         aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
         if "aht_factor" in requirement:  # the effective handle time the load was computed with
             aht = aht * requirement["aht_factor"].fillna(1.0).to_numpy(dtype=float)[rows]
-        n = covered[index[rows], w] * work_type.concurrency
+        n = covered[index[rows], w] * slots[work_type_id]
         busy = load > 0
         if not busy.any():
             service[work_type_id] = None

@@ -14,6 +14,7 @@ from planner.staffing.erlang import (
 from planner.staffing.requirements import (
     REQUIREMENT_COLUMNS,
     StaffingSettings,
+    effective_concurrency,
     proficiency_factors,
     requirement_table,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "erlang_a",
     "erlang_b",
     "erlang_c",
+    "effective_concurrency",
     "erlang_c_metrics",
     "proficiency_factors",
     "required_agents",

@@ -21,7 +21,9 @@ agent's proficiency): with `proficiency=True` (the default) the staffing maths u
 skill, weighted by their contracts' maximum weekly hours. A further factor per interval x work type
 (`aht_factor`) can be passed in: the simulation-in-the-loop planner (`planner.loop`) calibrates it where the
 simulated service level falls short of what the maths expects. Column `aht_factor` holds the factor used and
-`aht_s` the forecast's handle time; `workload_erlangs` is the effective load.
+`aht_s` the forecast's handle time; `workload_erlangs` is the effective load. Likewise a chat agent handles as many
+chats at once as the work type allows *and* the agent's `max_concurrency` does: the slots per agent are the
+hours-weighted mean of the two's minimum over the holders.
 
 Shrinkage (time paid but not available: training, meetings, absence) is applied last and explicitly, as the
 column `required_agents_with_shrinkage` = required / (1 - shrinkage); the other columns are agents on the phones.
@@ -40,7 +42,13 @@ import pandas as pd
 from models import Center, InputError, Mode, Problem, WorkType
 from planner.staffing.erlang import ServiceLevelOver, erlang_a, erlang_c_metrics, required_agents
 
-__all__ = ["REQUIREMENT_COLUMNS", "StaffingSettings", "proficiency_factors", "requirement_table"]
+__all__ = [
+    "REQUIREMENT_COLUMNS",
+    "StaffingSettings",
+    "effective_concurrency",
+    "proficiency_factors",
+    "requirement_table",
+]
 
 PlanOn = Literal["mean", "p50", "p90"]
 _VOLUME_COLUMN = {"mean": "volume", "p50": "volume_p50", "p90": "volume_p90"}
@@ -104,6 +112,22 @@ def proficiency_factors(center: Center) -> dict[str, float]:
     return out
 
 
+def effective_concurrency(center: Center) -> dict[str, float]:
+    """Per work type: the chats an agent holding its skill really handles at once, the mean of the work type's
+    concurrency capped by each holder's `max_concurrency`, weighted by their contracts' maximum weekly minutes (the
+    work type's own where nobody holds it)."""
+    out = {}
+    for work_type in center.work_types:
+        weight = total = 0.0
+        for agent in center.agents:
+            if work_type.skill in agent.skill_ids:
+                hours = float(center.contract_of(agent).max_paid_minutes_week)
+                weight += hours
+                total += hours * min(agent.max_concurrency or work_type.concurrency, work_type.concurrency)
+        out[work_type.id] = total / weight if weight > 0 else float(work_type.concurrency)
+    return out
+
+
 def requirement_table(
     forecast: pd.DataFrame,
     center: Center,
@@ -130,9 +154,11 @@ def requirement_table(
     aht = frame["aht_s"].to_numpy(dtype=float)
     aht = np.where(np.isfinite(aht) & (aht > 0), aht, per_row(lambda w: w.aht_s))
     factor = np.ones(len(frame))
+    slots = {w.id: float(w.concurrency) for w in center.work_types}
     if settings.proficiency:
         by_type = proficiency_factors(center)
         factor *= per_row(lambda w: by_type[w.id])
+        slots = effective_concurrency(center)
     if "_factor" in frame:
         factor *= frame["_factor"].to_numpy(dtype=float)
     forecast_aht = aht
@@ -147,11 +173,11 @@ def requirement_table(
     over_answered = per_row(lambda w: w.target.service_level_over == "answered").astype(bool)
     realtime = ~deferred & np.isnan(patience)
     if realtime.any():
-        _realtime(realtime, load, aht, None, "offered", per_row, agents, agents_int, level, method)
+        _realtime(realtime, load, aht, None, "offered", per_row, slots, agents, agents_int, level, method)
     for over in ("offered", "answered"):
         rows = ~deferred & ~np.isnan(patience) & (over_answered if over == "answered" else ~over_answered)
         if rows.any():
-            _realtime(rows, load, aht, patience, over, per_row, agents, agents_int, level, method)
+            _realtime(rows, load, aht, patience, over, per_row, slots, agents, agents_int, level, method)
     starts = pd.DatetimeIndex(frame["interval_start"])
     for code, work_type in enumerate(work_types):
         if work_type.mode is Mode.DEFERRED:
@@ -188,17 +214,19 @@ def _realtime(
     patience: np.ndarray | None,
     over: ServiceLevelOver,
     per_row: Callable[[Callable[[WorkType], float]], np.ndarray],
+    slots: dict[str, float],
     agents: np.ndarray,
     agents_int: np.ndarray,
     level: np.ndarray,
     method: np.ndarray,
 ) -> None:
     """Fill the realtime `rows` in place: Erlang C (or A with `patience`, the service level counted `over` offered
-    or answered contacts), and chat as concurrent slots."""
+    or answered contacts), and chat as concurrent slots (`slots`: per work type, the chats an agent handles at
+    once)."""
     sl = per_row(lambda w: w.target.service_level)[rows]
     within = per_row(lambda w: float(w.target.within_s))[rows]
     occupancy = per_row(lambda w: w.max_occupancy)[rows]
-    concurrency = per_row(lambda w: float(w.concurrency))[rows]
+    concurrency = per_row(lambda w: slots[w.id])[rows]
     row_patience = None if patience is None else patience[rows]
     max_abandon = None if patience is None else per_row(lambda w: w.target.max_abandon_rate or 1.0)[rows]
     need = required_agents(
@@ -209,11 +237,11 @@ def _realtime(
     expected = need.service_level.copy()
     chat = concurrency > 1
     if chat.any():
-        slots = whole[chat] * concurrency[chat]
+        servers = whole[chat] * concurrency[chat]
         if row_patience is None:
-            chat_level = erlang_c_metrics(slots, load[rows][chat], aht[rows][chat], within[chat]).service_level
+            chat_level = erlang_c_metrics(servers, load[rows][chat], aht[rows][chat], within[chat]).service_level
         else:
-            measures = erlang_a(slots, load[rows][chat], aht[rows][chat], row_patience[chat], within[chat])
+            measures = erlang_a(servers, load[rows][chat], aht[rows][chat], row_patience[chat], within[chat])
             chat_level = measures.service_level if over == "offered" else measures.service_level_answered
         expected[chat] = np.where(load[rows][chat] > 0, chat_level, 1.0)
     agents[rows] = need.agents / concurrency
