@@ -566,6 +566,23 @@ def test_an_arriving_contact_goes_to_an_agent_not_needed_for_higher_priority_wor
     np.testing.assert_allclose(outcome.answered, [sec("09:00"), sec("09:01")])
 
 
+def test_an_arriving_contact_goes_to_an_agent_not_needed_for_scarcer_work_of_the_same_priority() -> None:
+    # Same priority everywhere. "spanish" holds tech and tech_es (only agent for tech_es; idle since 07:00),
+    # "tech1" and "tech2" hold tech (since 08:00). A tech call at 09:00 goes to a tech-only agent although
+    # "spanish" has been idle longest, so that a tech_es call at 09:01 is answered at once by "spanish".
+    center = build_center(
+        [agent("spanish", "tech_es", "tech"), agent("tech1", "tech"), agent("tech2", "tech")],
+        work_types=[realtime("tech_es", "tech_es", priority=2), realtime("tech", "tech", priority=2)],
+    )
+    roster = [shift("spanish", when("07:00"), when("16:00"))] + [
+        shift(a, when("08:00"), when("16:00")) for a in ("tech1", "tech2")
+    ]
+    tickets = [ticket(when("09:00"), "tech", 600, "tech"), ticket(when("09:01"), "tech_es", 300, "tech_es")]
+    outcome = run_once(replay(center, roster, tickets))
+    assert outcome.agent.tolist()[1] == 0 and outcome.agent.tolist()[0] in (1, 2)
+    np.testing.assert_allclose(outcome.answered, [sec("09:00"), sec("09:01")])
+
+
 def test_same_priority_is_served_in_arrival_order() -> None:
     center = build_center([agent("solo")])
     tickets = [ticket(when("09:00"), handle_s=600)] + [ticket(when("09:01", s), handle_s=60) for s in (30, 10, 20)]

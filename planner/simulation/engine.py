@@ -178,6 +178,14 @@ class _Run:
         # The most urgent priority each agent's skills serve (9 + 1 for an agent with none).
         urgent = [w.priority for w in scenario.work_types]
         self.top_priority = [min((urgent[w] for w in a.proficiency), default=10) for a in agents]
+        # Per agent and queue: the most urgent priority among the agent's other queues that fewer agents serve
+        # (10 if none): an agent is "needed" elsewhere for a contact of that priority or a less urgent one.
+        servers = [len(agents_of) for agents_of in routing.queue_agents]
+        queue_priority = [urgent[q] if q < len(urgent) else 10 for q in range(len(servers))]  # agents' own: 10
+        self.scarcer = [
+            {q: min((queue_priority[r] for r in queues if servers[r] < servers[q]), default=10) for q in queues}
+            for queues in routing.agent_queues
+        ]
         self.idle_since = [0.0] * count
         self.mark = [0.0] * count
         self.busy = [0.0] * count
@@ -265,8 +273,8 @@ class _Run:
             if len(free) == 1:
                 self.start(c, free[0])
             else:
-                top, priority = self.top_priority, self.priority[c]
-                needed = [top[a] < priority for a in free]
+                top, scarcer, priority = self.top_priority, self.scarcer, self.priority[c]
+                needed = [top[a] < priority or scarcer[a][q] <= priority for a in free]
                 self.start(c, self.policy.pick(free, self.idle_since, active, needed))
         else:
             heapq.heappush(self.queues[q], (self.routing.key[c], c))

@@ -7,7 +7,8 @@ rest: skills (an agent only serves queues of work types it has the skill for), w
 
 - `PriorityFirst` (the default): realtime contacts by priority, then longest waiting; deferred work earliest
   due first; an arriving contact goes to a free agent with the skill, preferring one whose skills are not needed
-  for higher-priority work, then the longest idle.
+  for higher-priority work, nor for work of the same priority that fewer agents can serve, then the longest
+  idle.
 - `PlannedAssignment`: follows a planned ticket-to-agent assignment (the `models.ASSIGNMENT` table): a planned
   ticket waits for its agent and is not started before its planned start; everything else is routed as by
   `PriorityFirst`.
@@ -69,7 +70,8 @@ class RoutingPolicy(Protocol):
         self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
     ) -> int:
         """The agent (one of `candidates`, all free to take the contact) an arriving contact goes to. `needed[i]`:
-        candidate i has a skill for work of a higher priority than this contact's."""
+        candidate i has a skill for work of a higher priority than this contact's, or for work of the same or a
+        higher priority that fewer agents serve."""
         ...
 
 
@@ -99,8 +101,9 @@ def _aware(stamp: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
 def _longest_idle(
     candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
 ) -> int:
-    """A fully idle agent before a part-busy one (chats); then one not needed for higher-priority work (keep the
-    scarce skills free for the work only they can do); then the longest idle."""
+    """A fully idle agent before a part-busy one (chats); then one not needed for higher-priority work or for
+    equally urgent work fewer agents serve (keep the scarce skills free for the work only they can do); then the
+    longest idle."""
     best = min(range(len(candidates)), key=lambda i: (active[candidates[i]], needed[i], idle_since[candidates[i]]))
     return candidates[best]
 
