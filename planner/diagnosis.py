@@ -14,10 +14,11 @@ simulated weekly service level is still more than `tolerance` below its target i
   decide: the shortfall sits where no shift of a holder can be (opening hours), the roster already pays nearly
   all the hours the contracts allow (headcount), or the forecast's peak asks for more holders on duty at once
   than there are;
-- **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (from the greedy
-  start, which sees the added capacity) and simulated with the plan's own random numbers: cross-train named agents
-  whose own work is served above target (they are paid anyway), extra hours for part-time holders within their
-  contracts, and hires of each short skill's most common holder profile on the longest contract. Each is reported
+- **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (more hours from the
+  greedy start, new skills or agents from the plan's roster) and simulated with the plan's own random numbers:
+  cross-train named agents whose own work is served above target (they are paid anyway), extra hours for
+  part-time holders within their contracts, and hires of specialists in each short skill on the longest
+  contract. Each is reported
   with its extra weekly pay and the simulated service level it buys; they are ranked per work type: those that
   bring it to target first, cheapest first, then the rest by the service level they reach.
 """
@@ -29,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -61,13 +62,16 @@ BINDING_SHARE = 0.25
 @dataclass(frozen=True)
 class DiagnosisSettings:
     """`tolerance`: a work type is short when simulated more than this below target; `time_limit_s`: each
-    re-solve's limit; `replications`, `seed`: the simulation (the plan's: common random numbers)."""
+    re-solve's limit; `replications`, `seed`: the simulation (the plan's: common random numbers); `remedies`: try
+    them; `escalation`: larger sizes of the closest remedy, tried in turn while a short work type is unmet."""
 
     tolerance: float = 0.02
     time_limit_s: float = 10.0
     replications: int = 10
     seed: int = 0
     remedies: bool = True
+    #: Sizes (times the first) at which the remedy that came closest is tried again while a work type is unmet.
+    escalation: tuple[int, ...] = (2, 4)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,18 @@ class Shortfall:
     peak_at: str
     binding: str
     reason: str
-    relaxed: dict[str, float]  # relaxation -> the skill's shortfall (agent-hours) after it
+    #: relaxation -> the skill's shortfall (agent-hours) in the same search on the unchanged centre, and after it
+    relaxed: dict[str, tuple[float, float]]
+
+    def removed(self, relaxation: str) -> float:
+        """Share of the shortfall (of the same search) that `relaxation` removes."""
+        same, after = self.relaxed.get(relaxation, (0.0, 0.0))
+        return (same - after) / same if same > 0 else 0.0
+
+    @property
+    def contract_hours_help(self) -> bool:
+        """The contract-hours relaxation removes a quarter or more of the shortfall."""
+        return self.removed("contract hours") >= BINDING_SHARE
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -101,7 +116,10 @@ class Shortfall:
             "peak_at": self.peak_at,
             "binding": self.binding,
             "reason": self.reason,
-            "shortfall_after_relaxing": {k: round(v, 1) for k, v in self.relaxed.items()},
+            "shortfall_after_relaxing": {
+                k: {"same_search": round(same, 1), "relaxed": round(after, 1)}
+                for k, (same, after) in self.relaxed.items()
+            },
         }
 
 
@@ -241,6 +259,34 @@ def _hired(
     return _rebuilt(center, agents=data["agents"]), ids
 
 
+#: How a what-if's roster search starts: from the plan's roster (its shifts kept where they fit, new agents
+#: free: right for a change of skills or new hires) or from the greedy roster (right for more hours of the agents
+#: already there, which the plan's fixed shifts would leave no room for in a short limit).
+Start = Literal["plan", "greedy"]
+
+
+@dataclass
+class WhatIfs:
+    """Re-solves of the plan's requirement on changed centres, each measured against the same search (the same
+    start and limit) on the unchanged centre, and simulated with the plan's random numbers."""
+
+    center: Center
+    requirement: pd.DataFrame
+    plan: RosterResult
+    settings: RosterSettings
+    simulate: Callable[[Center, RosterResult], SimulationResult]
+    baselines: dict[str, RosterResult] = field(default_factory=dict)
+
+    def solve(self, changed: Center, start: Start) -> RosterResult:
+        hint = self.plan.roster if start == "plan" else None
+        return solve_roster(self.requirement, changed, self.settings, hint=hint)
+
+    def baseline(self, start: Start) -> RosterResult:
+        if start not in self.baselines:
+            self.baselines[start] = self.solve(self.center, start)
+        return self.baselines[start]
+
+
 def diagnose(
     center: Center,
     forecast: pd.DataFrame,
@@ -264,25 +310,22 @@ def diagnose(
     sim_settings = SimulationSettings(replications=settings.replications, seed=settings.seed)
     minutes = center.interval_minutes
 
-    def resolve(changed: Center) -> RosterResult:
-        # From the greedy start, not from the plan's roster: a what-if that adds capacity is better found from a
-        # start that sees it (the plan's shifts, fixed, leave the search little room in a short limit).
-        return solve_roster(requirement, changed, roster_settings)
-
     def simulated(changed: Center, result: RosterResult) -> SimulationResult:
         return simulate(build_scenario(changed, result.roster, demand, horizon), sim_settings)
 
+    what_ifs = WhatIfs(center, requirement, roster, roster_settings, simulated)
     skills = {w: center.work_type(w).skill for w in short}
     short_skills = set(skills.values())
     holders = {s: sorted(a.id for a in center.agents if s in a.skill_ids) for s in short_skills}
     all_holders = set().union(*holders.values())
-    baseline = resolve(center)  # the same search on the unchanged centre: what each what-if is measured against
-    relaxed = {
-        "contract hours": resolve(_more_hours(center, all_holders, to_max=False)),
-        "skill holders": resolve(
-            _with_skill(center, {a.id for a in center.agents}, short_skills, CROSS_TRAINED_PROFICIENCY)
+    relaxations: dict[str, tuple[Start, Center]] = {
+        "contract hours": ("greedy", _more_hours(center, all_holders, to_max=False)),
+        "skill holders": (
+            "plan",
+            _with_skill(center, {a.id for a in center.agents}, short_skills, CROSS_TRAINED_PROFICIENCY),
         ),
     }
+    relaxed = {name: (start, what_ifs.solve(changed, start)) for name, (start, changed) in relaxations.items()}
     problem = build_problem(requirement, center)
     capacity = Capacity.of(problem, roster)
     coverage = roster.coverage
@@ -290,8 +333,12 @@ def diagnose(
     for work_type, level in short.items():
         skill = skills[work_type]
         before = skill_short_hours(roster, skill, minutes)
-        after = {"none (the same search)": skill_short_hours(baseline, skill, minutes)} | {
-            name: skill_short_hours(result, skill, minutes) for name, result in relaxed.items()
+        after = {
+            name: (
+                skill_short_hours(what_ifs.baseline(start), skill, minutes),
+                skill_short_hours(result, skill, minutes),
+            )
+            for name, (start, result) in relaxed.items()
         }
         of_skill = coverage[coverage["skill"] == skill]
         required_hours = float(of_skill["required"].sum() * minutes / 60)
@@ -334,7 +381,7 @@ def diagnose(
     diagnosis = Diagnosis(shortfalls)
     if settings.remedies:
         diagnosis.remedies = _remedies(
-            center, roster, baseline, simulation, shortfalls, settings, resolve, simulated, list(short), diagnosis.notes
+            center, roster, simulation, shortfalls, settings, what_ifs, list(short), diagnosis.notes
         )
     diagnosis.elapsed_s = time.perf_counter() - began
     return diagnosis
@@ -381,7 +428,7 @@ def _binding(
     work_type: str,
     skill: str,
     before: float,
-    after: dict[str, float],
+    after: dict[str, tuple[float, float]],
     holders: int,
     hours: float,
     required: float,
@@ -392,19 +439,19 @@ def _binding(
 ) -> tuple[str, str]:
     """The binding reason: the relaxation that removes a quarter or more of the skill's shortfall (against the same
     search on the unchanged centre), the most; otherwise what the model's data show."""
-    same = after.get("none (the same search)", before)
-    removed = {name: same - value for name, value in after.items() if name != "none (the same search)"}
+    removed = {name: (same - value) / same if same > 0 else 0.0 for name, (same, value) in after.items()}
     name = max(removed, key=lambda k: removed[k]) if removed else ""
-    if same > 0 and name and removed[name] >= BINDING_SHARE * same:
+    if name and removed[name] >= BINDING_SHARE:
+        same, value = after[name]
         if name == "skill holders":
             return name, (
                 f"only {holders} agents hold skill '{skill}' and they cannot cover its {required:.0f} agent-hours "
                 f"where needed; with the skill held by every agent the shortfall falls from {same:.0f} to "
-                f"{after[name]:.0f} agent-hours"
+                f"{value:.0f} agent-hours"
             )
         return name, (
             f"the contract hours of the {holders} agents holding '{skill}' ({hours:.0f} h in the horizon, leave "
-            f"charged) bind: with 25% more, the shortfall falls from {same:.0f} to {after[name]:.0f} agent-hours"
+            f"charged) bind: with 25% more, the shortfall falls from {same:.0f} to {value:.0f} agent-hours"
         )
     if before > 0 and uncoverable >= 0.5:
         return "opening hours", (
@@ -436,12 +483,10 @@ def _binding(
 def _remedies(
     center: Center,
     roster: RosterResult,
-    baseline: RosterResult,
     simulation: SimulationResult,
     shortfalls: dict[str, Shortfall],
     settings: DiagnosisSettings,
-    resolve: Callable[[Center], RosterResult],
-    simulated: Callable[[Center, RosterResult], SimulationResult],
+    what_ifs: WhatIfs,
     short: list[str],
     notes: list[str],
 ) -> list[Remedy]:
@@ -456,13 +501,12 @@ def _remedies(
     skill_served_above = {
         s.id for s in center.skills if all(w.id in served_above for w in center.work_types if w.skill == s.id)
     }
-    base_cost = float(baseline.kpis["paid_cost"])
-    base_hours = float(baseline.kpis["paid_hours"])
     out: list[Remedy] = []
 
-    def evaluate(kind: str, description: str, agents: list[str], changed: Center) -> Remedy:
-        result = resolve(changed)
-        sim = simulated(changed, result)
+    def evaluate(kind: str, description: str, agents: list[str], changed: Center, start: Start) -> Remedy:
+        result = what_ifs.solve(changed, start)
+        baseline = what_ifs.baseline(start)
+        sim = what_ifs.simulate(changed, result)
         got = {
             str(w): (None if pd.isna(v) else float(v))
             for w, v in zip(sim.work_types["work_type"], sim.work_types["service_level"], strict=True)
@@ -473,8 +517,8 @@ def _remedies(
             work_types=short,
             description=description,
             agents=agents,
-            extra_cost=float(result.kpis["paid_cost"]) - base_cost,
-            extra_paid_hours=float(result.kpis["paid_hours"]) - base_hours,
+            extra_cost=float(result.kpis["paid_cost"]) - float(baseline.kpis["paid_cost"]),
+            extra_paid_hours=float(result.kpis["paid_hours"]) - float(baseline.kpis["paid_hours"]),
             service_level=got,
             meets=meets,
         )
@@ -520,11 +564,15 @@ def _remedies(
             f"{CROSS_TRAINED_PROFICIENCY:g} to start"
             for skill, ids in trained.items()
         )
-        return evaluate("cross-train", description, sorted(taken), changed)
+        if any(r.kind == "cross-train" and r.agents == sorted(taken) for r in out):
+            notes.append("cross-training: no more agents whose own work is served above target")
+            return None  # the candidates ran out: the same agents as a smaller try
+        return evaluate("cross-train", description, sorted(taken), changed, "plan")
 
     def hire(scale: int) -> Remedy:
-        """Per short skill, agents of its holders' most common skill profile, on the longest (and most common)
-        contract, enough that `HIRE_SHARE` of such an agent's hours covers the skill's shortfall."""
+        """Per short skill, specialists in it on the longest (and most common) contract, enough that `HIRE_SHARE` of
+        such an agent's hours covers the skill's shortfall (a specialist's hours all go to the skill, where an agent
+        of the holders' profile would share them with the holders' other, better served, work)."""
         full_time = max(
             center.contracts, key=lambda c: (c.max_paid_minutes_week, sum(a.contract == c.id for a in center.agents))
         )
@@ -538,21 +586,19 @@ def _remedies(
             by_skill[shortfalls[w].skill] = max(by_skill.get(shortfalls[w].skill, 0.0), shortfalls[w].agent_hours_short)
         for skill, hours in by_skill.items():
             count = scale * max(1, math.ceil(hours / (HIRE_SHARE * each)))
-            profile = Counter(frozenset(a.skill_ids) for a in center.agents if skill in a.skill_ids).most_common(1)
-            skills = sorted(profile[0][0] if profile else {skill})
-            changed, ids = _hired(changed, skills, full_time.id, count, cost)
+            changed, ids = _hired(changed, [skill], full_time.id, count, cost)
             hired += ids
-            parts.append(f"{count} with skills {', '.join(skills)} ({', '.join(ids)})")
+            parts.append(f"{count} for '{skill}' ({', '.join(ids)})")
         description = (
             f"hire {len(hired)} agent(s) on contract '{full_time.id}': {'; '.join(parts)}, at proficiency "
             f"{CROSS_TRAINED_PROFICIENCY:g} to start"
         )
-        return evaluate("hire", description, hired, changed)
+        return evaluate("hire", description, hired, changed, "plan")
 
     def extra_hours() -> Remedy | None:
         """Part-time holders below their contract's maximum, offered it (within the contract); only where the
         contract-hours relaxation showed that more hours of the holders reduce the shortfall."""
-        helps = [w for w in short if shortfalls[w].binding == "contract hours"]
+        helps = [w for w in short if shortfalls[w].contract_hours_help]
         if not helps:
             notes.append(
                 "extra hours for part-timers: not tried, more contract hours of the holders do not reduce the "
@@ -573,24 +619,29 @@ def _remedies(
             notes.append("extra hours for part-timers: every part-time holder already works the contract's maximum")
             return None
         description = f"offer {len(spare)} part-time holders their contract's maximum hours ({', '.join(spare)})"
-        return evaluate("extra hours", description, spare, _more_hours(center, set(spare), to_max=True))
+        return evaluate("extra hours", description, spare, _more_hours(center, set(spare), to_max=True), "greedy")
 
     tried: dict[str, Callable[[int], Remedy | None]] = {"cross-train": cross_train, "hire": hire}
-    first = {kind: make(1) for kind, make in tried.items()}
+    for make in tried.values():
+        make(1)
     extra_hours()
 
     # A work type no remedy brings to its target itself (not only within the tolerance, where the next week's
-    # noise can tip it back): the remedy that came closest, twice as large, once.
+    # noise can tip it back): the remedy that came closest, twice and then four times as large. The roster's
+    # shortfall sizes the first try; the simulation can ask for more (agents drift to other queues, new holders
+    # are slower), and only the simulation says how much.
     def reaches(r: Remedy, w: str) -> bool:
         return (r.service_level.get(w) or 0.0) >= center.work_type(w).target.service_level
 
-    unmet = [w for w in short if not any(reaches(r, w) for r in out)]
-    if unmet:
+    for scale in settings.escalation:
+        unmet = [w for w in short if not any(reaches(r, w) for r in out)]
+        if not unmet:
+            break
         closest = max(
-            (r for r in first.values() if r is not None),
+            (r for r in out if r.kind in tried),
             key=lambda r: sum(r.service_level.get(w) or 0.0 for w in unmet),
             default=None,
         )
-        if closest is not None:
-            tried[closest.kind](2)
+        if closest is None or tried[closest.kind](scale) is None:
+            break
     return out
