@@ -63,15 +63,18 @@ BINDING_SHARE = 0.25
 class DiagnosisSettings:
     """`tolerance`: a work type is short when simulated more than this below target; `time_limit_s`: each
     re-solve's limit; `replications`, `seed`: the simulation (the plan's: common random numbers); `remedies`: try
-    them; `escalation`: larger sizes of the closest remedy, tried in turn while a short work type is unmet."""
+    them; `escalation`: larger sizes of each remedy, tried in turn while a short work type is unmet, until
+    `budget_s`."""
 
     tolerance: float = 0.02
     time_limit_s: float = 10.0
     replications: int = 10
     seed: int = 0
     remedies: bool = True
-    #: Sizes (times the first) at which the remedy that came closest is tried again while a work type is unmet.
+    #: Sizes (times the first) at which each remedy is tried again while a work type is unmet.
     escalation: tuple[int, ...] = (2, 4)
+    #: Seconds after which no larger remedy is tried (the first try of each always is); None: no limit.
+    budget_s: float | None = 600.0
 
 
 @dataclass(frozen=True)
@@ -380,8 +383,9 @@ def diagnose(
         )
     diagnosis = Diagnosis(shortfalls)
     if settings.remedies:
+        deadline = None if settings.budget_s is None else began + settings.budget_s
         diagnosis.remedies = _remedies(
-            center, roster, simulation, shortfalls, settings, what_ifs, list(short), diagnosis.notes
+            center, roster, simulation, shortfalls, settings, what_ifs, list(short), diagnosis.notes, deadline
         )
     diagnosis.elapsed_s = time.perf_counter() - began
     return diagnosis
@@ -489,6 +493,7 @@ def _remedies(
     what_ifs: WhatIfs,
     short: list[str],
     notes: list[str],
+    deadline: float | None,
 ) -> list[Remedy]:
     paid = roster.roster.groupby("agent_id")["paid_minutes"].sum() / 60 if not roster.roster.empty else pd.Series()
     levels = dict(zip(simulation.work_types["work_type"], simulation.work_types["service_level"], strict=True))
@@ -627,7 +632,7 @@ def _remedies(
     extra_hours()
 
     # A work type no remedy brings to its target itself (not only within the tolerance, where the next week's
-    # noise can tip it back): the remedy that came closest, twice and then four times as large. The roster's
+    # noise can tip it back): each remedy again, twice and then four times as large. The roster's
     # shortfall sizes the first try; the simulation can ask for more (agents drift to other queues, new holders
     # are slower), and only the simulation says how much.
     def reaches(r: Remedy, w: str) -> bool:
@@ -637,11 +642,16 @@ def _remedies(
         unmet = [w for w in short if not any(reaches(r, w) for r in out)]
         if not unmet:
             break
-        closest = max(
-            (r for r in out if r.kind in tried),
-            key=lambda r: sum(r.service_level.get(w) or 0.0 for w in unmet),
-            default=None,
-        )
-        if closest is None or tried[closest.kind](scale) is None:
-            break
+        # Each kind, the one whose last try came closest first.
+        latest = {r.kind: r for r in out if r.kind in tried}
+        for kind in sorted(latest, key=lambda k: -sum(latest[k].service_level.get(w) or 0.0 for w in unmet)):
+            if deadline is not None and time.perf_counter() > deadline:
+                notes.append(
+                    f"larger remedies (x{scale}) not tried: the diagnosis' time budget ({settings.budget_s:g} s) "
+                    "is spent"
+                )
+                return out
+            if all(any(reaches(r, w) for r in out) for w in unmet):
+                break
+            tried[kind](scale)
     return out

@@ -56,10 +56,13 @@ EXIT_BAD_INPUT = 2
 #: The demo's roster solve: enough for a good week of the M centre on two cores, short enough to wait for.
 DEMO_TIME_LIMIT_S = 20.0
 #: The demo's simulation loop and its re-solves: the whole demo stays under 3 minutes on two cores.
-DEMO_LOOP_BUDGET_S = 45.0
+DEMO_LOOP_BUDGET_S = 30.0
 DEMO_RESOLVE_LIMIT_S = 10.0
+DEMO_DIAGNOSIS_BUDGET_S = 90.0
 #: Each re-solve of the capacity diagnosis (relaxations and remedies), at most.
 DIAGNOSIS_TIME_LIMIT_S = 10.0
+#: The diagnosis' time after which `wfm plan` tries no larger remedies.
+DEFAULT_DIAGNOSIS_BUDGET_S = 600.0
 EXIT_INTERNAL_ERROR = 1
 DEBUG_ENV = "WFM_DEBUG"
 
@@ -138,6 +141,7 @@ def demo(
     loop_budget: LoopBudget = DEMO_LOOP_BUDGET_S,
     resolve_limit: ResolveLimit = None,
     remedies: Remedies = True,
+    diagnosis_budget: DiagnosisBudget = DEMO_DIAGNOSIS_BUDGET_S,
 ) -> None:
     """Generate the built-in demo centre and its history, check them, and plan its week end to end (as wfm plan:
     forecast, requirement, roster in the simulation loop, diagnosis and remedies, report)."""
@@ -146,7 +150,7 @@ def demo(
     )
     roster_settings = _roster_settings(time_limit, workers, 0, False, 0.0)
     loop = _loop_settings(loop_budget, resolve_limit or min(time_limit, DEMO_RESOLVE_LIMIT_S))
-    diagnosis = DiagnosisSettings(remedies=remedies, time_limit_s=min(time_limit, DIAGNOSIS_TIME_LIMIT_S))
+    diagnosis = _diagnosis_settings(remedies, time_limit, diagnosis_budget)
     report = _run(
         lambda: run_demo(
             settings,
@@ -345,6 +349,12 @@ LoopBudget = Annotated[
 ResolveLimit = Annotated[
     float | None, typer.Option(help="Seconds for each re-solve in the loop (default: --time-limit).")
 ]
+DiagnosisBudget = Annotated[
+    float,
+    typer.Option(
+        min=0, help="Seconds after which the diagnosis tries no larger remedies (the first try of each runs)."
+    ),
+]
 Remedies = Annotated[
     bool, typer.Option(help="Try remedies (cross-training, extra hours, a hire) for work types short of target.")
 ]
@@ -401,6 +411,7 @@ def plan(
     loop_budget: LoopBudget = DEFAULT_BUDGET_S,
     resolve_limit: ResolveLimit = None,
     remedies: Remedies = True,
+    diagnosis_budget: DiagnosisBudget = DEFAULT_DIAGNOSIS_BUDGET_S,
 ) -> None:
     """History -> forecast -> requirement -> roster -> simulation (in a loop until the roster delivers what it
     promises) -> capacity diagnosis and remedies -> report, end to end."""
@@ -421,7 +432,7 @@ def plan(
             pins=pins,
             on_progress=_ProgressPrinter(),
             loop=loop,
-            diagnosis=DiagnosisSettings(remedies=remedies, time_limit_s=min(time_limit, DIAGNOSIS_TIME_LIMIT_S)),
+            diagnosis=_diagnosis_settings(remedies, time_limit, diagnosis_budget),
             on_iteration=_print_iteration,
         )
     )
@@ -431,6 +442,12 @@ def plan(
         _print_simulation(done.simulation)
     if done.loop is not None and done.diagnosis is not None:
         _print_plan_quality(done.loop, done.diagnosis)
+
+
+def _diagnosis_settings(remedies: bool, time_limit_s: float, budget_s: float) -> DiagnosisSettings:
+    return DiagnosisSettings(
+        remedies=remedies, time_limit_s=min(time_limit_s, DIAGNOSIS_TIME_LIMIT_S), budget_s=budget_s
+    )
 
 
 def _loop_settings(budget_s: float, resolve_limit_s: float | None) -> LoopSettings:
