@@ -9,9 +9,9 @@ simulated weekly service level is still more than `tolerance` below its target i
   requirement's peak;
 - the **binding reason** comes from re-solving the same requirement with one rule family relaxed at a time, for
   all short skills at once: the holders' contract hours (+25% and one more working day), and who holds the skill
-  (every agent gets it), each against the same search on the unchanged centre. The relaxation that removes a
-  quarter or more of the skill's shortfall, the most, names the reason; where neither does, the model's data
-  decide: the shortfall sits where no shift of a holder can be (opening hours), the roster already pays nearly
+  (every agent gets it), each against the same search on the unchanged centre. A relaxation that removes a
+  quarter or more of the skill's shortfall names the reason (each that does, the most first); where neither
+  does, the model's data decide: the shortfall sits where no shift of a holder can be (opening hours), the roster already pays nearly
   all the hours the contracts allow (headcount), or the forecast's peak asks for more holders on duty at once
   than there are;
 - **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (more hours from the
@@ -441,22 +441,27 @@ def _binding(
     capacity: Capacity,
     uncoverable: float,
 ) -> tuple[str, str]:
-    """The binding reason: the relaxation that removes a quarter or more of the skill's shortfall (against the same
-    search on the unchanged centre), the most; otherwise what the model's data show."""
+    """The binding reason: the relaxations that remove a quarter or more of the skill's shortfall (against the same
+    search on the unchanged centre), the most first; otherwise what the model's data show."""
     removed = {name: (same - value) / same if same > 0 else 0.0 for name, (same, value) in after.items()}
-    name = max(removed, key=lambda k: removed[k]) if removed else ""
-    if name and removed[name] >= BINDING_SHARE:
-        same, value = after[name]
-        if name == "skill holders":
-            return name, (
-                f"only {holders} agents hold skill '{skill}' and they cannot cover its {required:.0f} agent-hours "
-                f"where needed; with the skill held by every agent the shortfall falls from {same:.0f} to "
-                f"{value:.0f} agent-hours"
-            )
-        return name, (
-            f"the contract hours of the {holders} agents holding '{skill}' ({hours:.0f} h in the horizon, leave "
-            f"charged) bind: with 25% more, the shortfall falls from {same:.0f} to {value:.0f} agent-hours"
-        )
+    binding = sorted((n for n in removed if removed[n] >= BINDING_SHARE), key=lambda n: -removed[n])
+    if binding:
+        texts = []
+        for name in binding:
+            same, value = after[name]
+            if name == "skill holders":
+                texts.append(
+                    f"only {holders} agents hold skill '{skill}' and they cannot cover its {required:.0f} agent-hours "
+                    f"where needed: with the skill held by every agent the shortfall falls from {same:.0f} to "
+                    f"{value:.0f} agent-hours"
+                )
+            else:
+                texts.append(
+                    f"the contract hours of the {holders} agents holding '{skill}' ({hours:.0f} h in the horizon, "
+                    f"leave charged) bind: with 25% more the shortfall falls from {same:.0f} to {value:.0f} "
+                    "agent-hours"
+                )
+        return " and ".join(binding), "; and ".join(texts)
     if before > 0 and uncoverable >= 0.5:
         return "opening hours", (
             f"{100 * uncoverable:.0f}% of the {before:.0f} agent-hours short of '{skill}' fall where no shift of its "

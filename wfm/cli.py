@@ -58,7 +58,7 @@ DEMO_TIME_LIMIT_S = 20.0
 #: The demo's simulation loop and its re-solves: the whole demo stays under 3 minutes on two cores.
 DEMO_LOOP_BUDGET_S = 30.0
 DEMO_RESOLVE_LIMIT_S = 10.0
-DEMO_DIAGNOSIS_BUDGET_S = 90.0
+DEMO_DIAGNOSIS_BUDGET_S = 110.0
 #: Each re-solve of the capacity diagnosis (relaxations and remedies), at most.
 DIAGNOSIS_TIME_LIMIT_S = 10.0
 #: The diagnosis' time after which `wfm plan` tries no larger remedies.
