@@ -11,9 +11,9 @@ simulated weekly service level is still more than `tolerance` below its target i
   all short skills at once: the holders' contract hours (+25% and one more working day), and who holds the skill
   (every agent gets it), each against the same search on the unchanged centre. A relaxation that removes a
   quarter or more of the skill's shortfall names the reason (each that does, the most first); where neither
-  does, the model's data decide: the shortfall sits where no shift of a holder can be (opening hours), the roster already pays nearly
-  all the hours the contracts allow (headcount), or the forecast's peak asks for more holders on duty at once
-  than there are;
+  does, the model's data decide: the shortfall sits where no shift of a holder can be (opening hours), the
+  roster already pays nearly all the hours the contracts allow (headcount), or the forecast's peak asks for more
+  holders on duty at once than there are;
 - **remedies** a planner can act on are each applied as a what-if on the centre, re-solved (more hours from the
   greedy start, new skills or agents from the plan's roster) and simulated with the plan's own random numbers:
   cross-train named agents whose own work is served above target (they are paid anyway), extra hours for
