@@ -130,51 +130,23 @@ def _with_interval(mean: float | None, low: float | None, high: float | None) ->
 
 
 def daily_service_levels(simulation: SimulationResult, center: Center) -> pd.DataFrame:
-    """Per work type x local day: the simulated service level (answered in time over offered, or over answered
-    where the target says so; deferred work: done in time), from the simulation's interval counts."""
-    frame = simulation.intervals
-    local = pd.DatetimeIndex(frame["interval_start"]).tz_convert(center.timezone)
-    cells = pd.DataFrame(
-        {
-            "work_type": frame["work_type"].to_numpy(),
-            "day": local.date,
-            "offered": frame["offered"].to_numpy(dtype=float),
-            "answered": frame["answered"].to_numpy(dtype=float),
-            "within": frame["answered_within"].to_numpy(dtype=float),
-        }
-    )
-    grouped = cells.groupby(["work_type", "day"], sort=False).sum()
-    over_answered = pd.Series(
-        [center.work_type(str(w)).target.service_level_over == "answered" for w in grouped.index.get_level_values(0)],
-        index=grouped.index,
-    )
-    base = grouped["answered"].where(over_answered, grouped["offered"])
-    level = (grouped["within"] / base).where(base > 0)
-    return level.unstack("day")
+    """Per work type (rows) x local day (columns): the simulated service level (`planner.loop.cell_levels`)."""
+    from planner.loop import cell_levels  # planner.loop imports the roster, whose export imports this module
+
+    cells = cell_levels(simulation, center, block_hours=24)
+    return cells.pivot(index="work_type", columns="day", values="service_level")
 
 
 def plot_service_heatmap(simulation: SimulationResult, center: Center, path: str | Path) -> Path:
     """A PNG heatmap of the simulated service level less the target, per work type and hour of the horizon (red:
     below target, blue: above; blank where nothing arrived)."""
+    from planner.loop import cell_levels
+
     plt = _pyplot()
-    frame = simulation.intervals
-    local = pd.DatetimeIndex(frame["interval_start"]).tz_convert(center.timezone).floor("h")
-    over_answered = frame["work_type"].map({w.id: w.target.service_level_over == "answered" for w in center.work_types})
-    hourly = (
-        pd.DataFrame(
-            {
-                "work_type": frame["work_type"].to_numpy(),
-                "hour": local.tz_localize(None),
-                "base": frame["answered"].where(over_answered, frame["offered"]).to_numpy(dtype=float),
-                "within": frame["answered_within"].to_numpy(dtype=float),
-            }
-        )
-        .groupby(["work_type", "hour"], sort=True)
-        .sum()
-    )
-    targets = {w.id: w.target.service_level for w in center.work_types}
-    level = (hourly["within"] / hourly["base"]).where(hourly["base"] > 0)
-    gap = (level - hourly.index.get_level_values(0).map(targets).to_numpy(dtype=float)).unstack("hour")
+    cells = cell_levels(simulation, center, block_hours=1)
+    cells["hour"] = pd.to_datetime(cells["day"]) + pd.to_timedelta(cells["block"], unit="h")
+    cells["gap"] = cells["service_level"] - cells["target"]
+    gap = cells.pivot(index="work_type", columns="hour", values="gap")
     order = [w.id for w in center.work_types if w.id in gap.index]
     gap = gap.loc[order]
     hours = pd.DatetimeIndex(gap.columns)
