@@ -278,11 +278,13 @@ class WhatIfs:
     plan: RosterResult
     settings: RosterSettings
     simulate: Callable[[Center, RosterResult], SimulationResult]
+    previous: pd.DataFrame | None = None
+    pins: pd.DataFrame | None = None
     baselines: dict[str, RosterResult] = field(default_factory=dict)
 
     def solve(self, changed: Center, start: Start) -> RosterResult:
         hint = self.plan.roster if start == "plan" else None
-        return solve_roster(self.requirement, changed, self.settings, hint=hint)
+        return solve_roster(self.requirement, changed, self.settings, previous=self.previous, pins=self.pins, hint=hint)
 
     def baseline(self, start: Start) -> RosterResult:
         if start not in self.baselines:
@@ -299,9 +301,12 @@ def diagnose(
     *,
     roster_settings: RosterSettings | None = None,
     settings: DiagnosisSettings | None = None,
+    previous: pd.DataFrame | None = None,
+    pins: pd.DataFrame | None = None,
 ) -> Diagnosis:
-    """The capacity diagnosis of a plan (its `requirement`, `roster` and `simulation` against `forecast`) and,
-    with `settings.remedies`, its remedies (module docstring)."""
+    """The capacity diagnosis of a plan (its `requirement`, `roster` and `simulation` against `forecast`; the
+    plan's `previous` roster and `pins` hold in every what-if) and, with `settings.remedies`, its remedies (module
+    docstring)."""
     settings = settings or DiagnosisSettings()
     began = time.perf_counter()
     short = short_work_types(simulation, center, settings.tolerance)
@@ -316,7 +321,7 @@ def diagnose(
     def simulated(changed: Center, result: RosterResult) -> SimulationResult:
         return simulate(build_scenario(changed, result.roster, demand, horizon), sim_settings)
 
-    what_ifs = WhatIfs(center, requirement, roster, roster_settings, simulated)
+    what_ifs = WhatIfs(center, requirement, roster, roster_settings, simulated, previous, pins)
     skills = {w: center.work_type(w).skill for w in short}
     short_skills = set(skills.values())
     holders = {s: sorted(a.id for a in center.agents if s in a.skill_ids) for s in short_skills}

@@ -448,6 +448,8 @@ def plan_forecast(
         planned.simulation,
         roster_settings=settings,
         settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
+        previous=previous_table,
+        pins=pins_table,
     )
     requirement_path = out / "requirement.csv"
     requirement = RequirementJob(
