@@ -522,10 +522,7 @@ def _remedies(
         result = what_ifs.solve(changed, start)
         baseline = what_ifs.baseline(start)
         sim = what_ifs.simulate(changed, result)
-        got = {
-            str(w): (None if pd.isna(v) else float(v))
-            for w, v in zip(sim.work_types["work_type"], sim.work_types["service_level"], strict=True)
-        }
+        got = {w: mean for w, (mean, _, _) in sim.service_levels().items()}
         meets = {w: (got[w] or 0.0) >= center.work_type(w).target.service_level - settings.tolerance for w in short}
         remedy = Remedy(
             kind=kind,

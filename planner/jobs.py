@@ -488,16 +488,12 @@ def plan_forecast(
 
 
 def promised_levels(simulation: SimulationResult) -> dict[str, tuple[float | None, float | None, float | None]]:
-    """Per work type: the service level a plan promises (its own simulation: mean and 95% interval)."""
-    table = simulation.work_types
+    """Per work type: the service level a plan promises (its own simulation: mean and 95% interval), to 4 places."""
 
-    def number(value: Any) -> float | None:
-        return None if pd.isna(value) else round(float(value), 4)
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
 
-    return {
-        str(row.work_type): (number(row.service_level), number(row.service_level_lo), number(row.service_level_hi))
-        for row in table.itertuples(index=False)
-    }
+    return {w: (rounded(m), rounded(lo), rounded(hi)) for w, (m, lo, hi) in simulation.service_levels().items()}
 
 
 # -- simulation -------------------------------------------------------------------------------------------------

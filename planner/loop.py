@@ -173,14 +173,6 @@ def weekly_shortfall(levels: dict[str, float | None], center: Center, tolerance:
     return total
 
 
-def _levels(simulation: SimulationResult) -> dict[str, float | None]:
-    table = simulation.work_types
-    return {
-        str(w): (None if pd.isna(v) else float(v))
-        for w, v in zip(table["work_type"], table["service_level"], strict=True)
-    }
-
-
 def _short_cells(roster: RosterResult, center: Center, block_hours: int) -> set[tuple[str, object, int]]:
     """Cells where the roster's own coverage of the work type's skill is short in at least a quarter of the
     intervals that need it (the roster could not staff the requirement it had: raising it further buys nothing)."""
@@ -265,7 +257,7 @@ def plan_with_simulation(
         scenario = build_scenario(center, solved.roster, demand, horizon)
         simulation = simulate(scenario, sim_settings)
         sim_time = time.perf_counter() - sim_began
-        levels = _levels(simulation)
+        levels = {w: mean for w, (mean, _, _) in simulation.service_levels().items()}
         cells = cell_levels(simulation, center, settings.block_hours)
         judged = cells[cells["offered"] >= settings.min_contacts]
         below = judged[judged["service_level"] < judged["target"]]

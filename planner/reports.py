@@ -122,9 +122,9 @@ def _percent(value: float | None) -> str:
 
 
 def _with_interval(mean: float | None, low: float | None, high: float | None) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+    if mean is None:
         return "–"
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
+    if low is None or high is None:
         return _percent(mean)
     return f"{_percent(mean)} [{100 * low:.1f}, {100 * high:.1f}]"
 
@@ -164,27 +164,20 @@ def plot_service_heatmap(simulation: SimulationResult, center: Center, path: str
     return _save_png(figure, path)
 
 
-def _levels_of(simulation: SimulationResult) -> dict[str, tuple[float, float, float]]:
-    """Per work type: the simulated service level and its 95% interval."""
-    table = simulation.work_types
-    columns = [table[c].to_numpy(dtype=float) for c in ("service_level", "service_level_lo", "service_level_hi")]
-    return {str(w): (float(a), float(b), float(c)) for w, a, b, c in zip(table["work_type"], *columns, strict=True)}
-
-
 def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, check: SimulationResult) -> list[str]:
     """The report's sections for a plan: the service level per work type (target, promised, checked, the staffing
     maths' estimate), per day, per hour (heatmap); the simulation loop's iterations; the capacity diagnosis and
     its remedies."""
     from planner.roster.export import html_image, html_rows_table
 
-    promised, checked = _levels_of(planned.simulation), _levels_of(check)
+    promised, checked = planned.simulation.service_levels(), check.service_levels()
     erlang = {**planned.roster.kpis["expected_service_level"], **planned.roster.kpis["deferred_work_in_time"]}
     rows = []
     for work_type in center.work_types:
         p, c = promised[work_type.id], checked[work_type.id]
         level = c[0]
         target = work_type.target.service_level
-        if math.isnan(level):
+        if level is None:
             status = "no contacts"
         elif level >= target:
             status = "meets target"

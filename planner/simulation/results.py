@@ -41,6 +41,15 @@ class SimulationResult:
     agents: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
+    def service_levels(self) -> dict[str, tuple[float | None, float | None, float | None]]:
+        """Per work type: the simulated service level and its 95% interval (None where nothing arrived)."""
+        table = self.work_types
+        columns = [table[c].to_numpy(dtype=float) for c in ("service_level", "service_level_lo", "service_level_hi")]
+        return {
+            str(w): (_number(mean), _number(low), _number(high))
+            for w, mean, low, high in zip(table["work_type"], *columns, strict=True)
+        }
+
 
 def _interval_counts(scenario: Scenario, outcome: Outcome) -> dict[str, np.ndarray]:
     """Counts per interval x work type (flattened: interval * work types + work type) of one replication."""
