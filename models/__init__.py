@@ -35,7 +35,7 @@ from models.tables import (
     TICKET_HISTORY,
     TableSchema,
 )
-from models.workforce import Agent, AgentSkill, BreakRule, Contract, Preferences, ShiftTemplate
+from models.workforce import Agent, AgentSkill, BreakRule, Contract, LateShift, Preferences, ShiftTemplate
 
 __all__ = [
     "AGENT_QUALITY",
@@ -63,6 +63,7 @@ __all__ = [
     "Identifier",
     "InputError",
     "InputWarning",
+    "LateShift",
     "Measure",
     "Mode",
     "PlannerError",

@@ -16,7 +16,15 @@ from models.calendar import SpecialDay, WeeklyWindow, overlapping_windows
 from models.errors import ConfigError, InputError, Problem
 from models.horizon import INTERVAL_MINUTES_CHOICES, Horizon
 from models.service import CustomerTier, Skill, WorkType
-from models.workforce import Agent, Contract, ShiftTemplate
+from models.workforce import (
+    DEFAULT_LATE_SHIFT,
+    DEFAULT_WEEKEND_DAYS,
+    Agent,
+    Contract,
+    LateShift,
+    ShiftTemplate,
+    WeekendDays,
+)
 
 __all__ = ["Center"]
 
@@ -51,6 +59,10 @@ class Center(FrozenModel):
     interval_minutes: int = 15
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
     opening_hours: list[WeeklyWindow] = Field(default_factory=list)
+    #: The days of the weekend (max_working_weekends, fair_weekends); a contract may set its own.
+    weekend_days: WeekendDays = Field(default_factory=lambda: list(DEFAULT_WEEKEND_DAYS))
+    #: What counts as a late shift (fair_late_shifts); a contract may set its own.
+    late_shift: LateShift = DEFAULT_LATE_SHIFT
     customer_tiers: list[CustomerTier] = Field(default_factory=list)
     regions: list[Identifier] = Field(default_factory=list)
     skills: list[Skill] = Field(min_length=1)
@@ -116,6 +128,14 @@ class Center(FrozenModel):
 
     def contract_of(self, agent: Agent) -> Contract:
         return self.contracts_by_id[agent.contract]
+
+    def weekend_days_of(self, contract: Contract) -> tuple[int, ...]:
+        """The weekend of `contract`'s agents: the contract's own, else the centre's (weekdays, Monday = 0)."""
+        return tuple(self.weekend_days if contract.weekend_days is None else contract.weekend_days)
+
+    def late_shift_of(self, contract: Contract) -> LateShift:
+        """What counts as a late shift for `contract`'s agents: the contract's definition, else the centre's."""
+        return self.late_shift if contract.late_shift is None else contract.late_shift
 
     def templates_of(self, agent: Agent) -> list[ShiftTemplate]:
         return [self.templates_by_id[t] for t in self.contract_of(agent).shift_templates]

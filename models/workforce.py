@@ -2,18 +2,128 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+import numpy as np
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from models.base import MINUTES_PER_DAY, FrozenModel, Identifier, TimeOfDay, Weekday, format_minute_of_day
+from models.base import (
+    MINUTES_PER_DAY,
+    WEEKDAY_NAMES,
+    FrozenModel,
+    Identifier,
+    TimeOfDay,
+    TimeOfDayEnd,
+    Weekday,
+    format_minute_of_day,
+)
 from models.calendar import TimeOff, WeeklyWindow, overlapping_windows
 
-__all__ = ["Agent", "AgentSkill", "BreakRule", "Contract", "Preferences", "ShiftTemplate"]
+__all__ = [
+    "DEFAULT_LATE_SHIFT",
+    "DEFAULT_WEEKEND_DAYS",
+    "Agent",
+    "AgentSkill",
+    "BreakRule",
+    "Contract",
+    "LateShift",
+    "Preferences",
+    "ShiftTemplate",
+    "WeekendDays",
+    "weekend_offsets",
+    "weekend_start",
+]
 
 ALL_WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+#: Saturday and Sunday: the weekend of a centre or contract that names none.
+DEFAULT_WEEKEND_DAYS = (5, 6)
+
+
+def _check_weekend(days: list[int]) -> list[int]:
+    repeated = sorted({d for d in days if days.count(d) > 1})
+    if repeated:
+        raise ValueError(
+            f"weekend_days lists {', '.join(WEEKDAY_NAMES[d] for d in repeated)} more than once; list each day once"
+        )
+    if len(days) == 7:
+        raise ValueError("weekend_days lists all seven days, which leaves no working week; list the weekend only")
+    return days
+
+
+#: The days of the week that make a weekend (``[fri, sat]``): one to six distinct weekdays. Days that follow each
+#: other in the week (``sat, sun`` across the week's end too) form one weekend; see `weekend_offsets`.
+WeekendDays = Annotated[list[Weekday], Field(min_length=1), AfterValidator(_check_weekend)]
+
+
+def weekend_offsets(days: Sequence[int]) -> tuple[int | None, ...]:
+    """Per weekday (Monday = 0), how many days after the first day of its weekend it falls (None: not a weekend
+    day). A weekend starts on the weekend day that follows the longest run of working days (the earliest weekday
+    on a tie) and runs for the week from there: `[fri, sat]` gives Friday 0 and Saturday 1, `[sat, sun]` Saturday
+    0 and Sunday 1 (a weekend across the week's end is one weekend), and `[fri, sun]` one weekend of Friday (0)
+    and Sunday (2)."""
+    weekend = set(days)
+    if not weekend or len(weekend) == 7:
+        raise ValueError(f"a weekend is one to six weekdays, not {sorted(weekend)}")
+
+    def gap_before(day: int) -> int:
+        gap = 0
+        while (day - gap - 1) % 7 not in weekend:
+            gap += 1
+        return gap
+
+    first = max(sorted(weekend), key=gap_before)
+    return tuple((d - first) % 7 if d in weekend else None for d in range(7))
+
+
+def weekend_start(day: date, days: Sequence[int]) -> date | None:
+    """The first day of the weekend `day` belongs to (None when `day` is no weekend day), for weekend `days`."""
+    offset = weekend_offsets(days)[day.weekday()]
+    return None if offset is None else day - timedelta(days=offset)
+
+
+class LateShift(FrozenModel):
+    """What counts as a late shift for the fairness of late shifts: a shift that ends after `ends_after` on the
+    local clock (or on a later date than it starts), or that starts at or after `starts_from`; give one or both.
+    The default, `ends_after: "19:00"`, is `DEFAULT_LATE_SHIFT`."""
+
+    ends_after: TimeOfDayEnd | None = None
+    starts_from: TimeOfDay | None = None
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> LateShift:
+        if self.ends_after is None and self.starts_from is None:
+            raise ValueError(
+                "late_shift gives neither ends_after nor starts_from; give one, e.g. ends_after: '19:00' "
+                "(or starts_from: '14:00')"
+            )
+        return self
+
+    def is_late(self, start_minute: np.ndarray, end_minute: np.ndarray) -> np.ndarray:
+        """Whether each shift is late, from its start (wall-clock minute of its date) and its end (wall-clock
+        minutes after the local midnight that starts its date: more than 1440 on a later date)."""
+        start = np.asarray(start_minute, dtype=np.int64)
+        end = np.asarray(end_minute, dtype=np.int64)
+        late = np.zeros(np.broadcast(start, end).shape, dtype=bool)
+        if self.ends_after is not None:
+            late |= end > self.ends_after
+        if self.starts_from is not None:
+            late |= start >= self.starts_from
+        return late
+
+    def describe(self) -> str:
+        parts = []
+        if self.ends_after is not None:
+            parts.append(f"ending after {format_minute_of_day(self.ends_after)} (or on a later date)")
+        if self.starts_from is not None:
+            parts.append(f"starting at or after {format_minute_of_day(self.starts_from)}")
+        return "shifts " + " or ".join(parts)
+
+
+#: A shift ending after 19:00 local time, or on a later date, is late.
+DEFAULT_LATE_SHIFT = LateShift(ends_after=19 * 60)
 
 
 class BreakRule(FrozenModel):
@@ -141,6 +251,10 @@ class Contract(FrozenModel):
     max_consecutive_days: int = Field(default=6, ge=1, le=14)
     min_consecutive_days_off: int = Field(default=1, ge=0, le=7)
     max_working_weekends: int | None = Field(default=None, ge=0)
+    #: The weekend of this contract's agents (max_working_weekends, fair_weekends); None: the centre's.
+    weekend_days: WeekendDays | None = None
+    #: What counts as a late shift for this contract's agents (fair_late_shifts); None: the centre's.
+    late_shift: LateShift | None = None
     shift_templates: list[Identifier] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -123,8 +123,10 @@ def build_center(
     work_types: Iterable[dict[str, Any]] = (CALLS,),
     opening_hours: Iterable[dict[str, Any]] = (),
     interval: int = 60,
+    **fields: Any,
 ) -> Center:
-    """A centre of these agents (contract `flex` unless listed), always open unless `opening_hours` say."""
+    """A centre of these agents (contract `flex` unless listed), always open unless `opening_hours` say; `fields`
+    are further centre settings (`weekend_days`, `late_shift`)."""
     kinds = list(work_types)
     return Center.model_validate(
         {
@@ -137,6 +139,7 @@ def build_center(
             "contracts": list(contracts) or [contract()],
             "shift_templates": list(templates),
             "agents": list(agents),
+            **fields,
         }
     )
 

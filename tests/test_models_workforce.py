@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from models import Agent, AgentSkill, BreakRule, Contract, ShiftTemplate
+from models import Agent, AgentSkill, BreakRule, Contract, LateShift, ShiftTemplate
+from models.workforce import weekend_offsets, weekend_start
 
 
 def _template(**changes: Any) -> dict[str, Any]:
@@ -172,3 +174,70 @@ def test_agent_repeated_skill_and_overlapping_availability() -> None:
 def test_identifier_pattern(agent_id: str) -> None:
     with pytest.raises(ValidationError, match="id"):
         Agent.model_validate({"id": agent_id, "skills": ["billing"], "contract": "ft"})
+
+
+# -- weekends and late shifts -------------------------------------------------------------------------------------
+
+
+def _contract() -> dict[str, Any]:
+    return {"id": "c", "max_paid_minutes_week": 2400, "shift_templates": ["day"]}
+
+
+@pytest.mark.parametrize(
+    ("days", "offsets"),
+    [
+        (["sat", "sun"], (None, None, None, None, None, 0, 1)),  # one weekend across the week's end
+        (["fri", "sat"], (None, None, None, None, 0, 1, None)),  # Israel
+        (["sun", "fri"], (None, None, None, None, 0, None, 2)),  # Brunei: one weekend, Saturday worked
+        (["thu", "fri"], (None, None, None, 0, 1, None, None)),
+        (["sun"], (None, None, None, None, None, None, 0)),
+        (["mon", "thu"], (0, None, None, 3, None, None, None)),  # the longest run of working days ends Sunday
+    ],
+)
+def test_weekend_offsets_group_consecutive_days(days: list[str], offsets: tuple[int | None, ...]) -> None:
+    contract = Contract.model_validate({**_contract(), "weekend_days": days})
+    assert contract.weekend_days is not None
+    assert weekend_offsets(contract.weekend_days) == offsets
+
+
+def test_weekend_start_of_a_date() -> None:
+    """Friday 2026-06-05 and Saturday 2026-06-06 are one Israeli weekend; Sunday 2026-06-07 is a working day."""
+    israel = [4, 5]
+    assert [weekend_start(date(2026, 6, d), israel) for d in (4, 5, 6, 7)] == [
+        None,
+        date(2026, 6, 5),
+        date(2026, 6, 5),
+        None,
+    ]
+    assert weekend_start(date(2026, 6, 7), [5, 6]) == date(2026, 6, 6)
+
+
+@pytest.mark.parametrize(
+    ("days", "fragment"),
+    [
+        ([], "at least 1 item"),
+        (["fri", "fri"], "lists fri more than once"),
+        (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "all seven days"),
+        (["friday", "shabbat"], "'shabbat' is not a weekday"),
+        ([7], "out of range"),
+    ],
+)
+def test_weekend_days_are_checked(days: list[Any], fragment: str) -> None:
+    with pytest.raises(ValidationError, match=fragment):
+        Contract.model_validate({**_contract(), "weekend_days": days})
+
+
+def test_late_shift_needs_a_rule_and_judges_start_and_end() -> None:
+    with pytest.raises(ValidationError, match="neither ends_after nor starts_from"):
+        LateShift.model_validate({})
+    by_end = LateShift.model_validate({"ends_after": "19:00"})
+    by_start = LateShift.model_validate({"starts_from": "14:00"})
+    starts, ends = np.array([360, 840, 1320, 840]), np.array([840, 1320, 1800, 1140])  # 06-14, 14-22, 22-06, 14-19
+    assert by_end.is_late(starts, ends).tolist() == [False, True, True, False]
+    assert by_start.is_late(starts, ends).tolist() == [False, True, True, True]
+    assert LateShift.model_validate({"ends_after": "24:00"}).is_late(starts, ends).tolist() == [
+        False,
+        False,
+        True,
+        False,
+    ]

@@ -29,6 +29,13 @@ SUBMODULE_ONLY = {
     "models.horizon": {"INTERVAL_MINUTES_CHOICES", "local_midnight", "local_time"},
     "models.io": {"detect_history_kind", "format_timestamps", "read_raw"},
     "models.tables": {"SCHEMAS", "Column", "Kind", "RowRef", "SkippedTimes", "UTC_OFFSET_PATTERN", "parse_table"},
+    "models.workforce": {
+        "DEFAULT_LATE_SHIFT",
+        "DEFAULT_WEEKEND_DAYS",
+        "WeekendDays",
+        "weekend_offsets",
+        "weekend_start",
+    },
 }
 #: Functions with public-looking names that a submodule uses internally and does not declare. Each one should
 #: eventually be declared in its module's __all__ or renamed with a leading underscore; the list may only shrink.

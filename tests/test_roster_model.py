@@ -42,6 +42,7 @@ from planner.roster import (
 )
 from planner.roster import solver as solver_module
 from planner.roster import validate as validate_module
+from planner.roster.heuristic import greedy_roster
 from planner.roster.model import RULES as MODEL_RULES
 from planner.roster.model import RosterModel
 from planner.roster.problem import build_problem
@@ -229,6 +230,51 @@ def test_max_working_weekends(limit: int | None, expected: list[int]) -> None:
     needs = [*early(0), Need("calls", 8, "06:00", "10:00")]
     result = solve(center, needs, days=9, first=SATURDAY)
     assert sorted(d for _, d, _ in worked(result, SATURDAY)) == expected
+
+
+#: Sunday 2026-06-07: the first day of an Israeli week (Sunday to Thursday, the weekend Friday and Saturday).
+ISRAELI_SUNDAY = day(6)
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"weekend_days": ["fri", "sat"]}, [0, 1, 2, 3, 4]),  # the centre's weekend
+        ({"weekend_days": ["sat", "sun"]}, [1, 2, 3, 4, 5]),  # Saturday and the Sunday that opens the week
+        ({}, [1, 2, 3, 4, 5]),  # the default weekend is Saturday and Sunday
+    ],
+)
+def test_max_working_weekends_follows_the_centres_weekend(where: dict[str, Any], expected: list[int]) -> None:
+    """An Israeli week from Sunday 7 June with demand every day and no working weekend allowed: with a Friday and
+    Saturday weekend Sunday is a working day and Friday and Saturday are not worked; with the default weekend
+    the Sunday and the Saturday are the ones refused."""
+    center = build_center([agent("a")], contracts=[contract(max_working_weekends=0)], **where)
+    result = solve(center, early(*range(7)), first=ISRAELI_SUNDAY)
+    assert sorted(d for _, d, _ in worked(result, ISRAELI_SUNDAY)) == expected
+
+
+def test_a_contract_defines_its_own_weekend() -> None:
+    """The centre's weekend is Saturday and Sunday; the contract's is Friday and Saturday, and it wins."""
+    terms = contract(max_working_weekends=0, weekend_days=["fri", "sat"])
+    center = build_center([agent("a")], contracts=[terms])
+    result = solve(center, early(*range(7)), first=ISRAELI_SUNDAY)
+    assert sorted(d for _, d, _ in worked(result, ISRAELI_SUNDAY)) == [0, 1, 2, 3, 4]
+
+
+def test_a_friday_and_saturday_weekend_is_one_weekend() -> None:
+    """Friday 5 June to Saturday 13 June with a Friday-Saturday weekend and one weekend allowed: working Friday
+    and Saturday of the same weekend counts once, so both days are worked; the next Friday (demand 4 h) is not."""
+    center = build_center([agent("a")], contracts=[contract(max_working_weekends=1)], weekend_days=["fri", "sat"])
+    needs = [*early(0, 1), Need("calls", 7, "06:00", "10:00")]
+    result = solve(center, needs, days=9, first=day(4))
+    assert sorted(d for _, d, _ in worked(result, day(4))) == [0, 1]
+
+
+def test_the_greedy_warm_start_keeps_the_centres_weekend() -> None:
+    """The warm start places no shift on an Israeli Friday or Saturday when no weekend may be worked."""
+    center = build_center([agent("a")], contracts=[contract(max_working_weekends=0)], weekend_days=["fri", "sat"])
+    problem = build_problem(requirement(center, early(*range(7)), first=ISRAELI_SUNDAY), center)
+    assert sorted(greedy_roster(problem)["a"]) == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
@@ -498,6 +544,37 @@ def test_a_late_shift_is_late_by_its_local_end_across_dst() -> None:
     assert result.breakdown["fair_late_shifts"] == 10.0
 
 
+@pytest.mark.parametrize(
+    ("where", "owner"),
+    [
+        ({"late_shift": {"ends_after": "22:00"}}, "centre"),  # 14:00-22:00 does not end after 22:00
+        ({"late_shift": {"starts_from": "15:00"}}, "centre"),
+        ({"late_shift": {"ends_after": "22:00"}}, "contract"),
+    ],
+)
+def test_the_late_shift_definition_changes_the_fairness_count(where: dict[str, Any], owner: str) -> None:
+    """As test_fair_late_shifts, but 14:00-22:00 is not a late shift in this centre (or this contract): no late
+    shift, no spread to even out, so the cheaper agent works both (16 points of pay, not 24)."""
+    agents = [agent("a", hourly_cost=1), agent("b", hourly_cost=2)]
+    if owner == "centre":
+        center = build_center(agents, **where)
+    else:
+        center = build_center(agents, contracts=[contract(**where)])
+    result = solve(center, [Need("calls", d, "14:00", "22:00") for d in (0, 1)], days=2)
+    assert worked(result) == {("a", 0, "14:00"), ("a", 1, "14:00")}
+    assert (result.breakdown["fair_late_shifts"], result.breakdown["paid_cost"]) == (0.0, 16.0)
+    assert result.kpis["fairness_by_contract"]["flex"]["late_shifts_spread"] == 0
+
+
+def test_a_late_shift_by_its_start() -> None:
+    """Late from 06:00 on: the early shifts are late too, so two early shifts go one to each agent (spread 0, 8
+    points dearer than both to `a`: 2 x 10 of spread)."""
+    center = build_center([agent("a", hourly_cost=1), agent("b", hourly_cost=2)], late_shift={"starts_from": "06:00"})
+    result = solve(center, early(0, 1), days=2)
+    assert sorted(a for a, _, _ in worked(result)) == ["a", "b"]
+    assert (result.breakdown["fair_late_shifts"], result.breakdown["paid_cost"]) == (0.0, 24.0)
+
+
 def test_fair_weekends() -> None:
     """Two agents on one contract at 1 and 2 an hour, demand on two Saturdays: one weekend each (spread 0, 8 points
     dearer), not both to the cheaper agent (spread 2, 2 x 30 points)."""
@@ -684,6 +761,9 @@ def test_the_result_explains_itself() -> None:
 #: of 2026.
 FIRST_DAYS = (MONDAY, day(6), date(2026, 3, 28), date(2026, 10, 24))
 HOURS = st.integers(0, 23)
+#: Weekends of England, Israel, Brunei (Friday and Sunday) and a Sunday alone.
+WEEKENDS = st.sampled_from([["sat", "sun"], ["fri", "sat"], ["fri", "sun"], ["sun"]])
+LATE_SHIFTS = st.sampled_from([{"ends_after": "19:00"}, {"ends_after": "24:00"}, {"starts_from": "14:00"}])
 
 
 @st.composite
@@ -737,6 +817,9 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
                 shift_templates=allowed,
             )
         )
+        if draw(st.booleans()):  # a contract with its own weekend and late shifts
+            contracts[-1]["weekend_days"] = draw(WEEKENDS)
+            contracts[-1]["late_shift"] = draw(LATE_SHIFTS)
     agents = []
     previous_rows = []
     for i in range(draw(st.integers(2, 4))):
@@ -768,7 +851,14 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
     if all(c["min_paid_minutes_week"] == 0 for c in contracts) and draw(st.booleans()):
         opening = [{"weekday": w, "start_minute": "06:00", "end_minute": "24:00"} for w in range(7)]
     center = build_center(
-        agents, contracts=contracts, templates=templates, work_types=kinds, opening_hours=opening, interval=interval
+        agents,
+        contracts=contracts,
+        templates=templates,
+        work_types=kinds,
+        opening_hours=opening,
+        interval=interval,
+        weekend_days=draw(WEEKENDS),
+        late_shift=draw(LATE_SHIFTS),
     )
     needs = []
     for d in range(days):

@@ -457,8 +457,51 @@ def test_max_working_weekends_counts_a_weekend_whose_saturday_is_before_the_hori
         "max_working_weekends",
         "a1",
         day(5),
-        "works on 2 weekend(s) (those of the Saturdays 2026-03-21, 2026-03-28); the contract allows 1",
+        "works on 2 weekend(s) (the weekends starting Sat 2026-03-21, Sat 2026-03-28); the contract allows 1",
     )
+
+
+#: The Israeli week of Sunday 2026-03-22: Sunday to Thursday worked, the weekend Friday and Saturday.
+ISRAELI_WEEK = Horizon(start_date=day(-1), days=7, interval_minutes=15, timezone=TZ)
+
+
+def israeli_rows() -> list[dict[str, Any]]:
+    return [shift(agent, day(d)) for agent in ("a1", "a2") for d in range(-1, 4)]
+
+
+def test_an_israeli_weekend_allows_sunday_and_refuses_friday_and_saturday(data: dict[str, Any]) -> None:
+    data["weekend_days"] = ["fri", "sat"]
+    center = contract(data, max_working_weekends=0)
+    assert check(israeli_rows(), center, ISRAELI_WEEK) == []
+    for worked in (day(4), day(5)):  # Friday, Saturday
+        rows = [*without(israeli_rows(), "a1", day(3)), shift("a1", worked)]
+        one(
+            check(rows, center, ISRAELI_WEEK),
+            "max_working_weekends",
+            "a1",
+            worked,
+            "works on 1 weekend(s) (the weekend starting Fri 2026-03-27)",
+            "allows 0",
+        )
+
+
+def test_the_default_weekend_refuses_the_israeli_sunday(data: dict[str, Any]) -> None:
+    found = only(check(israeli_rows(), contract(data, max_working_weekends=0), ISRAELI_WEEK), "max_working_weekends")
+    assert [(v.agent_id, v.date) for v in found] == [("a1", day(-1)), ("a2", day(-1))]
+    assert "(the weekend starting Sat 2026-03-21)" in found[0].detail
+
+
+def test_a_contracts_weekend_overrides_the_centres(data: dict[str, Any]) -> None:
+    center = contract(data, max_working_weekends=0, weekend_days=["fri", "sat"])
+    assert center.weekend_days == [5, 6]
+    assert check(israeli_rows(), center, ISRAELI_WEEK) == []
+
+
+def test_a_weekend_of_friday_and_saturday_counts_once(data: dict[str, Any]) -> None:
+    data["weekend_days"] = ["fri", "sat"]
+    center = contract(data, max_working_weekends=1, min_paid_minutes_week=0)
+    rows = [*week_rows(("a2",)), shift("a1", day(4)), shift("a1", day(5))]
+    assert check(rows, center) == []
 
 
 def test_pinned(center: Center) -> None:

@@ -85,11 +85,6 @@ def greedy_roster(
     residual = problem.smoothed.astype(float).copy()  # (intervals, work types): agents still missing
     priority = np.array([weights.priority(center.work_type(w).priority) for w in problem.work_types], dtype=float)
     skill_of = np.array([center.work_type(w).skill for w in problem.work_types])
-    weekend_groups: dict[int, list[int]] = {}
-    for d, day in enumerate(horizon.dates):
-        if day.weekday() >= 5:
-            weekend_groups.setdefault(d - (day.weekday() - 5), []).append(d)
-    weekend_days = list(weekend_groups.values())
     order = sorted(
         problem.options,
         key=lambda a: (
@@ -131,6 +126,7 @@ def greedy_roster(
         pins = problem.pins.get(agent_id, {})
         if agent_id not in valid_patterns:
             limits_days = [(w.first_day, w.days, w.max_days) for w in limits]
+            weekends = list(problem.weekends(agent_id).values())  # the contract's weekend, else the centre's
             before = [int(x) for x in problem.previous_worked.get(agent_id, [])]
             valid_patterns[agent_id] = np.array(
                 [
@@ -144,7 +140,7 @@ def greedy_roster(
                         limits_days,
                         contract.max_consecutive_days,
                         contract.min_consecutive_days_off,
-                        weekend_days,
+                        weekends,
                         contract.max_working_weekends,
                     )
                 ],

@@ -271,7 +271,8 @@ def min_consecutive_days_off(m: RosterModel) -> None:
 
 
 def max_working_weekends(m: RosterModel) -> None:
-    """Weekends (Saturday and the Sunday after) with any shift: at most the contract's number over the horizon."""
+    """Weekends (the contract's weekend days, else the centre's, grouped as `RosterProblem.weekends` groups them)
+    with any shift: at most the contract's number over the horizon."""
     p = m.problem
     for agent_id in m.works:
         limit = p.center.contract_of(p.options[agent_id].agent).max_working_weekends
@@ -289,22 +290,17 @@ def pinned(m: RosterModel) -> None:
 
 
 def _weekend_vars(m: RosterModel, agent_id: str) -> list[cp_model.IntVar | int]:
-    """One boolean per weekend of the horizon: the agent works its Saturday or its Sunday."""
+    """One boolean per weekend of the horizon (the agent's contract's weekend): the agent works one of its days."""
     if agent_id in m.weekends:
         return m.weekends[agent_id]
-    p, days = m.problem, m.works[agent_id]
-    groups: dict[int, list[cp_model.IntVar | int]] = defaultdict(list)
-    for d, day in enumerate(p.horizon.dates):
-        if day.weekday() >= 5:
-            saturday = d - (day.weekday() - 5)
-            groups[saturday].append(days[d])
+    days = m.works[agent_id]
     out: list[cp_model.IntVar | int] = []
-    for saturday, members in sorted(groups.items()):
-        live = [v for v in members if not isinstance(v, int)]
+    for first, members in m.problem.weekends(agent_id).items():
+        live = [days[d] for d in members if not isinstance(days[d], int)]
         if not live:
             out.append(0)
             continue
-        weekend = m.model.new_bool_var(f"weekend[{agent_id},{saturday}]")
+        weekend = m.model.new_bool_var(f"weekend[{agent_id},{first}]")
         m.model.add_max_equality(weekend, live)
         out.append(weekend)
     m.weekends[agent_id] = out
@@ -467,16 +463,18 @@ def fair_weekends(m: RosterModel) -> LinearExpr:
         weekends = [w for w in _weekend_vars(m, agent_id) if not isinstance(w, int)]
         if weekends:
             counts[agent_id] = sum(weekends)
-    spreads = _spread(m, "weekends", counts, m.problem.horizon.days // 7 + 1)
+    spreads = _spread(m, "weekends", counts, max((len(m.weekends[a]) for a in counts), default=0))
     return m.weights.fair_weekends * SCALE * sum(spreads) if spreads else 0
 
 
 def fair_late_shifts(m: RosterModel) -> LinearExpr:
-    """Spread of late shifts within each contract, over the agents who can work one."""
-    shapes = m.problem.shapes
+    """Spread of late shifts (the contract's definition, else the centre's) within each contract, over the agents
+    who can work one."""
+    p = m.problem
     counts = {}
     for agent_id, shifts in m.shift.items():
-        late = [var for k, var in shifts.items() if shapes.late[k]]
+        is_late = p.shapes.late(p.center.late_shift_of(p.center.contract_of(p.options[agent_id].agent)))
+        late = [var for k, var in shifts.items() if is_late[k]]
         if late:
             counts[agent_id] = sum(late)
     spreads = _spread(m, "late", counts, m.problem.horizon.days)

@@ -17,13 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from models import Agent, Center, Horizon, InputError, Problem
+from models import Agent, Center, Horizon, InputError, LateShift, Problem
 from models.base import MINUTES_PER_DAY, format_minute_of_day
 
-__all__ = ["LATE_END_MINUTE", "AgentOptions", "BreakSlot", "Shapes", "agent_options", "build_shapes"]
-
-#: A shift ending after this wall-clock minute (19:00) counts as a late shift for fairness.
-LATE_END_MINUTE = 19 * 60
+__all__ = ["AgentOptions", "BreakSlot", "Shapes", "agent_options", "build_shapes"]
 
 
 @dataclass(frozen=True)
@@ -52,10 +49,11 @@ class Shapes:
     length: np.ndarray  # elapsed minutes
     start: np.ndarray  # minutes elapsed since the horizon's start
     paid: np.ndarray  # paid minutes
-    late: np.ndarray  # ends after LATE_END_MINUTE local time (or past midnight)
+    end_minute: np.ndarray  # wall-clock end, in minutes after the local midnight of its day (> 1440: a later date)
     breaks: list[tuple[BreakSlot, ...]]
     first: np.ndarray = field(init=False)  # first interval index
     count: np.ndarray = field(init=False)  # intervals inside the horizon
+    _late: dict[LateShift, np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         step = self.horizon.interval_minutes
@@ -88,6 +86,12 @@ class Shapes:
         column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
         return sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=(len(self), len(self.horizon.intervals)))
 
+    def late(self, definition: LateShift) -> np.ndarray:
+        """Per shape: whether it is a late shift by `definition` (the centre's or a contract's)."""
+        if definition not in self._late:
+            self._late[definition] = definition.is_late(self.start_minute, self.end_minute)
+        return self._late[definition]
+
     def timestamps(self, k: int) -> tuple[pd.Timestamp, pd.Timestamp]:
         begin = self.horizon.day_starts[0] + pd.Timedelta(minutes=int(self.start[k]))
         return begin, begin + pd.Timedelta(minutes=int(self.length[k]))
@@ -100,18 +104,19 @@ def _elapsed(horizon: Horizon, day: date, minute: int) -> int:
     return int((instant - horizon.day_starts[0]).total_seconds() // 60)
 
 
-def _ends_late(horizon: Horizon, end: int, day: date) -> bool:
-    """Whether a shift of `day` ending `end` minutes after the horizon's start ends after LATE_END_MINUTE local
-    time or on a later date (the local clock, so a shift across a DST change is judged by when it really ends)."""
+def _wall_end(horizon: Horizon, end: int, day: date) -> int:
+    """The wall-clock end of a shift of `day` ending `end` minutes after the horizon's start, in minutes after the
+    local midnight of `day` (1440 and more on a later date; the local clock, so a shift across a DST change is
+    judged by when it really ends)."""
     local = (horizon.day_starts[0] + pd.Timedelta(minutes=end)).tz_convert(horizon.timezone)
-    return bool(local.date() > day or local.hour * 60 + local.minute > LATE_END_MINUTE)
+    return (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
 
 
 def build_shapes(center: Center, horizon: Horizon) -> Shapes:
     """Every (day, template, start, length) of the horizon; raises InputError where a template is off the grid."""
     step = horizon.interval_minutes
     problems: list[Problem] = []
-    days, templates, start_minutes, lengths, starts, paid, late, breaks = [], [], [], [], [], [], [], []
+    days, templates, start_minutes, lengths, starts, paid, ends, breaks = [], [], [], [], [], [], [], []
     for t_index, template in enumerate(center.shift_templates):
         where = f"shift_templates[{t_index}] ('{template.id}')"
         slots_by_length: dict[int, tuple[BreakSlot, ...]] = {}
@@ -159,7 +164,7 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
                     lengths.append(length)
                     starts.append(start)
                     paid.append(template.paid_minutes(length))
-                    late.append(_ends_late(horizon, start + length, day))
+                    ends.append(_wall_end(horizon, start + length, day))
                     breaks.append(slots_by_length[length])
         if offered and not any(t == template.id for t in templates) and not problems:
             starts_text = ", ".join(format_minute_of_day(m) for m in template.start_minutes()[:3])
@@ -180,7 +185,7 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
         length=np.array(lengths, dtype=np.int64),
         start=np.array(starts, dtype=np.int64),
         paid=np.array(paid, dtype=np.int64),
-        late=np.array(late, dtype=bool),
+        end_minute=np.array(ends, dtype=np.int64),
         breaks=breaks,
     )
 

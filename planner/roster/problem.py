@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models import Center, Horizon, InputError, Mode, Problem
+from models.workforce import weekend_offsets
 from planner.roster.options import AgentOptions, Shapes, agent_options, build_shapes
 
 __all__ = ["Pool", "RosterConflicts", "RosterProblem", "WeekLimits", "build_problem", "shapes_of_roster"]
@@ -70,6 +71,19 @@ class RosterProblem:
         allowed = self.options[agent_id].shapes
         day = self.shapes.day[allowed]
         return np.asarray(allowed[(day >= limits.first_day) & (day < limits.first_day + limits.days)])
+
+    def weekends(self, agent_id: str) -> dict[int, list[int]]:
+        """The agent's weekends in the horizon (its contract's weekend days, else the centre's): the day index of
+        each weekend's first day (negative where it began before the horizon) -> the weekend's days in the
+        horizon. Consecutive weekend days are one weekend, across the week's end too (`weekend_offsets`)."""
+        center = self.center
+        offsets = weekend_offsets(center.weekend_days_of(center.contract_of(self.options[agent_id].agent)))
+        out: dict[int, list[int]] = {}
+        for d, day in enumerate(self.horizon.dates):
+            offset = offsets[day.weekday()]
+            if offset is not None:
+                out.setdefault(d - offset, []).append(d)
+        return out
 
     def week_limits(self, agent_id: str) -> list[WeekLimits]:
         """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid on the days the

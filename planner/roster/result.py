@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ import pandas as pd
 
 from models import Mode
 from models.tables import COVERAGE, ROSTER
+from models.workforce import weekend_start
 from planner.roster.problem import RosterProblem
 from planner.staffing.erlang import erlang_a, erlang_c_metrics
 from planner.staffing.requirements import effective_concurrency
@@ -240,12 +241,19 @@ def _fairness(problem: RosterProblem, roster: pd.DataFrame) -> dict[str, Any]:
     for agent_id, day in zip(roster["agent_id"], roster["date"], strict=True):
         worked[str(agent_id)].add(day)
     for agent in center.agents:
-        saturdays = {d - timedelta(days=d.weekday() - 5) for d in worked.get(agent.id, set()) if d.weekday() >= 5}
-        weekends[agent.id] = len(saturdays)
+        weekend = center.weekend_days_of(center.contract_of(agent))
+        starts = {weekend_start(d, weekend) for d in worked.get(agent.id, set())}
+        weekends[agent.id] = len(starts - {None})
     for agent_id, rows in roster.groupby("agent_id"):
+        definition = center.late_shift_of(center.contract_of(center.agent(str(agent_id))))
+        local_start = pd.DatetimeIndex(rows["start"]).tz_convert(problem.horizon.timezone)
         local_end = pd.DatetimeIndex(rows["end"]).tz_convert(problem.horizon.timezone)
+        days_later = np.array([(end - day).days for end, day in zip(local_end.date, rows["date"], strict=True)])
         late[str(agent_id)] = int(
-            ((local_end.hour * 60 + local_end.minute > 19 * 60) | (local_end.date != rows["date"].to_numpy())).sum()
+            definition.is_late(
+                (local_start.hour * 60 + local_start.minute).to_numpy(),
+                days_later * 24 * 60 + (local_end.hour * 60 + local_end.minute).to_numpy(),
+            ).sum()
         )
     for agent in center.agents:
         target = center.contract_of(agent).target_paid_minutes_week

@@ -26,6 +26,8 @@ Readings of the page where it leaves a choice:
 - special days (even `closed` ones) do not close opening hours: the rule names `Center.is_open`;
 - previous-roster rows dated inside the horizon are ignored (the roster replaces them);
 - a pins table with a `pinned` column pins only its rows that are not marked false;
+- a weekend is the agent's contract's `weekend_days`, else the centre's, grouped by
+  `models.workforce.weekend_offsets` (the page's definition of a weekend, not the model's grouping);
 - `max_consecutive_days` is reported once per run, on the first date of the horizon where the run is too long;
   `min_consecutive_days_off` on the worked date that ends the short run; `max_working_weekends` on the first
   worked date of the first weekend over the limit; weekly limits on the week's first date.
@@ -50,7 +52,7 @@ from models import COVERAGE, REQUIREMENT, ROSTER, Center, Horizon, load_center, 
 from models.base import WEEKDAY_NAMES
 from models.io import read_raw
 from models.tables import UTC_OFFSET_PATTERN, parse_table
-from models.workforce import Contract, ShiftTemplate
+from models.workforce import Contract, ShiftTemplate, weekend_offsets
 
 __all__ = [
     "COVERAGE_RULE",
@@ -92,7 +94,6 @@ _HALL_BLOCK_BITS = 12
 _NS_PER_MINUTE = 60 * 10**9
 _NS_PER_DAY = 24 * 60 * _NS_PER_MINUTE
 _NAT = np.iinfo(np.int64).min
-_SATURDAY, _SUNDAY = 5, 6
 #: A position or an instant, as Python or numpy gives it.
 _Int = int | np.integer[Any]
 #: The roster as the validator reads it: a repeated (agent, date) is the `one_shift_per_day` rule's to report.
@@ -999,23 +1000,33 @@ def _min_consecutive_days_off(context: _Context) -> Iterator[Violation]:
 def _max_working_weekends(context: _Context) -> Iterator[Violation]:
     rows = np.flatnonzero(context.known & context.in_horizon)
     epoch = context.shifts.day[rows] + _epoch_day(context.horizon.start_date)
-    weekday = (epoch + 3) % 7
-    weekend = weekday >= _SATURDAY
+    weekday = (epoch + 3) % 7  # 1970-01-01 was a Thursday
+    # Per centre agent and weekday: days since the first day of its weekend, -1 on a working day.
+    offsets = np.array(
+        [
+            [-1 if o is None else o for o in weekend_offsets(context.center.weekend_days_of(c))]
+            for c in context.contracts
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 7)
+    offset = offsets[context.agent_index[rows], weekday]
+    weekend = offset >= 0
     agent, day = context.agent_index[rows][weekend], context.shifts.day[rows][weekend]
-    saturday = (epoch - (weekday == _SUNDAY))[weekend]
-    worked = np.unique(np.stack([agent, saturday]), axis=1)  # (agent, Saturday) pairs, sorted
+    start = (epoch - offset)[weekend]
+    worked = np.unique(np.stack([agent, start]), axis=1)  # (agent, first day of the weekend) pairs, sorted
     weekends = np.bincount(worked[0], minlength=len(context.center.agents))
     most = context.limit("max_working_weekends")
     for i in np.flatnonzero(weekends > most):
         limit = int(most[i])
-        saturdays = worked[1][worked[0] == i]
-        first_over = int(day[(agent == i) & (saturday == saturdays[limit])].min())
-        listed = ", ".join(str(np.datetime64(int(s), "D")) for s in saturdays)
+        starts = worked[1][worked[0] == i]
+        first_over = int(day[(agent == i) & (start == starts[limit])].min())
+        listed = ", ".join(f"{WEEKDAY_NAMES[(int(s) + 3) % 7].title()} {np.datetime64(int(s), 'D')}" for s in starts)
+        plural = "s" if len(starts) > 1 else ""
         yield Violation(
             "max_working_weekends",
             context.center.agents[i].id,
             context.date(first_over),
-            f"works on {len(saturdays)} weekend(s) (those of the Saturdays {listed}); the contract allows {limit}",
+            f"works on {len(starts)} weekend(s) (the weekend{plural} starting {listed}); the contract allows {limit}",
         )
 
 
