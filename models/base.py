@@ -39,9 +39,12 @@ _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class FrozenModel(BaseModel):
-    """Base of every domain model: immutable, unknown fields rejected, values validated on assignment."""
+    """Base of every domain model: immutable, unknown fields rejected, values validated on assignment, and no
+    infinite or NaN number (an `aht_s: .inf` is a mistake, not a setting)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 #: An id used to cross-reference things in a centre (skills, work types, agents...).

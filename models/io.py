@@ -414,6 +414,10 @@ def load_center(path: str | Path) -> Center:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(source, Problem(where, f"is not valid YAML: {problem}", "fix the YAML syntax")) from None
+    except RecursionError:
+        raise ConfigError(
+            source, Problem("", "nests lists or mappings too deeply to be a centre", "fix the YAML structure")
+        ) from None
     if not isinstance(data, dict):
         kinds = {list: "a list", str: "a single text value", int: "a number", float: "a number", bool: "a boolean"}
         found = "an empty file" if data is None else kinds.get(type(data), f"a {type(data).__name__}")
@@ -448,9 +452,26 @@ _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 _SAFE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+class _CenterLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]  # one of two loader classes
+    """The safe loader, with values YAML's grammar accepts but Python cannot build (``2026-02-30``) reported as
+    YAML errors at their line instead of escaping as ValueError."""
+
+
+def _checked_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is not a valid date or time ({exc})", node.start_mark
+        ) from None
+
+
+_CenterLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
+
+
 def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     """Parse once into the node tree (for line numbers) and build the data from it, with a safe loader."""
-    loader = _SAFE_LOADER(text)
+    loader = _CenterLoader(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
@@ -459,11 +480,16 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
 
 
 def _yaml_lines(node: yaml.Node | None) -> dict[str, int]:
-    """Map each path in a YAML document (``agents[3].skills``) to its 1-based line."""
+    """Map each path in a YAML document (``agents[3].skills``) to its 1-based line. A node reached again through
+    an alias (``*x``, perhaps inside itself) is not walked again: its paths there take their parent's line."""
     lines: dict[str, int] = {}
+    seen: set[int] = set()
 
     def walk(current: yaml.Node, path: str) -> None:
         lines[path] = current.start_mark.line + 1
+        if id(current) in seen:
+            return
+        seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
                 name = str(key.value)
