@@ -85,9 +85,10 @@ def weekend_start(day: date, days: Sequence[int]) -> date | None:
 
 
 class LateShift(FrozenModel):
-    """What counts as a late shift for the fairness of late shifts: a shift that ends after `ends_after` on the
-    local clock (or on a later date than it starts), or that starts at or after `starts_from`; give one or both.
-    The default, `ends_after: "19:00"`, is `DEFAULT_LATE_SHIFT`."""
+    """What counts as a late shift for the fairness of late shifts: a shift whose end, on the local clock of its
+    start date, is after `ends_after` (a shift ending on a later date is past 24:00 there, so past any time but
+    24:00 itself), or that starts at or after `starts_from`; give one or both. The centre's default,
+    `ends_after: "19:00"`, is `DEFAULT_LATE_SHIFT`."""
 
     ends_after: TimeOfDayEnd | None = None
     starts_from: TimeOfDay | None = None
@@ -112,14 +113,6 @@ class LateShift(FrozenModel):
         if self.starts_from is not None:
             late |= start >= self.starts_from
         return late
-
-    def describe(self) -> str:
-        parts = []
-        if self.ends_after is not None:
-            parts.append(f"ending after {format_minute_of_day(self.ends_after)} (or on a later date)")
-        if self.starts_from is not None:
-            parts.append(f"starting at or after {format_minute_of_day(self.starts_from)}")
-        return "shifts " + " or ".join(parts)
 
 
 #: A shift ending after 19:00 local time, or on a later date, is late.
