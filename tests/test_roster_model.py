@@ -270,6 +270,16 @@ def test_a_friday_and_saturday_weekend_is_one_weekend() -> None:
     assert sorted(d for _, d, _ in worked(result, day(4))) == [0, 1]
 
 
+def test_a_saturday_and_sunday_weekend_across_a_week_from_sunday_is_one_weekend() -> None:
+    """Sunday 7 June to Sunday 14 June, one weekend allowed: Sunday 7 June closes the weekend begun on Saturday 6
+    June (before the horizon), Saturday 13 and Sunday 14 June are one weekend. Demand 4 h on the first Sunday and
+    8 h on the last Saturday and Sunday: the last weekend is worked whole (16 h), the first Sunday not."""
+    center = build_center([agent("a")], contracts=[contract(max_working_weekends=1)])
+    needs = [Need("calls", 0, "06:00", "10:00"), *early(6, 7)]
+    result = solve(center, needs, days=8, first=ISRAELI_SUNDAY)
+    assert sorted(d for _, d, _ in worked(result, ISRAELI_SUNDAY)) == [6, 7]
+
+
 def test_the_greedy_warm_start_keeps_the_centres_weekend() -> None:
     """The warm start places no shift on an Israeli Friday or Saturday when no weekend may be worked."""
     center = build_center([agent("a")], contracts=[contract(max_working_weekends=0)], weekend_days=["fri", "sat"])
