@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 from models import Center
-from planner.reports import ReportSections, _requirement_figure, _service_figure
+from planner.reports import ReportSections, _pyplot, _requirement_figure, _service_figure
 from planner.roster.export import _coverage_figure, _gantt_figures, _read_shifts, roster_report_html
 
 TZ = "Europe/London"
+plt = _pyplot()
 #: A raw decimal as the report printed them before: a fraction with four or more places.
 RAW_DECIMAL = re.compile(r"\b\d+\.\d{4,}\b")
 
@@ -302,21 +303,22 @@ def _assert_hour_ticks(ax: Any) -> None:
 
 def test_the_timeline_pages_have_hour_ticks_and_every_agent(center: Center) -> None:
     shifts = _read_shifts(_roster(center), center)
-    figures = _gantt_figures(shifts, center, per_page=40)
-    try:
-        assert len(figures) == 2
-        shown = [t.get_text() for figure in figures for t in figure.axes[0].get_yticklabels()]
-        assert sorted(shown) == sorted(f"{a.name} ({a.id})" for a in center.agents[:-1])
-        for figure in figures:
-            _assert_hour_ticks(figure.axes[0])
-    finally:
-        for figure in figures:
-            figure.clf()
+    shown = []
+    pages = 0
+    for figure in _gantt_figures(shifts, center, per_page=40, dates=[d.date() for d in DAYS]):
+        pages += 1
+        shown += [t.get_text() for t in figure.axes[0].get_yticklabels()]
+        _assert_hour_ticks(figure.axes[0])
+        assert figure.axes[0].get_xlim() == (0, 7 * 24)  # the plan's whole week, though nobody works the weekend
+        plt.close(figure)
+    assert pages == 2
+    assert sorted(shown) == sorted(f"{a.name} ({a.id})" for a in center.agents[:-1])
 
 
 def test_the_coverage_heatmap_has_hour_ticks() -> None:
     figure = _coverage_figure(_coverage(), TZ)
     _assert_hour_ticks(figure.axes[2])  # the totals panel under the heatmap carries the time axis
+    plt.close(figure)
 
 
 def test_the_requirement_heatmap_has_hour_ticks_and_work_type_names(center: Center) -> None:
@@ -330,6 +332,7 @@ def test_the_requirement_heatmap_has_hour_ticks_and_work_type_names(center: Cent
         "Billing calls (billing_phone)",
         "Tech e-mail (tech_email)",
     ]
+    plt.close(figure)
 
 
 def test_the_service_heatmap_has_hour_ticks(center: Center) -> None:
@@ -339,3 +342,4 @@ def test_the_service_heatmap_has_hour_ticks(center: Center) -> None:
     _assert_hour_ticks(figure.axes[0])
     # Hours with no contacts at all keep their place on the axis (blank), so every day is as wide as the others.
     assert figure.axes[0].images[0].get_array().shape == (2, 7 * 24)
+    plt.close(figure)

@@ -13,7 +13,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -465,25 +465,42 @@ def _gantt_pages(shifts: Sequence[_Shift], center: Center, per_page: int) -> lis
     return [order[i : i + per_page] for i in range(0, len(order), per_page)]
 
 
-def _gantt_figures(shifts: Sequence[_Shift], center: Center, per_page: int = GANTT_AGENTS_PER_PAGE) -> list[Any]:
-    """The timeline of every agent with a shift, `per_page` agents to a figure, all on the same time axis."""
+def _gantt_figures(
+    shifts: Sequence[_Shift], center: Center, per_page: int = GANTT_AGENTS_PER_PAGE, dates: Sequence[date] = ()
+) -> Iterator[Any]:
+    """The timeline of every agent with a shift, `per_page` agents to a figure, all on the same time axis (the
+    whole of `dates`, the plan's days, and of the shifts); one figure at a time (the caller saves and closes each
+    before the next is drawn)."""
     if not shifts:
-        return [_empty_figure("No shifts in the roster")]
+        yield _empty_figure("No shifts in the roster")
+        return
     pages = _gantt_pages(shifts, center, per_page)
     total = sum(len(page) for page in pages)
-    figures, first = [], 1
+    by_agent = _by_agent(shifts)
+    first = 1
     for page in pages:
         title = _page_title(first, first + len(page) - 1, total, center.timezone)
-        figures.append(_gantt_figure(shifts, center, page, title))
+        yield _gantt_figure(shifts, center, page, title, rows=[s for a in page for s in by_agent[a]], dates=dates)
         first += len(page)
-    return figures
 
 
-def _gantt_figure(shifts: Sequence[_Shift], center: Center, shown: Sequence[str], title: str) -> Any:
-    """The timeline of the agents `shown` (one row each, in that order) over the days of all `shifts`."""
+def _gantt_figure(
+    shifts: Sequence[_Shift],
+    center: Center,
+    shown: Sequence[str],
+    title: str,
+    rows: Sequence[_Shift] | None = None,
+    dates: Sequence[date] = (),
+) -> Any:
+    """The timeline of the agents `shown` (one row each, in that order) over the days of all `shifts` and the
+    `dates` given; `rows`: the shifts of the agents shown, where the caller has them."""
     row_of = {agent: i for i, agent in enumerate(shown)}
+    ends = [local_time(d, 0, center.timezone).tz_convert("UTC") for d in dates[:1]]
+    ends += [local_time(d, 24 * 60 - 1, center.timezone).tz_convert("UTC") for d in dates[-1:]]
     horizon = Horizon.covering(
-        pd.DatetimeIndex([s.start for s in shifts] + [s.end for s in shifts]), center.timezone, center.interval_minutes
+        pd.DatetimeIndex([s.start for s in shifts] + [s.end for s in shifts] + ends),
+        center.timezone,
+        center.interval_minutes,
     )
     origin = horizon.day_starts[0]
 
@@ -494,15 +511,34 @@ def _gantt_figure(shifts: Sequence[_Shift], center: Center, shown: Sequence[str]
     colour = {t: TEMPLATE_COLOURS[i % len(TEMPLATE_COLOURS)] for i, t in enumerate(templates)}
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(14, 0.25 * len(shown) + 2.2))
-    for shift in shifts:
+    # Every bar of the page as one collection of rectangles (one artist draws hundreds of agents quickly).
+    boxes: list[tuple[float, float, float]] = []  # left, right, row
+    faces: list[str] = []
+    pinned: list[bool] = []
+    for shift in shifts if rows is None else rows:
         if shift.agent_id not in row_of:
             continue
-        y = (row_of[shift.agent_id] - 0.38, 0.76)
-        work = [(hours(a), hours(b) - hours(a)) for a, b in shift.work_spans()]
-        rests = [(hours(a), hours(b) - hours(a)) for a, b in shift.breaks]
-        outline = {"edgecolor": "black", "linewidth": 0.9} if shift.pinned else {"edgecolor": "none"}
-        ax.broken_barh(work, y, facecolors=colour[shift.template.id], **outline)
-        ax.broken_barh(rests, y, facecolors=BREAK_COLOUR, **outline)
+        row = row_of[shift.agent_id]
+        for spans, face in ((shift.work_spans(), colour[shift.template.id]), (shift.breaks, BREAK_COLOUR)):
+            for a, b in spans:
+                boxes.append((hours(a), hours(b), row))
+                faces.append(face)
+                pinned.append(shift.pinned)
+    if boxes:
+        from matplotlib.collections import PolyCollection  # matplotlib loads only when a picture is drawn
+
+        left, right, row_at = (np.array(column, dtype=float) for column in zip(*boxes, strict=True))
+        low, high = row_at - 0.38, row_at + 0.38
+        corners = np.stack([np.stack([left, low], 1), np.stack([right, low], 1), np.stack([right, high], 1)], 1)
+        corners = np.concatenate([corners, np.stack([left, high], 1)[:, None, :]], axis=1)
+        ax.add_collection(
+            PolyCollection(
+                list(corners),
+                facecolors=faces,
+                edgecolors=["black" if p else "none" for p in pinned],
+                linewidths=[0.9 if p else 0.0 for p in pinned],
+            )
+        )
     labels = [_person_label(center, a) for a in shown]
     ax.set_yticks(range(len(shown)), labels, fontsize=7 if len(shown) > 30 else 8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
@@ -514,7 +550,7 @@ def _gantt_figure(shifts: Sequence[_Shift], center: Center, shown: Sequence[str]
         if i == 0 or contract != contracts[i - 1]:
             ax.text(1.005, i, contract, transform=ax.get_yaxis_transform(), fontsize=7, va="top")
 
-    last = max(hours(s.end) for s in shifts)
+    last = max([hours(s.end) for s in shifts] + ([hours(horizon.day_starts[-1])] if dates else []))
     # The horizon covers the shifts' ends too, so its days reach the last shift's end.
     ticks = pd.DatetimeIndex(
         [local_time(d, h * 60, center.timezone) for d in horizon.dates for h in (0, *HOUR_TICKS)]
@@ -625,7 +661,7 @@ def roster_report_html(
         coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
         timeline = [
             _save_png(figure, Path(tmp) / f"timeline-{i}.png").read_bytes()
-            for i, figure in enumerate(_gantt_figures(shifts, center))
+            for i, figure in enumerate(_gantt_figures(shifts, center, dates=dates))
         ]
     period = _date_range_text(dates)
     title = f"Roster {period}, {center.timezone}" if period else f"Roster, {center.timezone}"
