@@ -343,3 +343,50 @@ def test_the_service_heatmap_has_hour_ticks(center: Center) -> None:
     # Hours with no contacts at all keep their place on the axis (blank), so every day is as wide as the others.
     assert figure.axes[0].images[0].get_array().shape == (2, 7 * 24)
     plt.close(figure)
+
+
+def test_the_weeks_of_a_longer_plan_each_get_their_hours_with_time_off_and_excess_said(
+    center_data: dict[str, Any],
+) -> None:
+    """Ten days (Mon 2 to Wed 11 March): a full week and a 3-day block whose maximum is prorated (ceil(2400 x 3 /
+    7) = 1,029 min, 17.15 h) and has no minimum. b1 works 7.5 h on each of the 10 days: 52.5 h in week 1 (over 40)
+    and 22.5 h in the short block (over 17.15). b2 is on leave Monday to Wednesday of week 1 and works 2 days (15
+    h, under the minimum of 35, but the week has time off, so it is not flagged)."""
+    center_data["agents"] = [
+        {"id": "b1", "skills": ["billing", "tech"], "contract": "full_time"},
+        {"id": "b2", "skills": ["billing", "tech"], "contract": "full_time", "time_off": [
+            {"start_date": "2026-03-02", "end_date": "2026-03-04"}]},
+    ]  # fmt: skip
+    center = Center.model_validate(center_data)
+    days = pd.date_range("2026-03-02", periods=10, freq="D")
+    rows = []
+    for agent, worked in (("b1", days), ("b2", days[3:5])):
+        for day in worked:
+            start = pd.Timestamp(f"{day:%Y-%m-%d}T09:00", tz=TZ)
+            breaks = [[start + pd.Timedelta(hours=3), start + pd.Timedelta(hours=3.5)]]
+            rows.append([agent, day.date(), start, start + pd.Timedelta(hours=8), "day", breaks, 450])
+    roster = pd.DataFrame(
+        rows, columns=["agent_id", "date", "start", "end", "shift_template", "breaks", "paid_minutes"]
+    )
+    coverage = _coverage().assign(interval_start=lambda f: f["interval_start"] + pd.Timedelta(days=3))
+    page = _parse(roster_report_html(roster, coverage, center, {}))
+    assert page.h1.startswith("Roster Mon 2 Mar – Wed 11 Mar 2026")
+    grid = page.tables["Agents by day"][0]
+    header = grid[0]
+    weeks = [h for h in header if h.startswith("paid h")]
+    assert weeks == ["paid h Mon 2 Mar–Sun 8 Mar (contract)", "paid h Mon 9 Mar–Wed 11 Mar (contract)"]
+    rows_by = {row[0]: row for row in grid[1:]}
+    first, second = header.index(weeks[0]), header.index(weeks[1])
+    assert rows_by["b1"][first] == "52.5 (35–40) ▲ over max"
+    assert rows_by["b1"][second] == "22.5 (≤ 17.15) ▲ over max"
+    assert rows_by["b2"][first] == "15.0 (35–40, less time off)"
+    assert rows_by["b2"][header.index("Mon 2 Mar")] == "time off"
+    assert rows_by["b2"][second] == "0.0 (≤ 17.15)"
+
+
+def test_a_range_across_new_year_names_both_years() -> None:
+    from planner.roster.export import _date_range_text
+
+    dates = list(pd.date_range("2026-12-28", "2027-01-03").date)
+    assert _date_range_text(dates) == "Mon 28 Dec 2026 – Sun 3 Jan 2027"
+    assert _date_range_text(dates[:1]) == "Mon 28 Dec 2026"

@@ -790,8 +790,9 @@ def _hours_text(hours: float) -> str:
 
 
 def _limit_text(hours: float) -> str:
-    """A contract's limit in hours, as short as it is exact to a tenth: ``35``, ``37.5``."""
-    return f"{round(hours, 1):g}"
+    """A contract's limit in hours to a hundredth, as short as it is exact: ``35``,
+    ``37.5``, ``17.15`` (1,029 minutes)."""
+    return f"{round(hours, 2):g}"
 
 
 def _percent(value: Any) -> str:
