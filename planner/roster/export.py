@@ -986,7 +986,7 @@ def _shortfall_section(
     by_priority = kpis.get("understaffed_agent_hours") if isinstance(kpis, Mapping) else None
     if isinstance(by_priority, Mapping) and by_priority:
         listed = "; ".join(f"{k}: {_hours_text(float(v))}" for k, v in by_priority.items())
-        parts.append(f"<p>Live work (calls, chats) short by work-type priority, in agent-hours: {_e(listed)}.</p>")
+        parts.append(f"<p>Short by work-type priority, in agent-hours: {_e(listed)}.</p>")
     parts += ["<h3>Coverage per skill and interval</h3>", picture]
     return "\n".join(parts)
 
