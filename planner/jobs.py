@@ -45,7 +45,7 @@ from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROS
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
 from planner.loop import Iteration, LoopResult, LoopSettings, plan_with_simulation
-from planner.reports import plan_sections
+from planner.reports import ReportSections, plan_sections
 from planner.roster import (
     Progress,
     RosterResult,
@@ -289,13 +289,13 @@ def write_roster(
     previous: pd.DataFrame | None = None,
     pins: pd.DataFrame | None = None,
     summary: Mapping[str, Any] | None = None,
-    sections: Sequence[str] = (),
+    sections: ReportSections | None = None,
 ) -> RosterJob:
     """Write a solved roster into `out_dir`: `roster.csv`, `coverage.csv`, `summary.json` (status, objective
-    breakdown, bound, gap, KPIs, progress, and the keys of `summary`), `report.html` (self-contained; `sections`
-    are HTML sections placed after its headline), `coverage.png`, `gantt.png` and one iCalendar file per agent
-    under `calendars/`. The roster is re-checked by the independent validator before anything is written; a roster
-    that breaks a rule is a bug (SolverError), never an output."""
+    breakdown, bound, gap, KPIs, progress, and the keys of `summary`), `report.html` (self-contained; a plan's
+    `sections` go where a planner reads them, see `roster_report_html`), `coverage.png`, `gantt.png` and one
+    iCalendar file per agent under `calendars/`. The roster is re-checked by the independent validator before
+    anything is written; a roster that breaks a rule is a bug (SolverError), never an output."""
     horizon = center.horizon_covering(requirement["interval_start"])
     violations = validate_roster(result.roster, center, horizon, coverage=result.coverage, previous=previous, pins=pins)
     if violations:

@@ -1,17 +1,23 @@
-"""Pictures for people: the forecast against its history, with the p10-p90 band."""
+"""Pictures and report sections for people: the forecast against its history (with the p10-p90 band), the
+staffing requirement and the simulated service level per hour (hours of day on the time axis), and a plan's
+sections of the roster's report (`plan_sections`: what the plan promises and its check simulates, its capacity
+diagnosis, the simulation loop's iterations)."""
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from forecasting import TOTAL, ForecastResult, HourlyHistory
-from models import Center
+from models import Center, WorkType
 from models.io import atomic_write
 from planner.simulation import SimulationResult
 
@@ -20,16 +26,67 @@ if TYPE_CHECKING:
     from planner.loop import LoopResult
 
 __all__ = [
+    "ReportSections",
     "daily_service_levels",
     "diagnosis_section",
+    "hour_ticks",
     "plan_sections",
     "plot_forecast",
     "plot_requirement_heatmap",
     "plot_service_heatmap",
+    "target_text",
+    "work_type_label",
 ]
 
 #: How much history the plot shows before the forecast.
 HISTORY_DAYS_SHOWN = 14
+#: Local hours of day labelled on the time axes besides midnight (which also carries the date).
+HOUR_TICKS = (6, 12, 18)
+
+
+@dataclass(frozen=True)
+class ReportSections:
+    """HTML sections a caller adds to the roster's report, each placed where a planner reads it: `service` replaces
+    the roster's own service-level section at the top (a plan's promised and simulated levels), `findings` follow
+    the shortfall (a plan's capacity diagnosis), `details` come just before the solver's figures (a plan's
+    simulation loop)."""
+
+    service: Sequence[str] = ()
+    findings: Sequence[str] = ()
+    details: Sequence[str] = ()
+
+
+def hour_ticks(ax: Any, local: pd.DatetimeIndex, positions: np.ndarray, timezone: str) -> None:
+    """Label the x axis of `ax` with the local hours of day: at each local midnight ``00:00`` over the date, at
+    `HOUR_TICKS` the hour (minor ticks), from the local time `local` of each of the axis' `positions`."""
+    on_hour = np.asarray((local.minute == 0) & (local.second == 0))
+    midnight = on_hour & np.asarray(local.hour == 0)
+    marked = on_hour & np.asarray(local.hour.isin(HOUR_TICKS))
+    ax.set_xticks(positions[midnight], [f"00:00\n{t:%a} {t.day} {t:%b}" for t in local[midnight]], fontsize=7)
+    ax.set_xticks(positions[marked], [f"{t.hour:02d}:00" for t in local[marked]], minor=True, fontsize=6)
+    ax.tick_params(axis="x", which="minor", length=3, labelcolor="0.35")
+    ax.set_xlabel(f"local time ({timezone}): hour of day, the date at each midnight", fontsize=7)
+
+
+def work_type_label(work_type: WorkType) -> str:
+    """A work type as the centre names it: ``Billing calls (billing_phone)``, or the id alone."""
+    return f"{work_type.name} ({work_type.id})" if work_type.name else work_type.id
+
+
+def target_text(work_type: WorkType) -> str:
+    """The work type's target in words: ``80% answered within 20 s``, ``90% first response within 24 h``."""
+    target = work_type.target
+    seconds = target.within_s
+    if seconds < 120:
+        within = f"{seconds} s"
+    elif seconds < 2 * 3600:
+        within = f"{seconds / 60:g} min"
+    else:
+        within = f"{seconds / 3600:g} h"
+    measure = {"answer": "answered", "first_response": "first response", "resolution": "resolved"}[
+        str(target.measure.value)
+    ]
+    return f"{_percent(target.service_level)} {measure} within {within}"
 
 
 def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Path) -> Path:
@@ -72,24 +129,42 @@ def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Pat
     return _save_png(figure, path)
 
 
-def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path) -> Path:
-    """A PNG heatmap of the agents required (before shrinkage) per work type and interval over the horizon."""
+def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path, center: Center | None = None) -> Path:
+    """A PNG heatmap of the agents required (before shrinkage) per work type and interval over the horizon, the
+    hours of day on the time axis (local time of `center`, else of the table); work types named as `center`
+    names them."""
+    return _save_png(_requirement_figure(requirement, center), path)
+
+
+def _requirement_figure(requirement: pd.DataFrame, center: Center | None) -> Any:
     plt = _pyplot()
     grid = requirement.pivot_table(
         index="work_type", columns="interval_start", values="required_agents", aggfunc="sum", sort=True
     )
-    starts = pd.DatetimeIndex(grid.columns).tz_localize(None)
-    figure, ax = plt.subplots(figsize=(14, 0.45 * len(grid) + 1.6))
+    starts = pd.DatetimeIndex(grid.columns)
+    zone = center.timezone if center is not None else str(starts.tz or "UTC")
+    local = starts.tz_convert(zone) if starts.tz is not None else starts
+    if center is not None:
+        order = [w.id for w in center.work_types if w.id in grid.index]
+        grid = grid.loc[order + [w for w in grid.index if w not in order]]
+    labels = [_work_type_name(center, str(w)) for w in grid.index]
+    figure, ax = plt.subplots(figsize=(14, 0.45 * len(grid) + 2.0))
     image = ax.imshow(grid.to_numpy(), aspect="auto", cmap="viridis", interpolation="nearest")
-    ax.set_yticks(range(len(grid)), [str(w) for w in grid.index], fontsize=8)
-    days = [i for i, t in enumerate(starts) if t.hour == 0 and t.minute == 0]
-    ax.set_xticks(days, [starts[i].strftime("%a %d %b") for i in days], fontsize=8)
-    for i in days:
+    ax.set_yticks(range(len(grid)), labels, fontsize=8)
+    positions = np.arange(len(local))
+    hour_ticks(ax, local, positions, zone)
+    for i in positions[np.asarray((local.hour == 0) & (local.minute == 0))]:
         ax.axvline(i - 0.5, color="white", lw=0.5)
     figure.colorbar(image, ax=ax, label="agents required (before shrinkage)", pad=0.01)
     ax.set_title("Staffing requirement per interval and work type", fontsize=10, loc="left")
     figure.tight_layout()
-    return _save_png(figure, path)
+    return figure
+
+
+def _work_type_name(center: Center | None, work_type_id: str) -> str:
+    if center is None or work_type_id not in center.work_types_by_id:
+        return work_type_id
+    return work_type_label(center.work_type(work_type_id))
 
 
 def _pyplot() -> Any:
@@ -126,7 +201,7 @@ def _with_interval(mean: float | None, low: float | None, high: float | None) ->
         return "–"
     if low is None or high is None:
         return _percent(mean)
-    return f"{_percent(mean)} [{100 * low:.1f}, {100 * high:.1f}]"
+    return f"{_percent(mean)} ({100 * low:.1f}–{100 * high:.1f}%)"
 
 
 def daily_service_levels(simulation: SimulationResult, center: Center) -> pd.DataFrame:
@@ -138,36 +213,44 @@ def daily_service_levels(simulation: SimulationResult, center: Center) -> pd.Dat
 
 
 def plot_service_heatmap(simulation: SimulationResult, center: Center, path: str | Path) -> Path:
-    """A PNG heatmap of the simulated service level less the target, per work type and hour of the horizon (red:
-    below target, blue: above; blank where nothing arrived)."""
+    """A PNG heatmap of the simulated service level less the target, per work type and local hour of the horizon
+    (red: below target, blue: above; blank where nothing arrived), the hours of day on the time axis."""
     from planner.loop import cell_levels
 
-    plt = _pyplot()
     cells = cell_levels(simulation, center, block_hours=1)
     cells["hour"] = pd.to_datetime(cells["day"]) + pd.to_timedelta(cells["block"], unit="h")
     cells["gap"] = cells["service_level"] - cells["target"]
-    gap = cells.pivot(index="work_type", columns="hour", values="gap")
+    return _save_png(_service_figure(cells.pivot(index="work_type", columns="hour", values="gap"), center), path)
+
+
+def _service_figure(gap: pd.DataFrame, center: Center) -> Any:
+    """The heatmap of `gap` (work types x local wall-clock hours, naive): the service level less the target."""
+    plt = _pyplot()
     order = [w.id for w in center.work_types if w.id in gap.index]
-    gap = gap.loc[order]
+    present = pd.DatetimeIndex(gap.columns)
+    if len(present):  # every wall-clock hour of the days shown, so that the axis is even where nothing arrived
+        present = pd.date_range(present.min().normalize(), present.max().normalize() + pd.Timedelta(hours=23), freq="h")
+    gap = gap.loc[order].reindex(columns=present)
     hours = pd.DatetimeIndex(gap.columns)
-    figure, ax = plt.subplots(figsize=(14, 0.45 * len(gap) + 1.8))
-    image = ax.imshow(gap.to_numpy(dtype=float) * 100, aspect="auto", cmap="RdBu", vmin=-40, vmax=40)
-    ax.set_yticks(range(len(gap)), order, fontsize=8)
-    days = [i for i, t in enumerate(hours) if t.hour == 0]
-    ax.set_xticks(days, [hours[i].strftime("%a %d %b") for i in days], fontsize=8)
-    ax.set_xticks([i for i, t in enumerate(hours) if t.hour in (6, 12, 18)], minor=True)
-    for i in days:
+    figure, ax = plt.subplots(figsize=(14, 0.45 * len(gap) + 2.0))
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="0.92")
+    values = np.ma.masked_invalid(gap.to_numpy(dtype=float) * 100)
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-40, vmax=40, interpolation="nearest")
+    ax.set_yticks(range(len(gap)), [work_type_label(center.work_type(w)) for w in order], fontsize=8)
+    positions = np.arange(len(hours))
+    hour_ticks(ax, hours, positions, center.timezone)
+    for i in positions[np.asarray(hours.hour == 0)]:
         ax.axvline(i - 0.5, color="black", lw=0.5)
     figure.colorbar(image, ax=ax, label="simulated service level less target (points)", pad=0.01)
     ax.set_title("Simulated service level against target, per hour (red: below, blue: above)", fontsize=10, loc="left")
     figure.tight_layout()
-    return _save_png(figure, path)
+    return figure
 
 
-def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, check: SimulationResult) -> list[str]:
-    """The report's sections for a plan: the service level per work type (target, promised, checked, the staffing
-    maths' estimate), per day, per hour (heatmap); the simulation loop's iterations; the capacity diagnosis and
-    its remedies."""
+def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, check: SimulationResult) -> ReportSections:
+    """The report's sections for a plan: the service level per work type against its target (promised, checked,
+    the staffing maths' estimate), per day and per hour (heatmap) at the top; the capacity diagnosis and its
+    remedies after the shortfall; the simulation loop's iterations before the solver's figures."""
     from planner.roster.export import html_image, html_rows_table
 
     promised, checked = planned.simulation.service_levels(), check.service_levels()
@@ -184,12 +267,12 @@ def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, che
         elif level >= target - planned.tolerance:
             status = f"within {100 * planned.tolerance:.0f} points"
         else:
-            status = "short: see the diagnosis"
+            status = f"{100 * (target - level):.1f} points short: see the diagnosis"
         rows.append(
             [
-                work_type.id,
+                work_type_label(work_type),
                 work_type.priority,
-                _percent(target),
+                target_text(work_type),
                 _with_interval(*p),
                 _with_interval(*c),
                 _percent(erlang.get(work_type.id)),
@@ -197,13 +280,13 @@ def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, che
             ]
         )
     head = (
-        "<h2>Service level: promised and simulated</h2>\n<p>The promise is the plan's own simulation (the loop's "
-        f"{planned.simulation.summary['replications']} replications); the check simulates the same roster with "
-        f"other random numbers ({check.summary['replications']} replications). Deferred work: the share done "
-        "within its response window. The staffing maths' figure is Erlang at the roster's allocation.</p>\n"
+        "<h2>Service level: promised and simulated</h2>\n<p>Per work type against its target. The promise is the "
+        f"plan's own simulation (the loop's {planned.simulation.summary['replications']} replications); the check "
+        f"simulates the same roster with other random numbers ({check.summary['replications']} replications); "
+        "95% intervals in brackets. Deferred work (e-mail, tickets): the share done within its response window. "
+        "The staffing maths' figure is Erlang at the roster's allocation.</p>\n"
         + html_rows_table(
-            ["work type", "priority", "target", "promised [95%]", "simulated check [95%]", "staffing maths", "status"],
-            rows,
+            ["work type", "priority", "target", "promised", "simulated check", "staffing maths", "status"], rows
         )
     )
     daily = daily_service_levels(check, center)
@@ -214,22 +297,26 @@ def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, che
         values = daily.loc[work_type.id].to_numpy(dtype=float)
         target = work_type.target.service_level
         day_rows.append(
-            [work_type.id, _percent(target)]
+            [work_type_label(work_type), _percent(target)]
             + [
                 "–" if math.isnan(v) else (_percent(float(v)) + (" ▼" if v < target - planned.tolerance else ""))
                 for v in values
             ]
         )
-    day_names = [pd.Timestamp(d).strftime("%a %d %b") for d in daily.columns]
+    day_names = [f"{pd.Timestamp(d):%a} {pd.Timestamp(d).day} {pd.Timestamp(d):%b}" for d in daily.columns]
     per_day = (
-        "<h2>Simulated service level per day</h2>\n<p>▼: more than "
-        f"{100 * planned.tolerance:.0f} points below target.</p>\n"
+        "<h2>Simulated service level per day</h2>\n<p>The check simulation per local day; ▼: more than "
+        f"{100 * planned.tolerance:.0f} points below target; –: nothing arrived.</p>\n"
         + html_rows_table(["work type", "target", *day_names], day_rows)
     )
     with TemporaryDirectory() as tmp:
         png = plot_service_heatmap(check, center, Path(tmp) / "service.png").read_bytes()
-    heatmap = "<h2>Simulated service level per hour</h2>\n" + html_image(png, "Service level less target per hour")
-    realtime = [w.id for w in center.work_types]
+    heatmap = (
+        "<h2>Simulated service level per hour</h2>\n<p>The check simulation's service level less the target, per "
+        "work type and local hour: red below target, blue above, grey where nothing arrived.</p>\n"
+        + html_image(png, "Simulated service level less target per work type and hour")
+    )
+    labels = [w.id for w in center.work_types]
     loop_rows = [
         [
             str(i.number) + (" (kept)" if i.number == planned.chosen else ""),
@@ -237,7 +324,7 @@ def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, che
             i.cells_below,
             f"{100 * i.shortfall:.1f}",
             f"{i.elapsed_s:.0f}",
-            *[_percent(i.service_level.get(w)) for w in realtime],
+            *[_percent(i.service_level.get(w)) for w in labels],
         ]
         for i in planned.iterations
     ]
@@ -246,28 +333,31 @@ def plan_sections(center: Center, planned: LoopResult, diagnosis: Diagnosis, che
     with_shrinkage = float(requirement["required_agents_with_shrinkage"].sum() * hours)
     loop = (
         "<h2>Simulation in the loop</h2>\n"
-        f"<p>{'; '.join(planned.notes)}. The kept roster pays {planned.roster.kpis['paid_hours']:,.0f} hours; its "
-        f"requirement, with shrinkage, asks for {with_shrinkage:,.0f} agent-hours. Weighted shortfall: points below "
-        "target beyond the tolerance, summed over work types, each over its priority.</p>\n"
+        f"<p>{html.escape('; '.join(planned.notes))}. The kept roster pays {planned.roster.kpis['paid_hours']:,.0f} "
+        f"hours; its requirement, with shrinkage, asks for {with_shrinkage:,.0f} agent-hours. Weighted shortfall: "
+        "points below target beyond the tolerance, summed over work types, each over its priority.</p>\n"
         + html_rows_table(
-            ["iteration", "paid hours", "cells below target", "weighted shortfall", "elapsed s", *realtime], loop_rows
+            ["iteration", "paid hours", "cells below target", "weighted shortfall", "elapsed s", *labels], loop_rows
         )
     )
-    return [head, per_day, heatmap, loop, diagnosis_section(diagnosis)]
+    return ReportSections(
+        service=(head, per_day, heatmap), findings=(diagnosis_section(diagnosis, center),), details=(loop,)
+    )
 
 
-def diagnosis_section(diagnosis: Diagnosis) -> str:
-    """The capacity diagnosis and its remedies as an HTML section."""
+def diagnosis_section(diagnosis: Diagnosis, center: Center | None = None) -> str:
+    """The capacity diagnosis and its remedies as an HTML section (work types named as `center` names them)."""
     from planner.roster.export import html_rows_table
 
     if not diagnosis.shortfalls:
         return "<h2>Capacity diagnosis</h2>\n<p>Every work type is simulated within tolerance of its target.</p>"
     parts = ["<h2>Capacity diagnosis</h2>"]
     for work_type, short in diagnosis.shortfalls.items():
+        name = html.escape(_work_type_name(center, work_type))
         parts.append(
-            f"<h3>{html.escape(work_type)}: simulated {_percent(short.simulated)} against {_percent(short.target)}"
-            f"</h3>\n<p>Short {short.agent_hours_short:,.0f} agent-hours; binding: <b>{html.escape(short.binding)}"
-            f"</b>: {html.escape(short.reason)}.</p>"
+            f"<h3>{name}: simulated {_percent(short.simulated)} against {_percent(short.target)}</h3>\n"
+            f"<p>Short {short.agent_hours_short:,.0f} agent-hours; binding: <b>{html.escape(short.binding)}</b>: "
+            f"{html.escape(short.reason)}.</p>"
         )
         remedies = diagnosis.ranked(work_type)
         if remedies:

@@ -13,9 +13,9 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -29,20 +29,20 @@ from models.center import Center
 from models.errors import InputError, Problem
 from models.horizon import Horizon, local_time
 from models.tables import COVERAGE, ROSTER, TableSchema
-from models.workforce import BreakRule, ShiftTemplate
-from planner.reports import _pyplot, _save_png
+from models.workforce import Agent, BreakRule, Contract, ShiftTemplate
+from planner.reports import HOUR_TICKS, ReportSections, _pyplot, _save_png, hour_ticks, target_text, work_type_label
 
 __all__ = ["agent_calendars", "plot_coverage", "plot_gantt", "roster_report_html"]
 
 #: Who made the calendars (RFC 5545 PRODID).
 PRODID = "-//wfm-planner//roster//EN"
-#: How many agents the Gantt chart shows unless told otherwise.
+#: How many agents the Gantt chart file shows unless told otherwise.
 DEFAULT_GANTT_AGENTS = 60
+#: How many agents each picture of the report's timeline shows (every agent is shown, page by page).
+GANTT_AGENTS_PER_PAGE = 40
 #: Colours of the shift templates in the Gantt chart, in the order of the templates' ids.
 TEMPLATE_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:cyan", "tab:olive")
 BREAK_COLOUR = "0.82"
-#: Local hours that get a minor tick on the time axes (days get a labelled major tick).
-MINOR_TICK_HOURS = (6, 12, 18)
 
 Span = tuple[pd.Timestamp, pd.Timestamp]
 
@@ -231,6 +231,12 @@ def _agent_label(center: Center, agent_id: str) -> str:
     return f"{agent_id} ({name})" if name else agent_id
 
 
+def _person_label(center: Center, agent_id: str) -> str:
+    """An agent as people name them: ``Ann Smith (a0001)``, or the id alone."""
+    name = center.agent(agent_id).name
+    return f"{name} ({agent_id})" if name else agent_id
+
+
 def _hours(minutes: float) -> str:
     return f"{minutes / 60:,.2f}"
 
@@ -344,11 +350,17 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, timezone: str | N
 
 def plot_gantt(roster: pd.DataFrame, center: Center, path: str | Path, max_agents: int = DEFAULT_GANTT_AGENTS) -> Path:
     """A PNG timeline with a row per agent (sorted by contract, then first start): a bar per shift coloured by
-    template, breaks as grey gaps, pinned shifts outlined, in the centre's local time. Shows the first
-    `max_agents` agents and says so in the title when there are more."""
+    template, breaks as grey gaps, pinned shifts outlined, in the centre's local time with the hours of day on
+    the time axis. Shows the first `max_agents` agents and says so in the title when there are more (the HTML
+    report shows every agent, page by page)."""
     if max_agents < 1:
         raise ValueError(f"max_agents {max_agents} must be at least 1")
-    return _save_png(_gantt_figure(_read_shifts(roster, center), center, max_agents), path)
+    shifts = _read_shifts(roster, center)
+    if not shifts:
+        return _save_png(_empty_figure("No shifts in the roster"), path)
+    order = _gantt_order(shifts, center)
+    shown = order[:max_agents]
+    return _save_png(_gantt_figure(shifts, center, shown, _gantt_title(len(shown), len(order), center.timezone)), path)
 
 
 def _interval_step(instants: np.ndarray) -> int:
@@ -361,16 +373,6 @@ def _empty_figure(message: str) -> Any:
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10)
     ax.set_axis_off()
     return figure
-
-
-def _day_ticks(ax: Any, local: pd.DatetimeIndex, position: np.ndarray) -> None:
-    """Labelled ticks at local midnights and minor ticks at `MINOR_TICK_HOURS`, from the local time of each
-    position on the axis."""
-    on_hour = (local.minute == 0) & (local.second == 0)
-    midnight = np.asarray(on_hour & (local.hour == 0))
-    minor = np.asarray(on_hour & local.hour.isin(MINOR_TICK_HOURS))
-    ax.set_xticks(position[midnight], [t.strftime("%a %d %b") for t in local[midnight]], fontsize=8)
-    ax.set_xticks(position[minor], minor=True)
 
 
 def _coverage_figure(coverage: pd.DataFrame, timezone: str | None) -> Any:
@@ -427,7 +429,7 @@ def _coverage_figure(coverage: pd.DataFrame, timezone: str | None) -> Any:
     bottom.tick_params(labelsize=7)
     local = grid.tz_convert(zone)
     positions = np.arange(len(grid))
-    _day_ticks(bottom, local, positions)
+    hour_ticks(bottom, local, positions, zone)
     bottom.set_xlim(-0.5, len(grid) - 0.5)
     for x in positions[np.asarray((local.hour == 0) & (local.minute == 0))]:
         top.axvline(x - 0.5, color="0.3", lw=0.5)
@@ -450,14 +452,55 @@ def _gantt_title(shown: int, total: int, timezone: str) -> str:
     return f"Roster: {total} agents ({timezone})"
 
 
-def _gantt_figure(shifts: Sequence[_Shift], center: Center, max_agents: int) -> Any:
-    if not shifts:
-        return _empty_figure("No shifts in the roster")
+def _page_title(first: int, last: int, total: int, timezone: str) -> str:
+    """The title of one page of the timeline: agents `first`..`last` (1-based) of `total`."""
+    if first == 1 and last == total:
+        return f"Timeline: {total} agents ({timezone})"
+    return f"Timeline: agents {first}–{last} of {total} ({timezone})"
+
+
+def _gantt_pages(shifts: Sequence[_Shift], center: Center, per_page: int) -> list[list[str]]:
+    """Every agent with a shift, in timeline order, cut into pages of `per_page`."""
     order = _gantt_order(shifts, center)
-    shown = order[:max_agents]
+    return [order[i : i + per_page] for i in range(0, len(order), per_page)]
+
+
+def _gantt_figures(
+    shifts: Sequence[_Shift], center: Center, per_page: int = GANTT_AGENTS_PER_PAGE, dates: Sequence[date] = ()
+) -> Iterator[Any]:
+    """The timeline of every agent with a shift, `per_page` agents to a figure, all on the same time axis (the
+    whole of `dates`, the plan's days, and of the shifts); one figure at a time (the caller saves and closes each
+    before the next is drawn)."""
+    if not shifts:
+        yield _empty_figure("No shifts in the roster")
+        return
+    pages = _gantt_pages(shifts, center, per_page)
+    total = sum(len(page) for page in pages)
+    by_agent = _by_agent(shifts)
+    first = 1
+    for page in pages:
+        title = _page_title(first, first + len(page) - 1, total, center.timezone)
+        yield _gantt_figure(shifts, center, page, title, rows=[s for a in page for s in by_agent[a]], dates=dates)
+        first += len(page)
+
+
+def _gantt_figure(
+    shifts: Sequence[_Shift],
+    center: Center,
+    shown: Sequence[str],
+    title: str,
+    rows: Sequence[_Shift] | None = None,
+    dates: Sequence[date] = (),
+) -> Any:
+    """The timeline of the agents `shown` (one row each, in that order) over the days of all `shifts` and the
+    `dates` given; `rows`: the shifts of the agents shown, where the caller has them."""
     row_of = {agent: i for i, agent in enumerate(shown)}
+    ends = [local_time(d, 0, center.timezone).tz_convert("UTC") for d in dates[:1]]
+    ends += [local_time(d, 24 * 60 - 1, center.timezone).tz_convert("UTC") for d in dates[-1:]]
     horizon = Horizon.covering(
-        pd.DatetimeIndex([s.start for s in shifts] + [s.end for s in shifts]), center.timezone, center.interval_minutes
+        pd.DatetimeIndex([s.start for s in shifts] + [s.end for s in shifts] + ends),
+        center.timezone,
+        center.interval_minutes,
     )
     origin = horizon.day_starts[0]
 
@@ -467,17 +510,37 @@ def _gantt_figure(shifts: Sequence[_Shift], center: Center, max_agents: int) -> 
     templates = sorted({s.template.id for s in shifts})
     colour = {t: TEMPLATE_COLOURS[i % len(TEMPLATE_COLOURS)] for i, t in enumerate(templates)}
     plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(14, 0.25 * len(shown) + 1.8))
-    for shift in shifts:
+    figure, ax = plt.subplots(figsize=(14, 0.25 * len(shown) + 2.2))
+    # Every bar of the page as one collection of rectangles (one artist draws hundreds of agents quickly).
+    boxes: list[tuple[float, float, float]] = []  # left, right, row
+    faces: list[str] = []
+    pinned: list[bool] = []
+    for shift in shifts if rows is None else rows:
         if shift.agent_id not in row_of:
             continue
-        y = (row_of[shift.agent_id] - 0.38, 0.76)
-        work = [(hours(a), hours(b) - hours(a)) for a, b in shift.work_spans()]
-        rests = [(hours(a), hours(b) - hours(a)) for a, b in shift.breaks]
-        outline = {"edgecolor": "black", "linewidth": 0.9} if shift.pinned else {"edgecolor": "none"}
-        ax.broken_barh(work, y, facecolors=colour[shift.template.id], **outline)
-        ax.broken_barh(rests, y, facecolors=BREAK_COLOUR, **outline)
-    ax.set_yticks(range(len(shown)), shown, fontsize=7 if len(shown) > 30 else 8)
+        row = row_of[shift.agent_id]
+        for spans, face in ((shift.work_spans(), colour[shift.template.id]), (shift.breaks, BREAK_COLOUR)):
+            for a, b in spans:
+                boxes.append((hours(a), hours(b), row))
+                faces.append(face)
+                pinned.append(shift.pinned)
+    if boxes:
+        from matplotlib.collections import PolyCollection  # matplotlib loads only when a picture is drawn
+
+        left, right, row_at = (np.array(column, dtype=float) for column in zip(*boxes, strict=True))
+        low, high = row_at - 0.38, row_at + 0.38
+        corners = np.stack([np.stack([left, low], 1), np.stack([right, low], 1), np.stack([right, high], 1)], 1)
+        corners = np.concatenate([corners, np.stack([left, high], 1)[:, None, :]], axis=1)
+        ax.add_collection(
+            PolyCollection(
+                list(corners),
+                facecolors=faces,
+                edgecolors=["black" if p else "none" for p in pinned],
+                linewidths=[0.9 if p else 0.0 for p in pinned],
+            )
+        )
+    labels = [_person_label(center, a) for a in shown]
+    ax.set_yticks(range(len(shown)), labels, fontsize=7 if len(shown) > 30 else 8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     contracts = [center.agent(a).contract for a in shown]
     for i in range(1, len(shown)):
@@ -487,23 +550,26 @@ def _gantt_figure(shifts: Sequence[_Shift], center: Center, max_agents: int) -> 
         if i == 0 or contract != contracts[i - 1]:
             ax.text(1.005, i, contract, transform=ax.get_yaxis_transform(), fontsize=7, va="top")
 
-    last = max(hours(s.end) for s in shifts)
+    last = max([hours(s.end) for s in shifts] + ([hours(horizon.day_starts[-1])] if dates else []))
+    # The horizon covers the shifts' ends too, so its days reach the last shift's end.
     ticks = pd.DatetimeIndex(
-        [local_time(d, h * 60, center.timezone) for d in horizon.dates for h in (0, *MINOR_TICK_HOURS)]
+        [local_time(d, h * 60, center.timezone) for d in horizon.dates for h in (0, *HOUR_TICKS)]
     ).tz_convert(center.timezone)
-    _day_ticks(ax, ticks, np.array([hours(t) for t in ticks]))
+    at = np.array([hours(t) for t in ticks])
+    keep = at <= max(last, 1.0)
+    hour_ticks(ax, ticks[keep], at[keep], center.timezone)
     ax.set_xlim(0, max(last, 1.0))
     ax.grid(axis="x", which="major", color="0.5", lw=0.6)
     ax.grid(axis="x", which="minor", color="0.85", lw=0.4)
     ax.set_axisbelow(True)
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[t]) for t in templates]
     handles.append(plt.Rectangle((0, 0), 1, 1, color=BREAK_COLOUR))
-    labels = [_template_label(center.templates_by_id[t]) for t in templates] + ["break"]
+    legend = [_template_label(center.templates_by_id[t]) for t in templates] + ["break"]
     if any(s.pinned for s in shifts):
         handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black"))
-        labels.append("pinned")
-    ax.legend(handles, labels, fontsize=7, loc="lower right", bbox_to_anchor=(1, 1), ncols=len(labels), frameon=False)
-    ax.set_title(_gantt_title(len(shown), len(order), center.timezone), fontsize=10, loc="left")
+        legend.append("pinned")
+    ax.legend(handles, legend, fontsize=7, loc="lower right", bbox_to_anchor=(1, 1), ncols=len(legend), frameon=False)
+    ax.set_title(title, fontsize=10, loc="left")
     figure.tight_layout()
     return figure
 
@@ -512,17 +578,64 @@ def _gantt_figure(shifts: Sequence[_Shift], center: Center, max_agents: int) -> 
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #222; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-h3 { font-size: 1rem; margin-bottom: .3rem; }
+h1 { font-size: 1.4rem; margin-bottom: .2rem; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1rem; margin-bottom: .3rem; } .lead { margin-top: 0; color: #555; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .2rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr:nth-child(even) td { background: #fafafa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.grid { font-size: .75rem; } table.grid td { white-space: nowrap; }
+table.hours { font-size: .72rem; } table.hours td, table.hours th { padding: .15rem .3rem; text-align: right; }
+td.flag, tr:nth-child(even) td.flag { background: #f6cccc; font-weight: 600; }
+td.off { color: #999; } .small { font-size: .8em; color: #666; }
 .status { display: inline-block; padding: .1rem .5rem; border-radius: .3rem; background: #eee; font-weight: 600; }
 .status.optimal { background: #cdeccd; } .status.feasible { background: #fdebc8; }
 .status.infeasible, .status.unknown, .status.model_invalid { background: #f6cccc; }
 img { max-width: 100%; height: auto; } .muted { color: #777; }
+@media print {
+  body { margin: 0; font-size: 10pt; } h2 { break-after: avoid; } img, tr { break-inside: avoid; }
+  table.grid, table.hours { font-size: 7pt; } tr:nth-child(even) td { background: none; }
+}
 """
+
+#: How many hours the report names as the worst for shortfall.
+WORST_HOURS = 5
+#: Summary keys the report shows in its own sections (the rest of a summary goes to the solver details).
+_SHOWN_KEYS = frozenset(
+    {
+        "status",
+        "objective",
+        "best_bound",
+        "gap",
+        "solve_time_s",
+        "first_solution_s",
+        "breakdown",
+        "kpis",
+        "progress",
+        "break_statuses",
+        "notes",
+        "validator",
+        "promised_service_level",
+        "simulation_in_the_loop",
+        "diagnosis",
+        "diagnosis_notes",
+    }
+)
+#: KPIs the report shows in the planner's sections.
+_PLANNER_KPIS = frozenset(
+    {
+        "understaffed_agent_hours",
+        "expected_service_level",
+        "deferred_work_in_time",
+        "paid_hours",
+        "paid_cost",
+        "shifts",
+        "agents_rostered",
+        "fairness_by_contract",
+        "target_hours_mean_abs_gap",
+    }
+)
 
 
 def roster_report_html(
@@ -531,34 +644,46 @@ def roster_report_html(
     center: Center,
     summary: Mapping[str, Any],
     *,
-    sections: Sequence[str] = (),
+    sections: ReportSections | None = None,
 ) -> str:
-    """One self-contained HTML page (inline CSS, images as data URIs): the solve's headline, the given HTML
-    `sections` (a plan's service level, diagnosis and remedies), the objective per rule (``summary["breakdown"]``),
-    the KPIs (``summary["kpis"]``), coverage per skill, the coverage heatmap, the Gantt chart and the roster per
-    day in local time. Any summary key may be missing."""
+    """One self-contained, printable HTML page (inline CSS, images as data URIs), in the order a planner reads it:
+    the title with the plan's dates and time zone and the key figures; the service level per work type against
+    its target (the roster's expected level, or a plan's `sections.service`: promised and simulated); the
+    shortfall by day and hour in agent-hours with the worst hours named and the coverage heatmap; a plan's
+    `sections.findings` (its capacity diagnosis); paid hours and cost, in total, by contract and by site; the
+    agent x day grid with each week's paid hours against the contract; the timeline of every agent, page by page;
+    the shifts and breaks per day; a plan's `sections.details` (its simulation loop); and last the solver details
+    (status, objective, bound, gap, points per rule, timings). Any summary key may be missing."""
+    sections = sections or ReportSections()
     shifts = _read_shifts(roster, center)
+    dates = _report_dates(shifts, coverage, center)
     with TemporaryDirectory() as tmp:
         coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
-        gantt_png = plot_gantt(roster, center, Path(tmp) / "gantt.png").read_bytes()
-    title = f"Roster: {center.name}"
+        timeline = [
+            _save_png(figure, Path(tmp) / f"timeline-{i}.png").read_bytes()
+            for i, figure in enumerate(_gantt_figures(shifts, center, dates=dates))
+        ]
+    period = _date_range_text(dates)
+    title = f"Roster {period}, {center.timezone}" if period else f"Roster, {center.timezone}"
     parts = [
         f"<h1>{_e(title)}</h1>",
-        _headline(summary, shifts, center),
-        *sections,
-        _section("Objective per rule", summary.get("breakdown"), "No objective breakdown was given."),
-        _kpi_section(summary.get("kpis")),
-        _coverage_section(coverage),
-        "<h2>Coverage heatmap</h2>",
-        _image(coverage_png, "Coverage: scheduled less required per skill and interval"),
-        "<h2>Timeline</h2>",
-        _image(gantt_png, "Shifts per agent over the horizon"),
+        f'<p class="lead">{_e(center.name)}</p>',
+        _key_figures(summary, shifts, coverage, center, dates),
+        *(sections.service or [_service_section(summary, center)]),
+        _shortfall_section(coverage, center, summary, dates, coverage_png),
+        *sections.findings,
+        _cost_section(shifts, center),
+        _grid_section(shifts, center, dates, summary),
+        _timeline_section(shifts, center, timeline),
         _roster_section(shifts, center),
+        *sections.details,
+        _solver_section(summary),
     ]
     body = "\n".join(s for s in parts if s)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{_e(title)}: {_e(center.name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n"
+        "</html>\n"
     )
 
 
@@ -567,7 +692,7 @@ def _e(value: Any) -> str:
 
 
 def _format_value(value: Any) -> str:
-    """A value as short text: thousands separators, six significant digits, booleans as yes/no."""
+    """A value as short text: thousands separators, one decimal from 10 up and two below, booleans as yes/no."""
     if isinstance(value, Enum):
         value = value.value
     if value is None:
@@ -580,7 +705,7 @@ def _format_value(value: Any) -> str:
         number = float(value)
         if not math.isfinite(number):
             return str(number)
-        return f"{number:,.0f}" if abs(number) >= 1e6 else f"{number:,.6g}"
+        return f"{number:,.1f}" if abs(number) >= 10 else f"{number:.2f}"
     if isinstance(value, list | tuple):
         return ", ".join(_format_value(v) for v in value)
     return str(value)
@@ -593,8 +718,21 @@ def _is_number(value: Any) -> bool:
 def _cell(value: Any) -> str:
     if isinstance(value, Mapping):
         return f"<td>{_table(value)}</td>" if value else "<td>none</td>"
+    if isinstance(value, _Html):
+        css = f' class="{value.css}"' if value.css else ""
+        style = f' style="{value.style}"' if value.style else ""
+        return f"<td{css}{style}>{value.markup}</td>"
     css = ' class="num"' if _is_number(value) else ""
     return f"<td{css}>{_e(_format_value(value))}</td>"
+
+
+@dataclass(frozen=True)
+class _Html:
+    """A table cell given as markup (already escaped), with an optional class and style."""
+
+    markup: str
+    css: str = ""
+    style: str = ""
 
 
 def _table(mapping: Mapping[Any, Any], header: tuple[str, str] | None = None) -> str:
@@ -614,77 +752,11 @@ def html_image(png: bytes, alt: str) -> str:
     return _image(png, alt)
 
 
-def _rows_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _rows_table(header: Sequence[str], rows: Iterable[Sequence[Any]], css: str = "") -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _section(title: str, content: Any, when_empty: str) -> str:
-    if isinstance(content, Mapping) and content:
-        return f"<h2>{_e(title)}</h2>\n{_table(content, ('rule', 'value'))}"
-    return f'<h2>{_e(title)}</h2>\n<p class="muted">{_e(when_empty)}</p>'
-
-
-def _headline(summary: Mapping[str, Any], shifts: Sequence[_Shift], center: Center) -> str:
-    parts = []
-    if "status" in summary:
-        status = summary["status"]
-        status = status.value if isinstance(status, Enum) else status
-        css = re.sub(r"[^a-z_]", "", str(status).lower())
-        parts.append(f'<p>Status: <span class="status {css}">{_e(status)}</span></p>')
-    facts: dict[str, Any] = {}
-    for key, label in (("objective", "objective"), ("best_bound", "best bound")):
-        if key in summary:
-            facts[label] = summary[key]
-    if "gap" in summary:
-        gap = summary["gap"]
-        facts["gap"] = f"{float(gap):.2%}" if _is_number(gap) and math.isfinite(float(gap)) else gap
-    if "solve_time_s" in summary:
-        seconds = summary["solve_time_s"]
-        facts["solve time"] = f"{float(seconds):,.1f} s" if _is_number(seconds) else seconds
-    if shifts:
-        days = sorted({s.day for s in shifts})
-        facts["dates"] = f"{days[0]:%a %d %b %Y} – {days[-1]:%a %d %b %Y}"
-    facts["shifts"] = len(shifts)
-    facts["agents with a shift"] = f"{len({s.agent_id for s in shifts})} of {len(center.agents)}"
-    facts["paid hours"] = _hours(sum(s.paid_minutes for s in shifts))
-    facts["time zone"] = center.timezone
-    return "\n".join([*parts, _table(facts)])
-
-
-def _kpi_section(kpis: Any) -> str:
-    if not isinstance(kpis, Mapping) or not kpis:
-        return '<h2>KPIs</h2>\n<p class="muted">No KPIs were given.</p>'
-    flat = {k: v for k, v in kpis.items() if not isinstance(v, Mapping)}
-    parts = ["<h2>KPIs</h2>"]
-    if flat:
-        parts.append(_table(flat, ("KPI", "value")))
-    for name, group in kpis.items():
-        if isinstance(group, Mapping):
-            parts += [f"<h3>{_e(name)}</h3>", _table(group, ("KPI", "value"))]
-    return "\n".join(parts)
-
-
-def _coverage_section(coverage: pd.DataFrame) -> str:
-    if len(coverage) == 0:
-        return ""
-    instants = np.unique(pd.DatetimeIndex(coverage["interval_start"]).as_unit("ns").asi8)
-    step_hours = _interval_step(instants) / 3.6e12
-    sums = coverage.groupby("skill", sort=True)[["required", "scheduled", "shortfall", "surplus"]].sum()
-    rows = [
-        (
-            skill,
-            round(float(r.required) * step_hours, 2),
-            round(float(r.scheduled) * step_hours, 2),
-            round(float(r.shortfall) * step_hours, 2),
-            round(float(r.surplus) * step_hours, 2),
-            f"{1 - float(r.shortfall) / float(r.required):.1%}" if float(r.required) > 0 else "–",
-        )
-        for skill, r in sums.iterrows()
-    ]
-    header = ("skill", "required (agent-h)", "scheduled (agent-h)", "short (agent-h)", "over (agent-h)", "covered")
-    return "<h2>Coverage per skill</h2>\n" + _rows_table(header, rows)
+    attribute = f' class="{css}"' if css else ""
+    return f"<table{attribute}><tr>{head}</tr>{body}</table>"
 
 
 def _image(png: bytes, alt: str) -> str:
@@ -692,26 +764,508 @@ def _image(png: bytes, alt: str) -> str:
     return f'<p><img alt="{_e(alt)}" src="data:image/png;base64,{data}"></p>'
 
 
+# -- words and numbers ------------------------------------------------------------------------------------------
+
+
+def _day_text(day: date) -> str:
+    """``Mon 2 Mar``."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _date_range_text(dates: Sequence[date]) -> str:
+    """``Mon 2 Mar – Sun 8 Mar 2026``; the first year too where the range crosses one."""
+    if not dates:
+        return ""
+    first, last = dates[0], dates[-1]
+    if first == last:
+        return f"{_day_text(first)} {first.year}"
+    if first.year != last.year:
+        return f"{_day_text(first)} {first.year} – {_day_text(last)} {last.year}"
+    return f"{_day_text(first)} – {_day_text(last)} {last.year}"
+
+
+def _hours_text(hours: float) -> str:
+    """Hours to one decimal, with thousands separators: ``1,620.0``."""
+    return f"{hours:,.1f}"
+
+
+def _limit_text(hours: float) -> str:
+    """A contract's limit in hours to a hundredth, as short as it is exact: ``35``,
+    ``37.5``, ``17.15`` (1,029 minutes)."""
+    return f"{round(hours, 2):g}"
+
+
+def _percent(value: Any) -> str:
+    if value is None or not _is_number(value) or not math.isfinite(float(value)):
+        return "–"
+    return f"{100 * float(value):.1f}%"
+
+
+def _seconds_text(value: Any) -> str:
+    return f"{float(value):,.1f} s" if _is_number(value) and math.isfinite(float(value)) else "–"
+
+
+def _skill_label(center: Center, skill_id: str) -> str:
+    names = {s.id: s.name for s in center.skills}
+    name = names.get(skill_id, "")
+    return f"{name} ({skill_id})" if name else skill_id
+
+
+def _contract_label(contract: Contract) -> str:
+    return f"{contract.name} ({contract.id})" if contract.name else contract.id
+
+
+def _report_dates(shifts: Sequence[_Shift], coverage: pd.DataFrame, center: Center) -> list[date]:
+    """The plan's days: those of the coverage (the requirement's horizon), widened to any shift dated outside."""
+    days = {s.day for s in shifts}
+    if len(coverage):
+        starts = pd.DatetimeIndex(coverage["interval_start"])
+        if starts.tz is not None:
+            horizon = Horizon.covering(starts, center.timezone, center.interval_minutes)
+            days |= {horizon.start_date, horizon.end_date}
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# -- the planner's sections -------------------------------------------------------------------------------------
+
+
+def _coverage_hours(coverage: pd.DataFrame, center: Center) -> pd.DataFrame:
+    """The coverage table in agent-hours, with each interval's local date and hour of day."""
+    starts = pd.DatetimeIndex(coverage["interval_start"])
+    local = starts.tz_convert(center.timezone) if starts.tz is not None else starts
+    instants = np.unique(starts.as_unit("ns").asi8)
+    step = _interval_step(instants) / 3.6e12 or center.interval_minutes / 60
+    return pd.DataFrame(
+        {
+            "date": local.date,
+            "hour": local.hour,
+            "skill": coverage["skill"].astype(str).to_numpy(),
+            "required": coverage["required"].to_numpy(dtype=float) * step,
+            "scheduled": coverage["scheduled"].to_numpy(dtype=float) * step,
+            "shortfall": coverage["shortfall"].to_numpy(dtype=float) * step,
+            "surplus": coverage["surplus"].to_numpy(dtype=float) * step,
+        }
+    )
+
+
+def _key_figures(
+    summary: Mapping[str, Any], shifts: Sequence[_Shift], coverage: pd.DataFrame, center: Center, dates: Sequence[date]
+) -> str:
+    facts: dict[str, Any] = {}
+    if dates:
+        facts["period"] = f"{_date_range_text(dates)} ({len(dates)} days)"
+    facts["time zone"] = center.timezone
+    facts["agents rostered"] = f"{len({s.agent_id for s in shifts})} of {len(center.agents)}"
+    facts["shifts"] = f"{len(shifts):,}"
+    paid = sum(s.paid_minutes for s in shifts) / 60
+    facts["paid hours"] = _hours_text(paid)
+    cost = sum(center.agent(s.agent_id).hourly_cost * s.paid_minutes / 60 for s in shifts)
+    if cost > 0:
+        facts["cost"] = f"{cost:,.0f}"
+    if len(coverage):
+        hours = _coverage_hours(coverage, center)
+        required, short = float(hours["required"].sum()), float(hours["shortfall"].sum())
+        share = f" ({short / required:.1%} of the {_hours_text(required)} required)" if required > 0 else ""
+        facts["shortfall"] = f"{_hours_text(short)} agent-hours{share}"
+    if "status" in summary:
+        status = summary["status"]
+        status = status.value if isinstance(status, Enum) else status
+        facts["solver"] = f"{status} (see Solver details at the end)"
+    if "validator" in summary:
+        facts["rule check"] = summary["validator"]
+    return _table(facts)
+
+
+def _service_section(summary: Mapping[str, Any], center: Center) -> str:
+    kpis = summary.get("kpis")
+    title = "<h2>Service level per work type</h2>"
+    if not isinstance(kpis, Mapping) or not ({"expected_service_level", "deferred_work_in_time"} & set(kpis)):
+        return f'{title}\n<p class="muted">The roster\'s expected service level was not given.</p>'
+    levels = {**(kpis.get("expected_service_level") or {}), **(kpis.get("deferred_work_in_time") or {})}
+    rows = []
+    for work_type in center.work_types:
+        if work_type.id not in levels:
+            continue
+        level, target = levels[work_type.id], work_type.target.service_level
+        if level is None:
+            status = "no contacts"
+        elif float(level) >= target:
+            status = "meets target"
+        else:
+            status = f"{100 * (target - float(level)):.1f} points below target"
+        rows.append(
+            [work_type_label(work_type), work_type.channel.value, work_type.priority, target_text(work_type)]
+            + [_percent(level), status]
+        )
+    note = (
+        "<p>Expected from the staffing maths at the agents the roster gives each work type (Erlang C, or Erlang A "
+        "where the target has a patience; e-mail and tickets: the share of the work done within its response "
+        "window). Simulate the roster (<code>wfm simulate</code>, or plan with <code>wfm plan</code>) to see "
+        "what it achieves with random arrivals, breaks and routing.</p>"
+    )
+    header = ["work type", "channel", "priority", "target", "expected", "status"]
+    return f"{title}\n{note}\n{_rows_table(header, rows)}"
+
+
+def _shade(value: float, most: float) -> str:
+    """A red background as strong as `value` is against `most` (none for nothing)."""
+    if most <= 0 or value < 0.05:
+        return ""
+    return f"background: rgba(214, 39, 40, {0.12 + 0.68 * min(value / most, 1.0):.2f})"
+
+
+def _shortfall_section(
+    coverage: pd.DataFrame, center: Center, summary: Mapping[str, Any], dates: Sequence[date], png: bytes
+) -> str:
+    title = "<h2>Shortfall by day and hour</h2>"
+    picture = _image(png, "Coverage per skill and interval: scheduled less required, with the totals below")
+    if len(coverage) == 0:
+        return f'{title}\n<p class="muted">No coverage was given.</p>\n{picture}'
+    hours = _coverage_hours(coverage, center)
+    skill_ids = sorted(set(hours["skill"]))
+    day_at = {d: i for i, d in enumerate(dates)}
+    day = np.array([day_at[d] for d in hours["date"]], dtype=np.int64)
+    hour = hours["hour"].to_numpy(dtype=np.int64)
+    skill = np.searchsorted(skill_ids, hours["skill"].to_numpy())
+    cube = np.zeros((len(dates), 24, len(skill_ids)))  # agent-hours short per day x hour of day x skill
+    np.add.at(cube, (day, hour, skill), hours["shortfall"].to_numpy(dtype=float))
+    short = cube.sum(axis=2)
+    required = np.bincount(hour, weights=hours["required"].to_numpy(dtype=float), minlength=24)
+    needed = np.flatnonzero(required > 0) if (required > 0).any() else np.unique(hour)
+    most = float(short.max()) if short.size else 0.0
+    rows: list[list[Any]] = []
+    for when, values in zip(dates, short[:, needed], strict=True):
+        cells = [_Html(f"{v:.1f}" if v >= 0.05 else "", style=_shade(float(v), most)) for v in values]
+        rows.append([_day_text(when), *cells, _Html(f"{values.sum():.1f}")])
+    rows.append(["all days", *[_Html(f"{v:.1f}") for v in short[:, needed].sum(axis=0)], _Html(f"{short.sum():.1f}")])
+    header = ["day", *[f"{h:02d}:00" for h in needed], "day total"]
+
+    items = []
+    for flat in np.argsort(-short.ravel(), kind="stable")[:WORST_HOURS]:
+        d, h = divmod(int(flat), 24)
+        if short[d, h] < 0.05:
+            break
+        by_skill = sorted(
+            ((float(v), skill_ids[k]) for k, v in enumerate(cube[d, h]) if v >= 0.05), key=lambda x: (-x[0], x[1])
+        )
+        listed = ", ".join(f"{_skill_label(center, k)} {v:.1f}" for v, k in by_skill)
+        items.append(
+            f"<li>{_e(_day_text(dates[d]))} {h:02d}:00–{(h + 1) % 24:02d}:00: {short[d, h]:.1f} agent-hours short "
+            f"({_e(listed)})</li>"
+        )
+    worst_text = (
+        f"<p>The worst hours:</p>\n<ol>{''.join(items)}</ol>" if items else "<p>No hour is short of agents.</p>"
+    )
+    skills = hours.groupby("skill", sort=True)[["required", "scheduled", "shortfall", "surplus"]].sum()
+    skill_rows = [
+        [
+            _skill_label(center, str(skill)),
+            _hours_text(float(r.required)),
+            _hours_text(float(r.scheduled)),
+            _hours_text(float(r.shortfall)),
+            _hours_text(float(r.surplus)),
+            f"{1 - float(r.shortfall) / float(r.required):.1%}" if float(r.required) > 0 else "–",
+        ]
+        for skill, r in skills.iterrows()
+    ]
+    skill_header = ("skill", "required", "scheduled", "short", "over", "covered")
+    parts = [
+        title,
+        "<p>Agents missing against the requirement, in agent-hours (one agent missing for an hour is 1.0), per "
+        f"local day and hour of day ({_e(center.timezone)}), summed over skills; only the hours in which some "
+        "work is required are shown.</p>",
+        worst_text,
+        _rows_table(header, rows, css="hours"),
+        "<h3>Per skill (agent-hours)</h3>",
+        _rows_table(skill_header, skill_rows),
+    ]
+    kpis = summary.get("kpis")
+    by_priority = kpis.get("understaffed_agent_hours") if isinstance(kpis, Mapping) else None
+    if isinstance(by_priority, Mapping) and by_priority:
+        listed = "; ".join(f"{k}: {_hours_text(float(v))}" for k, v in by_priority.items())
+        parts.append(f"<p>Short by work-type priority, in agent-hours: {_e(listed)}.</p>")
+    parts += ["<h3>Coverage per skill and interval</h3>", picture]
+    return "\n".join(parts)
+
+
+def _cost_section(shifts: Sequence[_Shift], center: Center) -> str:
+    paid: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for shift in shifts:
+        paid[shift.agent_id] = paid.get(shift.agent_id, 0.0) + shift.paid_minutes / 60
+        count[shift.agent_id] = count.get(shift.agent_id, 0) + 1
+    costed = any(a.hourly_cost > 0 for a in center.agents)
+
+    def cost_of(agents: Iterable[Agent]) -> str:
+        return f"{sum(a.hourly_cost * paid.get(a.id, 0.0) for a in agents):,.0f}" if costed else "–"
+
+    def row(label: str, agents: list[Agent]) -> list[Any]:
+        rostered = [a for a in agents if a.id in paid]
+        hours = sum(paid.get(a.id, 0.0) for a in agents)
+        return [
+            label,
+            len(agents),
+            len(rostered),
+            sum(count.get(a.id, 0) for a in agents),
+            _hours_text(hours),
+            _hours_text(hours / len(rostered)) if rostered else "–",
+            cost_of(agents),
+        ]
+
+    total_hours = sum(paid.values())
+    facts = {"paid hours": _hours_text(total_hours), "cost": cost_of(center.agents)}
+    if costed and total_hours > 0:
+        facts["average cost per paid hour"] = (
+            f"{sum(a.hourly_cost * paid.get(a.id, 0.0) for a in center.agents) / total_hours:,.2f}"
+        )
+    header = ["agents", "rostered", "shifts", "paid h", "paid h per rostered agent", "cost"]
+    contract_rows = [
+        row(_contract_label(c), [a for a in center.agents if a.contract == c.id])
+        + [f"{_limit_text(c.min_paid_minutes_week / 60)}–{_limit_text(c.max_paid_minutes_week / 60)}"]
+        for c in center.contracts
+        if any(a.contract == c.id for a in center.agents)
+    ]
+    parts = [
+        "<h2>Paid hours and cost</h2>",
+        "<p>Paid hours are the shifts less their unpaid breaks; cost is each agent's hourly cost times their paid "
+        "hours" + ("" if costed else " (the centre gives no hourly costs)") + ".</p>",
+        _table(facts),
+        _rows_table(["contract", *header, "contract h per week"], contract_rows),
+    ]
+    sites = sorted({a.site for a in center.agents if a.site})
+    if sites:
+        site_rows = [row(site, [a for a in center.agents if a.site == site]) for site in sites]
+        if any(not a.site for a in center.agents):
+            site_rows.append(row("no site", [a for a in center.agents if not a.site]))
+        parts.append(_rows_table(["site", *header], site_rows))
+    return "\n".join(parts)
+
+
+def _week_blocks(dates: Sequence[date]) -> list[list[date]]:
+    """The weeks of the contract limits: 7-day blocks from the first date (docs/roster.md, Time)."""
+    return [list(dates[i : i + 7]) for i in range(0, len(dates), 7)]
+
+
+def _week_cell(agent: Agent, contract: Contract, week: Sequence[date], paid_minutes: float) -> _Html:
+    """Paid hours in the week against the contract's range (prorated in a short last week, which has no minimum,
+    as docs/roster.md says), flagged when outside; time off lowers the limits, so a week with time off is not
+    flagged under its minimum."""
+    k = len(week)
+    most = math.ceil(contract.max_paid_minutes_week * k / 7) if k < 7 else contract.max_paid_minutes_week
+    least = contract.min_paid_minutes_week if k == 7 else None
+    leave = any(agent.is_off(d) for d in week)
+    limits = (
+        f"{_limit_text(least / 60)}–{_limit_text(most / 60)}" if least is not None else f"≤ {_limit_text(most / 60)}"
+    )
+    text = f"{_hours_text(paid_minutes / 60)} ({limits}{', less time off' if leave else ''})"
+    if paid_minutes > most + 1e-9:
+        return _Html(_e(f"{text} ▲ over max"), css="flag num")
+    if least is not None and not leave and paid_minutes < least - 1e-9:
+        return _Html(_e(f"{text} ▼ under min"), css="flag num")
+    return _Html(_e(text), css="num")
+
+
+def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date], summary: Mapping[str, Any]) -> str:
+    title = "<h2>Agents by day</h2>"
+    if not dates:
+        return f'{title}\n<p class="muted">The roster has no shifts.</p>'
+    tz = center.timezone
+    by_agent_day = {(s.agent_id, s.day): s for s in shifts}
+    weeks = _week_blocks(dates)
+    sites = any(a.site for a in center.agents)
+    contract_order = {c.id: i for i, c in enumerate(center.contracts)}
+    agents = sorted(center.agents, key=lambda a: (contract_order[a.contract], _person_label(center, a.id)))
+    rows = []
+    for agent in agents:
+        contract = center.contract_of(agent)
+        cells: list[Any] = [_person_label(center, agent.id), contract.name or contract.id]
+        if sites:
+            cells.append(agent.site or "–")
+        for day in dates:
+            shift = by_agent_day.get((agent.id, day))
+            if shift is None:
+                cells.append(_Html("time off" if agent.is_off(day) else "off", css="off"))
+                continue
+            pinned = " (pinned)" if shift.pinned else ""
+            cells.append(
+                _Html(
+                    f"{_e(_span_text(shift.start, shift.end, tz))}{pinned}<br>"
+                    f'<span class="small">{_e(_template_label(shift.template))}</span>'
+                )
+            )
+        for week in weeks:
+            minutes = sum(by_agent_day[(agent.id, d)].paid_minutes for d in week if (agent.id, d) in by_agent_day)
+            cells.append(_week_cell(agent, contract, week, minutes))
+        rows.append(cells)
+    week_headers = (
+        ["paid h (contract min–max)"]
+        if len(weeks) == 1
+        else [f"paid h {_day_text(w[0])}–{_day_text(w[-1])} (contract)" for w in weeks]
+    )
+    header = ["agent", "contract", *(["site"] if sites else []), *(_day_text(d) for d in dates), *week_headers]
+    parts = [
+        title,
+        f"<p>Each agent's shift per day ({_e(tz)}, start–end and template) and the week's paid hours against the "
+        "contract's weekly minimum and maximum (weeks are 7-day blocks from the plan's first day; a shorter last "
+        "block has its maximum prorated and no minimum). ▲/▼: outside the contract. Time off is paid and lowers "
+        "the limits of its week, so a week with time off is not flagged under its minimum.</p>",
+        _rows_table(header, rows, css="grid"),
+    ]
+    kpis = summary.get("kpis")
+    fairness = kpis.get("fairness_by_contract") if isinstance(kpis, Mapping) else None
+    if isinstance(fairness, Mapping) and fairness:
+        fair_rows = [
+            [
+                _contract_label(center.contracts_by_id[c]) if c in center.contracts_by_id else c,
+                v.get("weekends_spread", "–"),
+                v.get("late_shifts_spread", "–"),
+            ]
+            for c, v in fairness.items()
+            if isinstance(v, Mapping)
+        ]
+        parts += [
+            "<h3>Fairness per contract</h3>",
+            "<p>The spread (most less fewest) across the contract's agents of working weekends and of late shifts, "
+            "as the roster's fairness rules count them (docs/roster.md).</p>",
+            _rows_table(["contract", "working weekends spread", "late shifts spread"], fair_rows),
+        ]
+    gap = kpis.get("target_hours_mean_abs_gap") if isinstance(kpis, Mapping) else None
+    if gap is not None and _is_number(gap) and any(c.target_paid_minutes_week is not None for c in center.contracts):
+        parts.append(f"<p>Mean distance of an agent's paid hours from the contract's target: {float(gap):.1f} h.</p>")
+    return "\n".join(parts)
+
+
+def _timeline_section(shifts: Sequence[_Shift], center: Center, pages: Sequence[bytes]) -> str:
+    parts = [
+        "<h2>Timeline</h2>",
+        f"<p>Every rostered agent, {GANTT_AGENTS_PER_PAGE} to a picture, sorted by contract and then first start, "
+        f"in local time ({_e(center.timezone)}): a bar per shift coloured by template, breaks in grey, pinned "
+        "shifts outlined.</p>",
+    ]
+    if not shifts:
+        return "\n".join([*parts, *(_image(png, "No shifts in the roster") for png in pages)])
+    agent_pages = _gantt_pages(shifts, center, GANTT_AGENTS_PER_PAGE)
+    total = sum(len(p) for p in agent_pages)
+    first = 1
+    for number, (png, agents) in enumerate(zip(pages, agent_pages, strict=True), start=1):
+        names = ", ".join(_person_label(center, a) for a in agents)
+        parts.append(
+            _image(
+                png,
+                f"Timeline page {number} of {len(pages)}, agents {first}–{first + len(agents) - 1} of {total}: {names}",
+            )
+        )
+        first += len(agents)
+    return "\n".join(parts)
+
+
 def _roster_section(shifts: Sequence[_Shift], center: Center) -> str:
     if not shifts:
-        return '<h2>Roster</h2>\n<p class="muted">The roster has no shifts.</p>'
+        return '<h2>Shifts and breaks per day</h2>\n<p class="muted">The roster has no shifts.</p>'
     tz = center.timezone
     any_pinned = any(s.pinned for s in shifts)
-    header = ["agent", "name", "shift (local)", "template", "breaks (local)", "paid h", *(["pinned"] * any_pinned)]
-    parts = ["<h2>Roster</h2>"]
+    header = ["agent", "shift (local)", "template", "breaks (local)", "paid h", *(["pinned"] * any_pinned)]
+    parts = ["<h2>Shifts and breaks per day</h2>"]
     for day in sorted({s.day for s in shifts}):
         on_day = sorted((s for s in shifts if s.day == day), key=lambda s: (s.start, s.agent_id))
         rows = [
             [
-                s.agent_id,
-                center.agent(s.agent_id).name,
+                _person_label(center, s.agent_id),
                 _span_text(s.start, s.end, tz),
                 _template_label(s.template),
                 "; ".join(_break_text(s, tz)) or "none",
-                _hours(s.paid_minutes),
+                _hours_text(s.paid_minutes / 60),
                 *(["yes" if s.pinned else ""] * any_pinned),
             ]
             for s in on_day
         ]
-        parts += [f"<h3>{day:%A %d %B %Y} ({len(on_day)} shifts)</h3>", _rows_table(header, rows)]
+        parts += [f"<h3>{day:%A} {day.day} {day:%B %Y} ({len(on_day)} shifts)</h3>", _rows_table(header, rows)]
     return "\n".join(parts)
+
+
+# -- the solver's own figures -----------------------------------------------------------------------------------
+
+
+def _solver_section(summary: Mapping[str, Any]) -> str:
+    title = "<h2>Solver details</h2>"
+    solve: dict[str, Any] = {}
+    if "status" in summary:
+        status = summary["status"]
+        status = status.value if isinstance(status, Enum) else status
+        css = re.sub(r"[^a-z_]", "", str(status).lower())
+        solve["status"] = _Html(f'<span class="status {css}">{_e(status)}</span>')
+    for key, label in (("objective", "objective (points)"), ("best_bound", "best bound (points)")):
+        if key in summary:
+            solve[label] = _points(summary[key])
+    if "gap" in summary:
+        solve["gap"] = _percent(summary["gap"])
+    for key, label in (("solve_time_s", "solve time"), ("first_solution_s", "first roster after")):
+        if key in summary:
+            solve[label] = _seconds_text(summary[key])
+    given = summary.get("kpis")
+    kpis: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    for key, value in kpis.items():
+        if key.endswith("_s") and _is_number(value):
+            solve[key[:-2].replace("_", " ")] = _seconds_text(value)
+    statuses = summary.get("break_statuses")
+    if isinstance(statuses, list | tuple) and statuses:
+        counted = pd.Series([str(s) for s in statuses]).value_counts(sort=False)
+        solve["break placement (days)"] = ", ".join(f"{n} {s}" for s, n in counted.items())
+    parts = [title]
+    if solve:
+        parts += [
+            "<p>Points: the objective's unit (1 point is one unit of pay; shortfall and the agents' wishes are "
+            "weighted in points). The gap is how far the roster may be from the best possible one.</p>",
+            _table({k: v if isinstance(v, _Html) else _Html(_e(v)) for k, v in solve.items()}),
+        ]
+    breakdown = summary.get("breakdown")
+    if isinstance(breakdown, Mapping) and breakdown:
+        parts += ["<h3>Objective per rule (points)</h3>", _table(_pointed(breakdown), ("rule", "points"))]
+    other = {k: v for k, v in kpis.items() if k not in _PLANNER_KPIS and not (k.endswith("_s") and _is_number(v))}
+    other |= {
+        k: v
+        for k, v in summary.items()
+        if k not in _SHOWN_KEYS
+        and (not isinstance(v, Mapping | list | tuple) or all(not isinstance(x, Mapping | list) for x in v))
+    }
+    if other:
+        parts += [
+            "<h3>Other figures</h3>",
+            _table({k.replace("_", " "): v for k, v in other.items()}, ("figure", "value")),
+        ]
+    progress = summary.get("progress")
+    if isinstance(progress, list | tuple) and progress:
+        rows = [
+            [
+                _seconds_text(p.get("elapsed_s")),
+                _points(p.get("objective")),
+                _points(p.get("bound")),
+                _percent(p.get("gap")),
+            ]
+            for p in progress
+            if isinstance(p, Mapping)
+        ]
+        parts += [
+            "<h3>Progress (each better roster or bound)</h3>",
+            _rows_table(["elapsed", "objective", "bound", "gap"], rows),
+        ]
+    notes = summary.get("notes")
+    if isinstance(notes, list | tuple) and notes:
+        parts += ["<h3>Notes</h3>", "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"]
+    if len(parts) == 1:
+        parts.append('<p class="muted">No solver figures were given.</p>')
+    return "\n".join(parts)
+
+
+def _points(value: Any) -> str:
+    return f"{float(value):,.1f}" if _is_number(value) and math.isfinite(float(value)) else _format_value(value)
+
+
+def _pointed(breakdown: Mapping[str, Any]) -> dict[str, Any]:
+    """The breakdown with its numbers as points to a tenth (nested groups kept)."""
+    return {
+        k: _pointed(v) if isinstance(v, Mapping) else _Html(_e(_points(v)), css="num") for k, v in breakdown.items()
+    }
