@@ -51,6 +51,7 @@ from models.base import WEEKDAY_NAMES
 from models.io import read_raw
 from models.tables import UTC_OFFSET_PATTERN, parse_table
 from models.workforce import Contract, ShiftTemplate
+from planner.matching import check_previous_roster, check_roster_in_horizon
 
 __all__ = [
     "COVERAGE_RULE",
@@ -184,19 +185,24 @@ def check_roster_files(
     previous: str | Path | None = None,
     pins: str | Path | None = None,
 ) -> RosterCheck:
-    """The job behind `wfm check-roster`: read the files, take the horizon from the requirement, validate."""
+    """The job behind `wfm check-roster`: read the files, take the horizon from the requirement, validate. A
+    roster with shifts outside the requirement's days, or a previous roster of the plan's own days, is an
+    InputError (the files do not belong together), not a list of rule breaks."""
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     needs = read_table(requirement, REQUIREMENT, timezone=zone)
     horizon = center.horizon_covering(needs["interval_start"], source=str(requirement))
     raw, rows = read_raw(roster)
     table = parse_table(raw, _ROSTER_ROWS, str(roster), rows=rows, timezone=zone)
+    check_roster_in_horizon(table, horizon, str(roster), str(requirement))
+    before = read_table(previous, ROSTER, timezone=zone) if previous is not None else None
+    check_previous_roster(before, horizon, str(previous))
     violations = validate_roster(
         table,
         center,
         horizon,
         coverage=read_table(coverage, COVERAGE, timezone=zone) if coverage is not None else None,
-        previous=read_table(previous, ROSTER, timezone=zone) if previous is not None else None,
+        previous=before,
         pins=read_table(pins, ROSTER, timezone=zone) if pins is not None else None,
         requirement=needs,
     )
