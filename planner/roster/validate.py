@@ -24,7 +24,8 @@ Readings of the page where it leaves a choice:
   overlaps no interval of the horizon closed to the agent's skills (as `opening_hours` judges it); time off itself
   and the previous roster's rest do not take a day out, and a start that the clocks skip counts where they move it;
 - special days (even `closed` ones) do not close opening hours: the rule names `Center.is_open`;
-- previous-roster rows dated inside the horizon are ignored (the roster replaces them);
+- previous-roster rows dated inside the horizon are ignored (the roster replaces them); `check_roster_files`,
+  reading files, refuses such a previous roster as one of the plan's own days (`planner.matching`);
 - a pins table with a `pinned` column pins only its rows that are not marked false;
 - `max_consecutive_days` is reported once per run, on the first date of the horizon where the run is too long;
   `min_consecutive_days_off` on the worked date that ends the short run; `max_working_weekends` on the first
