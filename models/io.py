@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +43,7 @@ __all__ = [
     "dump_center",
     "format_timestamps",
     "load_center",
+    "locate_in_center",
     "read_history",
     "read_raw",
     "read_table",
@@ -439,6 +440,24 @@ def load_center(path: str | Path) -> Center:
     for finding in center.lint():
         warnings.warn(f"{source}: {_with_line(finding, lines)}", InputWarning, stacklevel=2)
     return center
+
+
+def locate_in_center(path: str | Path, problems: Iterable[Problem]) -> list[Problem]:
+    """Problems found later in a centre read from `path` (their place a path such as ``agents[3].availability``,
+    optionally followed by a label: ``shift_templates[0] ('early')``), with the YAML line added as `load_center`
+    adds it to its own. Problems stay as they are where the file cannot be read again."""
+    listed = list(problems)
+    try:
+        node, _ = _parse_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return listed
+    lines = _yaml_lines(node)
+    located = []
+    for problem in listed:
+        line = _line_of(problem.where.partition(" ")[0], lines)
+        where = f"line {line}, {problem.where}" if line is not None and problem.where else problem.where
+        located.append(Problem(where, problem.what, problem.fix))
+    return located
 
 
 def dump_center(center: Center) -> str:

@@ -1,7 +1,9 @@
 """Checking a planner's inputs before any work is done: the centre configuration and the ticket history.
 
 `check_inputs` reads what it is given, raises `InputError` on anything unusable, and returns a summary with
-the warnings found (unused skills, how naive timestamps were read), so that `wfm validate` can print it.
+the warnings found (unused skills, how naive timestamps were read), so that `wfm validate` can print it. A centre
+is also checked for a roster week (`check_center_for_roster`): the same check `wfm roster` and `wfm plan` make
+before solving, so that `wfm validate` passes no centre that the roster then refuses.
 """
 
 from __future__ import annotations
@@ -9,13 +11,34 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from models import Center, History, InputError, InputWarning, Problem, load_center, read_history
+from models import (
+    Center,
+    History,
+    Horizon,
+    InputError,
+    InputWarning,
+    Problem,
+    load_center,
+    locate_in_center,
+    read_history,
+)
+from planner.roster import RosterConflicts, roster_conflicts
 
-__all__ = ["CenterSummary", "HistorySummary", "InputReport", "check_inputs", "summarize_center", "summarize_history"]
+__all__ = [
+    "CenterSummary",
+    "HistorySummary",
+    "InputReport",
+    "check_center_for_roster",
+    "check_inputs",
+    "locate_conflicts",
+    "summarize_center",
+    "summarize_history",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,8 @@ class InputReport:
     center: CenterSummary | None = None
     history: HistorySummary | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What was checked beyond the files themselves (the roster week the centre was checked for).
+    notes: list[str] = field(default_factory=list)
 
 
 def summarize_center(center: Center) -> CenterSummary:
@@ -113,10 +138,14 @@ def check_inputs(
     rename: Mapping[str, str] | None = None,
     work_type: str | None = None,
     time_format: str | None = None,
+    start: date | None = None,
+    days: int = 7,
 ) -> InputReport:
     """Read and check a centre and/or a history file; raise `InputError` if either is unusable.
 
-    Given both, the history is checked against the centre (its work types, tiers, regions and zone).
+    Given both, the history is checked against the centre (its work types, tiers, regions and zone). A centre is
+    checked for the roster of `days` days from `start` (default: the day after the history, else tomorrow in the
+    centre's zone): every agent must be able to keep their contract (`check_center_for_roster`).
     """
     if center_path is None and history_path is None:
         raise InputError("wfm validate", Problem("", "nothing to check", "give --center, --history or both"))
@@ -146,11 +175,57 @@ def check_inputs(
             )
     if history is not None:
         found += history.remarks
+    notes = []
+    if center is not None:
+        week = center.horizon(_roster_start(center, history, start), days)
+        check_center_for_roster(center, center_path, week)
+        notes.append(
+            f"roster rules checked for {week.start_date}..{week.end_date}: every agent can keep their contract "
+            "(another week: --start)"
+        )
     return InputReport(
         center=summarize_center(center) if center is not None else None,
         history=summarize_history(history) if history is not None else None,
         warnings=found,
+        notes=notes,
     )
+
+
+def _roster_start(center: Center, history: History | None, start: date | None) -> date:
+    """The first day of the week a centre is checked for: `start`, else the day after the history, else
+    tomorrow in the centre's zone."""
+    if start is not None:
+        return start
+    if history is not None:
+        end = pd.Timestamp(history.end)
+        end = end.tz_localize(center.timezone) if end.tzinfo is None else end.tz_convert(center.timezone)
+        return end.date() + timedelta(days=1)
+    return pd.Timestamp.now(tz=center.timezone).date() + timedelta(days=1)
+
+
+def locate_conflicts(error: InputError, center_path: str | Path | None, pins: str | Path | None = None) -> InputError:
+    """An error of the roster's checks before solving (`RosterConflicts`, or a template off the interval grid),
+    named by file: the centre's problems with their lines in the centre file (as `load_center` names its own),
+    the pins' with the pins file. Errors of other sources are returned as they are."""
+    if error.source == "center" and center_path is not None:
+        return type(error)(str(center_path), locate_in_center(center_path, error.problems))
+    if error.source == "pins" and pins is not None:
+        return type(error)(str(pins), error.problems)
+    return error
+
+
+def check_center_for_roster(
+    center: Center, center_path: str | Path | None, horizon: Horizon, previous: pd.DataFrame | None = None
+) -> None:
+    """Refuse a centre whose agents cannot keep their contracts in `horizon` (`planner.roster.roster_conflicts`,
+    the check the roster makes before solving), naming the centre file's lines. `wfm validate` calls it, and
+    `wfm plan` before any heavy work."""
+    try:
+        conflicts = roster_conflicts(center, horizon, previous)
+    except InputError as exc:
+        raise locate_conflicts(exc, center_path) from None
+    if conflicts:
+        raise locate_conflicts(RosterConflicts("center", conflicts), center_path)
 
 
 def _duration(seconds: int) -> str:

@@ -7,6 +7,7 @@ from `timezone` (UTC when not given, and said so) and public holidays from `coun
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,16 @@ from models.io import table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
+from planner.inputs import check_center_for_roster, locate_conflicts
 from planner.loop import Iteration, LoopResult, LoopSettings, plan_with_simulation
+from planner.matching import (
+    check_forecast_work_types,
+    check_previous_roster,
+    check_replay_overlaps_roster,
+    check_someone_on_shift,
+    handle_time_sources,
+    match_forecast_to_roster,
+)
 from planner.reports import ReportSections, plan_sections
 from planner.roster import (
     Progress,
@@ -228,6 +238,8 @@ class RequirementJob:
     center: Center
     table: pd.DataFrame
     files: list[Path]
+    #: Per work type, where its handle time came from (the forecast's `aht_s` or the centre's).
+    notes: list[str] = field(default_factory=list)
 
 
 def run_requirements(
@@ -237,14 +249,19 @@ def run_requirements(
     *,
     settings: StaffingSettings | None = None,
 ) -> RequirementJob:
-    """Compute the requirement table of a forecast (a file, or a table already in hand) and write it to `out`."""
+    """Compute the requirement table of a forecast (a file, or a table already in hand) and write it to `out`.
+    The forecast must hold every work type of the centre and no other; the job's notes say, per work type,
+    whether its handle time came from the forecast or the centre."""
     center = center if isinstance(center, Center) else load_center(center)
+    source = "forecast"
     if not isinstance(forecast, pd.DataFrame):
+        source = str(forecast)
         forecast = read_table(forecast, FORECAST, timezone=center.timezone)
+    check_forecast_work_types(forecast, center, source)
     table = requirement_table(forecast, center, settings)
     path = Path(out)
     files = write_files({path: table_writer(table, REQUIREMENT, path)})
-    return RequirementJob(center, table, files)
+    return RequirementJob(center, table, files, handle_time_sources(forecast, center))
 
 
 @dataclass(frozen=True)
@@ -268,15 +285,23 @@ def run_roster(
     pins: str | Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RosterJob:
-    """Solve the roster of a requirement and write it into `out_dir` (`write_roster`)."""
+    """Solve the roster of a requirement and write it into `out_dir` (`write_roster`). A previous roster of the
+    plan's own days, and a centre whose contracts the agents cannot keep, are refused before solving, the latter
+    naming the centre file's lines."""
+    center_path = None if isinstance(center, Center) else center
     center = center if isinstance(center, Center) else load_center(center)
     if not isinstance(requirement, pd.DataFrame):
         requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
     previous_table = _read_roster_table(previous, center)
     pins_table = _read_roster_table(pins, center)
-    result = solve_roster(
-        requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
-    )
+    horizon = center.horizon_covering(requirement["interval_start"])
+    check_previous_roster(previous_table, horizon, str(previous))
+    try:
+        result = solve_roster(
+            requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
+        )
+    except InputError as exc:
+        raise locate_conflicts(exc, center_path, pins) from None
     return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
 
 
@@ -376,6 +401,10 @@ def run_plan(
     stage's files in `out_dir` (`plan_forecast`)."""
     inputs = load_forecast_inputs(history, center)
     assert inputs.center is not None
+    horizon = inputs.center.horizon(start, days)
+    previous_table = _read_roster_table(previous, inputs.center)
+    check_previous_roster(previous_table, horizon, str(previous))
+    check_center_for_roster(inputs.center, center, horizon, previous_table)
     out = Path(out_dir)
     forecast = run_forecast(
         inputs,
@@ -428,6 +457,8 @@ def plan_forecast(
     out = Path(out_dir)
     loop = loop or LoopSettings()
     previous_table = _read_roster_table(previous, center)
+    horizon = center.horizon_covering(forecast["interval_start"], "forecast")
+    check_previous_roster(previous_table, horizon, str(previous))
     pins_table = _read_roster_table(pins, center)
     planned = plan_with_simulation(
         forecast,
@@ -505,6 +536,8 @@ class SimulationJob:
     files: list[Path]
     #: Per work type: the staffing maths' expected service level (where known) beside the simulated one.
     comparison: pd.DataFrame | None = None
+    #: What the check of the inputs left out (forecast days outside the roster's, roster days without history).
+    notes: list[str] = field(default_factory=list)
 
 
 def simulate_roster(
@@ -592,7 +625,8 @@ def run_simulation(
     settings: SimulationSettings | None = None,
     draws: Draws | None = None,
 ) -> SimulationJob:
-    """The job behind `wfm simulate`: read and check the files, then `simulate_roster`."""
+    """The job behind `wfm simulate`: read and check the files (the forecast or the history must cover the
+    roster's days: `planner.matching`), then `simulate_roster`."""
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     roster_table = read_table(roster, ROSTER, timezone=zone)
@@ -612,7 +646,12 @@ def run_simulation(
         replay_table = history.frame
     assignment_table = read_table(assignment, ASSIGNMENT, timezone=zone) if assignment is not None else None
     sources = {"roster": str(roster), "forecast": str(forecast), "replay": str(replay)}
-    return simulate_roster(
+    notes: list[str] = []
+    if forecast_table is not None:
+        forecast_table, notes = match_forecast_to_roster(forecast_table, roster_table, zone, str(forecast), str(roster))
+    if replay_table is not None:
+        notes = check_replay_overlaps_roster(replay_table, roster_table, zone, str(replay), str(roster))
+    job = simulate_roster(
         center,
         roster_table,
         out_dir,
@@ -623,6 +662,7 @@ def run_simulation(
         assignment=assignment_table,
         sources=sources,
     )
+    return dataclasses.replace(job, notes=notes)
 
 
 # -- assignment -------------------------------------------------------------------------------------------------
@@ -657,8 +697,15 @@ def run_assign(
     open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone)
     roster_table = read_table(roster, ROSTER, timezone=zone)
     scores = read_table(quality, AGENT_QUALITY, timezone=zone) if quality is not None else None
+    check_someone_on_shift(roster_table, at, horizon_minutes, zone, str(roster))
     problem = build_assign_problem(
-        open_tickets, roster_table, center, at, horizon_minutes=horizon_minutes, quality=scores, source=str(tickets)
+        open_tickets,
+        roster_table,
+        center,
+        at,
+        horizon_minutes=horizon_minutes,
+        quality=scores,
+        source=str(tickets),
     )
     result = assign(problem, method, settings)
     compared = {other: assign(problem, other, settings) for other in compare if other != method}

@@ -627,8 +627,9 @@ def test_a_minimum_the_availability_cannot_reach_is_a_conflict(monkeypatch: pyte
     with pytest.raises(RosterConflicts) as caught:
         solve_roster(requirement(center, early(0)), center, SETTINGS)
     assert isinstance(caught.value, InputError)
-    assert_problem(caught.value, "agents[1] ('b')", "weekly_paid_minutes", "at least 960", "at most 480")
-    assert [p.where for p in caught.value.problems] == ["agents[1] ('b')"]
+    assert_problem(caught.value, "agents[1].availability", "weekly_paid_minutes", "agent 'b'", "at least 960")
+    assert_problem(caught.value, "agents[1].availability", "at most 480")
+    assert [p.where for p in caught.value.problems] == ["agents[1].availability"]
 
 
 @pytest.mark.parametrize(

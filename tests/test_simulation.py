@@ -944,6 +944,25 @@ def test_one_replication_has_no_confidence_interval(multi: Scenario) -> None:
     assert result.agents[["occupancy_lo", "occupancy_hi"]].isna().all().all()
 
 
+def test_the_interval_of_a_share_stays_between_0_and_1(multi: Scenario) -> None:
+    """Two replications at 100% and 40%: the Student t half-width (12.7 x 0.3) would give [-311%, 451%]; a share
+    cannot leave 0..1, so neither can its interval. Likewise every share of a two-replication run."""
+    from planner.simulation.results import _interval
+
+    mean, low, high = _interval(np.array([[1.0], [0.4]]), 1.0)
+    assert (mean[0], low[0], high[0]) == pytest.approx((0.7, 0.0, 1.0))
+    result = simulate(multi, SimulationSettings(replications=2, seed=3))
+    for frame, name in [
+        (result.intervals, "service_level"),
+        (result.work_types, "service_level"),
+        (result.work_types, "abandon_rate"),
+        (result.priorities, "breach_rate"),
+        (result.agents, "occupancy"),
+    ]:
+        bounds = frame[[f"{name}_lo", f"{name}_hi"]].dropna()
+        assert ((bounds >= 0) & (bounds <= 1)).all().all(), name
+
+
 # -- re-planning ------------------------------------------------------------------------------------------------
 
 

@@ -182,8 +182,14 @@ def validate(
     time_format: Annotated[
         str | None, typer.Option(help="strftime format of the timestamps (default: ISO 8601).")
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="First day of the roster week to check the centre for (default: after the history)."),
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=28, help="Days of the roster to check the centre for.")] = 7,
 ) -> None:
-    """Check a centre configuration and/or a history file, and summarise them."""
+    """Check a centre configuration and/or a history file, and summarise them. A centre is also checked for a
+    roster week: every agent must be able to keep their contract (as wfm roster checks before solving)."""
     report = _run(
         lambda: check_inputs(
             center,
@@ -193,6 +199,8 @@ def validate(
             rename=_parse_columns(column),
             work_type=work_type,
             time_format=time_format,
+            start=_parse_date(start, "--start"),
+            days=days,
         )
     )
     _print_inputs(report, center, history)
@@ -699,6 +707,8 @@ def _print_simulation(done: SimulationJob) -> None:
             f"{row['sla_breaches']:,.0f}",
         )
     console.print(str(table), markup=False)
+    for note in done.notes:
+        console.print(f"note: {note}", markup=False)
     console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 
@@ -779,6 +789,8 @@ def _print_inputs(report: InputReport, center: Path | None, history: Path | None
         _print_center(report.center, str(center))
     if report.history is not None:
         _print_history(report.history, str(history))
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False)
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False)
 
@@ -843,6 +855,8 @@ def _print_requirement(job: RequirementJob) -> None:
     console.print(str(summary), markup=False)
     peak = table.groupby("interval_start")["required_agents_with_shrinkage"].sum()
     console.print(f"Peak: {peak.max():.1f} agents scheduled (with shrinkage) at {peak.idxmax():%a %d %b %H:%M}.")
+    for note in job.notes:
+        console.print(f"note: {note}", markup=False)
 
 
 def _print_demo(report: DemoReport) -> None:

@@ -3,7 +3,7 @@ exports, and the independent validator that re-checks every roster from its tabl
 
 from planner.roster.export import agent_calendars, plot_coverage, plot_gantt, roster_report_html
 from planner.roster.model import RosterWeights
-from planner.roster.problem import RosterConflicts
+from planner.roster.problem import RosterConflicts, roster_conflicts
 from planner.roster.result import Progress, RosterResult
 from planner.roster.solver import RosterSettings, apply_settings, solve_roster
 from planner.roster.validate import (
@@ -34,6 +34,7 @@ __all__ = [
     "on_duty",
     "plot_coverage",
     "plot_gantt",
+    "roster_conflicts",
     "roster_report_html",
     "solve_roster",
     "validate_roster",

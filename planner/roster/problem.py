@@ -15,9 +15,19 @@ import pandas as pd
 
 from models import Center, Horizon, InputError, Mode, Problem
 from models.workforce import weekend_offsets
+from planner.matching import check_previous_roster
 from planner.roster.options import AgentOptions, Shapes, agent_options, build_shapes
 
-__all__ = ["Pool", "RosterConflicts", "RosterProblem", "WeekLimits", "build_problem", "shapes_of_roster"]
+__all__ = [
+    "Pool",
+    "RosterConflicts",
+    "RosterProblem",
+    "WeekLimits",
+    "build_problem",
+    "contract_conflicts",
+    "roster_conflicts",
+    "shapes_of_roster",
+]
 
 
 class RosterConflicts(InputError):
@@ -68,9 +78,7 @@ class RosterProblem:
 
     def shapes_in_week(self, agent_id: str, limits: WeekLimits) -> np.ndarray:
         """The shapes the agent may work on the days of the week of `limits`."""
-        allowed = self.options[agent_id].shapes
-        day = self.shapes.day[allowed]
-        return np.asarray(allowed[(day >= limits.first_day) & (day < limits.first_day + limits.days)])
+        return _shapes_in_week(self.shapes, self.options[agent_id], limits)
 
     def weekends(self, agent_id: str) -> dict[int, list[int]]:
         """The agent's weekends in the horizon (its contract's weekend days, else the centre's): the day index of
@@ -88,32 +96,41 @@ class RosterProblem:
     def week_limits(self, agent_id: str) -> list[WeekLimits]:
         """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid on the days the
         agent would otherwise work)."""
-        options = self.options[agent_id]
-        contract = self.center.contract_of(options.agent)
-        weekly = contract.target_paid_minutes_week
-        per_day = (contract.max_paid_minutes_week if weekly is None else weekly) // contract.max_working_days
-        out = []
-        for first, days, share in self.weeks:
-            most_days = int(np.ceil(contract.max_working_days * share))
-            charged = _leave_charged(options.possible_days, options.days_off, range(first, first + days), most_days)
-            credit = charged * per_day
-            full = share == 1
-            out.append(
-                WeekLimits(
-                    first_day=first,
-                    days=days,
-                    min_paid=max(0, contract.min_paid_minutes_week - credit) if full else 0,
-                    max_paid=max(0, int(np.ceil(contract.max_paid_minutes_week * share)) - credit),
-                    max_days=max(0, most_days - charged),
-                    target=(
-                        max(0, contract.target_paid_minutes_week - credit)
-                        if full and contract.target_paid_minutes_week is not None
-                        else None
-                    ),
-                    leave_days=charged,
-                )
+        return _week_limits(self.center, self.options[agent_id], self.weeks)
+
+
+def _shapes_in_week(shapes: Shapes, options: AgentOptions, limits: WeekLimits) -> np.ndarray:
+    allowed = options.shapes
+    day = shapes.day[allowed]
+    return np.asarray(allowed[(day >= limits.first_day) & (day < limits.first_day + limits.days)])
+
+
+def _week_limits(center: Center, options: AgentOptions, weeks: list[tuple[int, int, float]]) -> list[WeekLimits]:
+    contract = center.contract_of(options.agent)
+    weekly = contract.target_paid_minutes_week
+    per_day = (contract.max_paid_minutes_week if weekly is None else weekly) // contract.max_working_days
+    out = []
+    for first, days, share in weeks:
+        most_days = int(np.ceil(contract.max_working_days * share))
+        charged = _leave_charged(options.possible_days, options.days_off, range(first, first + days), most_days)
+        credit = charged * per_day
+        full = share == 1
+        out.append(
+            WeekLimits(
+                first_day=first,
+                days=days,
+                min_paid=max(0, contract.min_paid_minutes_week - credit) if full else 0,
+                max_paid=max(0, int(np.ceil(contract.max_paid_minutes_week * share)) - credit),
+                max_days=max(0, most_days - charged),
+                target=(
+                    max(0, contract.target_paid_minutes_week - credit)
+                    if full and contract.target_paid_minutes_week is not None
+                    else None
+                ),
+                leave_days=charged,
             )
-        return out
+        )
+    return out
 
 
 def _leave_charged(possible: frozenset[int], off: frozenset[int], week: range, most_days: int) -> int:
@@ -177,6 +194,7 @@ def build_problem(
         ]
     )
 
+    check_previous_roster(previous, horizon)
     shapes = build_shapes(center, horizon)
     previous_end, previous_worked = _previous_context(previous, center, horizon)
     options = agent_options(center, shapes, previous_end)
@@ -199,7 +217,7 @@ def build_problem(
         previous_worked=previous_worked,
     )
     problem.pins = _pins(pins, problem)
-    conflicts = list(_conflicts(problem))
+    conflicts = contract_conflicts(center, shapes, options, problem.weeks)
     if conflicts:
         raise RosterConflicts("center", conflicts)
     return problem
@@ -335,30 +353,45 @@ def _pins_at_rest(pins: dict[str, dict[int, int]], problem: RosterProblem) -> li
     return found
 
 
-def _conflicts(problem: RosterProblem) -> list[Problem]:
-    """Weekly minimums that an agent's options cannot reach, whatever the other agents do."""
+def roster_conflicts(center: Center, horizon: Horizon, previous: pd.DataFrame | None = None) -> list[Problem]:
+    """The centre's conflicts for a roster of `horizon` (`contract_conflicts`), without a requirement: what
+    `build_problem` refuses before solving, for `wfm validate` and the jobs' checks before any heavy work."""
+    shapes = build_shapes(center, horizon)
+    previous_end, _ = _previous_context(previous, center, horizon)
+    options = agent_options(center, shapes, previous_end)
+    return contract_conflicts(center, shapes, options, _weeks(horizon.days))
+
+
+def contract_conflicts(
+    center: Center, shapes: Shapes, options: dict[str, AgentOptions], weeks: list[tuple[int, int, float]]
+) -> list[Problem]:
+    """Weekly minimums that an agent's options (availability, templates, time off, opening hours, rest after the
+    previous roster) cannot reach, whatever the other agents do. Each names the agent's place in the centre file
+    (`agents[3].availability`, or `agents[3]` for an agent available at all times)."""
     found = []
-    shapes, center = problem.shapes, problem.center
-    for i, (agent_id, options) in enumerate(problem.options.items()):
-        contract = center.contract_of(options.agent)
-        for limits in problem.week_limits(agent_id):
+    position = {agent.id: i for i, agent in enumerate(center.agents)}
+    for agent_id, allowed in options.items():
+        agent = allowed.agent
+        contract = center.contract_of(agent)
+        for limits in _week_limits(center, allowed, weeks):
             if limits.min_paid == 0:
                 continue
             first, days = limits.first_day, limits.days
-            in_week = problem.shapes_in_week(agent_id, limits)
+            in_week = _shapes_in_week(shapes, allowed, limits)
             best_per_day = np.zeros(days, dtype=np.int64)
             np.maximum.at(best_per_day, shapes.day[in_week] - first, shapes.paid[in_week])
             reachable = int(np.sort(best_per_day)[::-1][: limits.max_days].sum())
             if reachable < limits.min_paid:
-                week_start = problem.horizon.dates[first]
+                week_start = shapes.horizon.dates[first]
                 open_days = int(np.count_nonzero(best_per_day))
+                where = f"agents[{position[agent_id]}]" + (".availability" if agent.availability else "")
                 found.append(
                     Problem(
-                        f"agents[{i}] ('{agent_id}')",
-                        f"rule weekly_paid_minutes: contract '{contract.id}' needs at least {limits.min_paid} paid "
-                        f"minutes in the week of {week_start} (after time off), but the agent's availability and "
-                        f"templates allow at most {reachable} ({open_days} days with a possible shift, at most "
-                        f"{limits.max_days} worked)",
+                        where,
+                        f"rule weekly_paid_minutes: agent '{agent_id}' on contract '{contract.id}' needs at least "
+                        f"{limits.min_paid} paid minutes in the week of {week_start} (after time off), but the "
+                        f"agent's availability and templates allow at most {reachable} ({open_days} days with a "
+                        f"possible shift, at most {limits.max_days} worked)",
                         "widen the availability, or put the agent on a contract with a lower minimum for this week",
                     )
                 )

@@ -24,7 +24,8 @@ Readings of the page where it leaves a choice:
   overlaps no interval of the horizon closed to the agent's skills (as `opening_hours` judges it); time off itself
   and the previous roster's rest do not take a day out, and a start that the clocks skip counts where they move it;
 - special days (even `closed` ones) do not close opening hours: the rule names `Center.is_open`;
-- previous-roster rows dated inside the horizon are ignored (the roster replaces them);
+- previous-roster rows dated inside the horizon are ignored (the roster replaces them); `check_roster_files`,
+  reading files, refuses such a previous roster as one of the plan's own days (`planner.matching`);
 - a pins table with a `pinned` column pins only its rows that are not marked false;
 - a weekend is the agent's contract's `weekend_days`, else the centre's, grouped by
   `models.workforce.weekend_offsets` (the page's definition of a weekend, not the model's grouping);
@@ -53,6 +54,7 @@ from models.base import WEEKDAY_NAMES
 from models.io import read_raw
 from models.tables import UTC_OFFSET_PATTERN, parse_table
 from models.workforce import Contract, ShiftTemplate, weekend_offsets
+from planner.matching import check_previous_roster, check_roster_in_horizon
 
 __all__ = [
     "COVERAGE_RULE",
@@ -185,19 +187,24 @@ def check_roster_files(
     previous: str | Path | None = None,
     pins: str | Path | None = None,
 ) -> RosterCheck:
-    """The job behind `wfm check-roster`: read the files, take the horizon from the requirement, validate."""
+    """The job behind `wfm check-roster`: read the files, take the horizon from the requirement, validate. A
+    roster with shifts outside the requirement's days, or a previous roster of the plan's own days, is an
+    InputError (the files do not belong together), not a list of rule breaks."""
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     needs = read_table(requirement, REQUIREMENT, timezone=zone)
     horizon = center.horizon_covering(needs["interval_start"], source=str(requirement))
     raw, rows = read_raw(roster)
     table = parse_table(raw, _ROSTER_ROWS, str(roster), rows=rows, timezone=zone)
+    check_roster_in_horizon(table, horizon, str(roster), str(requirement))
+    before = read_table(previous, ROSTER, timezone=zone) if previous is not None else None
+    check_previous_roster(before, horizon, str(previous))
     violations = validate_roster(
         table,
         center,
         horizon,
         coverage=read_table(coverage, COVERAGE, timezone=zone) if coverage is not None else None,
-        previous=read_table(previous, ROSTER, timezone=zone) if previous is not None else None,
+        previous=before,
         pins=read_table(pins, ROSTER, timezone=zone) if pins is not None else None,
         requirement=needs,
     )

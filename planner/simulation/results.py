@@ -93,8 +93,14 @@ def _rates(counts: dict[str, np.ndarray], over_answered: np.ndarray) -> dict[str
         }
 
 
-def _interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95% confidence interval over axis 0 (replications), ignoring NaN; NaN bounds with one value."""
+#: Figures that are shares (0..1): their confidence intervals are cut to that range.
+_SHARES = frozenset({"service_level", "abandon_rate", "breach_rate", "occupancy"})
+
+
+def _interval(values: np.ndarray, upper: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% confidence interval over axis 0 (replications), ignoring NaN; NaN bounds with one value. Every
+    figure here is non-negative and at most `upper` (1 for a share): the t-interval of few replications can reach
+    past that, and is cut to it."""
     valid = ~np.isnan(values)
     n = valid.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,11 +109,11 @@ def _interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sd = np.sqrt((deviation**2).sum(axis=0) / np.maximum(n - 1, 1))
         t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, mean - half, mean + half
+    return mean, np.clip(mean - half, 0.0, upper), np.clip(mean + half, 0.0, upper)
 
 
 def _with_interval(frame: pd.DataFrame, name: str, values: np.ndarray) -> None:
-    mean, low, high = _interval(values)
+    mean, low, high = _interval(values, 1.0 if name in _SHARES else np.inf)
     frame[name], frame[f"{name}_lo"], frame[f"{name}_hi"] = mean, low, high
 
 
@@ -195,11 +201,11 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
         "events_per_replication": float(np.mean([o.events for o in outcomes])),
     }
     for name, values in overall.items():
-        mean, low, high = _interval(values[:, None])
+        mean, low, high = _interval(values[:, None], 1.0 if name in _SHARES else np.inf)
         summary[name] = _number(mean[0])
         summary[f"{name}_ci"] = [_number(low[0]), _number(high[0])]
     occupancy = busy[:, rostered].sum(axis=1) / max(on_duty[rostered].sum(), 1e-9)
-    mean, low, high = _interval(occupancy[:, None])
+    mean, low, high = _interval(occupancy[:, None], 1.0)
     summary["occupancy"], summary["occupancy_ci"] = _number(mean[0]), [_number(low[0]), _number(high[0])]
     return SimulationResult(intervals, work_types, priorities, agents, summary)
 
