@@ -109,7 +109,7 @@ def run_demo(
         )
         requirement, rostered, simulated = stages.requirement, stages.roster, stages.simulation
         planned, diagnosis = stages.loop, stages.diagnosis
-    heatmap = plot_requirement_heatmap(requirement.table, out / "requirement.png")
+    heatmap = plot_requirement_heatmap(requirement.table, out / "requirement.png", requirement.center)
     if rostered is not None:
         # The assignment snapshot: Tuesday 11:00 of the plan week, a busy late morning.
         at = (

@@ -299,7 +299,7 @@ def requirements(
     def job() -> tuple[RequirementJob, Path | None]:
         settings = StaffingSettings(plan_on=plan_on.value, shrinkage=shrinkage)
         done = run_requirements(forecast, center, out, settings=settings)
-        picture = plot_requirement_heatmap(done.table, plot) if plot is not None else None
+        picture = plot_requirement_heatmap(done.table, plot, done.center) if plot is not None else None
         return done, picture
 
     done, picture = _run(job)
