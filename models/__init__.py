@@ -21,7 +21,7 @@ from models.io import (
     write_files,
     write_table,
 )
-from models.service import Channel, CustomerTier, Measure, Mode, ServiceTarget, Skill, WorkType
+from models.service import Channel, CustomerTier, Measure, Mode, OutsideHours, ServiceTarget, Skill, WorkType
 from models.tables import (
     AGENT_QUALITY,
     ASSIGNMENT,
@@ -65,6 +65,7 @@ __all__ = [
     "InputWarning",
     "Measure",
     "Mode",
+    "OutsideHours",
     "PlannerError",
     "Preferences",
     "Problem",

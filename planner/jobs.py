@@ -178,7 +178,7 @@ def run_forecast(
     history_end = inputs.hourly.counts.index[-1].tz_convert(inputs.timezone).date()
     start = start or history_end + timedelta(days=1)
     defaults = {w.id: w.aht_s for w in inputs.center.work_types} if inputs.center is not None else {}
-    result = forecast_centre(inputs.hourly, inputs.calendar, start, days, settings, defaults)
+    result = forecast_centre(inputs.hourly, inputs.calendar, start, days, settings, defaults, center=inputs.center)
     path = Path(out)
     files = write_files({path: table_writer(result.table, FORECAST, path)})
     return ForecastJob(inputs, result, start, days, files)
