@@ -68,7 +68,7 @@ from planner.simulation import (
     replay_demand,
     simulate,
 )
-from planner.staffing import StaffingSettings, requirement_table
+from planner.staffing import StaffingSettings, opening_hours_notes, requirement_table
 
 __all__ = [
     "AssignJob",
@@ -228,6 +228,8 @@ class RequirementJob:
     center: Center
     table: pd.DataFrame
     files: list[Path]
+    #: What became of the forecast's volume in closed hours (`planner.staffing.opening_hours_notes`).
+    notes: list[str] = field(default_factory=list)
 
 
 def run_requirements(
@@ -244,7 +246,7 @@ def run_requirements(
     table = requirement_table(forecast, center, settings)
     path = Path(out)
     files = write_files({path: table_writer(table, REQUIREMENT, path)})
-    return RequirementJob(center, table, files)
+    return RequirementJob(center, table, files, opening_hours_notes(forecast, center))
 
 
 @dataclass(frozen=True)
@@ -505,6 +507,8 @@ class SimulationJob:
     files: list[Path]
     #: Per work type: the staffing maths' expected service level (where known) beside the simulated one.
     comparison: pd.DataFrame | None = None
+    #: What became of demand while its work type was closed (`planner.simulation.Demand.notes`).
+    notes: list[str] = field(default_factory=list)
 
 
 def simulate_roster(
@@ -578,7 +582,7 @@ def simulate_roster(
     }
     if comparison is not None:
         outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
-    return SimulationJob(result, write_files(outputs), comparison)
+    return SimulationJob(result, write_files(outputs), comparison, list(demand.notes))
 
 
 def run_simulation(

@@ -699,6 +699,8 @@ def _print_simulation(done: SimulationJob) -> None:
             f"{row['sla_breaches']:,.0f}",
         )
     console.print(str(table), markup=False)
+    for note in done.notes:
+        err.print(f"note: {note}", markup=False)
     console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 
@@ -843,6 +845,8 @@ def _print_requirement(job: RequirementJob) -> None:
     console.print(str(summary), markup=False)
     peak = table.groupby("interval_start")["required_agents_with_shrinkage"].sum()
     console.print(f"Peak: {peak.max():.1f} agents scheduled (with shrinkage) at {peak.idxmax():%a %d %b %H:%M}.")
+    for note in job.notes:
+        err.print(f"note: {note}", markup=False)
 
 
 def _print_demo(report: DemoReport) -> None:
