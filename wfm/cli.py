@@ -776,11 +776,34 @@ def _print_history(summary: HistorySummary, source: str) -> None:
     console.print(str(table), markup=False)
 
 
+def _print_outside_hours(outside: pd.DataFrame, source: str) -> None:
+    if not (outside["outside"] > 0).any():
+        console.print(f"{source}: every contact arrived within its work type's opening hours", markup=False)
+        return
+    console.print(
+        f"{source}: contacts that arrived while their work type was closed (outside its opening hours or on a "
+        "closed day; the forecast drops them or moves them to the next opening, as outside_hours says):",
+        markup=False,
+    )
+    table = _table("work type", "contacts", "outside hours", "share", "outside_hours")
+    for row in outside.to_dict("records"):
+        table.add_row(
+            str(row["work_type"]),
+            f"{row['contacts']:,.0f}",
+            f"{row['outside']:,.0f}",
+            f"{row['share']:.1%}",
+            str(row["outside_hours"]),
+        )
+    console.print(str(table), markup=False)
+
+
 def _print_inputs(report: InputReport, center: Path | None, history: Path | None) -> None:
     if report.center is not None:
         _print_center(report.center, str(center))
     if report.history is not None:
         _print_history(report.history, str(history))
+    if report.outside_hours is not None:
+        _print_outside_hours(report.outside_hours, str(history))
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False)
 
