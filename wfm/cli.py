@@ -436,6 +436,8 @@ def plan(
             on_iteration=_print_iteration,
         )
     )
+    for note in done.forecast.result.notes:  # what the forecast dropped or moved while closed, among others
+        err.print(f"note: {note}", markup=False)
     _print_requirement(done.requirement)
     _print_roster(done.roster)
     if done.simulation is not None:
