@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from forecasting import (
     CANDIDATES,
@@ -279,3 +282,37 @@ def test_the_bank_week_of_yom_kippur_with_the_seasonal_naive() -> None:
     assert got[start] == pytest.approx(0.6 * sunday["volume"].to_numpy()[open_sunday].sum(), rel=1e-9)
     note = next(n for n in result.notes if "outside opening hours" in n)
     assert note.startswith("calls: ") and note.endswith("dropped (outside_hours: drop)")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    volumes=arrays(np.float64, 7 * 24, elements=st.floats(0.0, 50.0)),
+    start_hour=st.integers(0, 22),
+    length=st.integers(1, 10),
+    days=st.sets(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1),
+    rule=st.sampled_from(["drop", "next_opening"]),
+)
+def test_opening_hours_properties(volumes: np.ndarray, start_hour: int, length: int, days: set[str], rule: str) -> None:
+    """On any week of hourly volume and any opening hours: nothing is left while closed; open intervals only
+    gain (next opening) or keep (drop) their volume; with drop the total falls by exactly the closed volume, with
+    next opening only by the closed volume after the last opening; and a second pass changes nothing."""
+    end = min(24, start_hour + length)
+    hours = [{"weekday": d, "start_minute": f"{start_hour:02d}:00", "end_minute": f"{end:02d}:00"} for d in days]
+    center = centre(hours, outside_hours=rule)
+    starts = hourly_grid(START, START + timedelta(days=6), TZ)
+    table = pd.DataFrame({"interval_start": starts, "work_type": "tech_email", "volume": volumes[: len(starts)]})
+    out, notes = apply_opening_hours(table, center)
+    is_open = center.is_open("tech_email", starts)
+    before, after = table["volume"].to_numpy(), out["volume"].to_numpy()
+    assert (after[~is_open] == 0).all()
+    assert (after[is_open] >= before[is_open] - 1e-9).all()
+    closed_volume = before[~is_open].sum()
+    if rule == "drop":
+        np.testing.assert_allclose(after[is_open], before[is_open])
+        assert after.sum() == pytest.approx(before.sum() - closed_volume, abs=1e-6)
+    else:
+        last_open = np.flatnonzero(is_open).max()
+        past_end = before[last_open + 1 :].sum()
+        assert after.sum() == pytest.approx(before.sum() - past_end, abs=1e-6)
+    assert (len(notes) == 1) == (closed_volume > 0)
+    assert apply_opening_hours(out, center)[1] == []
