@@ -38,7 +38,7 @@ def test_wfm_requirements_notes_the_calls_it_dropped(write_yaml: Callable[[Any, 
     assert result.exit_code == 0, result.stderr
     assert (
         "note: billing_phone: 80 contacts (50.0%) forecast outside opening hours dropped (outside_hours: drop)"
-        in result.stderr
+        in result.stdout + result.stderr
     )
     table = pd.read_csv(out)
     closed = pd.to_datetime(table["interval_start"], utc=True) < pd.Timestamp("2026-03-02 08:00", tz="Europe/London")
