@@ -1,9 +1,11 @@
 """Forecasting: ticket volume per hour and work type with calibrated quantiles, AHT, special days, backtests."""
 
+from forecasting.adjust import DayAdjustment, apply_opening_hours, open_mask
 from forecasting.aggregate import HourlyHistory, aggregate
 from forecasting.backtest import BacktestResult, backtest, last_weekly_origins
 from forecasting.calendar import SeriesCalendar, SpecialCalendar
 from forecasting.forecasters import (
+    CANDIDATES,
     Combination,
     Forecaster,
     GLMForecaster,
@@ -17,10 +19,12 @@ from forecasting.pipeline import TOTAL, ForecastResult, ForecastSettings, foreca
 from forecasting.selection import AutoForecaster, NegativeBinomialBand
 
 __all__ = [
+    "CANDIDATES",
     "TOTAL",
     "AutoForecaster",
     "BacktestResult",
     "Combination",
+    "DayAdjustment",
     "ForecastResult",
     "ForecastSettings",
     "Forecaster",
@@ -34,8 +38,10 @@ __all__ = [
     "SeriesCalendar",
     "SpecialCalendar",
     "aggregate",
+    "apply_opening_hours",
     "backtest",
     "default_candidates",
     "forecast_centre",
     "last_weekly_origins",
+    "open_mask",
 ]

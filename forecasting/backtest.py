@@ -1,9 +1,10 @@
 """Rolling-origin backtest: how every model, and the automatic selection, would have done.
 
 For each origin, every series (each work type and the total) is fitted only on the history before the origin
-and forecast for `horizon_days`. Every candidate is scored, and so is the selected model (chosen by its own
-inner backtest on the same pre-origin history), reconciled across work types as the forecast is. Metrics are
-pooled over all origins:
+and forecast for `horizon_days`. Every candidate is scored with the series' calendar applied after it (closed
+days, special days: `forecasting.adjust.DayAdjustment`), and so is the selected model (chosen by its own inner
+backtest on the same pre-origin history), reconciled across work types and adjusted as the forecast is.
+Opening hours are not applied: the actuals are what arrived, open or not. Metrics are pooled over all origins:
 
 - WAPE = sum |f - y| / sum y; bias = sum (f - y) / sum y;
 - MASE = mean |f - y| / mean |y_t - y_(t - 1 week)| within each origin's training history;
@@ -26,8 +27,7 @@ from scipy import stats
 
 from forecasting.aggregate import HourlyHistory
 from forecasting.calendar import SpecialCalendar
-from forecasting.forecasters import default_candidates
-from forecasting.pipeline import TOTAL, reconcile
+from forecasting.pipeline import TOTAL, auto_forecaster, calendar_forecast
 from forecasting.selection import BAND, DEFAULT_FOLDS, AutoForecaster, NegativeBinomialBand
 from forecasting.series import hourly_grid
 from models import InputError, Problem
@@ -130,31 +130,27 @@ def backtest(
         cut = int(pd.DatetimeIndex(index).searchsorted(grid[0]))  # unit-safe (pandas 3 indexes are often in us)
         selected: dict[str, np.ndarray] = {}
         alphas: dict[str, float] = {}
+        fits: dict[str, AutoForecaster] = {}
         for name, y in series.items():
             train = y.iloc[:cut]
             actual = y.iloc[cut : cut + len(grid)].to_numpy()
             values = train.to_numpy()
             scale = float(np.mean(np.abs(values[168:] - values[:-168]))) if len(values) > 168 else float("nan")
-            candidates = default_candidates(calendar, None if name == TOTAL else name)
-            auto = AutoForecaster(candidates, folds=folds, horizon_days=horizon_days, refit_all=True).fit(train)
+            auto = auto_forecaster(calendar, name, folds=folds, horizon_days=horizon_days, refit_all=True).fit(train)
+            fits[name] = auto
             chosen[name][auto.selected_.name] += 1
-            for candidate in candidates:
-                mean = candidate.predict(grid[0], len(grid)).to_numpy()
+            for candidate in auto.candidates:
+                mean = auto.adjustment_.apply(candidate.predict(grid[0], len(grid))).to_numpy()
                 band = auto.band(candidate.name)
                 low, high = band.quantile(mean, BAND[0]), band.quantile(mean, BAND[1])
                 pools.setdefault((name, candidate.name), _Pool()).add(mean, low, high, actual, scale)
                 rows.append(_forecast_rows(grid, origin, name, candidate.name, mean, low, high, actual))
-            selected[name] = auto.selected_.predict(grid[0], len(grid)).to_numpy()
+            selected[name] = auto.predict(grid[0], len(grid)).to_numpy()
             alphas[name] = auto.band().alpha
         if several:
             types = hourly.work_types
-            reconciled, total = reconcile(
-                np.column_stack([selected[w] for w in types]),
-                selected[TOTAL],
-                np.array([alphas[w] for w in types]),
-                alphas[TOTAL],
-            )
-            selected = {w: reconciled[:, k] for k, w in enumerate(types)} | {TOTAL: total}
+            adjusted = calendar_forecast(fits, types, grid)
+            selected = {w: adjusted[:, k] for k, w in enumerate(types)} | {TOTAL: adjusted.sum(axis=1)}
         for name, mean in selected.items():
             band = NegativeBinomialBand(alphas[name])
             low, high = band.quantile(mean, BAND[0]), band.quantile(mean, BAND[1])

@@ -1,9 +1,11 @@
 """Special days: public holidays from the `holidays` package and the centre's own listed days.
 
 A special day is one that does not behave like the same weekday usually does. History on special days is
-kept out of what the models learn about normal days; on future special days a multiplier is applied: the
-user's expected multiplier where one is listed, otherwise one learned from past special days (see
-`learn_multiplier`). A day the centre is closed takes no realtime contacts.
+kept out of what the models learn about normal days; models forecast normal days only, and the centre's
+calendar adjusts their forecast afterwards, whichever model it is (`forecasting.adjust.DayAdjustment`): on
+future special days a multiplier is applied, the user's expected multiplier where one is listed, otherwise one
+learned from past special days (see `learn_multiplier`). A day the centre is closed takes no realtime contacts
+(and deferred work arriving then waits for the next opening: `forecasting.adjust.apply_opening_hours`).
 """
 
 from __future__ import annotations
@@ -90,18 +92,18 @@ class SeriesCalendar:
         return np.array([d in public or bool(self._listed(d)) for d in dates], dtype=bool)
 
     def known_multiplier(self, dates: Sequence[date]) -> np.ndarray:
-        """The expected multiplier of each date: 1 on normal days, the listed value where one is given, 0 for
-        realtime work on a closed day, NaN where it must be learned (public holidays, unlisted effects)."""
+        """The expected multiplier of each date: 1 on normal days, 0 for realtime work on a closed day, the listed
+        value where one is given, NaN where it must be learned (public holidays, unlisted effects)."""
         public = self.calendar.public_holidays(dates)
         realtime = self.work_type is not None and self.work_type in self.calendar.realtime_work_types
         out = np.ones(len(dates))
         for i, day in enumerate(dates):
             listed = self._listed(day)
             known = [s.volume_multiplier for s in listed if s.volume_multiplier is not None]
-            if known:
-                out[i] = float(np.prod(known))
-            elif any(s.closed for s in listed) and realtime:
+            if any(s.closed for s in listed) and realtime:
                 out[i] = 0.0
+            elif known:
+                out[i] = float(np.prod(known))
             elif listed or day in public:
                 out[i] = np.nan
         return out

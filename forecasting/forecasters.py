@@ -6,15 +6,18 @@
 before fitting raises `NotFittedError`. Models work on the wall-clock view (`DayHours`: date x 24 hours), so
 "the same hour last week" means the same wall-clock hour across DST changes.
 
-Special days (`SeriesCalendar`): the seasonal naive baseline ignores them, as a baseline should; the other
-models keep them out of what they learn about normal days and apply a multiplier on future special days, the
-user's where one is listed and otherwise one learned from the history's special days.
+Special days (`SeriesCalendar`): **a forecaster forecasts normal days.** The seasonal naive baseline ignores
+the calendar, as a baseline should; the other models read it only to keep special days out of what they learn
+about normal days. None of them applies a special day's multiplier, a closure or opening hours to its
+forecast: the centre's calendar does that afterwards, in one place, whichever model is chosen
+(`forecasting.adjust`), so that nothing is applied twice and no model is left out.
 """
 
 from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import ClassVar, Self
 
@@ -25,6 +28,7 @@ from forecasting.calendar import SeriesCalendar, SpecialCalendar
 from forecasting.series import HOURS, DayHours, hourly_index
 
 __all__ = [
+    "CANDIDATES",
     "Combination",
     "GLMForecaster",
     "default_candidates",
@@ -87,22 +91,10 @@ class Forecaster(ABC):
     # -- special days, shared by the models that handle them ----------------------------------------------------
 
     def _special(self, dates: list[date]) -> np.ndarray:
+        """Special days: kept out of what is learned about normal days."""
         if self.calendar is None:
             return np.zeros(len(dates), dtype=bool)
         return self.calendar.is_special(dates)
-
-    def _unknown_special(self, dates: list[date]) -> np.ndarray:
-        """Special days whose effect is not listed: the ones a multiplier is learned from (and applied to)."""
-        if self.calendar is None:
-            return np.zeros(len(dates), dtype=bool)
-        return np.asarray(self.calendar.is_special(dates) & np.isnan(self.calendar.known_multiplier(dates)), dtype=bool)
-
-    def _apply_special_days(self, dates: list[date], forecast: np.ndarray, learned: float) -> np.ndarray:
-        if self.calendar is None:
-            return forecast
-        multiplier = self.calendar.known_multiplier(dates)
-        multiplier = np.where(np.isnan(multiplier), learned, multiplier)
-        return np.asarray(forecast * multiplier[:, None], dtype=float)
 
 
 def learn_multiplier(history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None) -> float:
@@ -161,11 +153,9 @@ class RecentWeeksAverage(Forecaster):
     def _fit(self, history: DayHours) -> None:
         special = self._special(history.dates)
         self.profile_ = np.stack([_same_weekday_mean(history, ~special, w, self.weeks) for w in range(7)])
-        self.special_multiplier_ = learn_multiplier(history, special, self._unknown_special(history.dates))
 
     def _predict_days(self, dates: list[date]) -> np.ndarray:
-        forecast = self.profile_[[d.weekday() for d in dates]]
-        return self._apply_special_days(dates, forecast, self.special_multiplier_)
+        return np.asarray(self.profile_[[d.weekday() for d in dates]], dtype=float)
 
 
 class MSTLForecaster(Forecaster):
@@ -186,9 +176,6 @@ class MSTLForecaster(Forecaster):
 
         window = history.tail_days(7 * self.window_weeks)
         special = self._special(window.dates)
-        self.special_multiplier_ = learn_multiplier(
-            history, self._special(history.dates), self._unknown_special(history.dates)
-        )
         values = window.values.copy()
         for d in np.flatnonzero(special):
             values[d] = _same_weekday_mean(window, ~special, int(window.weekdays[d]), 4)
@@ -223,7 +210,7 @@ class MSTLForecaster(Forecaster):
                 level = np.asarray(self.level_forecaster_.forecast(steps))
         seasonal = np.resize(self.seasonal_, steps)
         forecast = (np.expm1(level + seasonal) * self.smearing_).reshape(len(dates), HOURS)
-        return self._apply_special_days(dates, np.maximum(forecast, 0.0), self.special_multiplier_)
+        return np.asarray(np.maximum(forecast, 0.0), dtype=float)
 
 
 class GLMForecaster(Forecaster):
@@ -231,6 +218,10 @@ class GLMForecaster(Forecaster):
 
         log E[y(day d, hour h)] = log share(weekday(d), h) + a(weekday(d)) + b * week(d) + c * special(d)
                                   + log multiplier(d)
+
+    The special-day term and the listed multipliers (offsets) keep special days from biasing the weekday and
+    trend terms; the forecast is of normal days (``special = 0``, ``multiplier = 1``): the centre's calendar
+    adjusts it afterwards (`forecasting.adjust`).
 
     where ``share(w, .)`` sums to 1 over the day. Given the day totals, the hours of a day are multinomial with
     those shares, so the likelihood splits: the shares' maximum-likelihood estimate is the pooled intraday
@@ -305,17 +296,14 @@ class GLMForecaster(Forecaster):
             return np.zeros((len(dates), HOURS))
         weekdays = np.array([d.weekday() for d in dates])
         day = np.array([(d - self.window_start_).days for d in dates], dtype=float)
-        multiplier = self._multipliers(dates)
-        unknown_special = self._special(dates) & np.isnan(multiplier)
-        X = self._design(weekdays, day, unknown_special)
+        X = self._design(weekdays, day, np.zeros(len(dates), dtype=bool))  # normal days
         X = X[:, np.r_[self.open_weekdays_, np.ones(X.shape[1] - 7, dtype=bool)]]
         params = self.params_.copy()
         if self.use_trend_:  # never extrapolate a trend steeper than 20% a week
             k = int(self.open_weekdays_.sum())
             params[k] = np.clip(params[k], -np.log(1.2), np.log(1.2))
         totals = np.exp(np.clip(X @ params, -50, 50)) * self.open_weekdays_[weekdays]
-        known = np.where(np.isnan(multiplier), 1.0, multiplier)
-        return np.asarray((totals * known)[:, None] * self.shares_[weekdays], dtype=float)
+        return np.asarray(totals[:, None] * self.shares_[weekdays], dtype=float)
 
 
 class Combination(Forecaster):
@@ -340,13 +328,23 @@ class Combination(Forecaster):
         return np.asarray(np.mean([member._predict_days(dates) for member in self.members_], axis=0), dtype=float)
 
 
-def default_candidates(calendar: SpecialCalendar | None, work_type: str | None) -> list[Forecaster]:
-    """The candidates the automatic selection compares, in their default settings."""
+#: The forecasters the automatic selection chooses from, by name, in their default settings.
+CANDIDATES: dict[str, Callable[[SeriesCalendar | None], Forecaster]] = {
+    SeasonalNaive.name: lambda calendar: SeasonalNaive(),
+    RecentWeeksAverage.name: lambda calendar: RecentWeeksAverage(calendar=calendar),
+    MSTLForecaster.name: lambda calendar: MSTLForecaster(calendar=calendar),
+    GLMForecaster.name: lambda calendar: GLMForecaster(calendar=calendar),
+    Combination.name: lambda calendar: Combination(calendar=calendar),
+}
+
+
+def default_candidates(
+    calendar: SpecialCalendar | None, work_type: str | None, models: Sequence[str] = ()
+) -> list[Forecaster]:
+    """The candidates the automatic selection compares, in their default settings: all of `CANDIDATES`, or
+    those named in `models`."""
+    unknown = sorted(set(models) - set(CANDIDATES))
+    if unknown:
+        raise ValueError(f"unknown forecasters {', '.join(unknown)}; use some of {', '.join(CANDIDATES)}")
     series_calendar = calendar.for_work_type(work_type) if calendar is not None else None
-    return [
-        SeasonalNaive(),
-        RecentWeeksAverage(calendar=series_calendar),
-        MSTLForecaster(calendar=series_calendar),
-        GLMForecaster(calendar=series_calendar),
-        Combination(calendar=series_calendar),
-    ]
+    return [make(series_calendar) for name, make in CANDIDATES.items() if not models or name in models]

@@ -7,25 +7,41 @@ own variances (MinT with a diagonal covariance, "WLS-var"): for each hour, the g
 shared out in proportion to the variances ``v_i = mu_i + alpha_i mu_i^2`` of the type forecasts and ``v_0`` of
 the total, so that ``type_i += d v_i / (v_0 + sum v)`` and the total becomes the sum of the reconciled types.
 Uncertain series move most. Quantiles come from each series' calibrated negative binomial at its reconciled mean.
+
+The centre's calendar comes after the models (`forecasting.adjust`): the normal-day forecasts are reconciled,
+then each work type's day multipliers (closed days, listed and learned special days) are applied and the total
+is the sum of the work types; after the split to the planning interval, the volume each work type would get
+while it is closed (outside its opening hours, or on a closed day) is dropped or moved to its next opening, as
+the work type says, with a note of how much. Quantiles follow: they are computed from the final means.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from forecasting.adjust import apply_opening_hours
 from forecasting.aggregate import HOURS_PER_WEEK, HourlyHistory, hour_of_week
 from forecasting.calendar import SpecialCalendar
-from forecasting.forecasters import default_candidates
+from forecasting.forecasters import CANDIDATES, default_candidates
 from forecasting.selection import DEFAULT_FOLDS, DEFAULT_HORIZON_DAYS, AutoForecaster, NegativeBinomialBand
 from forecasting.series import hourly_grid
-from models import InputError, Problem
+from models import Center, InputError, Problem
 
-__all__ = ["TOTAL", "ForecastResult", "ForecastSettings", "aht_profile", "forecast_centre", "reconcile"]
+__all__ = [
+    "TOTAL",
+    "ForecastResult",
+    "ForecastSettings",
+    "aht_profile",
+    "auto_forecaster",
+    "calendar_forecast",
+    "forecast_centre",
+    "reconcile",
+]
 
 #: The name of the all-work-types series in results and reports.
 TOTAL = "(total)"
@@ -37,13 +53,21 @@ PROFILE_SHRINKAGE_CONTACTS = 20.0
 
 @dataclass(frozen=True)
 class ForecastSettings:
-    """How to forecast: output resolution and the backtest that selects the model of each series."""
+    """How to forecast: output resolution and the backtest that selects the model of each series among
+    `models` (names of `forecasting.forecasters.CANDIDATES`; empty: all of them)."""
 
     interval_minutes: int = 60
     folds: int = DEFAULT_FOLDS
     horizon_days: int = DEFAULT_HORIZON_DAYS
+    models: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.models) - set(CANDIDATES))
+        if unknown:
+            raise InputError(
+                "models",
+                Problem("", f"{', '.join(unknown)} are not forecasters", f"use some of {', '.join(CANDIDATES)}"),
+            )
         if self.interval_minutes not in (5, 10, 15, 20, 30, 60):
             raise InputError(
                 "--interval-minutes",
@@ -108,6 +132,40 @@ def _intra_hour_shares(hourly: HourlyHistory, work_type: str, interval_minutes: 
     return shares, True
 
 
+def auto_forecaster(
+    calendar: SpecialCalendar | None,
+    name: str,
+    *,
+    folds: int,
+    horizon_days: int,
+    models: Sequence[str] = (),
+    refit_all: bool = False,
+) -> AutoForecaster:
+    """The automatic selection of series `name` (a work type or `TOTAL`), with the series' calendar."""
+    work_type = None if name == TOTAL else name
+    return AutoForecaster(
+        default_candidates(calendar, work_type, models),
+        folds=folds,
+        horizon_days=horizon_days,
+        refit_all=refit_all,
+        calendar=calendar.for_work_type(work_type) if calendar is not None else None,
+    )
+
+
+def calendar_forecast(fits: Mapping[str, AutoForecaster], types: Sequence[str], grid: pd.DatetimeIndex) -> np.ndarray:
+    """Hourly forecasts ``(hours, types)`` of the fitted series: the selected models' normal-day forecasts,
+    reconciled with the total's where there is one, then each work type's calendar applied (module docstring).
+    The total is their sum."""
+    normal = np.column_stack([fits[w].predict_normal(grid[0], len(grid)).to_numpy() for w in types])
+    if TOTAL in fits:
+        alphas = np.array([fits[w].band().alpha for w in types])
+        total = fits[TOTAL].predict_normal(grid[0], len(grid)).to_numpy()
+        normal, _ = reconcile(normal, total, alphas, fits[TOTAL].band().alpha)
+    return np.column_stack(
+        [fits[w].adjustment_.apply(pd.Series(normal[:, k], index=grid)).to_numpy() for k, w in enumerate(types)]
+    )
+
+
 def forecast_centre(
     hourly: HourlyHistory,
     calendar: SpecialCalendar | None,
@@ -115,8 +173,11 @@ def forecast_centre(
     days: int,
     settings: ForecastSettings | None = None,
     default_aht_s: Mapping[str, float] | None = None,
+    *,
+    center: Center | None = None,
 ) -> ForecastResult:
-    """Forecast `days` local days from `start` for every work type of `hourly` (see the module docstring)."""
+    """Forecast `days` local days from `start` for every work type of `hourly` (see the module docstring).
+    `center`: whose opening hours and closed days the forecast keeps (none: open at all hours)."""
     settings = settings or ForecastSettings()
     history_end = hourly.counts.index[-1].tz_convert(hourly.timezone).date()
     if start <= history_end:
@@ -128,30 +189,20 @@ def forecast_centre(
     series = {w: hourly.counts[w] for w in hourly.work_types}
     if len(series) > 1:
         series[TOTAL] = hourly.total
-    fits: dict[str, AutoForecaster] = {}
-    means: dict[str, np.ndarray] = {}
-    for name, y in series.items():
-        auto = AutoForecaster(
-            default_candidates(calendar, None if name == TOTAL else name),
-            folds=settings.folds,
-            horizon_days=settings.horizon_days,
+    fits = {
+        name: auto_forecaster(
+            calendar, name, folds=settings.folds, horizon_days=settings.horizon_days, models=settings.models
         ).fit(y)
-        fits[name] = auto
-        means[name] = auto.predict(grid[0], len(grid)).to_numpy()
+        for name, y in series.items()
+    }
     types = hourly.work_types
-    type_means = np.column_stack([means[w] for w in types])
-    if TOTAL in fits:
-        alphas = np.array([fits[w].band().alpha for w in types])
-        type_means, total_mean = reconcile(type_means, means[TOTAL], alphas, fits[TOTAL].band().alpha)
-    else:
-        total_mean = type_means[:, 0]
-    hourly_out = pd.DataFrame(type_means, index=grid, columns=types)
-    hourly_out[TOTAL] = total_mean
+    type_means = calendar_forecast(fits, types, grid)
 
     aht = aht_profile(hourly, default_aht_s or {})
     how = hour_of_week(grid)
     notes = []
     frames = []
+    parts = 60 // settings.interval_minutes
     for k, work_type in enumerate(types):
         shares, learned = _intra_hour_shares(hourly, work_type, settings.interval_minutes)
         if not learned:
@@ -159,27 +210,37 @@ def forecast_centre(
                 f"{work_type}: hours split evenly into {settings.interval_minutes}-min intervals "
                 "(the history has no finer arrival pattern that fits)"
             )
-        parts = shares.shape[1]
         starts = grid.repeat(parts) + pd.to_timedelta(
             np.tile(np.arange(parts) * settings.interval_minutes, len(grid)), unit="min"
         )
-        mean = (type_means[:, k][:, None] * shares[how]).reshape(-1)
-        band = fits[work_type].band()
         frames.append(
             pd.DataFrame(
                 {
                     "interval_start": starts,
                     "work_type": work_type,
-                    "volume": mean,
-                    "volume_p10": band.quantile(mean, 0.10),
-                    "volume_p50": band.quantile(mean, 0.50),
-                    "volume_p90": band.quantile(mean, 0.90),
+                    "volume": (type_means[:, k][:, None] * shares[how]).reshape(-1),
                     "aht_s": np.repeat(aht[work_type].to_numpy()[how], parts),
                     "model": fits[work_type].selected_.name,
                 }
             )
         )
-    table = pd.concat(frames, ignore_index=True).sort_values(["interval_start", "work_type"], kind="stable")
+    table = pd.concat(frames, ignore_index=True)  # work type after work type, each in time order
+    if center is not None:
+        table, closed = apply_opening_hours(table, center, ["volume"])
+        notes += closed
+    volume = table["volume"].to_numpy(dtype=float)
+    quantiles = {q: np.zeros(len(table)) for q in (0.10, 0.50, 0.90)}
+    per_type = len(grid) * parts
+    for k, work_type in enumerate(types):
+        rows = slice(k * per_type, (k + 1) * per_type)
+        for q, out in quantiles.items():
+            out[rows] = fits[work_type].band().quantile(volume[rows], q)
+        type_means[:, k] = volume[rows].reshape(len(grid), parts).sum(axis=1)
+    table = table.assign(volume_p10=quantiles[0.10], volume_p50=quantiles[0.50], volume_p90=quantiles[0.90])
+    table = table[["interval_start", "work_type", "volume", "volume_p10", "volume_p50", "volume_p90", "aht_s", "model"]]
+    table = table.sort_values(["interval_start", "work_type"], kind="stable")
+    hourly_out = pd.DataFrame(type_means, index=grid, columns=types)
+    hourly_out[TOTAL] = type_means.sum(axis=1)
     if table["aht_s"].isna().any():
         missing = sorted(table.loc[table["aht_s"].isna(), "work_type"].unique())
         notes.append(f"no handle times for {', '.join(missing)}: aht_s left blank (give a centre with aht_s)")

@@ -3,7 +3,9 @@
 `AutoForecaster` follows the same estimator contract as the models it chooses from. `fit` runs each candidate
 from the last `folds` weekly origins of the history (each fit only on what came before its origin), scores it by
 WAPE over the following `horizon_days`, keeps the candidate with the lowest mean WAPE (`selected_`), and refits
-it on the whole history.
+it on the whole history. The candidates forecast normal days; the series' calendar (`DayAdjustment`: closed
+days, listed and learned special-day multipliers) is applied to every candidate's forecast, in the backtest as
+in `predict`, so that each model is scored on what it will be asked to forecast.
 
 Quantiles come from a negative binomial around the mean forecast, ``Var = mu + alpha mu^2``. `alpha` is chosen
 so that the backtest's own out-of-sample actuals fall inside p10-p90 as close to 80% of the time as possible,
@@ -19,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forecasting.adjust import DayAdjustment
+from forecasting.calendar import SeriesCalendar
 from forecasting.forecasters import Forecaster, NotFittedError
 
 __all__ = ["AutoForecaster", "NegativeBinomialBand", "wape"]
@@ -81,7 +85,8 @@ class NegativeBinomialBand:
 
 class AutoForecaster:
     """Chooses among `candidates` by rolling-origin backtest (see the module docstring). It keeps the estimator
-    contract of the models it chooses from: `fit` returns self, learned state ends in ``_``."""
+    contract of the models it chooses from: `fit` returns self, learned state ends in ``_``. `calendar`: the
+    series' special days, applied after whichever model is selected (`adjustment_`)."""
 
     name = "auto"
 
@@ -91,8 +96,10 @@ class AutoForecaster:
         folds: int = DEFAULT_FOLDS,
         horizon_days: int = DEFAULT_HORIZON_DAYS,
         refit_all: bool = False,
+        calendar: SeriesCalendar | None = None,
     ) -> None:
         self.candidates = candidates
+        self.calendar = calendar
         self.folds = folds
         self.horizon_days = horizon_days
         self.refit_all = refit_all
@@ -112,8 +119,9 @@ class AutoForecaster:
                 continue
             train, test = y.iloc[:position], y.iloc[position : position + hours].to_numpy()
             actuals.append(test)
+            adjustment = DayAdjustment(self.calendar).fit(train)
             for candidate in self.candidates:
-                forecast = candidate.fit(train).predict(index[position], len(test)).to_numpy()
+                forecast = adjustment.apply(candidate.fit(train).predict(index[position], len(test))).to_numpy()
                 scores[candidate.name].append(wape(forecast, test))
                 forecasts[candidate.name].append(forecast)
         self.scores_ = {
@@ -127,9 +135,16 @@ class AutoForecaster:
         self.bands_: dict[str, NegativeBinomialBand] = {}
         for candidate in self.candidates if self.refit_all else [self.selected_]:
             candidate.fit(y)
+        self.adjustment_ = DayAdjustment(self.calendar).fit(y)
         return self
 
     def predict(self, start: pd.Timestamp, periods: int) -> pd.Series:
+        """The selected model's forecast, adjusted by the series' calendar."""
+        normal = self.predict_normal(start, periods)
+        return self.adjustment_.apply(normal).rename(self.selected_.name)
+
+    def predict_normal(self, start: pd.Timestamp, periods: int) -> pd.Series:
+        """The selected model's forecast as if every day were a normal one (before the calendar)."""
         if not hasattr(self, "selected_"):
             raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
         return self.selected_.predict(start, periods).rename(self.selected_.name)

@@ -22,7 +22,7 @@ from models.io import (
     write_files,
     write_table,
 )
-from models.service import Channel, CustomerTier, Measure, Mode, ServiceTarget, Skill, WorkType
+from models.service import Channel, CustomerTier, Measure, Mode, OutsideHours, ServiceTarget, Skill, WorkType
 from models.tables import (
     AGENT_QUALITY,
     ASSIGNMENT,
@@ -67,6 +67,7 @@ __all__ = [
     "LateShift",
     "Measure",
     "Mode",
+    "OutsideHours",
     "PlannerError",
     "Preferences",
     "Problem",

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from models.base import FrozenModel, Identifier
 from models.calendar import WeeklyWindow, overlapping_windows
 
-__all__ = ["Channel", "CustomerTier", "Measure", "Mode", "ServiceTarget", "Skill", "WorkType"]
+__all__ = ["Channel", "CustomerTier", "Measure", "Mode", "OutsideHours", "ServiceTarget", "Skill", "WorkType"]
 
 
 class Channel(StrEnum):
@@ -37,6 +37,18 @@ class Measure(StrEnum):
     FIRST_RESPONSE = "first_response"  # deferred: first response within T seconds of creation
     RESOLUTION = "resolution"  # deferred: resolved within T seconds of creation
 
+
+class OutsideHours(StrEnum):
+    """What becomes of contacts that arrive while a work type is closed (outside its opening hours, or on a day
+    the centre is closed): ``drop`` them (a caller hears the closed message: nobody has to answer them) or move
+    them to the ``next_opening`` (an e-mail waits in the inbox: the backlog arrives when the work type opens)."""
+
+    DROP = "drop"
+    NEXT_OPENING = "next_opening"
+
+
+#: What a work type does with contacts outside its opening hours when it does not say, by mode.
+DEFAULT_OUTSIDE_HOURS = {Mode.REALTIME: OutsideHours.DROP, Mode.DEFERRED: OutsideHours.NEXT_OPENING}
 
 #: The mode a channel has when a work type does not say.
 DEFAULT_MODE = {
@@ -111,7 +123,9 @@ class WorkType(FrozenModel):
 
     ``priority`` 1 is the highest. ``aht_s`` is the default average handle time, used where history has none.
     ``concurrency`` is how many contacts of this type one agent handles at once (chat). ``opening_hours`` limit
-    when it is worked (empty: the centre's opening hours).
+    when it is worked (empty: the centre's opening hours). ``outside_hours`` says what becomes of contacts that
+    arrive while it is closed (`OutsideHours`; by default ``drop`` for realtime work, ``next_opening`` for
+    deferred work: see `outside_hours_rule`).
     """
 
     id: Identifier
@@ -125,6 +139,12 @@ class WorkType(FrozenModel):
     concurrency: int = Field(default=1, ge=1, le=20)
     max_occupancy: float = Field(default=1.0, gt=0, le=1)
     opening_hours: list[WeeklyWindow] = Field(default_factory=list)
+    outside_hours: OutsideHours | None = None
+
+    @property
+    def outside_hours_rule(self) -> OutsideHours:
+        """`outside_hours`, or the default of the work type's mode (`DEFAULT_OUTSIDE_HOURS`)."""
+        return self.outside_hours or DEFAULT_OUTSIDE_HOURS[self.mode]
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,10 @@
 `check_inputs` reads what it is given, raises `InputError` on anything unusable, and returns a summary with
 the warnings found (unused skills, how naive timestamps were read), so that `wfm validate` can print it. A centre
 is also checked for a roster week (`check_center_for_roster`): the same check `wfm roster` and `wfm plan` make
-before solving, so that `wfm validate` passes no centre that the roster then refuses.
+before solving, so that `wfm validate` passes no centre that the roster then refuses. Given a
+centre and a history, it also says how much of the history arrived while its work type was closed
+(`outside_opening_hours`): the forecast drops or moves that volume, so a large share is worth a look (wrong
+opening hours, a wrong time zone, or work that is really done out of hours).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from forecasting import open_mask
 from models import (
     Center,
     History,
@@ -36,6 +41,7 @@ __all__ = [
     "check_center_for_roster",
     "check_inputs",
     "locate_conflicts",
+    "outside_opening_hours",
     "summarize_center",
     "summarize_history",
 ]
@@ -71,6 +77,8 @@ class InputReport:
     warnings: list[str] = field(default_factory=list)
     #: What was checked beyond the files themselves (the roster week the centre was checked for).
     notes: list[str] = field(default_factory=list)
+    #: Given a centre and a history: `outside_opening_hours` of the history.
+    outside_hours: pd.DataFrame | None = None
 
 
 def summarize_center(center: Center) -> CenterSummary:
@@ -127,6 +135,35 @@ def summarize_history(history: History) -> HistorySummary:
         by_work_type=table.reset_index().rename(columns={"index": "work_type"}),
         assumption=history.assumption,
     )
+
+
+def outside_opening_hours(center: Center, history: History) -> pd.DataFrame:
+    """Per work type of the centre that the history holds: `contacts`, how many of them arrived while the work
+    type was closed (`outside`: outside its opening hours, or on a day listed ``closed``; an interval count by its
+    start) and their `share`; with the work type's `outside_hours` rule. Empty for a history with no time zone."""
+    columns = ["work_type", "contacts", "outside", "share", "outside_hours"]
+    frame = history.frame
+    if history.timezone is None or frame.empty:
+        return pd.DataFrame(columns=columns)
+    times = pd.DatetimeIndex(frame[history.time_column])
+    weight = frame["volume"].to_numpy(dtype=float) if history.kind == "intervals" else np.ones(len(frame))
+    rows = []
+    for work_type, positions in frame.groupby("work_type", sort=True).indices.items():
+        if str(work_type) not in center.work_types_by_id:
+            continue
+        closed = ~open_mask(center, str(work_type), pd.DatetimeIndex(times[positions]))
+        contacts = float(weight[positions].sum())
+        outside = float(weight[positions][closed].sum())
+        rows.append(
+            {
+                "work_type": str(work_type),
+                "contacts": contacts,
+                "outside": outside,
+                "share": outside / contacts if contacts > 0 else 0.0,
+                "outside_hours": center.work_type(str(work_type)).outside_hours_rule.value,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def check_inputs(
@@ -188,6 +225,7 @@ def check_inputs(
         history=summarize_history(history) if history is not None else None,
         warnings=found,
         notes=notes,
+        outside_hours=outside_opening_hours(center, history) if center is not None and history is not None else None,
     )
 
 

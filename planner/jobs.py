@@ -78,7 +78,7 @@ from planner.simulation import (
     replay_demand,
     simulate,
 )
-from planner.staffing import StaffingSettings, requirement_table
+from planner.staffing import StaffingSettings, opening_hours_notes, requirement_table
 
 __all__ = [
     "AssignJob",
@@ -188,7 +188,7 @@ def run_forecast(
     history_end = inputs.hourly.counts.index[-1].tz_convert(inputs.timezone).date()
     start = start or history_end + timedelta(days=1)
     defaults = {w.id: w.aht_s for w in inputs.center.work_types} if inputs.center is not None else {}
-    result = forecast_centre(inputs.hourly, inputs.calendar, start, days, settings, defaults)
+    result = forecast_centre(inputs.hourly, inputs.calendar, start, days, settings, defaults, center=inputs.center)
     path = Path(out)
     files = write_files({path: table_writer(result.table, FORECAST, path)})
     return ForecastJob(inputs, result, start, days, files)
@@ -238,7 +238,8 @@ class RequirementJob:
     center: Center
     table: pd.DataFrame
     files: list[Path]
-    #: Per work type, where its handle time came from (the forecast's `aht_s` or the centre's).
+    #: Per work type, where its handle time came from (the forecast's `aht_s` or the centre's), and what became
+    #: of the forecast's volume in closed hours (`planner.staffing.opening_hours_notes`).
     notes: list[str] = field(default_factory=list)
 
 
@@ -261,7 +262,8 @@ def run_requirements(
     table = requirement_table(forecast, center, settings)
     path = Path(out)
     files = write_files({path: table_writer(table, REQUIREMENT, path)})
-    return RequirementJob(center, table, files, handle_time_sources(forecast, center))
+    notes = [*handle_time_sources(forecast, center), *opening_hours_notes(forecast, center)]
+    return RequirementJob(center, table, files, notes)
 
 
 @dataclass(frozen=True)
@@ -536,7 +538,8 @@ class SimulationJob:
     files: list[Path]
     #: Per work type: the staffing maths' expected service level (where known) beside the simulated one.
     comparison: pd.DataFrame | None = None
-    #: What the check of the inputs left out (forecast days outside the roster's, roster days without history).
+    #: What the check of the inputs left out (forecast days outside the roster's, roster days without history),
+    #: and what became of demand while its work type was closed (`planner.simulation.Demand.notes`).
     notes: list[str] = field(default_factory=list)
 
 
@@ -611,7 +614,7 @@ def simulate_roster(
     }
     if comparison is not None:
         outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
-    return SimulationJob(result, write_files(outputs), comparison)
+    return SimulationJob(result, write_files(outputs), comparison, list(demand.notes))
 
 
 def run_simulation(
@@ -662,7 +665,7 @@ def run_simulation(
         assignment=assignment_table,
         sources=sources,
     )
-    return dataclasses.replace(job, notes=notes)
+    return dataclasses.replace(job, notes=[*notes, *job.notes])
 
 
 # -- assignment -------------------------------------------------------------------------------------------------

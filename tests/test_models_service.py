@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models import Channel, Measure, Mode, ServiceTarget, WorkType
+from models import Channel, Measure, Mode, OutsideHours, ServiceTarget, WorkType
 
 
 def _work_type(**changes: Any) -> dict[str, Any]:
@@ -88,3 +88,18 @@ def test_service_level_in_unit_interval(level: float) -> None:
 
 def test_measure_values() -> None:
     assert {m.value for m in Measure} == {"answer", "first_response", "resolution"}
+
+
+def test_outside_hours_defaults_by_mode_and_can_be_set() -> None:
+    """Realtime work drops contacts that arrive while closed, deferred work keeps them for the next opening,
+    unless the work type says otherwise; anything else is refused."""
+    phone = WorkType.model_validate(_work_type())
+    email = WorkType.model_validate(
+        _work_type(channel="email", target={"service_level": 0.9, "within_s": 86400, "measure": "first_response"})
+    )
+    assert phone.outside_hours is None and phone.outside_hours_rule is OutsideHours.DROP
+    assert email.outside_hours_rule is OutsideHours.NEXT_OPENING
+    moved = WorkType.model_validate(_work_type(outside_hours="next_opening"))
+    assert moved.outside_hours_rule is OutsideHours.NEXT_OPENING
+    with pytest.raises(ValidationError, match="outside_hours"):
+        WorkType.model_validate(_work_type(outside_hours="queue"))

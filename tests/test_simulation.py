@@ -52,7 +52,7 @@ from planner.simulation import (
 )
 from planner.staffing.erlang import erlang_a, erlang_c_metrics
 from tests.conftest import assert_problem
-from tests.roster_helpers import MONDAY, agent, at, build_center, day, work_type
+from tests.roster_helpers import CALLS, MONDAY, agent, at, build_center, day, work_type
 
 HOUR = 3600.0
 MIDNIGHT = at(MONDAY, "00:00")
@@ -997,3 +997,52 @@ def test_replanning_queues_waiting_tickets_for_the_planned_agent() -> None:
     outcome = run_once(replay(center, roster, tickets), ReplanningAssignment(every_s=900, time_limit_s=1.0))
     assert sorted(outcome.agent.tolist()) == [0, 1]
     np.testing.assert_allclose(outcome.answered, [sec("09:05"), sec("09:05")])
+
+
+# -- 9. Opening hours -------------------------------------------------------------------------------------------
+
+#: Monday 09:00-17:00 only: the calls queue is closed at night and from Tuesday on.
+NINE_TO_FIVE = [{"weekday": "mon", "start_minute": "09:00", "end_minute": "17:00"}]
+
+
+def test_no_arrivals_are_drawn_while_a_work_type_is_closed() -> None:
+    """A forecast made elsewhere with 10 calls in every hour of Monday: only 09:00-16:00 take calls (8 x 10);
+    the 16 closed hours' 160 calls are dropped (the realtime default) and the demand says so, so the simulation
+    neither draws them nor counts them as abandoned."""
+    center = build_center([agent("solo")], opening_hours=NINE_TO_FIVE)
+    horizon = center.horizon(MONDAY, 1)
+    forecast = pd.DataFrame({"interval_start": horizon.intervals, "work_type": "calls", "volume": 10.0})
+    demand = forecast_demand(forecast, center, horizon)
+    assert demand.volume is not None
+    hours = pd.DatetimeIndex(horizon.intervals).hour
+    np.testing.assert_array_equal(demand.volume[:, 0], np.where((hours >= 9) & (hours < 17), 10.0, 0.0))
+    assert demand.notes == ("calls: 160 contacts (66.7%) forecast outside opening hours dropped (outside_hours: drop)",)
+    scenario = build_scenario(center, always_on(["solo"], 1), demand, horizon, Draws(handle="exponential"))
+    outcome = run_once(scenario)
+    arrivals = np.asarray(outcome.contacts.arrival)
+    assert ((arrivals >= sec("09:00")) & (arrivals < sec("17:00"))).all()
+
+
+def test_replayed_contacts_outside_opening_hours_are_dropped_or_moved() -> None:
+    """Replayed history with a call and an e-mail at 07:30 and at 10:00: the 07:30 call is dropped (realtime
+    default), the 07:30 e-mail waits for the 09:00 opening (deferred default); both 10:00 contacts are kept as
+    they were. A call and an e-mail at 18:00 Monday: dropped, the e-mail having no opening left in the day."""
+    mail = work_type("mail", "phone", deferred=True, within_s=4 * 3600)
+    center = build_center([agent("solo")], work_types=[CALLS, mail], opening_hours=NINE_TO_FIVE)
+    tickets = [
+        ticket(when("07:30"), ticket_id="early call"),
+        ticket(when("07:30"), "mail", ticket_id="early mail"),
+        ticket(when("10:00"), ticket_id="call"),
+        ticket(when("10:00"), "mail", ticket_id="mail"),
+        ticket(when("18:00"), ticket_id="late call"),
+        ticket(when("18:00"), "mail", ticket_id="late mail"),
+    ]
+    demand = replay_demand(pd.DataFrame(tickets), center, center.horizon(MONDAY, 1))
+    assert demand.ticket_id == ("early mail", "call", "mail")
+    assert demand.arrival_s is not None
+    np.testing.assert_allclose(demand.arrival_s, [sec("09:00"), sec("10:00"), sec("10:00")])
+    assert demand.notes == (
+        "calls: 2 replayed contacts (66.7%) arrived outside opening hours, dropped (outside_hours: drop)",
+        "mail: 2 replayed contacts (66.7%) arrived outside opening hours, moved to the next opening "
+        "(outside_hours: next_opening); 1 of them after the last opening of the horizon, dropped",
+    )

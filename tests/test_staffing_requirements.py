@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 
 from models import Center, InputError
+from planner.jobs import run_requirements
 from planner.staffing import (
     StaffingSettings,
     effective_concurrency,
     erlang_a,
     erlang_c_metrics,
+    opening_hours_notes,
     proficiency_factors,
     required_agents,
     requirement_table,
@@ -29,7 +31,8 @@ def _center(center_data: dict[str, Any], **changes: Any) -> Center:
     return Center.model_validate(data)
 
 
-def _forecast(work_type: str, volumes: list[float], aht_s: float, start: str = "2026-03-02 00:00") -> pd.DataFrame:
+def _forecast(work_type: str, volumes: list[float], aht_s: float, start: str = "2026-03-02 08:00") -> pd.DataFrame:
+    """A forecast from `start` (by default Monday 08:00, when the test centre opens) at 15-minute intervals."""
     starts = pd.date_range(start, periods=len(volumes), freq="15min", tz=TZ)
     v = np.asarray(volumes, dtype=float)
     return pd.DataFrame(
@@ -143,15 +146,17 @@ def test_deferred_work_is_done_within_its_window_while_open(center_data: dict[st
     center = Center.model_validate(data)
     volumes = [4.0] * 96  # a whole Monday, 15-min intervals, e-mail arriving around the clock
     # The window arithmetic at the forecast's handle time (the holders' proficiency is tested on its own).
-    table = requirement_table(_forecast(email["id"], volumes, 450.0), center, StaffingSettings(proficiency=False))
+    forecast = _forecast(email["id"], volumes, 450.0, start="2026-03-02 00:00")
+    table = requirement_table(forecast, center, StaffingSettings(proficiency=False))
     starts = pd.DatetimeIndex(table["interval_start"])
     open_ = (starts.hour >= 8) & (starts.hour < 18)
     assert (table.loc[~open_, "required_agents"] == 0).all()
     assert (table.loc[open_, "required_agents"] > 0).all()
-    # Work arriving from 04:15 (its window reaches 08:00) to 17:45 has open time before its deadline and is all
-    # staffed; work arriving earlier or later has none today and falls to another day's plan.
+    # E-mail that arrives before the 08:00 opening waits for it (outside_hours: next_opening, the deferred
+    # default), so all of it is staffed today from 08:00; e-mail arriving from 18:00 has no opening left in the
+    # forecast and is dropped (the note says how much).
     minutes = starts.hour * 60 + starts.minute
-    served = np.asarray((minutes >= 4 * 60 + 15) & (minutes < 18 * 60))
+    served = np.asarray(minutes < 18 * 60)
     work = np.asarray(volumes) * 450 / 900
     staffed = float((table["required_agents"] * 0.8).sum())
     assert staffed == pytest.approx(work[served].sum(), rel=1e-9)
@@ -234,3 +239,38 @@ def test_chat_slots_follow_the_concurrency_the_holders_really_have(center_data: 
     assert table.loc[0, "expected_service_level"] == pytest.approx(float(expected_level))
     plain = requirement_table(_forecast("chat", [90.0], 600.0), center, StaffingSettings(proficiency=False))
     assert plain.loc[0, "required_agents_int"] == int(np.ceil(slots.agents_int[0] / 3))
+
+
+def test_no_staff_is_asked_for_while_a_work_type_is_closed(center: Center, tmp_path: Any) -> None:
+    """A forecast made elsewhere holds phone calls on Monday 06:00-09:45, while the test centre opens Monday at
+    08:00: the calls before 08:00 are dropped (the realtime default), so those intervals need nobody, and the
+    open ones are staffed as if the closed ones were not there. The job says how many calls it dropped:
+    8 intervals x 10 calls = 80 of 160 (50.0%)."""
+    phone = next(w for w in center.work_types if w.mode == "realtime")
+    forecast = _forecast(phone.id, [10.0] * 16, 300.0, start="2026-03-02 06:00")
+    table = requirement_table(forecast, center)
+    closed = pd.DatetimeIndex(table["interval_start"]).hour < 8
+    assert (table.loc[closed, ["volume", "required_agents", "required_agents_int"]].to_numpy() == 0).all()
+    open_only = requirement_table(forecast[~closed], center)
+    pd.testing.assert_frame_equal(table[~closed].reset_index(drop=True), open_only)
+    assert opening_hours_notes(forecast, center) == [
+        f"{phone.id}: 80 contacts (50.0%) forecast outside opening hours dropped (outside_hours: drop)"
+    ]
+    others = [
+        _forecast(w.id, [0.0] * 16, 300.0, start="2026-03-02 06:00") for w in center.work_types if w.id != phone.id
+    ]
+    done = run_requirements(pd.concat([forecast, *others]), center, tmp_path / "requirement.csv")
+    assert [note for note in done.notes if "opening hours" in note] == opening_hours_notes(forecast, center)
+    assert opening_hours_notes(forecast[~closed], center) == []
+
+
+def test_a_closed_day_needs_nobody(center_data: dict[str, Any]) -> None:
+    """Monday 2 March 2026 is listed closed: its phone calls (a forecast made elsewhere) need no staff."""
+    center = _center(center_data, special_days=[{"date": "2026-03-02", "name": "Strike", "closed": True}])
+    phone = next(w for w in center.work_types if w.mode == "realtime")
+    table = requirement_table(_forecast(phone.id, [10.0] * 4, 300.0), center)
+    assert (table["required_agents"] == 0).all()
+    assert (
+        requirement_table(_forecast(phone.id, [10.0] * 4, 300.0), Center.model_validate(center_data))["required_agents"]
+        > 0
+    ).all()

@@ -444,6 +444,8 @@ def plan(
             on_iteration=_print_iteration,
         )
     )
+    for note in done.forecast.result.notes:  # what the forecast dropped or moved while closed, among others
+        err.print(f"note: {note}", markup=False)
     _print_requirement(done.requirement)
     _print_roster(done.roster)
     if done.simulation is not None:
@@ -708,7 +710,7 @@ def _print_simulation(done: SimulationJob) -> None:
         )
     console.print(str(table), markup=False)
     for note in done.notes:
-        console.print(f"note: {note}", markup=False)
+        err.print(f"note: {note}", markup=False)
     console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 
@@ -784,11 +786,34 @@ def _print_history(summary: HistorySummary, source: str) -> None:
     console.print(str(table), markup=False)
 
 
+def _print_outside_hours(outside: pd.DataFrame, source: str) -> None:
+    if not (outside["outside"] > 0).any():
+        console.print(f"{source}: every contact arrived within its work type's opening hours", markup=False)
+        return
+    console.print(
+        f"{source}: contacts that arrived while their work type was closed (outside its opening hours or on a "
+        "closed day; the forecast drops them or moves them to the next opening, as outside_hours says):",
+        markup=False,
+    )
+    table = _table("work type", "contacts", "outside hours", "share", "outside_hours")
+    for row in outside.to_dict("records"):
+        table.add_row(
+            str(row["work_type"]),
+            f"{row['contacts']:,.0f}",
+            f"{row['outside']:,.0f}",
+            f"{row['share']:.1%}",
+            str(row["outside_hours"]),
+        )
+    console.print(str(table), markup=False)
+
+
 def _print_inputs(report: InputReport, center: Path | None, history: Path | None) -> None:
     if report.center is not None:
         _print_center(report.center, str(center))
     if report.history is not None:
         _print_history(report.history, str(history))
+    if report.outside_hours is not None:
+        _print_outside_hours(report.outside_hours, str(history))
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
     for warning in report.warnings:
@@ -856,7 +881,7 @@ def _print_requirement(job: RequirementJob) -> None:
     peak = table.groupby("interval_start")["required_agents_with_shrinkage"].sum()
     console.print(f"Peak: {peak.max():.1f} agents scheduled (with shrinkage) at {peak.idxmax():%a %d %b %H:%M}.")
     for note in job.notes:
-        console.print(f"note: {note}", markup=False)
+        err.print(f"note: {note}", markup=False)
 
 
 def _print_demo(report: DemoReport) -> None:

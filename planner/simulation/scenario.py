@@ -3,6 +3,11 @@ interval grid, the demand (a forecast to draw arrivals from, or a history to rep
 
 Everything here is plain arrays and small frozen records, cheap to send to the processes that run replications.
 Times inside the simulation are seconds from the start of the grid's first interval.
+
+Opening hours: no contact arrives while its work type is closed (outside its opening hours, or on a day listed
+``closed``). A forecast's volume there, and replayed contacts that arrived then, are handled as the forecast
+pipeline handles them (`forecasting.apply_opening_hours`): dropped (the realtime default: callers hear the closed
+message, nobody abandons) or moved to the next opening (the deferred default), and `Demand.notes` says how many.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from models import Center, InputError, Mode, Problem
+from forecasting import apply_opening_hours, open_mask
+from models import Center, InputError, Mode, OutsideHours, Problem
 from models.horizon import Horizon
 from planner.shifts import seconds_from, working_windows
 
@@ -99,6 +105,8 @@ class Demand:
     priority: np.ndarray | None = None
     tier: tuple[str, ...] = ()
     ticket_id: tuple[str, ...] = ()
+    #: What was done with demand while its work type was closed (dropped or moved to the next opening).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,12 +242,13 @@ def forecast_demand(forecast: pd.DataFrame, center: Center, horizon: Horizon, so
             )
         )
     InputError.collect(source, problems)
+    forecast, notes = apply_opening_hours(forecast, center, ["volume"])
     column = np.array([index[w] for w in forecast["work_type"].astype(str)], dtype=np.int64)
     np.add.at(volume, (position, column), forecast["volume"].to_numpy(dtype=float))
     if "aht_s" in forecast:
         given = forecast["aht_s"].to_numpy(dtype=float)
         aht[position, column] = given
-    return Demand(kind="forecast", source=source, volume=volume, aht_s=aht)
+    return Demand(kind="forecast", source=source, volume=volume, aht_s=aht, notes=tuple(notes))
 
 
 def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, source: str = "history") -> Demand:
@@ -257,11 +266,15 @@ def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, sourc
             ),
         )
     origin = pd.Timestamp(horizon.intervals[0])
-    end_s = len(horizon.intervals) * center.interval_minutes * 60.0
+    interval_s = center.interval_minutes * 60.0
+    end_s = len(horizon.intervals) * interval_s
     arrival = seconds_from(tickets["created_at"], origin, center.timezone)
     keep = (arrival >= 0) & (arrival < end_s)
     frame = tickets.loc[keep]
-    arrival = arrival[keep]
+    arrival, keep, notes = _replay_opening_hours(
+        arrival[keep], frame["work_type"].astype(str).to_numpy(), center, horizon, interval_s
+    )
+    frame = frame.loc[keep]
     order = np.argsort(arrival, kind="stable")
 
     def column(name: str, default: Any, kind: type) -> np.ndarray:
@@ -278,4 +291,43 @@ def replay_demand(tickets: pd.DataFrame, center: Center, horizon: Horizon, sourc
         priority=column("priority", 0, np.int64),
         tier=tuple(column("customer_tier", "", object).astype(str).tolist()),
         ticket_id=tuple(column("ticket_id", "", object).astype(str).tolist()),
+        notes=tuple(notes),
     )
+
+
+def _replay_opening_hours(
+    arrival: np.ndarray, work_types: np.ndarray, center: Center, horizon: Horizon, interval_s: float
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Replayed arrivals (seconds from the grid start) of work types that are closed in their interval of the
+    grid: dropped, or moved to the start of the work type's next open interval (past the horizon: dropped), as
+    the work type's `outside_hours_rule` says. Returns the arrivals kept (moved where moved), which of the
+    given ones are kept, and one note per work type affected."""
+    grid = pd.DatetimeIndex(horizon.intervals)
+    slot = np.minimum((arrival // interval_s).astype(np.int64), len(grid) - 1)
+    moved = arrival.astype(float).copy()
+    keep = np.ones(len(arrival), dtype=bool)
+    notes = []
+    for work_type in sorted(set(work_types.tolist())):
+        mine = work_types == work_type
+        is_open = open_mask(center, work_type, grid)
+        closed = mine & ~is_open[slot]
+        if not closed.any():
+            continue
+        rule = center.work_type(work_type).outside_hours_rule
+        count, total = int(closed.sum()), int(mine.sum())
+        head = f"{work_type}: {count:,} replayed contacts ({count / total:.1%}) arrived outside opening hours"
+        if rule is OutsideHours.DROP:
+            keep &= ~closed
+            notes.append(f"{head}, dropped (outside_hours: drop)")
+            continue
+        open_at = np.flatnonzero(is_open)
+        target = np.searchsorted(open_at, slot[closed])
+        inside = target < len(open_at)
+        rows = np.flatnonzero(closed)
+        moved[rows[inside]] = open_at[target[inside]] * interval_s
+        keep[rows[~inside]] = False
+        text = f"{head}, moved to the next opening (outside_hours: next_opening)"
+        if (~inside).any():
+            text += f"; {int((~inside).sum()):,} of them after the last opening of the horizon, dropped"
+        notes.append(text)
+    return moved[keep], keep, notes

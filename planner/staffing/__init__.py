@@ -15,6 +15,7 @@ from planner.staffing.requirements import (
     REQUIREMENT_COLUMNS,
     StaffingSettings,
     effective_concurrency,
+    opening_hours_notes,
     proficiency_factors,
     requirement_table,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "erlang_c",
     "effective_concurrency",
     "erlang_c_metrics",
+    "opening_hours_notes",
     "proficiency_factors",
     "required_agents",
     "requirement_table",

@@ -25,6 +25,12 @@ simulated service level falls short of what the maths expects. Column `aht_facto
 chats at once as the work type allows *and* the agent's `max_concurrency` does: the slots per agent are the
 hours-weighted mean of the two's minimum over the holders.
 
+Opening hours: nobody is staffed while a work type is closed (outside its opening hours, or on a day listed
+``closed``). A forecast made elsewhere may still hold volume there; it is handled as the forecast pipeline does
+(`forecasting.apply_opening_hours`: dropped for a work type whose `outside_hours_rule` is ``drop``, the realtime
+default; moved to the next opening for ``next_opening``, the deferred default), so the requirement is zero in
+closed intervals. `opening_hours_notes` says how much was dropped or moved (the `wfm requirements` job prints it).
+
 Shrinkage (time paid but not available: training, meetings, absence) is applied last and explicitly, as the
 column `required_agents_with_shrinkage` = required / (1 - shrinkage); the other columns are agents on the phones.
 Plans can be made on the mean forecast or on a quantile (`plan_on="p90"` for a risk-averse plan).
@@ -39,6 +45,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from forecasting import apply_opening_hours, open_mask
 from models import Center, InputError, Mode, Problem, WorkType
 from planner.staffing.erlang import ServiceLevelOver, erlang_a, erlang_c_metrics, required_agents
 
@@ -46,6 +53,7 @@ __all__ = [
     "REQUIREMENT_COLUMNS",
     "StaffingSettings",
     "effective_concurrency",
+    "opening_hours_notes",
     "proficiency_factors",
     "requirement_table",
 ]
@@ -138,6 +146,7 @@ def requirement_table(
     `aht_factor`: a multiplier of the handle time per row of `forecast` (same index), on top of the proficiency's."""
     settings = settings or StaffingSettings()
     center.require_work_types(forecast["work_type"], "forecast", "forecast with the same centre, or add the work types")
+    forecast, _ = apply_opening_hours(forecast, center)
     interval_s = _interval_seconds(forecast["interval_start"], center)
     shrinkage = center.shrinkage if settings.shrinkage is None else settings.shrinkage
     # One vectorised pass over all rows: per-row parameters come from each row's work type.
@@ -182,7 +191,7 @@ def requirement_table(
     for code, work_type in enumerate(work_types):
         if work_type.mode is Mode.DEFERRED:
             rows = codes == code
-            is_open = center.is_open(work_type.id, starts[rows])
+            is_open = open_mask(center, work_type.id, starts[rows])
             agents[rows] = _deferred(load[rows], is_open, work_type, interval_s)
             agents_int[rows] = np.ceil(agents[rows] - 1e-9).astype(np.int64)
             method[rows] = "deferred"
@@ -205,6 +214,12 @@ def requirement_table(
         }
     )
     return table.sort_values(["interval_start", "work_type"], kind="stable").reset_index(drop=True)[REQUIREMENT_COLUMNS]
+
+
+def opening_hours_notes(forecast: pd.DataFrame, center: Center) -> list[str]:
+    """What `requirement_table` does with the volume `forecast` holds while its work types are closed: one note
+    per work type that has any (none for a forecast made with the same centre)."""
+    return apply_opening_hours(forecast, center)[1]
 
 
 def _realtime(

@@ -1,0 +1,153 @@
+"""What the centre's calendar does to a model's forecast: special days, closed days and opening hours.
+
+The contract between the models and the centre: **a forecaster forecasts normal days**. It may read the
+calendar to keep special days out of what it learns about normal days, never to change what it predicts.
+Special days, closures and opening hours are properties of the centre, not of a model, so they are applied
+afterwards, in one place, to whichever model the selection picks (the seasonal naive baseline included):
+
+1. `DayAdjustment` multiplies each date of one series' hourly forecast by its day multiplier
+   (`SeriesCalendar.known_multiplier`: 0 for realtime work on a closed day, the listed `volume_multiplier`,
+   otherwise, for special days of unknown effect such as public holidays, the ratio learned from the history's
+   special days by `learn_multiplier`). `AutoForecaster` applies it to every candidate in its inner backtest (a
+   model is scored on what it will be asked to forecast) and to its forecast; the pipeline and the backtest go
+   through it.
+2. `apply_opening_hours` handles, per work type, the contacts forecast while the work type is closed (outside
+   its opening hours, or on a special day listed ``closed``): they are dropped or moved to the next opening,
+   as the work type's `outside_hours_rule` says (realtime: drop; deferred: next opening), and a note says how
+   many. The forecast pipeline, the staffing requirement and the simulation's forecast demand all call it, so a
+   forecast made elsewhere (with volume in closed hours) is treated the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendar import SeriesCalendar
+from forecasting.forecasters import NotFittedError, learn_multiplier
+from forecasting.series import DayHours
+from models import Center, OutsideHours
+
+__all__ = ["QUANTILE_COLUMNS", "DayAdjustment", "apply_opening_hours", "closed_dates", "open_mask"]
+
+#: The forecast's volume columns an opening-hours rule moves or drops (the mean first).
+QUANTILE_COLUMNS = ("volume", "volume_p10", "volume_p50", "volume_p90")
+
+
+class DayAdjustment:
+    """The centre's day multipliers for one series (see the module docstring), learned and applied like an
+    estimator: `fit(y)` learns the multiplier of special days whose effect is not listed, `apply(forecast)`
+    multiplies a normal-day hourly forecast by each local date's multiplier."""
+
+    def __init__(self, calendar: SeriesCalendar | None = None) -> None:
+        self.calendar = calendar
+
+    def fit(self, y: pd.Series) -> Self:
+        history = DayHours.from_series(y)
+        self.timezone_ = history.timezone
+        self.learned_multiplier_ = 1.0
+        if self.calendar is not None:
+            special = self.calendar.is_special(history.dates)
+            unknown = special & np.isnan(self.calendar.known_multiplier(history.dates))
+            self.learned_multiplier_ = learn_multiplier(history, special, unknown)
+        return self
+
+    def multipliers(self, dates: Sequence[date]) -> np.ndarray:
+        """The multiplier of each date (1 on normal days)."""
+        if not hasattr(self, "timezone_"):
+            raise NotFittedError("DayAdjustment is not fitted yet; call fit(history) first")
+        if self.calendar is None:
+            return np.ones(len(dates))
+        known = self.calendar.known_multiplier(dates)
+        return np.where(np.isnan(known), self.learned_multiplier_, known)
+
+    def apply(self, forecast: pd.Series) -> pd.Series:
+        """`forecast` (hourly, tz-aware index) times the multiplier of each hour's local date."""
+        if not hasattr(self, "timezone_"):
+            raise NotFittedError("DayAdjustment is not fitted yet; call fit(history) first")
+        if self.calendar is None:
+            return forecast
+        local = pd.DatetimeIndex(forecast.index).tz_convert(self.timezone_).tz_localize(None).normalize()
+        days, position = np.unique(local.to_numpy(), return_inverse=True)
+        factor = self.multipliers([pd.Timestamp(d).date() for d in days])[position]
+        return pd.Series(forecast.to_numpy(dtype=float) * factor, index=forecast.index, name=forecast.name)
+
+
+def closed_dates(center: Center, work_type: str) -> frozenset[date]:
+    """The special days listed ``closed`` that apply to `work_type` (those naming no work type apply to all)."""
+    return frozenset(
+        s.date for s in center.special_days if s.closed and (not s.work_types or work_type in s.work_types)
+    )
+
+
+def open_mask(center: Center, work_type: str, starts: pd.DatetimeIndex) -> np.ndarray:
+    """Whether `work_type` is open at each instant of `starts` (tz-aware): inside its opening hours
+    (`Center.opening_windows`; none given: always) and not on a day listed ``closed`` for it."""
+    mask = np.asarray(center.is_open(work_type, starts), dtype=bool)
+    closed = closed_dates(center, work_type)
+    if closed and len(starts):
+        local = starts.tz_convert(center.timezone).tz_localize(None).normalize()
+        mask &= ~local.isin(pd.DatetimeIndex([pd.Timestamp(d) for d in closed]))
+    return mask
+
+
+def apply_opening_hours(
+    table: pd.DataFrame, center: Center, columns: Sequence[str] = QUANTILE_COLUMNS
+) -> tuple[pd.DataFrame, list[str]]:
+    """`table` (a forecast: `interval_start`, `work_type` and the volume `columns` present) with each work type's
+    volume in its closed intervals dropped or moved to its next open interval in the table
+    (`WorkType.outside_hours_rule`), and one note per work type that had any. Volume with no opening left in the
+    table (after the last opening of the horizon) is dropped, and the note says how much. An interval is open
+    when its start is. Rows of work types the centre does not have are left as they are (the callers report
+    them). Nothing changes, and no note is made, for a table with no volume in closed hours."""
+    present = [c for c in columns if c in table.columns]
+    if table.empty or not present:
+        return table, []
+    starts = pd.DatetimeIndex(table["interval_start"])
+    values = {c: table[c].to_numpy(dtype=float).copy() for c in present}
+    notes = []
+    changed = False
+    for work_type, positions in table.groupby("work_type", sort=False).indices.items():
+        if str(work_type) not in center.work_types_by_id:
+            continue
+        rows = np.asarray(positions)[np.argsort(starts[positions].asi8, kind="stable")]
+        is_open = open_mask(center, str(work_type), pd.DatetimeIndex(starts[rows]))
+        if is_open.all():
+            continue
+        closed_rows = rows[~is_open]
+        outside = float(np.nansum(values[present[0]][closed_rows]))
+        if not np.any(np.nan_to_num(np.stack([values[c][closed_rows] for c in present])) != 0):
+            continue
+        changed = True
+        rule = center.work_type(str(work_type)).outside_hours_rule
+        total = float(np.nansum(values[present[0]][rows]))
+        past_end = 0.0
+        if rule is OutsideHours.NEXT_OPENING:
+            open_at = np.flatnonzero(is_open)
+            target = np.asarray(np.searchsorted(open_at, np.flatnonzero(~is_open)))
+            kept = target < len(open_at)
+            past_end = float(np.nansum(values[present[0]][closed_rows[~kept]]))
+            for column in present:
+                np.add.at(values[column], rows[open_at[target[kept]]], values[column][closed_rows[kept]])
+        for column in present:
+            values[column][closed_rows] = 0.0
+        if outside > 0:
+            notes.append(_note(str(work_type), rule, outside, total, past_end))
+    if not changed:
+        return table, []
+    return table.assign(**values), notes
+
+
+def _note(work_type: str, rule: OutsideHours, outside: float, total: float, past_end: float) -> str:
+    share = f" ({outside / total:.1%})" if total > 0 else ""
+    head = f"{work_type}: {outside:,.0f} contacts{share} forecast outside opening hours"
+    if rule is OutsideHours.DROP:
+        return f"{head} dropped (outside_hours: drop)"
+    text = f"{head} moved to the next opening (outside_hours: next_opening)"
+    if past_end > 0:
+        text += f"; {past_end:,.0f} of them after the last opening of the horizon, dropped"
+    return text
