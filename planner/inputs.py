@@ -7,13 +7,12 @@ the warnings found (unused skills, how naive timestamps were read), so that `wfm
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from models import Center, History, InputError, InputWarning, Problem, load_center, read_history
+from models import Center, History, HistoryFormat, InputError, InputWarning, Problem, load_center, read_history
 
 __all__ = ["CenterSummary", "HistorySummary", "InputReport", "check_inputs", "summarize_center", "summarize_history"]
 
@@ -109,14 +108,13 @@ def check_inputs(
     history_path: str | Path | None = None,
     *,
     timezone: str | None = None,
-    history_timezone: str | None = None,
-    rename: Mapping[str, str] | None = None,
-    work_type: str | None = None,
-    time_format: str | None = None,
+    fmt: HistoryFormat | None = None,
 ) -> InputReport:
-    """Read and check a centre and/or a history file; raise `InputError` if either is unusable.
+    """Read and check a centre and/or a history file (laid out as `fmt` says); raise `InputError` if either is
+    unusable.
 
-    Given both, the history is checked against the centre (its work types, tiers, regions and zone).
+    Given both, the history is checked against the centre (its work types, tiers, regions and zone). The
+    report's warnings hold the centre's lint, how the history was read and what looks wrong in it.
     """
     if center_path is None and history_path is None:
         raise InputError("wfm validate", Problem("", "nothing to check", "give --center, --history or both"))
@@ -128,15 +126,7 @@ def check_inputs(
         if center_path is not None:
             center = load_center(center_path)
         if history_path is not None:
-            history = read_history(
-                history_path,
-                center=center,
-                timezone=timezone,
-                assume_timezone=history_timezone,
-                rename=rename,
-                work_type=work_type,
-                time_format=time_format,
-            )
+            history = read_history(history_path, center=center, timezone=timezone, fmt=fmt or HistoryFormat())
     for caught_warning in caught:
         if issubclass(caught_warning.category, InputWarning):
             found.append(str(caught_warning.message))
@@ -145,7 +135,7 @@ def check_inputs(
                 caught_warning.message, caught_warning.category, caught_warning.filename, caught_warning.lineno
             )
     if history is not None:
-        found += history.remarks
+        found += history.alerts + history.remarks
     return InputReport(
         center=summarize_center(center) if center is not None else None,
         history=summarize_history(history) if history is not None else None,
