@@ -503,7 +503,10 @@ def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows:
     resolution (a minute or a second) with probability 1 / ticks per hour, and agree on every other column with
     the probability that two rows picked at random from the file agree on it (columns taken as independent);
     the expected number of repeats is that of the occupancy problem with this many equally likely cells."""
-    repeated = file.duplicated(keep="first").to_numpy(dtype=bool)
+    try:
+        repeated = file.duplicated(keep="first").to_numpy(dtype=bool)
+    except TypeError:  # cells that cannot be compared (lists in a Parquet file): no repeats are looked for
+        return []
     count = int(repeated.sum())
     if count == 0:
         return []
