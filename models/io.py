@@ -532,7 +532,8 @@ def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows:
     ]
 
 
-_OFFSET = re.compile(r"(Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
+#: The UTC offset at the end of a timestamp (after its time of day, as `UTC_OFFSET_PATTERN` finds it).
+_OFFSET = re.compile(r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 #: The sizes of clock changes (DST) in use, in minutes.
 _DST_STEPS = {30, 60, 120}
 
@@ -545,11 +546,11 @@ def _mixed_offsets(values: pd.Series, parsed: pd.Series, column: str, zone: str 
         return []
     text = values.loc[parsed.index].astype("string").str.strip()  # the rows kept
     written = text.str.extract(_OFFSET, expand=False)
-    has_offset = text.str.contains(UTC_OFFSET_PATTERN, na=False).to_numpy(dtype=bool)
-    present = has_offset & written.notna().to_numpy(dtype=bool) & parsed.notna().to_numpy(dtype=bool)
+    present = written.notna().to_numpy(dtype=bool) & parsed.notna().to_numpy(dtype=bool)
     if not present.any():
         return []
-    minutes = np.array([_offset_minutes(str(w)) for w in written[present]])
+    codes, labels = pd.factorize(written[present])
+    minutes = np.array([_offset_minutes(str(label)) for label in labels])[codes]
     distinct = np.unique(minutes)
     if distinct.size < 2:
         return []
