@@ -508,3 +508,32 @@ def test_history_options_without_a_replay_are_refused(demo_dir: Path, tmp_path: 
     assert code == cli.EXIT_BAD_INPUT
     assert "read a --replay file" in stderr and "Fix: give --replay" in stderr
     assert not (tmp_path / "sim").exists()
+
+
+def test_simulate_replays_a_raw_export_read_with_the_history_options(demo_dir: Path, tmp_path: Path) -> None:
+    """The history's last week moved onto the roster's week, once clean and once as an export: the same replay."""
+    history = pd.read_csv(demo_dir / "history.csv", dtype=str)
+    created = pd.to_datetime(history["created_at"], format="ISO8601", utc=True).dt.tz_convert("Europe/London")
+    week = created >= created.max().normalize() - pd.Timedelta(days=6)
+    moved = created[week] + pd.Timedelta(days=7)
+    columns = ["created_at", "work_type", "ticket_id", "handle_time_s"]  # what the export below carries
+    clean = history.loc[week, columns].assign(created_at=moved.map(pd.Timestamp.isoformat))
+    clean.to_csv(tmp_path / "clean.csv", index=False)
+    export = pd.DataFrame(
+        {
+            "call_id": clean["ticket_id"],
+            "priority": "0",
+            "queue": clean["work_type"],
+            "day": moved.dt.strftime("%d/%m/%Y"),
+            "clock": moved.dt.strftime("%H:%M:%S.%f"),
+            "talk_s": clean["handle_time_s"],
+            "outcome": "ANSWERED",
+        }
+    )
+    export.to_csv(tmp_path / "export.csv", index=False)
+    args = ["--roster", demo_dir / "roster.csv", "--center", demo_dir / "center.yaml", "--replications", "1"]
+    code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "clean.csv", "--out", tmp_path / "a")
+    assert code == 0, stderr
+    code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "export.csv", *RAW_OPTIONS, "--out", tmp_path / "b")
+    assert code == 0, stderr
+    assert (tmp_path / "b" / "work_types.csv").read_text() == (tmp_path / "a" / "work_types.csv").read_text()
