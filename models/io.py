@@ -317,7 +317,7 @@ def read_history(
         if schema.column(column).kind is Kind.TIMESTAMP and rename.get(column, column) in raw.columns
     ]
     for column in timestamp_columns:
-        found += _mixed_offsets(raw[rename.get(column, column)], frame[column], column, zone)
+        found += _mixed_offsets(raw[rename.get(column, column)], frame[column], column, zone, center is not None)
     frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
     naive_zone = fmt.assume_timezone or zone
     naive = any(_had_naive_timestamps(raw, rename, column) for column in timestamp_columns)
@@ -538,7 +538,7 @@ _OFFSET = re.compile(r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::
 _DST_STEPS = {30, 60, 120}
 
 
-def _mixed_offsets(values: pd.Series, parsed: pd.Series, column: str, zone: str | None) -> list[str]:
+def _mixed_offsets(values: pd.Series, parsed: pd.Series, column: str, zone: str | None, centre: bool) -> list[str]:
     """Timestamps in several UTC offsets that no time zone's clock changes explain (interleaved, or apart by
     other than a clock change) are converted all the same, but said: two systems or sites may have been merged,
     or some offsets may be wrong. The offsets of the target zone itself (either side of DST) never are."""
@@ -568,7 +568,7 @@ def _mixed_offsets(values: pd.Series, parsed: pd.Series, column: str, zone: str 
     if changes.size <= 4 * np.ceil(years) and steps <= _DST_STEPS:
         return []  # a clock that changes a few times a year, by a clock change: another zone's DST
     counts = ", ".join(f"{_offset_label(int(m) * 60)} ({int((minutes == m).sum()):,} rows)" for m in distinct)
-    target = f"the centre's zone {zone}" if zone is not None else "UTC"
+    target = f"the centre's zone {zone}" if centre else zone or "UTC"
     return [
         f"column '{column}' mixes UTC offsets that no clock change explains: {counts}; all were converted to "
         f"{target}: check that each offset is right (two systems or sites merged?)"

@@ -728,3 +728,19 @@ def test_offsets_of_a_clock_change_are_not_warned(
     history = read_history(path, center=center) if zone else read_history(path, timezone="UTC")
     assert history.warnings == ()
     assert len({t.utcoffset() for t in (t.tz_convert(written) for t in hours)}) == (1 if written == "UTC" else 2)
+
+
+def test_mixed_offsets_without_a_centre_are_said_in_utc(tmp_path: Path) -> None:
+    base = pd.Timestamp("2026-01-12 09:00", tz="UTC")
+    stamps = [(base + pd.Timedelta(hours=i)).tz_convert("+02:00" if i % 3 else "-03:00").isoformat() for i in range(30)]
+    (warning,) = read_history(_offset_file(tmp_path, stamps), timezone="UTC").warnings
+    assert "-03:00 (10 rows), +02:00 (20 rows); all were converted to UTC" in warning
+
+
+def test_one_change_of_offset_by_hours_no_clock_moves_is_said(tmp_path: Path, center: Center) -> None:
+    """Offsets that change once, but by five hours: no clock change does that (a system moved, or a site)."""
+    base = pd.Timestamp("2026-01-12 09:00", tz="UTC")
+    offsets = ["+00:00"] * 20 + ["+05:00"] * 20
+    stamps = [(base + pd.Timedelta(hours=i)).tz_convert(offset).isoformat() for i, offset in enumerate(offsets)]
+    (warning,) = read_history(_offset_file(tmp_path, stamps), center=center).warnings
+    assert "+00:00 (20 rows), +05:00 (20 rows)" in warning
