@@ -526,9 +526,9 @@ def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows:
     first = int(np.flatnonzero(repeated)[0])
     original = int(np.flatnonzero(file.iloc[: first + 1].duplicated(keep="last").to_numpy(dtype=bool))[0])
     return [
-        f"{count:,} row(s) repeat an earlier row in every column ({count / len(file):.1%} of the contacts; chance "
-        f"explains about {expected:,.0f}), e.g. {rows(first)} repeats {rows(original)}: they are counted as "
-        "contacts; if the export doubled them, remove the repeats"
+        f"{count:,} row(s) repeat an earlier row in every column (+{count / (len(file) - count):.1%} on the volume of "
+        f"the distinct rows; chance explains about {expected:,.0f}), e.g. {rows(first)} repeats {rows(original)}: "
+        "they are counted as contacts; if the export doubled them, remove the repeats"
     ]
 
 
