@@ -11,6 +11,7 @@ from models.errors import ConfigError, InputError, InputWarning, PlannerError, P
 from models.horizon import Horizon
 from models.io import (
     History,
+    HistoryFormat,
     atomic_write,
     dump_center,
     load_center,
@@ -60,6 +61,7 @@ __all__ = [
     "CustomerTier",
     "FrozenModel",
     "History",
+    "HistoryFormat",
     "Horizon",
     "Identifier",
     "InputError",

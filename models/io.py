@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ from models.tables import (
 
 __all__ = [
     "History",
+    "HistoryFormat",
     "atomic_write",
     "detect_history_kind",
     "dump_center",
@@ -124,7 +126,8 @@ class History:
 
     `frame` has the canonical columns of DESIGN.md (plus any others the file had), sorted by time.
     Timestamps are tz-aware in `timezone` when one was known, naive otherwise. `assumption` states how naive
-    timestamps were read, if any were; `notes` say what else was done to the data (rows dropped, and why).
+    timestamps were read, if any were; `notes` say what else was done to the data (rows dropped, and why);
+    `warnings` what looks wrong but was kept (rows that repeat, UTC offsets that do not belong together).
     """
 
     frame: pd.DataFrame
@@ -134,11 +137,17 @@ class History:
     interval_minutes: int | None
     assumption: str | None
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def remarks(self) -> list[str]:
         """How the file was read (the time-zone assumption, dropped rows), each prefixed with the file's name."""
         return [f"{self.source}: {note}" for note in (self.assumption, *self.notes) if note]
+
+    @property
+    def alerts(self) -> list[str]:
+        """What looks wrong in the file but was kept (`warnings`), each prefixed with the file's name."""
+        return [f"{self.source}: {warning}" for warning in self.warnings]
 
     @property
     def time_column(self) -> str:
@@ -195,11 +204,37 @@ def detect_history_kind(columns: list[str], rename: Mapping[str, str], source: s
     )
 
 
+@dataclass(frozen=True)
+class HistoryFormat:
+    """How to read a history file that is not in the planner's own shape (an ACD or ticket-system export).
+
+    - `columns`: canonical name -> the file's column, or several of the file's columns joined by ``+`` whose
+      values are joined by a space into one timestamp (``{"created_at": "date+vru_entry"}``). A name that is a
+      column of the file is taken as it is, ``+`` and all.
+    - `ignore`: the file's columns to drop before any check (a `priority` on another scale, say).
+    - `exclude`: rows to leave out before any check, each rule ``COLUMN=VALUE`` or ``COLUMN!=VALUE``, several
+      joined by ``&`` into one rule that a row must match in full (``outcome=HANG&q_start=0:00:00``); values are
+      compared with the file's text, surrounding blanks ignored.
+    - `time_format`: strftime format of every timestamp column (of a joined one: its parts' formats joined by a
+      space); default ISO 8601.
+    - `assume_timezone`: the zone of timestamps without a UTC offset (default: the target zone).
+    - `work_type`: the work type of every row of a file without a `work_type` column.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    time_format: str | None = None
+    assume_timezone: str | None = None
+    work_type: str | None = None
+
+
 def read_history(
     path: str | Path,
     *,
     center: Center | None = None,
     timezone: str | None = None,
+    fmt: HistoryFormat | None = None,
     assume_timezone: str | None = None,
     rename: Mapping[str, str] | None = None,
     work_type: str | None = None,
@@ -207,26 +242,40 @@ def read_history(
 ) -> History:
     """Read and check ticket history, detecting per-ticket rows or interval counts from the columns.
 
-    The target zone is the centre's (or `timezone` without a centre). Naive timestamps are read as local
-    wall-clock time in `assume_timezone` (default: the target zone), and this assumption is recorded in the
-    result. `work_type` names the single work type of a file that has no `work_type` column. With a centre,
-    work types, customer tiers and regions must be the centre's.
+    The target zone is the centre's (or `timezone` without a centre). How the file is laid out is `fmt`
+    (`HistoryFormat`; `assume_timezone`, `rename`, `work_type` and `time_format` are shorthands for its
+    fields, for calls without one). Naive timestamps are read as local wall-clock time in its
+    `assume_timezone` (default: the target zone), and this assumption is recorded in the result. With a
+    centre, work types, customer tiers and regions must be the centre's. What was done to the data is in the
+    result's `notes`, what looks wrong but was kept in its `warnings`.
     """
+    shorthands = (assume_timezone, rename, work_type, time_format)
+    if fmt is not None and any(value is not None for value in shorthands):
+        raise TypeError("read_history: give fmt or its shorthands (rename, work_type, ...), not both")
+    if fmt is None:
+        fmt = HistoryFormat(
+            columns=dict(rename or {}), time_format=time_format, assume_timezone=assume_timezone, work_type=work_type
+        )
     source = str(path)
-    for flag, zone_name in (("--tz", timezone), ("--history-tz", assume_timezone)):
+    for flag, zone_name in (("--tz", timezone), ("--history-tz", fmt.assume_timezone)):
         if zone_name is not None:
             try:
                 check_timezone(zone_name)
             except ValueError as exc:
                 raise InputError(source, Problem(flag, str(exc).split(";")[0], str(exc).split("; ")[-1])) from None
     raw, rows = read_raw(path)
-    rename = dict(rename or {})
-    if work_type is not None:
+    raw.columns = [str(c) for c in raw.columns]
+    notes: list[str] = []
+    raw, rows = _exclude_rows(raw, rows, fmt.exclude, source, notes)
+    rename, joins = _resolve_columns(raw, fmt, source)
+    file_columns = raw
+    raw = _join_columns(raw, joins).drop(columns=list(fmt.ignore))
+    if fmt.work_type is not None:
         if "work_type" in raw.columns or "work_type" in rename:
             raise InputError(
                 source, Problem("--work-type", "the file already has a work_type column", "drop --work-type")
             )
-        raw = raw.assign(work_type=work_type)
+        raw = raw.assign(work_type=fmt.work_type)
     zone = center.timezone if center is not None else timezone
     kind = detect_history_kind([str(c) for c in raw.columns], rename, source)
     schema = TICKET_HISTORY if kind == "tickets" else INTERVAL_HISTORY
@@ -240,30 +289,39 @@ def read_history(
                 "--work-type NAME",
             ),
         )
-    frame = parse_table(
-        raw,
-        schema,
-        source,
-        rows=rows,
-        rename=rename,
-        timezone=zone,
-        assume_timezone=assume_timezone,
-        time_format=time_format,
-        skipped_times="error" if kind == "tickets" else "null",
-    )
+    try:
+        frame = parse_table(
+            raw,
+            schema,
+            source,
+            rows=rows,
+            rename=rename,
+            timezone=zone,
+            assume_timezone=fmt.assume_timezone,
+            time_format=fmt.time_format,
+            skipped_times="error" if kind == "tickets" else "null",
+        )
+    except InputError as exc:
+        raise InputError(source, [_name_joined(p, rename, joins) for p in exc.problems]) from None
     time_column = "created_at" if kind == "tickets" else "interval_start"
-    notes: list[str] = []
     if kind == "intervals":
         frame = _drop_skipped_intervals(frame, raw[rename.get("interval_start", "interval_start")], source, rows, notes)
     InputError.collect(source, _history_problems(frame, kind, center, rows))
     interval_minutes = _interval_minutes(frame, source, rows) if kind == "intervals" else None
-    frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
-    naive_zone = assume_timezone or zone
-    naive = any(
-        _had_naive_timestamps(raw, rename, column)
+    found: list[str] = []
+    if kind == "tickets":
+        notes += _repeated_ticket_ids(frame, rows)
+        found += _repeated_rows(file_columns, frame, _parts_of(("created_at", "work_type"), rename, joins), rows)
+    timestamp_columns = [
+        column
         for column in schema.names
         if schema.column(column).kind is Kind.TIMESTAMP and rename.get(column, column) in raw.columns
-    )
+    ]
+    for column in timestamp_columns:
+        found += _mixed_offsets(raw[rename.get(column, column)], frame[column], column, zone, center is not None)
+    frame = frame.sort_values([time_column, "work_type"], kind="stable").reset_index(drop=True)
+    naive_zone = fmt.assume_timezone or zone
+    naive = any(_had_naive_timestamps(raw, rename, column) for column in timestamp_columns)
     assumption = None
     if naive and naive_zone is not None:
         assumption = f"timestamps without a UTC offset were read as local time in {naive_zone}"
@@ -277,7 +335,253 @@ def read_history(
         interval_minutes=interval_minutes,
         assumption=assumption,
         notes=tuple(notes),
+        warnings=tuple(found),
     )
+
+
+#: Joins a rule's conditions (`HistoryFormat.exclude`).
+_AND = "&"
+
+
+def _resolve_columns(raw: pd.DataFrame, fmt: HistoryFormat, source: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The mapping `parse_table` takes (canonical -> a column of `raw`), and the columns to make by joining
+    others (their name as written, ``date+time`` -> its parts), which `_join_columns` adds. Also checks
+    `fmt.ignore` against the file and the mapping."""
+    problems = []
+    columns = set(raw.columns)
+    found = ", ".join(f"'{c}'" for c in raw.columns) or "none"
+    for name in fmt.ignore:
+        if name not in columns:
+            problems.append(
+                Problem("--ignore-column", f"column '{name}' is not in the file; columns found: {found}", "fix it")
+            )
+    rename: dict[str, str] = {}
+    joins: dict[str, list[str]] = {}
+    for canonical, theirs in fmt.columns.items():
+        parts = [theirs] if theirs in columns or "+" not in theirs else [p.strip() for p in theirs.split("+")]
+        missing = [p for p in parts if p not in columns]
+        if len(parts) > 1 and missing:
+            problems.append(
+                Problem(
+                    "--column",
+                    f"{canonical}={theirs}: {', '.join(repr(m) for m in missing)} not in the file; columns found: "
+                    f"{found}",
+                    "join columns the file has: CANONICAL=COLUMN+COLUMN",
+                )
+            )
+            continue
+        used = [p for p in parts if p in fmt.ignore]
+        if used:
+            problems.append(
+                Problem(
+                    "--ignore-column",
+                    f"column '{used[0]}' is ignored and mapped to '{canonical}' at once",
+                    "drop one of the two options",
+                )
+            )
+        rename[canonical] = theirs
+        if len(parts) > 1:
+            joins[theirs] = parts
+    InputError.collect(source, problems)
+    return rename, joins
+
+
+def _join_columns(raw: pd.DataFrame, joins: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Add each joined column: its parts' text joined by a space, missing where any part is."""
+    joined = {}
+    for name, names in joins.items():
+        parts = [_cell_text(raw[p]) for p in names]
+        text = parts[0]
+        for part in parts[1:]:
+            text = text + " " + part
+        joined[name] = text.mask(pd.concat(parts, axis=1).isna().any(axis=1), pd.NA)
+    return raw.assign(**joined) if joined else raw
+
+
+def _parts_of(canonical: Sequence[str], rename: Mapping[str, str], joins: Mapping[str, list[str]]) -> set[str]:
+    """The file's columns that the `canonical` columns are read from."""
+    names = [rename.get(c, c) for c in canonical]
+    return {part for name in names for part in joins.get(name, [name])}
+
+
+def _cell_text(values: pd.Series) -> pd.Series:
+    """A column as text, dates and times of Parquet files as ISO text; blanks and missing values as NA."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        text = format_timestamps(values).astype("string")
+    elif pd.api.types.is_timedelta64_dtype(values.dtype):
+        seconds = values.dt.total_seconds()
+        text = pd.Series(
+            [None if pd.isna(s) else f"{int(s) // 3600:02d}:{int(s) % 3600 // 60:02d}:{s % 60:02g}" for s in seconds],
+            index=values.index,
+            dtype="string",
+        )
+    else:
+        text = values.astype("string").str.strip()
+    return text.mask(text == "", pd.NA)
+
+
+def _name_joined(problem: Problem, rename: Mapping[str, str], joins: Mapping[str, list[str]]) -> Problem:
+    """A problem in a joined column names the columns it was joined from."""
+    where = problem.where
+    for canonical, name in rename.items():
+        if name in joins:
+            where = where.replace(f"column '{canonical}'", f"column '{canonical}' ({' + '.join(joins[name])})")
+    return Problem(where, problem.what, problem.fix)
+
+
+def _exclude_rows(
+    raw: pd.DataFrame, rows: RowRef, rules: Sequence[str], source: str, notes: list[str]
+) -> tuple[pd.DataFrame, RowRef]:
+    """Leave out the rows that match any of `rules` (`HistoryFormat.exclude`), saying how many each took."""
+    if not rules:
+        return raw, rows
+    found = ", ".join(f"'{c}'" for c in raw.columns) or "none"
+    problems = []
+    masks = []
+    for rule in rules:
+        match = np.ones(len(raw), dtype=bool)
+        for condition in rule.split(_AND):
+            column, op, value = _condition(condition)
+            if not column or op is None:
+                problems.append(
+                    Problem(
+                        "--exclude",
+                        f"'{rule}' is not COLUMN=VALUE or COLUMN!=VALUE (several joined by '{_AND}')",
+                        "write e.g. --exclude outcome=PHANTOM",
+                    )
+                )
+                break
+            if column not in raw.columns:
+                problems.append(
+                    Problem("--exclude", f"column '{column}' is not in the file; columns found: {found}", "fix it")
+                )
+                break
+            equal = (_cell_text(raw[column]).fillna("") == value).to_numpy(dtype=bool)
+            match &= equal if op == "=" else ~equal
+        masks.append(match)
+    InputError.collect(source, problems)
+    counts = [int(mask.sum()) for mask in masks]
+    dropped = np.logical_or.reduce(masks)
+    if not dropped.any():
+        notes.append(f"--exclude {', '.join(rules)}: no row matched")
+        return raw, rows
+    each = ", ".join(f"{count:,} by {rule}" for rule, count in zip(rules, counts, strict=True))
+    notes.append(f"{int(dropped.sum()):,} of {len(raw):,} rows were excluded ({each})")
+    kept = np.flatnonzero(~dropped)
+    return raw.iloc[kept].reset_index(drop=True), rows.subset(kept.tolist())
+
+
+def _condition(text: str) -> tuple[str, str | None, str]:
+    for op in ("!=", "="):
+        column, sep, value = text.partition(op)
+        if sep:
+            return column.strip(), op, value.strip()
+    return text.strip(), None, ""
+
+
+def _repeated_ticket_ids(frame: pd.DataFrame, rows: RowRef) -> list[str]:
+    """Ticket ids are optional and not used to count contacts: an id on several rows is said, not refused."""
+    if "ticket_id" not in frame.columns:
+        return []
+    ids = frame["ticket_id"]
+    repeated = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
+    if not repeated.any():
+        return []
+    first = int(np.flatnonzero(repeated)[0])
+    return [
+        f"{int(repeated.sum()):,} row(s) repeat an earlier row's ticket_id (first {rows(first)}: "
+        f"'{ids.iloc[first]}'); every row is counted as a contact"
+    ]
+
+
+#: A warning about repeated rows needs this many more than chance would give (and more than its spread).
+_REPEATS_OVER_CHANCE = 3
+
+
+def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows: RowRef) -> list[str]:
+    """Rows equal to an earlier row in every column of the file: warned about when they are more than chance
+    would give. Chance: two contacts of a work type in the same hour fall on the same tick of the timestamps'
+    resolution (a minute or a second) with probability 1 / ticks per hour, and agree on every other column with
+    the probability that two rows picked at random from the file agree on it (columns taken as independent);
+    the expected number of repeats is that of the occupancy problem with this many equally likely cells."""
+    try:
+        repeated = file.duplicated(keep="first").to_numpy(dtype=bool)
+    except TypeError:  # cells that cannot be compared (lists in a Parquet file): no repeats are looked for
+        return []
+    count = int(repeated.sum())
+    if count == 0:
+        return []
+    stamps = frame["created_at"]
+    instants = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    tick_s = 60.0 if (instants % 60_000_000_000 == 0).all() else 1.0 if (instants % 1_000_000_000 == 0).all() else 1e-3
+    agree = 1.0
+    for column in file.columns:
+        if column not in own:
+            shares = file[column].astype("string").value_counts(normalize=True, dropna=False).to_numpy(dtype=float)
+            agree *= float((shares**2).sum())
+    cells = 3600.0 / tick_s / max(agree, 1e-300)
+    per_hour = frame.groupby([frame["work_type"], instants // 3_600_000_000_000]).size().to_numpy(dtype=float)
+    expected = float((per_hour - cells * -np.expm1(per_hour * np.log1p(-1.0 / cells))).sum()) if cells > 1 else 0.0
+    if count <= expected + _REPEATS_OVER_CHANCE * (np.sqrt(expected) + 1):
+        return []
+    first = int(np.flatnonzero(repeated)[0])
+    original = int(np.flatnonzero(file.iloc[: first + 1].duplicated(keep="last").to_numpy(dtype=bool))[0])
+    return [
+        f"{count:,} row(s) repeat an earlier row in every column (+{count / (len(file) - count):.1%} on the volume of "
+        f"the distinct rows; chance explains about {expected:,.0f}), e.g. {rows(first)} repeats {rows(original)}: "
+        "they are counted as contacts; if the export doubled them, remove the repeats"
+    ]
+
+
+#: The UTC offset at the end of a timestamp (after its time of day, as `UTC_OFFSET_PATTERN` finds it).
+_OFFSET = re.compile(r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+#: The sizes of clock changes (DST) in use, in minutes.
+_DST_STEPS = {30, 60, 120}
+
+
+def _mixed_offsets(values: pd.Series, parsed: pd.Series, column: str, zone: str | None, centre: bool) -> list[str]:
+    """Timestamps in several UTC offsets that no time zone's clock changes explain (interleaved, or apart by
+    other than a clock change) are converted all the same, but said: two systems or sites may have been merged,
+    or some offsets may be wrong. The offsets of the target zone itself (either side of DST) never are."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
+        return []
+    text = values.loc[parsed.index].astype("string").str.strip()  # the rows kept
+    written = text.str.extract(_OFFSET, expand=False)
+    present = written.notna().to_numpy(dtype=bool) & parsed.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return []
+    codes, labels = pd.factorize(written[present])
+    minutes = np.array([_offset_minutes(str(label)) for label in labels])[codes]
+    distinct = np.unique(minutes)
+    if distinct.size < 2:
+        return []
+    instants = parsed[present]
+    if zone is not None:
+        local = instants.dt.tz_convert(zone)
+        own = (local.dt.tz_localize(None) - local.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds()
+        if (own.to_numpy() // 60 == minutes).all():
+            return []
+    order = np.argsort(instants.to_numpy(dtype="datetime64[ns]"), kind="stable")
+    in_time = minutes[order]
+    changes = np.flatnonzero(in_time[1:] != in_time[:-1])
+    years = max(1.0, (instants.max() - instants.min()).days / 365.25)
+    steps = {abs(int(in_time[i + 1] - in_time[i])) for i in changes}
+    if changes.size <= 4 * np.ceil(years) and steps <= _DST_STEPS:
+        return []  # a clock that changes a few times a year, by a clock change: another zone's DST
+    counts = ", ".join(f"{_offset_label(int(m) * 60)} ({int((minutes == m).sum()):,} rows)" for m in distinct)
+    target = f"the centre's zone {zone}" if centre else zone or "UTC"
+    return [
+        f"column '{column}' mixes UTC offsets that no clock change explains: {counts}; all were converted to "
+        f"{target}: check that each offset is right (two systems or sites merged?)"
+    ]
+
+
+def _offset_minutes(text: str) -> int:
+    if text.upper() == "Z":
+        return 0
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0))
 
 
 def _drop_skipped_intervals(
@@ -339,16 +643,6 @@ def _history_problems(frame: pd.DataFrame, kind: HistoryKind, center: Center | N
                         f"is before created_at in {positions.size:,} row(s)",
                         "check both timestamps are in the same zone",
                     )
-        if "ticket_id" in frame.columns:
-            dup = frame["ticket_id"].notna() & frame["ticket_id"].duplicated(keep="first")
-            positions = np.flatnonzero(dup.to_numpy(dtype=bool))
-            if positions.size:
-                first = int(positions[0])
-                yield Problem(
-                    f"{rows(int(frame.index[first]))}, column 'ticket_id'",
-                    f"ticket '{frame['ticket_id'].iloc[first]}' appears more than once ({positions.size:,} repeats)",
-                    "give each ticket one row",
-                )
 
 
 def _unknown_values(frame: pd.DataFrame, column: str, known: list[str], rows: RowRef, label: str) -> Iterator[Problem]:

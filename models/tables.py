@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -279,12 +279,22 @@ SCHEMAS = {
 
 @dataclass(frozen=True)
 class RowRef:
-    """How to name data row ``i`` (0-based) of a file: CSV rows also get their line number (header = line 1)."""
+    """How to name data row ``i`` (0-based) of a file: CSV rows also get their line number (header = line 1).
+
+    `kept` maps the rows of a table that some of the file's rows were taken out of to the file's rows, so
+    that problems still name the file's own rows and lines."""
 
     csv: bool = True
+    kept: tuple[int, ...] | None = None
 
     def __call__(self, i: int) -> str:
-        return f"row {i + 1} (line {i + 2})" if self.csv else f"row {i + 1}"
+        n = self.kept[i] if self.kept is not None else i
+        return f"row {n + 1} (line {n + 2})" if self.csv else f"row {n + 1}"
+
+    def subset(self, positions: Sequence[int]) -> RowRef:
+        """The rows of a table made of this one's rows at `positions` (in order)."""
+        kept = tuple(self.kept[p] for p in positions) if self.kept is not None else tuple(int(p) for p in positions)
+        return RowRef(csv=self.csv, kept=kept)
 
 
 def parse_table(

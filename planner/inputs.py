@@ -12,7 +12,6 @@ opening hours, a wrong time zone, or work that is really done out of hours).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from forecasting import open_mask
 from models import (
     Center,
     History,
+    HistoryFormat,
     Horizon,
     InputError,
     InputWarning,
@@ -171,18 +171,17 @@ def check_inputs(
     history_path: str | Path | None = None,
     *,
     timezone: str | None = None,
-    history_timezone: str | None = None,
-    rename: Mapping[str, str] | None = None,
-    work_type: str | None = None,
-    time_format: str | None = None,
+    fmt: HistoryFormat | None = None,
     start: date | None = None,
     days: int = 7,
 ) -> InputReport:
-    """Read and check a centre and/or a history file; raise `InputError` if either is unusable.
+    """Read and check a centre and/or a history file (laid out as `fmt` says); raise `InputError` if either is
+    unusable.
 
     Given both, the history is checked against the centre (its work types, tiers, regions and zone). A centre is
     checked for the roster of `days` days from `start` (default: the day after the history, else tomorrow in the
-    centre's zone): every agent must be able to keep their contract (`check_center_for_roster`).
+    centre's zone): every agent must be able to keep their contract (`check_center_for_roster`). The report's
+    warnings hold the centre's lint, how the history was read and what looks wrong in it.
     """
     if center_path is None and history_path is None:
         raise InputError("wfm validate", Problem("", "nothing to check", "give --center, --history or both"))
@@ -194,15 +193,7 @@ def check_inputs(
         if center_path is not None:
             center = load_center(center_path)
         if history_path is not None:
-            history = read_history(
-                history_path,
-                center=center,
-                timezone=timezone,
-                assume_timezone=history_timezone,
-                rename=rename,
-                work_type=work_type,
-                time_format=time_format,
-            )
+            history = read_history(history_path, center=center, timezone=timezone, fmt=fmt or HistoryFormat())
     for caught_warning in caught:
         if issubclass(caught_warning.category, InputWarning):
             found.append(str(caught_warning.message))
@@ -211,7 +202,7 @@ def check_inputs(
                 caught_warning.message, caught_warning.category, caught_warning.filename, caught_warning.lineno
             )
     if history is not None:
-        found += history.remarks
+        found += history.alerts + history.remarks
     notes = []
     if center is not None:
         week = center.horizon(_roster_start(center, history, start), days)

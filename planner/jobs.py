@@ -34,6 +34,7 @@ from models import (
     REQUIREMENT,
     Center,
     History,
+    HistoryFormat,
     InputError,
     Problem,
     SolverError,
@@ -91,6 +92,7 @@ __all__ = [
     "RosterJob",
     "SimulationJob",
     "load_forecast_inputs",
+    "load_history",
     "parse_origins",
     "plan_forecast",
     "promised_levels",
@@ -118,22 +120,32 @@ class ForecastInputs:
     calendar: SpecialCalendar | None
     timezone: str
     notes: list[str] = field(default_factory=list)
+    #: What looks wrong in the history but was kept (`History.alerts`), for the caller to show.
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_history(
+    path: str | Path, center: Center | None = None, *, timezone: str | None = None, fmt: HistoryFormat | None = None
+) -> History:
+    """The one way the jobs read a history file (forecast, backtest, plan, a simulation's replay, validate):
+    laid out as `fmt` says, checked against `center` when given, in its zone (else `timezone`)."""
+    return read_history(path, center=center, timezone=timezone, fmt=fmt or HistoryFormat())
 
 
 def load_forecast_inputs(
     history_path: str | Path,
-    center_path: str | Path | None = None,
+    center_path: str | Path | Center | None = None,
     *,
     timezone: str | None = None,
     country: str | None = None,
-    history_timezone: str | None = None,
-    rename: Mapping[str, str] | None = None,
-    work_type: str | None = None,
-    time_format: str | None = None,
+    fmt: HistoryFormat | None = None,
 ) -> ForecastInputs:
-    """Read the history (checked against the centre if one is given) and aggregate it to hours."""
+    """Read the history (`load_history`, checked against the centre if one is given) and aggregate it to hours."""
     notes = []
-    center = load_center(center_path) if center_path is not None else None
+    if isinstance(center_path, Center) or center_path is None:
+        center = center_path
+    else:
+        center = load_center(center_path)
     if center is not None and (timezone or country):
         raise InputError(
             "wfm", Problem("--tz/--country", "given together with --center", "the centre sets both; drop the flags")
@@ -141,15 +153,7 @@ def load_forecast_inputs(
     if center is None and timezone is None:
         timezone = DEFAULT_TIMEZONE
         notes.append(f"no --center or --tz: the forecast is in {DEFAULT_TIMEZONE}")
-    history = read_history(
-        history_path,
-        center=center,
-        timezone=timezone,
-        assume_timezone=history_timezone,
-        rename=rename,
-        work_type=work_type,
-        time_format=time_format,
-    )
+    history = load_history(history_path, center, timezone=timezone, fmt=fmt)
     notes += history.remarks
     zone = center.timezone if center is not None else str(timezone)
     work_types = [w.id for w in center.work_types] if center is not None else None
@@ -164,7 +168,7 @@ def load_forecast_inputs(
             str(history_path),
             Problem("", f"holds {days:.0f} days of history; forecasting needs at least two weeks", "give more history"),
         )
-    return ForecastInputs(history, center, hourly, calendar, zone, notes)
+    return ForecastInputs(history, center, hourly, calendar, zone, notes, history.alerts)
 
 
 @dataclass(frozen=True)
@@ -398,10 +402,11 @@ def run_plan(
     loop: LoopSettings | None = None,
     diagnosis: DiagnosisSettings | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
+    history_format: HistoryFormat | None = None,
 ) -> PlanJob:
     """History -> forecast -> (requirement -> roster -> simulation, in the loop) -> diagnosis -> report, each
-    stage's files in `out_dir` (`plan_forecast`)."""
-    inputs = load_forecast_inputs(history, center)
+    stage's files in `out_dir` (`plan_forecast`). The history is read as `history_format` says."""
+    inputs = load_forecast_inputs(history, center, fmt=history_format)
     assert inputs.center is not None
     horizon = inputs.center.horizon(start, days)
     previous_table = _read_roster_table(previous, inputs.center)
@@ -627,16 +632,17 @@ def run_simulation(
     assignment: str | Path | None = None,
     settings: SimulationSettings | None = None,
     draws: Draws | None = None,
+    history_format: HistoryFormat | None = None,
 ) -> SimulationJob:
-    """The job behind `wfm simulate`: read and check the files (the forecast or the history must cover the
-    roster's days: `planner.matching`), then `simulate_roster`."""
+    """The job behind `wfm simulate`: read and check the files (a `replay` history as `history_format` says; the
+    forecast or the history must cover the roster's days: `planner.matching`), then `simulate_roster`."""
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     roster_table = read_table(roster, ROSTER, timezone=zone)
     forecast_table = read_table(forecast, FORECAST, timezone=zone) if forecast is not None else None
     replay_table = None
     if replay is not None:
-        history = read_history(replay, center=center)
+        history = load_history(replay, center, fmt=history_format)
         if history.kind != "tickets":
             raise InputError(
                 str(replay),

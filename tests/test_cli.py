@@ -417,3 +417,123 @@ def test_requirements_refuse_a_forecast_of_another_centre(demo_dir: Path, tmp_pa
     assert code == cli.EXIT_BAD_INPUT
     assert "parcels are not work types of the centre" in stderr and "Fix:" in stderr
     assert not out.exists()
+
+
+# -- history files as exported: the same options wherever history is read -------------------------------------------
+
+HISTORY_OPTIONS = {"--history-tz", "--column", "--ignore-column", "--exclude", "--time-format", "--work-type"}
+
+
+@pytest.mark.parametrize("command", ["validate", "forecast", "backtest", "plan", "simulate"])
+def test_every_command_that_reads_history_takes_the_same_history_options(command: str) -> None:
+    import typer
+
+    group = typer.main.get_command(cli.app)
+    options = {name for param in group.commands[command].params for name in param.opts}  # type: ignore[attr-defined]
+    assert HISTORY_OPTIONS <= options
+
+
+def _raw_export(demo_dir: Path, path: Path) -> Path:
+    """The demo history as an ACD would export it: local date and clock time apart, the queue under another
+    name, a priority column of zeros, ids that repeat, and test calls to leave out."""
+    history = pd.read_csv(demo_dir / "history.csv", dtype=str)
+    local = pd.to_datetime(history["created_at"], format="ISO8601", utc=True).dt.tz_convert("Europe/London")
+    raw = pd.DataFrame(
+        {
+            "call_id": (np.arange(len(history)) % 1_000).astype(str),
+            "priority": "0",
+            "queue": history["work_type"],
+            "day": local.dt.strftime("%d/%m/%Y"),
+            "clock": local.dt.strftime("%H:%M:%S.%f"),
+            "outcome": "ANSWERED",
+            "talk_s": history["handle_time_s"],
+        }
+    )
+    tests = raw.iloc[:25].assign(queue="no_such_queue", outcome="TEST")
+    pd.concat([raw, tests]).to_csv(path, index=False)
+    return path
+
+
+RAW_OPTIONS = (
+    "--column", "created_at=day+clock", "--column", "work_type=queue", "--column", "ticket_id=call_id",
+    "--column", "handle_time_s=talk_s",
+    "--time-format", "%d/%m/%Y %H:%M:%S.%f", "--ignore-column", "priority", "--exclude", "outcome=TEST",
+)  # fmt: skip
+
+
+def test_forecast_of_a_raw_export_equals_that_of_the_clean_file(demo_dir: Path, tmp_path: Path) -> None:
+    raw = _raw_export(demo_dir, tmp_path / "export.csv")
+    center = demo_dir / "center.yaml"
+    common = ("--center", center, "--start", "2026-03-23", "--days", "1")
+    code, _, stderr = wfm("forecast", "--history", demo_dir / "history.csv", *common, "--out", tmp_path / "clean.csv")
+    assert code == 0, stderr
+    code, _, stderr = wfm("forecast", "--history", raw, *common, *RAW_OPTIONS, "--out", tmp_path / "raw.csv")
+    assert code == 0, stderr
+    assert (tmp_path / "raw.csv").read_text() == (tmp_path / "clean.csv").read_text()
+    assert "25 of " in stderr and "rows were excluded (25 by outcome=TEST)" in stderr
+    assert "repeat an earlier row's ticket_id" in stderr
+    # Without ignoring it, the export's priority of 0 is refused, naming the place and the fix.
+    options = [o for o in RAW_OPTIONS if o not in ("--ignore-column", "priority")]
+    code, _, stderr = wfm("forecast", "--history", raw, *common, *options, "--out", tmp_path / "no.csv")
+    assert code == cli.EXIT_BAD_INPUT
+    assert "column 'priority'" in stderr and "Fix:" in stderr
+
+
+def test_plan_reads_a_raw_export_with_the_same_options(demo_dir: Path, tmp_path: Path) -> None:
+    raw = _raw_export(demo_dir, tmp_path / "export.csv")
+    out = tmp_path / "plan"
+    code, _, stderr = wfm(
+        "plan", "--history", raw, "--center", demo_dir / "center.yaml", "--start", "2026-03-23", "--days", "1",
+        "--time-limit", "2", "--loop-budget", "0", "--no-remedies", *RAW_OPTIONS, "--out", out,
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert (out / "roster.csv").is_file()
+    assert "rows were excluded (25 by outcome=TEST)" in stderr
+
+
+def test_history_warnings_are_printed(demo_dir: Path, tmp_path: Path) -> None:
+    history = pd.read_csv(demo_dir / "history.csv", dtype=str)
+    doubled = tmp_path / "doubled.csv"
+    pd.concat([history, history.iloc[::8]]).to_csv(doubled, index=False)
+    code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", doubled)
+    assert code == 0, stderr
+    assert f"warning: {doubled}: {len(history.iloc[::8]):,} row(s) repeat an earlier row in every column" in stderr
+
+
+def test_history_options_without_a_replay_are_refused(demo_dir: Path, tmp_path: Path) -> None:
+    code, _, stderr = wfm(
+        "simulate", "--roster", demo_dir / "roster.csv", "--center", demo_dir / "center.yaml",
+        "--forecast", demo_dir / "forecast.csv", "--ignore-column", "priority", "--out", tmp_path / "sim",
+    )  # fmt: skip
+    assert code == cli.EXIT_BAD_INPUT
+    assert "read a --replay file" in stderr and "Fix: give --replay" in stderr
+    assert not (tmp_path / "sim").exists()
+
+
+def test_simulate_replays_a_raw_export_read_with_the_history_options(demo_dir: Path, tmp_path: Path) -> None:
+    """The history's last week moved onto the roster's week, once clean and once as an export: the same replay."""
+    history = pd.read_csv(demo_dir / "history.csv", dtype=str)
+    created = pd.to_datetime(history["created_at"], format="ISO8601", utc=True).dt.tz_convert("Europe/London")
+    week = created >= created.max().normalize() - pd.Timedelta(days=6)
+    moved = created[week] + pd.Timedelta(days=7)
+    columns = ["created_at", "work_type", "ticket_id", "handle_time_s"]  # what the export below carries
+    clean = history.loc[week, columns].assign(created_at=moved.map(pd.Timestamp.isoformat))
+    clean.to_csv(tmp_path / "clean.csv", index=False)
+    export = pd.DataFrame(
+        {
+            "call_id": clean["ticket_id"],
+            "priority": "0",
+            "queue": clean["work_type"],
+            "day": moved.dt.strftime("%d/%m/%Y"),
+            "clock": moved.dt.strftime("%H:%M:%S.%f"),
+            "talk_s": clean["handle_time_s"],
+            "outcome": "ANSWERED",
+        }
+    )
+    export.to_csv(tmp_path / "export.csv", index=False)
+    args = ["--roster", demo_dir / "roster.csv", "--center", demo_dir / "center.yaml", "--replications", "1"]
+    code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "clean.csv", "--out", tmp_path / "a")
+    assert code == 0, stderr
+    code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "export.csv", *RAW_OPTIONS, "--out", tmp_path / "b")
+    assert code == 0, stderr
+    assert (tmp_path / "b" / "work_types.csv").read_text() == (tmp_path / "a" / "work_types.csv").read_text()

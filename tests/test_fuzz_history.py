@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import Center, History, InputError, read_history
+from models import Center, History, HistoryFormat, InputError, read_history
 from tests.conftest import CENTER_DATA
 
 FUZZ_SETTINGS = settings(
@@ -212,3 +212,41 @@ def test_random_typed_parquet_columns(fuzz_dir: Path, shape: list[str], columns:
     pd.DataFrame(dict(zip(shape, columns, strict=True))).to_parquet(path)
     _check(path, center=CENTER)
     _check(path)
+
+
+EXPORT_HEADER = ["date", "time", "type", "priority", "outcome", "call_id"]
+export_formats = st.builds(
+    HistoryFormat,
+    columns=st.sampled_from(
+        [
+            {"created_at": "date+time", "work_type": "type"},
+            {"created_at": "date+time", "work_type": "type", "ticket_id": "call_id", "priority": "priority"},
+            {"created_at": "date+time+outcome", "work_type": "type"},
+            {"created_at": "date", "work_type": "type"},
+        ]
+    ),
+    ignore=st.sampled_from([(), ("priority",), ("outcome", "call_id")]),
+    exclude=st.lists(
+        st.sampled_from(["outcome=X", "outcome!=X", "type=tech_email&outcome=", "call_id=1"]), max_size=2
+    ).map(tuple),
+    time_format=st.sampled_from([None, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S"]),
+)
+export_cells = st.one_of(st.sampled_from([*TRICKY_CELLS, "09:15", "9:05:07", "X", "2026-03-29", "02/03/2026"]), cells)
+
+
+@FUZZ_SETTINGS
+@given(
+    rows=st.lists(st.lists(export_cells, min_size=6, max_size=6), min_size=0, max_size=8),
+    fmt=export_formats,
+    zone=st.sampled_from(["center", "Europe/London", None]),
+)
+def test_random_exports_read_with_joined_ignored_and_excluded_columns(
+    fuzz_dir: Path, rows: list[list[str]], fmt: HistoryFormat, zone: str | None
+) -> None:
+    path = _file(fuzz_dir)
+    path.write_text(_csv_text(EXPORT_HEADER, rows), encoding="utf-8")
+    kwargs: dict[str, Any] = {"center": CENTER} if zone == "center" else {"timezone": zone}
+    history = _check(path, fmt=fmt, **kwargs)
+    if history is not None:
+        assert not set(fmt.ignore) & set(history.frame.columns)
+        assert len(history.frame) <= len(rows)

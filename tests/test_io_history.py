@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from models import Center, InputError, read_history
+from models import Center, HistoryFormat, InputError, read_history
 from tests.conftest import assert_problem
 
 WriteCsv = Callable[..., Path]
@@ -410,19 +411,37 @@ interval_start,work_type,volume
     assert_problem(_error(path, center=center), "row 3 (line 4)", "repeats the key", "remove or merge the duplicates")
 
 
-def test_duplicate_ticket_id_and_response_before_creation(write_csv: WriteCsv, center: Center) -> None:
+def test_response_before_creation(write_csv: WriteCsv, center: Center) -> None:
     path = write_csv(
         """
 created_at,work_type,ticket_id,first_response_at
 2026-03-02 09:00,billing_phone,t1,2026-03-02 09:10
-2026-03-02 09:05,billing_phone,t1,2026-03-02 08:00
+2026-03-02 09:05,billing_phone,t2,2026-03-02 08:00
 """
     )
-    error = _error(path, center=center)
     assert_problem(
-        error, "row 2 (line 3), column 'ticket_id'", "ticket 't1' appears more than once", "give each ticket one row"
+        _error(path, center=center), "row 2 (line 3), column 'first_response_at'", "is before created_at", "same zone"
     )
-    assert_problem(error, "row 2 (line 3), column 'first_response_at'", "is before created_at", "same zone")
+
+
+def test_repeated_ticket_ids_load_with_a_note(write_csv: WriteCsv, center: Center) -> None:
+    """Ticket ids are optional and not used to count contacts: ACD exports reuse call ids (the bank's log
+    repeats half of them), so a repeated id is said, never refused; every row is a contact."""
+    path = write_csv(
+        """
+created_at,work_type,ticket_id
+2026-03-02 09:00,billing_phone,t1
+2026-03-02 09:05,billing_phone,t1
+2026-03-02 09:07,tech_email,t2
+2026-03-02 09:09,tech_email,t1
+"""
+    )
+    history = read_history(path, center=center)
+    assert len(history.frame) == 4
+    assert history.volume_by_work_type().to_dict() == {"billing_phone": 2.0, "tech_email": 2.0}
+    assert history.notes == ("2 row(s) repeat an earlier row's ticket_id (first row 2 (line 3): 't1'); every row is "
+                             "counted as a contact",)  # fmt: skip
+    assert history.warnings == ()
 
 
 def test_empty_history_header_only(write_csv: WriteCsv, center: Center) -> None:
@@ -511,3 +530,217 @@ def test_parquet_rows_are_named_without_line_numbers(tmp_path: Path, center: Cen
     error = _error(path, center=center)
     assert_problem(error, "row 2, column 'created_at'", "is empty", "every row needs a created_at")
     assert "line" not in str(error)
+
+
+# -- raw exports: joined date and time columns, ignored columns, excluded rows ---------------------------------------
+
+#: The shape of the bank's ACD log (../shared/data/anonbank/calls_1999-08.csv): date and time apart, a `priority` on
+#: another scale (0 is refused as a ticket priority), call ids repeated, a column name with a '+'.
+ACD_LOG = """
+vru+line,call_id,priority,type,date,vru_entry,outcome
+AA0204,43678,0,billing_phone,1999-08-01,0:10:10,HANG
+AA0103,34480,2,billing_phone,1999-08-01,9:26:36,AGENT
+AA0105,43678,1,tech_email,1999-08-01,23:59:59,PHANTOM
+AA0214,23828,0,tech_email,1999-08-02,10:02:00,AGENT
+"""
+
+
+def _acd_format(**kwargs: Any) -> HistoryFormat:
+    fields: dict[str, Any] = {
+        "columns": {"created_at": "date+vru_entry", "work_type": "type", "ticket_id": "call_id"},
+        "ignore": ("priority",),
+    }
+    return HistoryFormat(**(fields | kwargs))
+
+
+def test_acd_log_with_date_and_time_apart_is_read_as_it_is(write_csv: WriteCsv, center: Center) -> None:
+    history = read_history(write_csv(ACD_LOG), center=center, fmt=_acd_format())
+    assert history.frame["created_at"].tolist() == [
+        pd.Timestamp(t, tz=LONDON)
+        for t in ("1999-08-01 00:10:10", "1999-08-01 09:26:36", "1999-08-01 23:59:59", "1999-08-02 10:02:00")
+    ]
+    assert "priority" not in history.frame.columns  # ignored: dropped before its check
+    assert history.frame["vru+line"].tolist() == ["AA0204", "AA0103", "AA0105", "AA0214"]  # passed through
+    assert history.frame["ticket_id"].tolist() == ["43678", "34480", "43678", "23828"]
+    assert any("repeat an earlier row's ticket_id" in note for note in history.notes)
+
+
+def test_without_ignoring_it_the_logs_priority_is_refused(write_csv: WriteCsv, center: Center) -> None:
+    error = _error(write_csv(ACD_LOG), center=center, fmt=_acd_format(ignore=()))
+    assert_problem(error, "row 1 (line 2), column 'priority'", "0 is below the minimum 1")
+
+
+def test_a_column_whose_name_holds_a_plus_is_taken_as_it_is(write_csv: WriteCsv) -> None:
+    fmt = _acd_format(columns={"created_at": "date+vru_entry", "work_type": "type", "channel": "vru+line"})
+    history = read_history(write_csv(ACD_LOG), timezone=LONDON, fmt=fmt)
+    assert history.frame["channel"].tolist() == ["AA0204", "AA0103", "AA0105", "AA0214"]
+
+
+def test_time_format_of_joined_columns(write_csv: WriteCsv, center: Center) -> None:
+    path = write_csv("day,time,work_type\n02/03/2026,9:05,billing_phone\n02/03/2026,17:30,tech_email\n")
+    fmt = HistoryFormat(columns={"created_at": "day+time"}, time_format="%d/%m/%Y %H:%M")
+    history = read_history(path, center=center, fmt=fmt)
+    assert history.frame["created_at"].tolist() == [
+        pd.Timestamp("2026-03-02 09:05", tz=LONDON),
+        pd.Timestamp("2026-03-02 17:30", tz=LONDON),
+    ]
+
+
+def test_bad_value_in_joined_columns_names_both(write_csv: WriteCsv, center: Center) -> None:
+    path = write_csv("day,time,work_type\n2026-03-02,9:05,billing_phone\n2026-03-02,25:61,billing_phone\n")
+    error = _error(path, center=center, fmt=HistoryFormat(columns={"created_at": "day+time"}))
+    assert_problem(error, "row 2 (line 3), column 'created_at' (day + time)", "'2026-03-02 25:61' is not a timestamp")
+    blank = write_csv("day,time,work_type\n2026-03-02,,billing_phone\n", name="blank.csv")
+    error = _error(blank, center=center, fmt=HistoryFormat(columns={"created_at": "day+time"}))
+    assert_problem(error, "row 1 (line 2), column 'created_at' (day + time)", "is empty")
+
+
+def test_joining_a_column_the_file_lacks(write_csv: WriteCsv) -> None:
+    error = _error(write_csv(ACD_LOG), fmt=_acd_format(columns={"created_at": "date+entry", "work_type": "type"}))
+    assert_problem(error, "--column", "created_at=date+entry: 'entry' not in the file", "COLUMN+COLUMN")
+
+
+def test_ignoring_a_column_the_file_lacks_or_maps(write_csv: WriteCsv) -> None:
+    error = _error(write_csv(ACD_LOG), fmt=_acd_format(ignore=("priorty",)))
+    assert_problem(error, "--ignore-column", "column 'priorty' is not in the file; columns found: 'vru+line'")
+    error = _error(write_csv(ACD_LOG), fmt=_acd_format(ignore=("priority", "type")))
+    assert_problem(error, "--ignore-column", "column 'type' is ignored and mapped to 'work_type' at once")
+
+
+def test_excluded_rows_are_counted_and_later_rows_keep_their_lines(write_csv: WriteCsv, center: Center) -> None:
+    fmt = _acd_format(exclude=("outcome=PHANTOM", "outcome=HANG&vru+line=AA0204"))
+    history = read_history(write_csv(ACD_LOG), center=center, fmt=fmt)
+    assert history.frame["vru+line"].tolist() == ["AA0103", "AA0214"]
+    assert "2 of 4 rows were excluded (1 by outcome=PHANTOM, 1 by outcome=HANG&vru+line=AA0204)" in history.notes
+    # A bad row after excluded ones is named by its own line in the file.
+    bad = write_csv(ACD_LOG.replace("23828,0,tech_email", "23828,0,tech_mail"), name="bad.csv")
+    assert_problem(_error(bad, center=center, fmt=fmt), "row 4 (line 5), column 'work_type'", "'tech_mail'")
+    keep_served = _acd_format(exclude=("outcome!=AGENT",))
+    assert len(read_history(write_csv(ACD_LOG), center=center, fmt=keep_served).frame) == 2
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("outcome", "'outcome' is not COLUMN=VALUE or COLUMN!=VALUE"),
+        ("=PHANTOM", "'=PHANTOM' is not COLUMN=VALUE"),
+        ("result=PHANTOM", "column 'result' is not in the file"),
+    ],
+)
+def test_bad_exclusion_rules(rule: str, said: str, write_csv: WriteCsv) -> None:
+    assert_problem(_error(write_csv(ACD_LOG), fmt=_acd_format(exclude=(rule,))), "--exclude", said)
+
+
+def test_format_and_its_shorthands_are_not_given_together(write_csv: WriteCsv) -> None:
+    with pytest.raises(TypeError, match="not both"):
+        read_history(write_csv(ACD_LOG), fmt=_acd_format(), work_type="x")
+
+
+# -- silent acceptances: repeated rows, UTC offsets that do not belong together -------------------------------------
+
+
+def _tickets(count: int, seed: int = 0) -> pd.DataFrame:
+    """`count` tickets at whole seconds over one working week, with handle times to a tenth of a second."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2026-03-02 08:00")
+    seconds = np.sort(rng.integers(0, 5 * 86_400, count))
+    return pd.DataFrame(
+        {
+            "created_at": (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+            "work_type": rng.choice(["billing_phone", "tech_email"], count),
+            "handle_time_s": np.round(rng.lognormal(5.5, 0.6, count), 1),
+        }
+    )
+
+
+def test_rows_repeated_in_every_column_are_warned_with_their_count(tmp_path: Path, center: Center) -> None:
+    tickets = _tickets(2_000)
+    doubled = pd.concat([tickets, tickets.sample(260, random_state=1)]).sort_values("created_at", kind="stable")
+    path = tmp_path / "doubled.csv"
+    doubled.to_csv(path, index=False)
+    history = read_history(path, center=center)
+    assert len(history.frame) == 2_260  # kept: each row is counted
+    (warning,) = history.warnings
+    said = "260 row(s) repeat an earlier row in every column (+13.0% on the volume of the distinct rows; chance"
+    assert said + " explains about 0)" in warning
+    assert "remove the repeats" in warning
+    assert history.alerts == [f"{path}: {warning}"]
+    single = tmp_path / "single.csv"
+    tickets.to_csv(single, index=False)
+    assert read_history(single, center=center).warnings == ()
+
+
+def test_repeats_that_chance_explains_are_not_warned(tmp_path: Path) -> None:
+    """Timestamps to the minute and no other column: a queue often has two contacts in the same minute.
+    600 contacts in 20 hours, 30 an hour: 30 - 60 (1 - exp(-30/60)) = 6.4 an hour repeat an earlier row by
+    chance, about 128 in all. (Where most minutes already hold a contact, doubled rows cannot be told from
+    chance by repeats at all: the warning is for files whose rows are distinct by nature.)"""
+    rng = np.random.default_rng(3)
+    minutes = np.sort(rng.integers(0, 20 * 60, 600))
+    stamps = pd.Timestamp("2026-03-02 04:00") + pd.to_timedelta(minutes, unit="min")
+    frame = pd.DataFrame({"created_at": stamps.strftime("%Y-%m-%d %H:%M"), "work_type": "billing_phone"})
+    path = tmp_path / "minutes.csv"
+    frame.to_csv(path, index=False)
+    assert 90 < frame.duplicated().sum() < 170
+    assert read_history(path, timezone=LONDON).warnings == ()
+    # Doubling a third of the rows on top of that is more than chance.
+    doubled = pd.concat([frame, frame.iloc[::3]]).sort_values("created_at", kind="stable")
+    doubled.to_csv(path, index=False)
+    (warning,) = read_history(path, timezone=LONDON).warnings
+    assert "repeat an earlier row in every column" in warning
+
+
+def _offset_file(tmp_path: Path, stamps: list[str]) -> Path:
+    path = tmp_path / "offsets.csv"
+    pd.DataFrame({"created_at": stamps, "work_type": "billing_phone"}).to_csv(path, index=False)
+    return path
+
+
+def test_mixed_utc_offsets_are_warned_with_their_counts(tmp_path: Path, center: Center) -> None:
+    """Half the rows in +01:00 and half in +05:00, interleaved: two systems merged, or wrong offsets."""
+    base = pd.Timestamp("2026-06-01 09:00", tz="UTC")
+    stamps = [
+        (base + pd.Timedelta(minutes=7 * i)).tz_convert("+05:00" if i % 2 else "+01:00").isoformat() for i in range(40)
+    ]
+    history = read_history(_offset_file(tmp_path, stamps), center=center)
+    (warning,) = history.warnings
+    said = "column 'created_at' mixes UTC offsets that no clock change explains: +01:00 (20 rows), +05:00 (20 rows)"
+    assert said in warning
+    assert "converted to the centre's zone Europe/London" in warning
+    # The instants are kept as written.
+    assert history.frame["created_at"].iloc[1] == base + pd.Timedelta(minutes=7)
+
+
+@pytest.mark.parametrize(
+    ("zone", "written"),
+    [
+        ("Europe/London", "Europe/London"),  # the centre's own offsets either side of the change
+        ("Europe/London", "America/New_York"),  # another zone's offsets, changing with its own DST
+        ("Europe/London", "UTC"),  # one offset all along
+        (None, "Europe/Berlin"),  # no centre: any zone's DST
+    ],
+)
+def test_offsets_of_a_clock_change_are_not_warned(
+    tmp_path: Path, center: Center, zone: str | None, written: str
+) -> None:
+    hours = pd.date_range("2026-03-01", "2026-04-05", freq="5h", tz="UTC")
+    path = _offset_file(tmp_path, [t.tz_convert(written).isoformat() for t in hours])
+    history = read_history(path, center=center) if zone else read_history(path, timezone="UTC")
+    assert history.warnings == ()
+    assert len({t.utcoffset() for t in (t.tz_convert(written) for t in hours)}) == (1 if written == "UTC" else 2)
+
+
+def test_mixed_offsets_without_a_centre_are_said_in_utc(tmp_path: Path) -> None:
+    base = pd.Timestamp("2026-01-12 09:00", tz="UTC")
+    stamps = [(base + pd.Timedelta(hours=i)).tz_convert("+02:00" if i % 3 else "-03:00").isoformat() for i in range(30)]
+    (warning,) = read_history(_offset_file(tmp_path, stamps), timezone="UTC").warnings
+    assert "-03:00 (10 rows), +02:00 (20 rows); all were converted to UTC" in warning
+
+
+def test_one_change_of_offset_by_hours_no_clock_moves_is_said(tmp_path: Path, center: Center) -> None:
+    """Offsets that change once, but by five hours: no clock change does that (a system moved, or a site)."""
+    base = pd.Timestamp("2026-01-12 09:00", tz="UTC")
+    offsets = ["+00:00"] * 20 + ["+05:00"] * 20
+    stamps = [(base + pd.Timedelta(hours=i)).tz_convert(offset).isoformat() for i, offset in enumerate(offsets)]
+    (warning,) = read_history(_offset_file(tmp_path, stamps), center=center).warnings
+    assert "+00:00 (20 rows), +05:00 (20 rows)" in warning

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models import read_history
+from models import HistoryFormat, read_history
 from tests.shared_data import shared_data
 
 
@@ -46,3 +46,27 @@ def test_wall_clock_grid_across_dst(arrivals_1999: pd.DataFrame) -> None:
     local = history.frame["interval_start"]
     assert local.is_monotonic_increasing
     assert not local.duplicated().any()
+
+
+def test_the_august_call_log_is_read_as_it_is() -> None:
+    """The bank's ACD log (calls_1999-08.csv) as exported: date and entry time apart, a `priority` of 0-2 that
+    the planner's 1-9 would refuse, call ids that repeat, PHANTOM calls and hang-ups in the voice menu."""
+    path = shared_data("anonbank", "calls_1999-08.csv")
+    log = pd.read_csv(path, dtype=str)
+    fmt = HistoryFormat(
+        columns={"created_at": "date+vru_entry", "work_type": "type", "ticket_id": "call_id"},
+        ignore=("priority",),
+        exclude=("outcome=PHANTOM", "outcome=HANG&q_start=0:00:00"),
+    )
+    history = read_history(path, timezone="Asia/Jerusalem", fmt=fmt)
+    phantom = log["outcome"].eq("PHANTOM")
+    menu = log["outcome"].eq("HANG") & log["q_start"].eq("0:00:00")
+    kept = log[~phantom & ~menu]
+    assert len(history.frame) == len(kept)
+    assert history.volume_by_work_type().to_dict() == kept["type"].value_counts().astype(float).to_dict()
+    said = f"{int((phantom | menu).sum()):,} of {len(log):,} rows were excluded"
+    assert any(note.startswith(said) for note in history.notes)
+    assert any("repeat an earlier row's ticket_id" in note for note in history.notes)  # ids repeat: said, kept
+    assert history.warnings == ()  # no doubled rows, no offsets
+    entry = pd.to_datetime(kept["date"] + " " + kept["vru_entry"]).dt.tz_localize("Asia/Jerusalem")
+    assert history.start == entry.min() and history.end == entry.max()

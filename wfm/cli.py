@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from forecasting import ForecastSettings
-from models import InputError, PlannerError, Problem
+from models import HistoryFormat, InputError, PlannerError, Problem
 from planner.assign import HEURISTICS, METHODS, AssignSettings
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
@@ -125,6 +125,80 @@ def _parse_columns(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
+# -- how a history file is read: the same options on every command that reads one ----------------------------------
+
+HistoryTz = Annotated[
+    str | None,
+    typer.Option(
+        help="Zone of history timestamps without a UTC offset (default: the centre's, or --tz).",
+        rich_help_panel="History file",
+    ),
+]
+Column = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Map a history column: CANONICAL=YOURS, e.g. created_at=opened; join a date and a time column into one "
+        "timestamp with '+': created_at=date+time. Repeatable.",
+        rich_help_panel="History file",
+    ),
+]
+IgnoreColumn = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A column of the history to drop before any check (e.g. a priority on another scale). Repeatable.",
+        rich_help_panel="History file",
+    ),
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Leave out the history rows that match COLUMN=VALUE or COLUMN!=VALUE (join conditions with '&': "
+        "outcome=HANG&q_start=0:00:00); values as written in the file. Repeatable: a row matching any is left out.",
+        rich_help_panel="History file",
+    ),
+]
+TimeFormat = Annotated[
+    str | None,
+    typer.Option(
+        help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' (of a joined column: its parts' "
+        "formats joined by a space). Default: ISO 8601.",
+        rich_help_panel="History file",
+    ),
+]
+WorkType = Annotated[
+    str | None,
+    typer.Option(
+        help="Work type of every row, for a history file without a work_type column.", rich_help_panel="History file"
+    ),
+]
+
+
+def _history_format(
+    history_tz: str | None,
+    column: list[str] | None,
+    ignore_column: list[str] | None,
+    exclude: list[str] | None,
+    time_format: str | None,
+    work_type: str | None,
+) -> HistoryFormat:
+    """The history options of a command (`HistoryTz`, `Column`, ...) as the loader's `HistoryFormat`."""
+    return HistoryFormat(
+        columns=_parse_columns(column),
+        ignore=tuple(ignore_column or ()),
+        exclude=tuple(exclude or ()),
+        time_format=time_format,
+        assume_timezone=history_tz,
+        work_type=work_type,
+    )
+
+
+def _print_history_remarks(warnings: list[str], notes: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+    for note in notes:
+        err.print(f"note: {note}", markup=False)
+
+
 @app.command()
 def demo(
     size: Annotated[Size, typer.Option(help="Centre size: S ~20 agents, M ~100, L ~300, XL ~1,000.")] = Size.M,
@@ -170,18 +244,12 @@ def validate(
     center: Annotated[Path | None, typer.Option(help="Centre configuration (YAML).")] = None,
     history: Annotated[Path | None, typer.Option(help="Ticket history (CSV or Parquet).")] = None,
     tz: Annotated[str | None, typer.Option(help="IANA time zone of the centre, when no --center is given.")] = None,
-    history_tz: Annotated[
-        str | None, typer.Option(help="Zone of history timestamps without an offset (default: the centre's).")
-    ] = None,
-    column: Annotated[
-        list[str] | None, typer.Option(help="Map a column: CANONICAL=YOURS, e.g. created_at=opened. Repeatable.")
-    ] = None,
-    work_type: Annotated[
-        str | None, typer.Option(help="Work type of every row, for a history file without a work_type column.")
-    ] = None,
-    time_format: Annotated[
-        str | None, typer.Option(help="strftime format of the timestamps (default: ISO 8601).")
-    ] = None,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
     start: Annotated[
         str | None,
         typer.Option(help="First day of the roster week to check the centre for (default: after the history)."),
@@ -195,10 +263,7 @@ def validate(
             center,
             history,
             timezone=tz,
-            history_timezone=history_tz,
-            rename=_parse_columns(column),
-            work_type=work_type,
-            time_format=time_format,
+            fmt=_history_format(history_tz, column, ignore_column, exclude, time_format, work_type),
             start=_parse_date(start, "--start"),
             days=days,
         )
@@ -209,9 +274,6 @@ def validate(
 _CENTER_OPT = typer.Option("--center", help="Centre configuration (YAML); optional for forecasting.")
 _TZ_OPT = typer.Option("--tz", help="IANA time zone, without --center (default UTC).")
 _COUNTRY_OPT = typer.Option("--country", help="Public-holiday calendar (ISO code, e.g. GB), without --center.")
-_HISTORY_TZ_OPT = typer.Option(help="Zone of history timestamps without an offset (default: the centre's/--tz).")
-_COLUMN_OPT = typer.Option(help="Map a column: CANONICAL=YOURS, e.g. created_at=opened. Repeatable.")
-_WORK_TYPE_OPT = typer.Option(help="Work type of every row, for a history file without a work_type column.")
 
 
 @app.command()
@@ -227,17 +289,18 @@ def forecast(
     days: Annotated[int, typer.Option(min=1, max=92, help="Days to forecast.")] = 7,
     interval_minutes: Annotated[int, typer.Option(help="Output resolution: 60 (hourly), 30, 15, ...")] = 60,
     plot: Annotated[Path | None, typer.Option(help="Also draw history, forecast and p10-p90 band (PNG).")] = None,
-    history_tz: Annotated[str | None, _HISTORY_TZ_OPT] = None,
-    column: Annotated[list[str] | None, _COLUMN_OPT] = None,
-    work_type: Annotated[str | None, _WORK_TYPE_OPT] = None,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
 ) -> None:
     """Forecast volume per interval and work type, with p10/p50/p90 and AHT."""
 
     def job() -> tuple[ForecastJob, Path | None]:
-        inputs = load_forecast_inputs(
-            history, center, timezone=tz, country=country, history_timezone=history_tz,
-            rename=_parse_columns(column), work_type=work_type,
-        )  # fmt: skip
+        fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
+        inputs = load_forecast_inputs(history, center, timezone=tz, country=country, fmt=fmt)
         settings = ForecastSettings(interval_minutes=interval_minutes)
         done = run_forecast(inputs, out, start=_parse_date(start, "--start"), days=days, settings=settings)
         picture = plot_forecast(inputs.hourly, done.result, plot) if plot is not None else None
@@ -261,17 +324,18 @@ def backtest_command(
     origins: Annotated[
         str | None, typer.Option(help="Origins instead of --folds: DATE,DATE,... (local dates).")
     ] = None,
-    history_tz: Annotated[str | None, _HISTORY_TZ_OPT] = None,
-    column: Annotated[list[str] | None, _COLUMN_OPT] = None,
-    work_type: Annotated[str | None, _WORK_TYPE_OPT] = None,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
 ) -> None:
     """Rolling-origin backtest of every model and of the automatic selection: WAPE, MASE, bias, coverage."""
 
     def job() -> BacktestJob:
-        inputs = load_forecast_inputs(
-            history, center, timezone=tz, country=country, history_timezone=history_tz,
-            rename=_parse_columns(column), work_type=work_type,
-        )  # fmt: skip
+        fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
+        inputs = load_forecast_inputs(history, center, timezone=tz, country=country, fmt=fmt)
         chosen = parse_origins(origins) if origins else None
         return run_backtest(inputs, out, horizon_days=horizon_days, folds=folds, origins=chosen)
 
@@ -420,6 +484,12 @@ def plan(
     resolve_limit: ResolveLimit = None,
     remedies: Remedies = True,
     diagnosis_budget: DiagnosisBudget = DEFAULT_DIAGNOSIS_BUDGET_S,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
 ) -> None:
     """History -> forecast -> requirement -> roster -> simulation (in a loop until the roster delivers what it
     promises) -> capacity diagnosis and remedies -> report, end to end."""
@@ -427,6 +497,7 @@ def plan(
     assert first is not None
     settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
     loop = _loop_settings(loop_budget, resolve_limit)
+    fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
     done = _run(
         lambda: run_plan(
             history,
@@ -442,8 +513,10 @@ def plan(
             loop=loop,
             diagnosis=_diagnosis_settings(remedies, time_limit, diagnosis_budget),
             on_iteration=_print_iteration,
+            history_format=fmt,
         )
     )
+    _print_history_remarks(done.forecast.inputs.warnings, done.forecast.inputs.notes)
     for note in done.forecast.result.notes:  # what the forecast dropped or moved while closed, among others
         err.print(f"note: {note}", markup=False)
     _print_requirement(done.requirement)
@@ -652,11 +725,23 @@ def simulate_command(
     rate_cv: Annotated[
         float, typer.Option(help="Day-level spread of the arrival rate around the forecast (0: Poisson).")
     ] = 0.0,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
 ) -> None:
     """What a roster really achieves: a discrete-event simulation of the centre (arrivals, skills-based routing,
     patience, breaks, chat concurrency) with service level, waits, abandonment and backlog per interval."""
 
     def job() -> SimulationJob:
+        fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
+        if replay is None and fmt != HistoryFormat():
+            raise InputError(
+                "options",
+                Problem("", "the history options (--column, --exclude, ...) read a --replay file", "give --replay"),
+            )
         try:
             settings = SimulationSettings(replications, seed, workers or (os.cpu_count() or 1))
             draws = Draws(handle=handle.value, handle_cv=handle_cv, rate_cv=rate_cv)
@@ -671,6 +756,7 @@ def simulate_command(
             assignment=assignment,
             settings=settings,
             draws=draws,
+            history_format=fmt,
         )
 
     done = _run(job)
@@ -838,8 +924,7 @@ def _print_forecast(job: ForecastJob) -> None:
             f"{result.bands[name].alpha:.4f}",
         )
     console.print(str(table), markup=False)
-    for note in [*job.inputs.notes, *result.notes]:
-        err.print(f"note: {note}", markup=False)
+    _print_history_remarks(job.inputs.warnings, [*job.inputs.notes, *result.notes])
 
 
 def _interval_of(table: pd.DataFrame) -> int:
@@ -860,8 +945,7 @@ def _print_backtest(job: BacktestJob) -> None:
             f"{row.bias:+.3f}", f"{row.coverage_p10_p90:.0%}", f"{row.poisson_floor:.3f}", str(row.selected_model),
         )  # fmt: skip
     console.print(str(table), markup=False)
-    for note in job.inputs.notes:
-        err.print(f"note: {note}", markup=False)
+    _print_history_remarks(job.inputs.warnings, job.inputs.notes)
     console.print("Wrote: " + ", ".join(str(p) for p in job.files))
 
 
