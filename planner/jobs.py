@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from models.io import table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
-from planner.loop import Iteration, LoopResult, LoopSettings, plan_with_simulation
+from planner.loop import Iteration, LoopInterrupted, LoopResult, LoopSettings, plan_with_simulation
 from planner.reports import plan_sections
 from planner.roster import (
     Progress,
@@ -57,6 +57,8 @@ from planner.roster import (
     solve_roster,
     validate_roster,
 )
+from planner.roster.solver import INTERRUPTED_NOTE
+from planner.runtime import Interrupted, honouring
 from planner.simulation import (
     Draws,
     PlannedAssignment,
@@ -274,10 +276,25 @@ def run_roster(
         requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
     previous_table = _read_roster_table(previous, center)
     pins_table = _read_roster_table(pins, center)
-    result = solve_roster(
-        requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
-    )
-    return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
+    settings = settings or RosterSettings()
+    with honouring(settings.cancel):  # a roster found before Ctrl-C is written whole
+        solve_settings = settings
+        if settings.deadline is not None:  # the deadline bounds the solve and the writing together
+            solve_settings = replace(settings, deadline=settings.deadline - write_roster_s(center))
+        result = solve_roster(
+            requirement, center, solve_settings, previous=previous_table, pins=pins_table, on_progress=on_progress
+        )
+        return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
+
+
+#: Wall seconds `write_roster` takes (the validator, the report, the pictures, the calendars), measured on 2 cores
+#: with the demo centres: a fixed part and a part per agent.
+WRITE_ROSTER_S, WRITE_ROSTER_PER_AGENT_S = 2.5, 0.005
+
+
+def write_roster_s(center: Center) -> float:
+    """The seconds kept back from a solve for writing its roster when one deadline bounds both."""
+    return WRITE_ROSTER_S + WRITE_ROSTER_PER_AGENT_S * len(center.agents)
 
 
 def write_roster(
@@ -429,28 +446,77 @@ def plan_forecast(
     loop = loop or LoopSettings()
     previous_table = _read_roster_table(previous, center)
     pins_table = _read_roster_table(pins, center)
-    planned = plan_with_simulation(
-        forecast,
-        center,
-        staffing=staffing,
-        roster=settings,
-        settings=loop,
-        previous=previous_table,
-        pins=pins_table,
-        on_progress=on_progress,
-        on_iteration=on_iteration,
-    )
-    diagnosed = diagnose(
-        center,
-        forecast,
-        planned.requirement,
-        planned.roster,
-        planned.simulation,
-        roster_settings=settings,
-        settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
-        previous=previous_table,
-        pins=pins_table,
-    )
+    cancel = settings.cancel if settings is not None else None
+    with honouring(cancel):
+        try:
+            planned = plan_with_simulation(
+                forecast,
+                center,
+                staffing=staffing,
+                roster=settings,
+                settings=loop,
+                previous=previous_table,
+                pins=pins_table,
+                on_progress=on_progress,
+                on_iteration=on_iteration,
+            )
+        except LoopInterrupted as stop:
+            written = _write_interrupted(stop.roster, stop.requirement, center, out, previous_table, pins_table, {})
+            raise Interrupted(f"{INTERRUPTED_NOTE}, not simulated", written) from None
+        try:
+            if cancel is not None and cancel.cancelled:
+                raise Interrupted("cancelled before the diagnosis")
+            diagnosed = diagnose(
+                center,
+                forecast,
+                planned.requirement,
+                planned.roster,
+                planned.simulation,
+                roster_settings=settings,
+                settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
+                previous=previous_table,
+                pins=pins_table,
+            )
+        except Interrupted:
+            loop_summary = {"simulation_in_the_loop": planned.summary()}
+            written = _write_interrupted(
+                planned.roster, planned.requirement, center, out, previous_table, pins_table, loop_summary
+            )
+            raise Interrupted(
+                f"{INTERRUPTED_NOTE} (the simulation loop's; no capacity diagnosis or check simulation)", written
+            ) from None
+        return _finish_plan(forecast, center, out, planned, diagnosed, loop, simulation, previous_table, pins_table)
+
+
+def _write_interrupted(
+    result: RosterResult,
+    requirement: pd.DataFrame,
+    center: Center,
+    out: Path,
+    previous: pd.DataFrame | None,
+    pins: pd.DataFrame | None,
+    summary: Mapping[str, Any],
+) -> list[Path]:
+    """A plan cut short by Ctrl-C: its best roster (validated as always) and the requirement it was solved for."""
+    if not result.interrupted:
+        result = replace(result, interrupted=True, notes=[INTERRUPTED_NOTE, *result.notes])
+    path = out / "requirement.csv"
+    files = write_files({path: table_writer(requirement, REQUIREMENT, path)})
+    roster = write_roster(result, requirement, center, out, previous=previous, pins=pins, summary=summary)
+    return [*files, *roster.files]
+
+
+def _finish_plan(
+    forecast: pd.DataFrame,
+    center: Center,
+    out: Path,
+    planned: LoopResult,
+    diagnosed: Diagnosis,
+    loop: LoopSettings,
+    simulation: SimulationSettings | None,
+    previous_table: pd.DataFrame | None,
+    pins_table: pd.DataFrame | None,
+) -> PlanStages:
     requirement_path = out / "requirement.csv"
     requirement = RequirementJob(
         center,
