@@ -12,6 +12,8 @@ from models.horizon import Horizon
 from models.io import (
     History,
     atomic_write,
+    check_output_file,
+    check_output_folder,
     dump_center,
     load_center,
     read_history,
@@ -81,6 +83,8 @@ __all__ = [
     "WeeklyWindow",
     "WorkType",
     "atomic_write",
+    "check_output_file",
+    "check_output_folder",
     "dump_center",
     "load_center",
     "read_history",

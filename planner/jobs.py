@@ -40,7 +40,7 @@ from models import (
     read_history,
     read_table,
 )
-from models.io import table_writer, text_writer, write_files
+from models.io import check_output_file, check_output_folder, table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
@@ -51,6 +51,7 @@ from planner.roster import (
     RosterResult,
     RosterSettings,
     agent_calendars,
+    own_calendars,
     plot_coverage,
     plot_gantt,
     roster_report_html,
@@ -177,6 +178,7 @@ def run_forecast(
     settings: ForecastSettings | None = None,
 ) -> ForecastJob:
     """Forecast `days` days from `start` (default: the day after the history) and write the table to `out`."""
+    check_output_file(out)
     history_end = inputs.hourly.counts.index[-1].tz_convert(inputs.timezone).date()
     start = start or history_end + timedelta(days=1)
     defaults = {w.id: w.aht_s for w in inputs.center.work_types} if inputs.center is not None else {}
@@ -203,6 +205,7 @@ def run_backtest(
     inner_folds: int = 3,
 ) -> BacktestJob:
     """Backtest from `origins` (default: the last `folds` weekly origins) and write the metrics to `out`."""
+    check_output_file(out)
     if horizon_days < 1:
         raise InputError("--horizon-days", Problem("", f"{horizon_days} is not a positive number of days", "use 1+"))
     chosen = list(origins) if origins else last_weekly_origins(inputs.hourly, folds, horizon_days)
@@ -240,6 +243,7 @@ def run_requirements(
     settings: StaffingSettings | None = None,
 ) -> RequirementJob:
     """Compute the requirement table of a forecast (a file, or a table already in hand) and write it to `out`."""
+    check_output_file(out)
     center = center if isinstance(center, Center) else load_center(center)
     if not isinstance(forecast, pd.DataFrame):
         forecast = read_table(forecast, FORECAST, timezone=center.timezone)
@@ -271,6 +275,7 @@ def run_roster(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RosterJob:
     """Solve the roster of a requirement and write it into `out_dir` (`write_roster`)."""
+    check_output_folder(out_dir)
     center = center if isinstance(center, Center) else load_center(center)
     if not isinstance(requirement, pd.DataFrame):
         requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
@@ -331,7 +336,8 @@ def write_roster(
     }
     for name, content in agent_calendars(result.roster, center).items():
         outputs[out / "calendars" / name] = _bytes_writer(content)
-    return RosterJob(center, result, write_files(outputs))
+    # The calendars of agents the last roster had and this one has not go: a subscriber would see old shifts.
+    return RosterJob(center, result, write_files(outputs, stale=own_calendars(out / "calendars")))
 
 
 def _drawn(_: Path) -> None:
@@ -391,6 +397,7 @@ def run_plan(
 ) -> PlanJob:
     """History -> forecast -> (requirement -> roster -> simulation, in the loop) -> diagnosis -> report, each
     stage's files in `out_dir` (`plan_forecast`)."""
+    check_output_folder(out_dir)
     inputs = load_forecast_inputs(history, center)
     assert inputs.center is not None
     out = Path(out_dir)
@@ -442,7 +449,8 @@ def plan_forecast(
     (`planner.diagnosis`), and a check simulation of the roster with other random numbers than the loop's
     (`simulation/`, its `comparison.csv` setting the promise beside the check). The roster's `summary.json` and
     `report.html` carry the promise, the loop's iterations and the diagnosis."""
-    out = Path(out_dir)
+    out = check_output_folder(out_dir)
+    check_output_folder(out / "simulation")
     loop = loop or LoopSettings()
     previous_table = _read_roster_table(previous, center)
     pins_table = _read_roster_table(pins, center)
@@ -501,7 +509,9 @@ def _write_interrupted(
     if not result.interrupted:
         result = replace(result, interrupted=True, notes=[INTERRUPTED_NOTE, *result.notes])
     path = out / "requirement.csv"
-    files = write_files({path: table_writer(requirement, REQUIREMENT, path)})
+    # The last run's check simulation was of another roster: it goes.
+    stale = [out / "simulation" / name for name in SIMULATION_FILES]
+    files = write_files({path: table_writer(requirement, REQUIREMENT, path)}, stale=stale)
     roster = write_roster(result, requirement, center, out, previous=previous, pins=pins, summary=summary)
     return [*files, *roster.files]
 
@@ -563,6 +573,10 @@ def promised_levels(simulation: SimulationResult) -> dict[str, tuple[float | Non
 
 
 # -- simulation -------------------------------------------------------------------------------------------------
+
+
+#: The files `simulate_roster` writes into its folder (the last only with a plan's expected levels).
+SIMULATION_FILES = ("intervals.csv", "work_types.csv", "priorities.csv", "agents.csv", "summary.json", "comparison.csv")
 
 
 @dataclass(frozen=True)
@@ -644,7 +658,7 @@ def simulate_roster(
     }
     if comparison is not None:
         outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
-    return SimulationJob(result, write_files(outputs), comparison)
+    return SimulationJob(result, write_files(outputs, stale=[out / "comparison.csv"]), comparison)
 
 
 def run_simulation(
@@ -659,6 +673,7 @@ def run_simulation(
     draws: Draws | None = None,
 ) -> SimulationJob:
     """The job behind `wfm simulate`: read and check the files, then `simulate_roster`."""
+    check_output_folder(out_dir)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     roster_table = read_table(roster, ROSTER, timezone=zone)
@@ -718,6 +733,8 @@ def run_assign(
     """The job behind `wfm assign`: who handles which open ticket from `at`, by `method`; writes the assignment
     table to `out` and its summary (status, objective breakdown, bound, gap, KPIs, and those of the `compare`
     methods on the same problem) to `out` with the suffix `.json`."""
+    check_output_file(out)
+    check_output_file(Path(out).with_suffix(".json"), table=False)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone)

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
+from models.io import check_output_file
 from planner.assign import HEURISTICS, METHODS, AssignSettings
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
@@ -193,6 +194,13 @@ def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
             raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
+def _check_outputs(out: Path, plot: Path | None = None) -> None:
+    """A command's output table (and picture) can be written: checked before any work."""
+    check_output_file(out)
+    if plot is not None:
+        check_output_file(plot, "--plot", table=False)
+
+
 def _parse_columns(pairs: list[str] | None) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for pair in pairs or []:
@@ -308,6 +316,7 @@ def forecast(
     """Forecast volume per interval and work type, with p10/p50/p90 and AHT."""
 
     def job() -> tuple[ForecastJob, Path | None]:
+        _check_outputs(out, plot)
         inputs = load_forecast_inputs(
             history, center, timezone=tz, country=country, history_timezone=history_tz,
             rename=_parse_columns(column), work_type=work_type,
@@ -342,6 +351,7 @@ def backtest_command(
     """Rolling-origin backtest of every model and of the automatic selection: WAPE, MASE, bias, coverage."""
 
     def job() -> BacktestJob:
+        _check_outputs(out)
         inputs = load_forecast_inputs(
             history, center, timezone=tz, country=country, history_timezone=history_tz,
             rename=_parse_columns(column), work_type=work_type,
@@ -371,6 +381,7 @@ def requirements(
     """Agents needed per interval and work type: Erlang C / Erlang A, chat concurrency, deferred work."""
 
     def job() -> tuple[RequirementJob, Path | None]:
+        _check_outputs(out, plot)
         settings = StaffingSettings(plan_on=plan_on.value, shrinkage=shrinkage)
         done = run_requirements(forecast, center, out, settings=settings)
         picture = plot_requirement_heatmap(done.table, plot) if plot is not None else None
