@@ -3,7 +3,7 @@ once, and `--time-limit` is a deadline that every phase of the solve shares.
 
 The Ctrl-C tests run the real command in a subprocess and send it SIGINT once it has printed its first roster;
 the bounds on how long it then takes are correctness bounds (a stop that works takes seconds; one that does not
-runs to the 120-s limit), not benchmarks: timings are in benchmarks/control.py.
+runs to the 120-s limit), not benchmarks: timings are in benchmarks/time_limit.py.
 """
 
 from __future__ import annotations

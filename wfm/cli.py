@@ -183,7 +183,7 @@ def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
             err.print(f"[bold red]error:[/] {exc}", markup=True)
             raise typer.Exit(EXIT_INTERNAL_ERROR) from None
         except KeyboardInterrupt:
-            err.print("interrupted: nothing written", markup=False)
+            err.print("interrupted before a roster was found: no roster written", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:  # an internal error: say so plainly, with the trace on request
             err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
@@ -433,11 +433,22 @@ def _roster_settings(
         raise InputError("options", Problem("", str(exc), "see wfm roster --help")) from None
 
 
-TimeLimit = Annotated[float, typer.Option(help="Seconds for the solver (the first phase; breaks take a few more).")]
+TimeLimit = Annotated[
+    float,
+    typer.Option(
+        help="Seconds for the roster solve: warm start, search and break placement together. wfm roster: the whole "
+        "command (reading and writing included) ends by then, unless the limit is below its fixed work (a few "
+        "seconds: see docs/roster.md). With --deterministic: CP-SAT's deterministic seconds, not wall seconds."
+    ),
+]
 Workers = Annotated[int | None, typer.Option(help="CP-SAT workers (default: the machine's cores, at most 8).")]
 Seed = Annotated[int, typer.Option(help="Solver seed.")]
 Deterministic = Annotated[
-    bool, typer.Option(help="Same input, same roster (the time limit becomes deterministic time).")
+    bool,
+    typer.Option(
+        help="Same input, same roster: the time limit counts CP-SAT's deterministic seconds, which the wall clock "
+        "does not bound (measured on 2 cores: the whole command took 3.6 to 7.9 times the limit; docs/roster.md)."
+    ),
 ]
 Gap = Annotated[float, typer.Option(help="Stop when the proven relative gap is at most this (0: solve to the limit).")]
 LoopBudget = Annotated[

@@ -110,10 +110,10 @@ class _Budget:
     the tables after it. Deterministic mode: limits in CP-SAT's deterministic seconds, the warm start's used time
     subtracted from the search's, never the wall clock (that would make the roster depend on the machine's load)."""
 
-    def __init__(self, settings: RosterSettings, days: int) -> None:
+    def __init__(self, settings: RosterSettings, days: int, began: float) -> None:
         self.settings, self.days = settings, days
         now = time.monotonic()
-        self.end = settings.deadline if settings.deadline is not None else now + settings.time_limit_s
+        self.end = settings.deadline if settings.deadline is not None else began + settings.time_limit_s
         total = max(0.0, self.end - now)
         self.breaks_s = min(days * settings.break_time_limit_s, BREAK_SHARE * total)
         self.search_end = self.end - self.breaks_s - AFTER_BREAKS_S
@@ -213,9 +213,9 @@ def _solve_roster(
 ) -> RosterResult:
     cancel = settings.cancel
     _stop_if_cancelled(cancel)
-    started = time.perf_counter()
+    began, started = time.monotonic(), time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
-    budget = _Budget(settings, problem.horizon.days)
+    budget = _Budget(settings, problem.horizon.days, began)
     built = RosterModel(problem, settings.weights).build()
     recorder = _Recorder(started, on_progress, floor=pay_floor(problem, settings.weights))
     start_from = shapes_of_roster(hint, problem) if hint is not None else None
