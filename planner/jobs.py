@@ -470,7 +470,7 @@ def plan_forecast(
             )
         except LoopInterrupted as stop:
             written = _write_interrupted(stop.roster, stop.requirement, center, out, previous_table, pins_table, {})
-            raise Interrupted(f"{INTERRUPTED_NOTE}, not simulated", written) from None
+            raise Interrupted("best roster so far, not simulated yet", written) from None
         try:
             if cancel is not None and cancel.cancelled:
                 raise Interrupted("cancelled before the diagnosis")
@@ -491,7 +491,7 @@ def plan_forecast(
                 planned.roster, planned.requirement, center, out, previous_table, pins_table, loop_summary
             )
             raise Interrupted(
-                f"{INTERRUPTED_NOTE} (the simulation loop's; no capacity diagnosis or check simulation)", written
+                "best roster so far (the simulation loop's; no capacity diagnosis or check simulation)", written
             ) from None
         return _finish_plan(forecast, center, out, planned, diagnosed, loop, simulation, previous_table, pins_table)
 

@@ -301,7 +301,15 @@ def _plan_with_simulation(
         last = solved
         sim_began = time.perf_counter()
         scenario = build_scenario(center, solved.roster, demand, horizon)
-        simulation = simulate(scenario, sim_settings)
+        try:
+            simulation = simulate(scenario, sim_settings)
+        except BaseException:  # a terminal's Ctrl-C can reach the simulation's worker processes as they start
+            if cancel is None or not cancel.cancelled:
+                raise
+            if kept is None:
+                raise LoopInterrupted(solved, requirement) from None
+            stopped = INTERRUPTED
+            break
         sim_time = time.perf_counter() - sim_began
         levels = {w: mean for w, (mean, _, _) in simulation.service_levels().items()}
         cells = cell_levels(simulation, center, settings.block_hours)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from ortools.sat.python import cp_model
+from typer.testing import CliRunner
 
 from models import FORECAST, REQUIREMENT, Center, load_center, read_table
 from planner.cpsat import apply_common
@@ -35,6 +36,8 @@ from planner.roster.problem import build_problem
 from planner.runtime import Cancellation, Interrupted
 from scenarios.demo import run_demo
 from scenarios.generator import GeneratorSettings
+from tests.roster_helpers import Need, agent, build_center, requirement
+from wfm import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A limit no test waits for: reaching it means Ctrl-C did not stop the solve.
@@ -295,26 +298,41 @@ def test_a_deadline_bounds_the_solve_below_its_time_limit(small_inputs: tuple, m
     assert sum(limits) <= 6.0
 
 
-def test_deterministic_limits_do_not_depend_on_the_wall_clock(
-    small_inputs: tuple, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Deterministic mode counts CP-SAT's deterministic time only: a slow machine (the wall clock running fast)
-    gives the same limits, so the same roster."""
-    center, requirement, _ = small_inputs
+def test_deterministic_limits_do_not_depend_on_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic mode counts CP-SAT's deterministic time only: a slow machine (here a wall clock that jumps
+    1,000 s at every reading) gives the same limits, so the same roster. Before, the search got the limit less
+    the wall seconds since the start (at least 1)."""
+    center = build_center([agent("a"), agent("b")])
+    needs = requirement(center, [Need("calls", d, "06:00", "22:00", 1) for d in range(7)])
     settings = RosterSettings(time_limit_s=4.0, workers=2, deterministic=True)
     limits = _recorded_limits(monkeypatch)
-    first = solve_roster(requirement, center, settings)
+    first = solve_roster(needs, center, settings)
     normal = list(limits)
     limits.clear()
     real = time.monotonic
     offset = [0.0]
 
-    def drifting() -> float:
-        offset[0] += 0.5
+    def jumping() -> float:
+        offset[0] += 1000.0
         return real() + offset[0]
 
-    monkeypatch.setattr(roster_solver.time, "monotonic", drifting)
-    monkeypatch.setattr(roster_solver.time, "perf_counter", drifting)
-    second = solve_roster(requirement, center, settings)
+    monkeypatch.setattr(roster_solver.time, "monotonic", jumping)
+    monkeypatch.setattr(roster_solver.time, "perf_counter", jumping)
+    second = solve_roster(needs, center, settings)
     assert limits == normal
     assert first.roster.equals(second.roster)
+
+
+def test_an_interrupted_plan_exits_130_listing_what_it_wrote(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise Interrupted(
+            "best roster so far (the loop's)", [tmp_path / "roster.csv", tmp_path / "calendars" / "a.ics"]
+        )
+
+    monkeypatch.setattr(cli, "run_plan", interrupted)
+    result = CliRunner().invoke(
+        cli.app, ["plan", "--history", "h.csv", "--center", "c.yaml", "--start", "2026-03-23", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 130
+    assert "interrupted: best roster so far (the loop's)" in result.stderr
+    assert f"Wrote: {tmp_path / 'roster.csv'}, and 1 calendars" in result.stderr

@@ -173,8 +173,11 @@ def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
             return action()
         except Interrupted as exc:
             err.print(f"interrupted: {exc}", markup=False)
-            if exc.files:
-                err.print("Wrote: " + ", ".join(str(p) for p in exc.files), markup=False)
+            calendars = [p for p in exc.files if str(p).endswith(".ics")]
+            others = [p for p in exc.files if not str(p).endswith(".ics")]
+            if others:
+                listed = ", ".join(str(p) for p in others)
+                err.print(f"Wrote: {listed}" + (f", and {len(calendars)} calendars" if calendars else ""), markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except InputError as exc:
             err.print(f"[bold red]error:[/] {exc}", markup=True)

@@ -313,7 +313,7 @@ def _cancelled(cancel: Cancellation | None) -> bool:
 def _stop_if_cancelled(cancel: Cancellation | None, *, found: bool = False) -> None:
     """Raise `Interrupted` when the run is cancelled and no roster has been found."""
     if _cancelled(cancel) and not found:
-        raise Interrupted("interrupted before a roster was found: nothing written")
+        raise Interrupted("before a roster was found: no roster written")
 
 
 def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
