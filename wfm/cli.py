@@ -197,6 +197,12 @@ def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
             raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
+def _exit_if_interrupted(cancel: Cancellation) -> None:
+    """Exit 130 after a command that Ctrl-C reached while it finished (its files are written)."""
+    if cancel.cancelled:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
 def _check_outputs(out: Path, plot: Path | None = None) -> None:
     """A command's output table (and picture) can be written: checked before any work."""
     check_output_file(out)
@@ -256,6 +262,7 @@ def demo(
         cancel,
     )
     _print_demo(report)
+    _exit_if_interrupted(cancel)
 
 
 @app.command()
@@ -510,8 +517,7 @@ def roster(
         cancel,
     )
     _print_roster(done)
-    if done.result.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+    _exit_if_interrupted(cancel)
 
 
 @app.command()
@@ -565,6 +571,7 @@ def plan(
         _print_simulation(done.simulation)
     if done.loop is not None and done.diagnosis is not None:
         _print_plan_quality(done.loop, done.diagnosis)
+    _exit_if_interrupted(cancel)
 
 
 def _diagnosis_settings(remedies: bool, time_limit_s: float, budget_s: float) -> DiagnosisSettings:
