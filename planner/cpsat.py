@@ -3,11 +3,13 @@ solve that a `Cancellation` can stop."""
 
 from __future__ import annotations
 
+import threading
+
 from ortools.sat.python import cp_model
 
 from planner.runtime import Cancellation
 
-__all__ = ["apply_common", "check_common", "solve"]
+__all__ = ["apply_common", "check_common", "solve", "stop_all_searches"]
 
 
 def check_common(time_limit_s: float, workers: int, relative_gap: float) -> None:
@@ -41,6 +43,11 @@ def apply_common(
         parameters.max_time_in_seconds = limit_s
 
 
+#: The searches running now, whoever started them (`stop_all_searches`).
+_RUNNING: set[cp_model.CpSolver] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
 def solve(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
@@ -49,9 +56,25 @@ def solve(
 ) -> cp_model.CpSolverStatus:
     """`solver.solve(model, callback)`, stopped by `cancel` (the best solution so far is kept, as at a time limit).
     A run cancelled before the search starts does not start it: the status is UNKNOWN."""
-    if cancel is None:
-        return solver.solve(model, callback)
-    with cancel.stopping(solver.stop_search):
-        if cancel.cancelled:
-            return cp_model.UNKNOWN
-        return solver.solve(model, callback)
+    with _RUNNING_LOCK:
+        _RUNNING.add(solver)
+    try:
+        if cancel is None:
+            return solver.solve(model, callback)
+        with cancel.stopping(solver.stop_search):
+            if cancel.cancelled:
+                return cp_model.UNKNOWN
+            return solver.solve(model, callback)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(solver)
+
+
+def stop_all_searches() -> int:
+    """Stop every search running now through `solve` (their best solutions are kept); how many there were. For a
+    Ctrl-C that no `Cancellation` is there to honour: the main thread waits in C++ until the search ends."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for solver in running:
+        solver.stop_search()
+    return len(running)

@@ -25,7 +25,8 @@ from ortools.sat.python import cp_model
 from typer.testing import CliRunner
 
 from models import FORECAST, REQUIREMENT, Center, load_center, read_table
-from planner.cpsat import apply_common
+from planner.cpsat import apply_common, stop_all_searches
+from planner.cpsat import solve as cpsat_solve
 from planner.jobs import plan_forecast
 from planner.loop import LoopInterrupted, LoopSettings, plan_with_simulation
 from planner.roster import Progress, RosterSettings, check_roster_files, solve_roster, validate_roster
@@ -336,3 +337,24 @@ def test_an_interrupted_plan_exits_130_listing_what_it_wrote(monkeypatch: pytest
     assert result.exit_code == 130
     assert "interrupted: best roster so far (the loop's)" in result.stderr
     assert f"Wrote: {tmp_path / 'roster.csv'}, and 1 calendars" in result.stderr
+
+
+def test_stop_all_searches_stops_a_search_no_token_watches() -> None:
+    """`wfm assign` and the like have no Cancellation: Ctrl-C stops their running search this way, so that the main
+    thread gets back to Python (where the interrupt is raised) instead of waiting for the time limit."""
+    model = cp_model.CpModel()
+    xs = [model.new_int_var(0, 100, f"x{i}") for i in range(60)]
+    for i in range(59):
+        model.add(xs[i] + xs[i + 1] <= 100 + i % 7)
+    model.add_all_different(xs[:50])
+    model.maximize(sum((i % 13) * x for i, x in enumerate(xs)))
+    solver = cp_model.CpSolver()
+    apply_common(solver, limit_s=LONG_LIMIT_S, workers=2, seed=0, relative_gap=0.0, deterministic=False)
+    outcome: list[object] = []
+    search = threading.Thread(target=lambda: outcome.append(cpsat_solve(solver, model)))
+    search.start()
+    while not stop_all_searches() and search.is_alive():
+        time.sleep(0.05)
+    search.join(timeout=STOP_BOUND_S)
+    assert not search.is_alive(), "the search was not stopped"
+    assert outcome and outcome[0] in (cp_model.FEASIBLE, cp_model.OPTIMAL, cp_model.UNKNOWN)

@@ -25,6 +25,7 @@ from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
 from models.io import check_output_file
 from planner.assign import HEURISTICS, METHODS, AssignSettings
+from planner.cpsat import stop_all_searches
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
 from planner.jobs import (
@@ -159,6 +160,8 @@ class _CtrlC:
                             "nothing more) ...",
                             markup=False,
                         )
+                    else:  # the main thread may wait in a search that no token stops: stop it, then it interrupts
+                        stop_all_searches()
                     self.cancel.cancel()
                 else:
                     os.write(2, b"interrupted again: quitting at once\n")
@@ -186,7 +189,7 @@ def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
             err.print(f"[bold red]error:[/] {exc}", markup=True)
             raise typer.Exit(EXIT_INTERNAL_ERROR) from None
         except KeyboardInterrupt:
-            err.print("interrupted before a roster was found: no roster written", markup=False)
+            err.print("interrupted: nothing more written", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:  # an internal error: say so plainly, with the trace on request
             err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
