@@ -42,6 +42,7 @@ __all__ = [
     "check_output_file",
     "check_output_folder",
     "detect_history_kind",
+    "discard_staged_files",
     "dump_center",
     "format_timestamps",
     "load_center",
@@ -612,6 +613,18 @@ def write_files(
     return written
 
 
+#: Temporary files being written now (`discard_staged_files`).
+_STAGED: set[Path] = set()
+
+
+def discard_staged_files() -> None:
+    """Remove the temporary files of the writes under way: for a process about to exit at once (a second Ctrl-C),
+    so that no half-written `.NAME.*.tmp` is left beside the outputs."""
+    for tmp in list(_STAGED):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def _write_all(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
     staged: list[tuple[Path, Path]] = []
     try:
@@ -621,6 +634,7 @@ def _write_all(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pat
             fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
             staged.append((Path(tmp_name), path))
+            _STAGED.add(Path(tmp_name))
             write(Path(tmp_name))
         mode = 0o666 & ~_UMASK  # mkstemp makes private files; outputs get the usual permissions
         for tmp, path in staged:
@@ -628,6 +642,7 @@ def _write_all(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pat
             os.replace(tmp, path)
     finally:
         for tmp, _ in staged:
+            _STAGED.discard(tmp)
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
     return [path for _, path in staged]

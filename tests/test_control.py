@@ -175,6 +175,7 @@ def test_a_second_ctrl_c_quits_at_once(small_centre: Path, tmp_path: Path, comma
     code = run.wait(timeout=STOP_BOUND_S + 10)
     assert code == 130
     assert "interrupted again: quitting at once" in "".join(run.stderr)
+    assert not list((tmp_path / "out").rglob("*.tmp"))  # no half-written file left
 
 
 # -- in process: the token honoured by each part ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from models.io import text_writer, write_files
+from models.io import discard_staged_files, text_writer, write_files
 from planner import jobs
 from planner.jobs import write_roster
 from planner.roster import solve_roster
@@ -117,3 +117,18 @@ def test_a_republished_roster_removes_the_calendars_of_agents_no_longer_rostered
     second = solve_roster(requirement(one, needs), one, SETTINGS)
     write_roster(second, requirement(one, needs), one, tmp_path)
     assert sorted(p.name for p in calendars.iterdir()) == ["a.ics", "notes.txt", "team-holidays.ics"]
+
+
+def test_discard_staged_files_removes_the_writes_under_way(tmp_path: Path) -> None:
+    """What a second Ctrl-C calls before exiting at once: no half-written temporary file is left."""
+    left: list[list[str]] = []
+
+    def interrupted(tmp: Path) -> None:
+        tmp.write_text("half")
+        discard_staged_files()
+        left.append([p.name for p in tmp_path.iterdir()])
+        raise RuntimeError("the process would exit here")
+
+    with pytest.raises(RuntimeError):
+        write_files({tmp_path / "roster.csv": interrupted})
+    assert left == [[]]

@@ -23,7 +23,7 @@ from rich.console import Console
 
 from forecasting import ForecastSettings
 from models import InputError, PlannerError, Problem
-from models.io import check_output_file
+from models.io import check_output_file, discard_staged_files
 from planner.assign import HEURISTICS, METHODS, AssignSettings
 from planner.cpsat import stop_all_searches
 from planner.diagnosis import Diagnosis, DiagnosisSettings
@@ -165,6 +165,7 @@ class _CtrlC:
                     self.cancel.cancel()
                 else:
                     os.write(2, b"interrupted again: quitting at once\n")
+                    discard_staged_files()
                     os._exit(EXIT_INTERRUPTED)
 
 
