@@ -41,7 +41,10 @@ __all__ = [
     "History",
     "HistoryFormat",
     "atomic_write",
+    "check_output_file",
+    "check_output_folder",
     "detect_history_kind",
+    "discard_staged_files",
     "dump_center",
     "format_timestamps",
     "load_center",
@@ -879,6 +882,45 @@ def _split_fix(message: str, error: Mapping[str, Any], path: str) -> tuple[str, 
 # -- writing ----------------------------------------------------------------------------------------------------
 
 
+def check_output_file(path: str | Path, flag: str = "--out", *, table: bool = True) -> Path:
+    """Check, before any work, that a file can be written at `path`: not a folder, a table format where `table`,
+    inside a folder that exists or can be made, and writable. Raises InputError naming `flag`."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(str(path), Problem(flag, "is a folder", "give the path of a file to write"))
+    if table:
+        _file_format(target)
+    _check_writable_place(target, flag)
+    return target
+
+
+def check_output_folder(path: str | Path, flag: str = "--out") -> Path:
+    """Check, before any work, that `path` is a folder the outputs can be written into: not a file, and either
+    a writable folder or one that can be made. Raises InputError naming `flag`."""
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise InputError(
+            str(path), Problem(flag, "is a file, not a folder", "give a folder to write into (new or existing)")
+        )
+    _check_writable_place(target, flag)
+    return target
+
+
+def _check_writable_place(target: Path, flag: str) -> None:
+    """The nearest existing folder on the way to `target` (or `target` itself) is a folder and writable."""
+    place = target if target.is_dir() else target.parent
+    while not place.exists():
+        place = place.parent
+    if not place.is_dir():
+        raise InputError(
+            str(target), Problem(flag, f"'{place}' on its path is a file, not a folder", "give a path through folders")
+        )
+    if not os.access(place, os.W_OK | os.X_OK):
+        raise InputError(
+            str(target), Problem(flag, f"the folder '{place}' cannot be written", "give a folder you may write into")
+        )
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` then rename `tmp` over `path`; on any failure `path` is untouched."""
     return write_files({path: write})[0]
@@ -894,9 +936,35 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
+def write_files(
+    outputs: Mapping[str | Path, Callable[[Path], None]], *, stale: Iterable[str | Path] = ()
+) -> list[Path]:
     """Write several files so that either all appear or none does: all are written to temporary files first,
-    and only when every one succeeded are they renamed into place."""
+    and only when every one succeeded are they renamed into place. `stale`: files that a previous run of the same
+    job may have left and that belong to it (the calendar of an agent no longer rostered): those this run does not
+    write are removed once every output is in place."""
+    written = _write_all(outputs)
+    keep = {os.path.abspath(p) for p in written}
+    for old in stale:
+        if os.path.abspath(old) not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                Path(old).unlink()
+    return written
+
+
+#: Temporary files being written now (`discard_staged_files`).
+_STAGED: set[Path] = set()
+
+
+def discard_staged_files() -> None:
+    """Remove the temporary files of the writes under way: for a process about to exit at once (a second Ctrl-C),
+    so that no half-written `.NAME.*.tmp` is left beside the outputs."""
+    for tmp in list(_STAGED):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _write_all(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Path]:
     staged: list[tuple[Path, Path]] = []
     try:
         for target, write in outputs.items():
@@ -905,6 +973,7 @@ def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pa
             fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
             staged.append((Path(tmp_name), path))
+            _STAGED.add(Path(tmp_name))
             write(Path(tmp_name))
         mode = 0o666 & ~_UMASK  # mkstemp makes private files; outputs get the usual permissions
         for tmp, path in staged:
@@ -912,6 +981,7 @@ def write_files(outputs: Mapping[str | Path, Callable[[Path], None]]) -> list[Pa
             os.replace(tmp, path)
     finally:
         for tmp, _ in staged:
+            _STAGED.discard(tmp)
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
     return [path for _, path in staged]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,12 +42,12 @@ from models import (
     read_history,
     read_table,
 )
-from models.io import table_writer, text_writer, write_files
+from models.io import check_output_file, check_output_folder, table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.diagnosis import Diagnosis, DiagnosisSettings, diagnose
 from planner.inputs import check_center_for_roster, locate_conflicts
-from planner.loop import Iteration, LoopResult, LoopSettings, plan_with_simulation
+from planner.loop import Iteration, LoopInterrupted, LoopResult, LoopSettings, plan_with_simulation
 from planner.matching import (
     check_forecast_work_types,
     check_previous_roster,
@@ -62,12 +62,15 @@ from planner.roster import (
     RosterResult,
     RosterSettings,
     agent_calendars,
+    own_calendars,
     plot_coverage,
     plot_gantt,
     roster_report_html,
     solve_roster,
     validate_roster,
 )
+from planner.roster.solver import INTERRUPTED_NOTE
+from planner.runtime import Interrupted, honouring
 from planner.simulation import (
     Draws,
     PlannedAssignment,
@@ -189,6 +192,7 @@ def run_forecast(
     settings: ForecastSettings | None = None,
 ) -> ForecastJob:
     """Forecast `days` days from `start` (default: the day after the history) and write the table to `out`."""
+    check_output_file(out)
     history_end = inputs.hourly.counts.index[-1].tz_convert(inputs.timezone).date()
     start = start or history_end + timedelta(days=1)
     defaults = {w.id: w.aht_s for w in inputs.center.work_types} if inputs.center is not None else {}
@@ -215,6 +219,7 @@ def run_backtest(
     inner_folds: int = 3,
 ) -> BacktestJob:
     """Backtest from `origins` (default: the last `folds` weekly origins) and write the metrics to `out`."""
+    check_output_file(out)
     if horizon_days < 1:
         raise InputError("--horizon-days", Problem("", f"{horizon_days} is not a positive number of days", "use 1+"))
     chosen = list(origins) if origins else last_weekly_origins(inputs.hourly, folds, horizon_days)
@@ -257,6 +262,7 @@ def run_requirements(
     """Compute the requirement table of a forecast (a file, or a table already in hand) and write it to `out`.
     The forecast must hold every work type of the centre and no other; the job's notes say, per work type,
     whether its handle time came from the forecast or the centre."""
+    check_output_file(out)
     center = center if isinstance(center, Center) else load_center(center)
     source = "forecast"
     if not isinstance(forecast, pd.DataFrame):
@@ -294,6 +300,7 @@ def run_roster(
     """Solve the roster of a requirement and write it into `out_dir` (`write_roster`). A previous roster of the
     plan's own days, and a centre whose contracts the agents cannot keep, are refused before solving, the latter
     naming the centre file's lines."""
+    check_output_folder(out_dir)
     center_path = None if isinstance(center, Center) else center
     center = center if isinstance(center, Center) else load_center(center)
     if not isinstance(requirement, pd.DataFrame):
@@ -302,13 +309,28 @@ def run_roster(
     pins_table = _read_roster_table(pins, center)
     horizon = center.horizon_covering(requirement["interval_start"])
     check_previous_roster(previous_table, horizon, str(previous))
-    try:
-        result = solve_roster(
-            requirement, center, settings, previous=previous_table, pins=pins_table, on_progress=on_progress
-        )
-    except InputError as exc:
-        raise locate_conflicts(exc, center_path, pins) from None
-    return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
+    settings = settings or RosterSettings()
+    with honouring(settings.cancel):  # a roster found before Ctrl-C is written whole
+        solve_settings = settings
+        if settings.deadline is not None:  # the deadline bounds the solve and the writing together
+            solve_settings = replace(settings, deadline=settings.deadline - write_roster_s(center))
+        try:
+            result = solve_roster(
+                requirement, center, solve_settings, previous=previous_table, pins=pins_table, on_progress=on_progress
+            )
+        except InputError as exc:
+            raise locate_conflicts(exc, center_path, pins) from None
+        return write_roster(result, requirement, center, out_dir, previous=previous_table, pins=pins_table)
+
+
+#: Wall seconds `write_roster` takes (the validator, the report, the pictures, the calendars), measured on 2 cores
+#: with the demo centres: a fixed part and a part per agent.
+WRITE_ROSTER_S, WRITE_ROSTER_PER_AGENT_S = 2.5, 0.005
+
+
+def write_roster_s(center: Center) -> float:
+    """The seconds kept back from a solve for writing its roster when one deadline bounds both."""
+    return WRITE_ROSTER_S + WRITE_ROSTER_PER_AGENT_S * len(center.agents)
 
 
 def write_roster(
@@ -345,7 +367,8 @@ def write_roster(
     }
     for name, content in agent_calendars(result.roster, center).items():
         outputs[out / "calendars" / name] = _bytes_writer(content)
-    return RosterJob(center, result, write_files(outputs))
+    # The calendars of agents the last roster had and this one has not go: a subscriber would see old shifts.
+    return RosterJob(center, result, write_files(outputs, stale=own_calendars(out / "calendars")))
 
 
 def _drawn(_: Path) -> None:
@@ -406,6 +429,7 @@ def run_plan(
 ) -> PlanJob:
     """History -> forecast -> (requirement -> roster -> simulation, in the loop) -> diagnosis -> report, each
     stage's files in `out_dir` (`plan_forecast`). The history is read as `history_format` says."""
+    check_output_folder(out_dir)
     inputs = load_forecast_inputs(history, center, fmt=history_format)
     assert inputs.center is not None
     horizon = inputs.center.horizon(start, days)
@@ -461,34 +485,86 @@ def plan_forecast(
     (`planner.diagnosis`), and a check simulation of the roster with other random numbers than the loop's
     (`simulation/`, its `comparison.csv` setting the promise beside the check). The roster's `summary.json` and
     `report.html` carry the promise, the loop's iterations and the diagnosis."""
-    out = Path(out_dir)
+    out = check_output_folder(out_dir)
+    check_output_folder(out / "simulation")
     loop = loop or LoopSettings()
     previous_table = _read_roster_table(previous, center)
     horizon = center.horizon_covering(forecast["interval_start"], "forecast")
     check_previous_roster(previous_table, horizon, str(previous))
     pins_table = _read_roster_table(pins, center)
-    planned = plan_with_simulation(
-        forecast,
-        center,
-        staffing=staffing,
-        roster=settings,
-        settings=loop,
-        previous=previous_table,
-        pins=pins_table,
-        on_progress=on_progress,
-        on_iteration=on_iteration,
-    )
-    diagnosed = diagnose(
-        center,
-        forecast,
-        planned.requirement,
-        planned.roster,
-        planned.simulation,
-        roster_settings=settings,
-        settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
-        previous=previous_table,
-        pins=pins_table,
-    )
+    cancel = settings.cancel if settings is not None else None
+    with honouring(cancel):
+        try:
+            planned = plan_with_simulation(
+                forecast,
+                center,
+                staffing=staffing,
+                roster=settings,
+                settings=loop,
+                previous=previous_table,
+                pins=pins_table,
+                on_progress=on_progress,
+                on_iteration=on_iteration,
+            )
+        except LoopInterrupted as stop:
+            written = _write_interrupted(stop.roster, stop.requirement, center, out, previous_table, pins_table, {})
+            raise Interrupted("best roster so far, not simulated yet", written) from None
+        try:
+            if cancel is not None and cancel.cancelled:
+                raise Interrupted("cancelled before the diagnosis")
+            diagnosed = diagnose(
+                center,
+                forecast,
+                planned.requirement,
+                planned.roster,
+                planned.simulation,
+                roster_settings=settings,
+                settings=diagnosis or DiagnosisSettings(replications=loop.replications, seed=loop.seed),
+                previous=previous_table,
+                pins=pins_table,
+            )
+        except Interrupted:
+            loop_summary = {"simulation_in_the_loop": planned.summary()}
+            written = _write_interrupted(
+                planned.roster, planned.requirement, center, out, previous_table, pins_table, loop_summary
+            )
+            raise Interrupted(
+                "best roster so far (the simulation loop's; no capacity diagnosis or check simulation)", written
+            ) from None
+        return _finish_plan(forecast, center, out, planned, diagnosed, loop, simulation, previous_table, pins_table)
+
+
+def _write_interrupted(
+    result: RosterResult,
+    requirement: pd.DataFrame,
+    center: Center,
+    out: Path,
+    previous: pd.DataFrame | None,
+    pins: pd.DataFrame | None,
+    summary: Mapping[str, Any],
+) -> list[Path]:
+    """A plan cut short by Ctrl-C: its best roster (validated as always) and the requirement it was solved for."""
+    if not result.interrupted:
+        result = replace(result, interrupted=True, notes=[INTERRUPTED_NOTE, *result.notes])
+    path = out / "requirement.csv"
+    # The last run's check simulation was of another roster: it goes.
+    stale = [out / "simulation" / name for name in SIMULATION_FILES]
+    files = write_files({path: table_writer(requirement, REQUIREMENT, path)}, stale=stale)
+    roster = write_roster(result, requirement, center, out, previous=previous, pins=pins, summary=summary)
+    return [*files, *roster.files]
+
+
+def _finish_plan(
+    forecast: pd.DataFrame,
+    center: Center,
+    out: Path,
+    planned: LoopResult,
+    diagnosed: Diagnosis,
+    loop: LoopSettings,
+    simulation: SimulationSettings | None,
+    previous_table: pd.DataFrame | None,
+    pins_table: pd.DataFrame | None,
+) -> PlanStages:
     requirement_path = out / "requirement.csv"
     requirement = RequirementJob(
         center,
@@ -535,6 +611,10 @@ def promised_levels(simulation: SimulationResult) -> dict[str, tuple[float | Non
 
 
 # -- simulation -------------------------------------------------------------------------------------------------
+
+
+#: The files `simulate_roster` writes into its folder (the last only with a plan's expected levels).
+SIMULATION_FILES = ("intervals.csv", "work_types.csv", "priorities.csv", "agents.csv", "summary.json", "comparison.csv")
 
 
 @dataclass(frozen=True)
@@ -619,7 +699,7 @@ def simulate_roster(
     }
     if comparison is not None:
         outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
-    return SimulationJob(result, write_files(outputs), comparison, list(demand.notes))
+    return SimulationJob(result, write_files(outputs, stale=[out / "comparison.csv"]), comparison, list(demand.notes))
 
 
 def run_simulation(
@@ -636,6 +716,7 @@ def run_simulation(
 ) -> SimulationJob:
     """The job behind `wfm simulate`: read and check the files (a `replay` history as `history_format` says; the
     forecast or the history must cover the roster's days: `planner.matching`), then `simulate_roster`."""
+    check_output_folder(out_dir)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     roster_table = read_table(roster, ROSTER, timezone=zone)
@@ -701,6 +782,8 @@ def run_assign(
     """The job behind `wfm assign`: who handles which open ticket from `at`, by `method`; writes the assignment
     table to `out` and its summary (status, objective breakdown, bound, gap, KPIs, and those of the `compare`
     methods on the same problem) to `out` with the suffix `.json`."""
+    check_output_file(out)
+    check_output_file(Path(out).with_suffix(".json"), table=False)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
     open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone)

@@ -31,12 +31,14 @@ import pandas as pd
 
 from models import Center, Mode
 from planner.roster import Progress, RosterResult, RosterSettings, solve_roster
+from planner.runtime import Interrupted, honouring
 from planner.simulation import SimulationResult, SimulationSettings, build_scenario, forecast_demand, simulate
 from planner.staffing import StaffingSettings, requirement_table
 
 __all__ = [
     "DEFAULT_BUDGET_S",
     "Iteration",
+    "LoopInterrupted",
     "LoopResult",
     "LoopSettings",
     "cell_levels",
@@ -46,6 +48,17 @@ __all__ = [
 
 #: The whole loop's time, roster solves and simulations together (the M week in 5 minutes on 2 cores).
 DEFAULT_BUDGET_S = 300.0
+#: Why the loop stopped when its run was cancelled.
+INTERRUPTED = "an interruption (Ctrl-C)"
+
+
+class LoopInterrupted(Interrupted):
+    """The run was cancelled before the loop's first roster was simulated: `roster` is the best roster found so
+    far (valid, not simulated) and `requirement` the requirement it was solved for."""
+
+    def __init__(self, roster: RosterResult, requirement: pd.DataFrame) -> None:
+        super().__init__("interrupted: best roster so far (the simulation loop had not simulated it yet)")
+        self.roster, self.requirement = roster, requirement
 
 
 @dataclass(frozen=True)
@@ -209,9 +222,31 @@ def plan_with_simulation(
 ) -> LoopResult:
     """Roster `forecast` (a `models.FORECAST` table) in `center`, re-solving where the simulation of the roster
     falls short of the targets (module docstring). The first solve uses `roster`'s time limit, re-solves
-    `settings.resolve_time_limit_s`, all within `settings.budget_s`."""
-    settings = settings or LoopSettings()
+    `settings.resolve_time_limit_s`, all within `settings.budget_s`.
+
+    Cancelled (`roster.cancel`): the loop stops after the step under way and keeps its best iteration; raises
+    `LoopInterrupted` with the roster found so far when the first roster had not been simulated yet, and
+    `Interrupted` when there was no roster at all."""
     roster_settings = roster or RosterSettings()
+    with honouring(roster_settings.cancel):
+        return _plan_with_simulation(
+            forecast, center, staffing, roster_settings, settings or LoopSettings(), previous, pins, on_progress,
+            on_iteration,
+        )  # fmt: skip
+
+
+def _plan_with_simulation(
+    forecast: pd.DataFrame,
+    center: Center,
+    staffing: StaffingSettings | None,
+    roster_settings: RosterSettings,
+    settings: LoopSettings,
+    previous: pd.DataFrame | None,
+    pins: pd.DataFrame | None,
+    on_progress: Callable[[Progress], None] | None,
+    on_iteration: Callable[[Iteration], None] | None,
+) -> LoopResult:
+    cancel = roster_settings.cancel
     began = time.perf_counter()
     horizon = center.horizon_covering(forecast["interval_start"])
     demand = forecast_demand(forecast, center, horizon)
@@ -243,19 +278,38 @@ def plan_with_simulation(
             if limit < 2.0:
                 stopped = "the time budget"
                 break
-        solved = solve_roster(
-            requirement,
-            center,
-            _with_limit(roster_settings, limit),
-            previous=previous,
-            pins=pins,
-            hint=last.roster if last is not None else None,
-            on_progress=on_progress if number == 0 else None,
-        )
+        try:
+            solved = solve_roster(
+                requirement,
+                center,
+                _with_limit(roster_settings, limit),
+                previous=previous,
+                pins=pins,
+                hint=last.roster if last is not None else None,
+                on_progress=on_progress if number == 0 else None,
+            )
+        except Interrupted:
+            if kept is None:
+                raise
+            stopped = INTERRUPTED
+            break
+        if solved.interrupted:
+            if kept is None:
+                raise LoopInterrupted(solved, requirement)
+            stopped = INTERRUPTED  # the kept iteration was simulated; this roster was not
+            break
         last = solved
         sim_began = time.perf_counter()
         scenario = build_scenario(center, solved.roster, demand, horizon)
-        simulation = simulate(scenario, sim_settings)
+        try:
+            simulation = simulate(scenario, sim_settings)
+        except BaseException:  # a terminal's Ctrl-C can reach the simulation's worker processes as they start
+            if cancel is None or not cancel.cancelled:
+                raise
+            if kept is None:
+                raise LoopInterrupted(solved, requirement) from None
+            stopped = INTERRUPTED
+            break
         sim_time = time.perf_counter() - sim_began
         levels = {w: mean for w, (mean, _, _) in simulation.service_levels().items()}
         cells = cell_levels(simulation, center, settings.block_hours)
@@ -306,6 +360,9 @@ def plan_with_simulation(
         )
         if on_iteration is not None:
             on_iteration(iterations[-1])
+        if cancel is not None and cancel.cancelled:
+            stopped = INTERRUPTED
+            break
         if below.empty and shortfall == 0:
             stopped = "every cell meets its target"
             break

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting import ForecastSettings
-from models import OPEN_TICKETS, InputError, Problem
-from models.io import write_table
+from models import OPEN_TICKETS
+from models.io import check_output_folder, write_table
 from planner.assign import HEURISTICS
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import InputReport, summarize_center, summarize_history
@@ -71,9 +71,7 @@ def run_demo(
     requirement and, with `roster` settings, the plan as `wfm plan` makes it (the roster in the simulation loop,
     its check simulation, the capacity diagnosis and remedies) and an assignment snapshot (`wfm demo` always
     passes them)."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out_dir), Problem("--out", "is a file, not a folder", "give a folder to write into"))
+    out = check_output_folder(out_dir)
     scenario = generate(settings)
     center_path, history_path = write_scenario(scenario, out)
     forecast_inputs = load_forecast_inputs(history_path, center_path)  # the same checks as any user's files

@@ -7,6 +7,9 @@ written), 1 internal error, 3 a roster that breaks a rule (`wfm check-roster`).
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +23,9 @@ from rich.console import Console
 
 from forecasting import ForecastSettings
 from models import HistoryFormat, InputError, PlannerError, Problem
+from models.io import check_output_file, discard_staged_files
 from planner.assign import HEURISTICS, METHODS, AssignSettings
+from planner.cpsat import stop_all_searches
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
 from planner.jobs import (
@@ -44,13 +49,14 @@ from planner.loop import DEFAULT_BUDGET_S, Iteration, LoopResult, LoopSettings
 from planner.reports import plot_forecast, plot_requirement_heatmap
 from planner.roster import Progress, RosterSettings
 from planner.roster.solver import DEFAULT_TIME_LIMIT_S, DEFAULT_WORKERS
-from planner.runtime import keep_freed_memory
+from planner.runtime import Cancellation, Interrupted, keep_freed_memory
 from planner.simulation import DEFAULT_REPLICATIONS, Draws, SimulationSettings
 from planner.staffing import StaffingSettings
 from scenarios.demo import DemoReport, run_demo
 from scenarios.generator import DEFAULT_HISTORY_WEEKS, DEFAULT_SEED, GeneratorSettings
+from wfm import STARTED
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "app", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "EXIT_INTERRUPTED", "app", "main"]
 
 EXIT_BAD_INPUT = 2
 #: The demo's roster solve: enough for a good week of the M centre on two cores, short enough to wait for.
@@ -64,6 +70,8 @@ DIAGNOSIS_TIME_LIMIT_S = 10.0
 #: The diagnosis' time after which `wfm plan` tries no larger remedies.
 DEFAULT_DIAGNOSIS_BUDGET_S = 600.0
 EXIT_INTERNAL_ERROR = 1
+#: Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 DEBUG_ENV = "WFM_DEBUG"
 
 app = typer.Typer(
@@ -91,26 +99,119 @@ class HistoryShape(StrEnum):
     intervals = "intervals"
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run a command's one call, mapping the planner's errors to exit codes."""
-    try:
-        return action()
-    except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except PlannerError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
-        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(130) from None
-    except Exception as exc:  # an internal error: say so plainly, with the trace on request
-        err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
-        if os.environ.get(DEBUG_ENV):
-            err.print(traceback.format_exc(), markup=False)
-        else:
-            err.print(f"(set {DEBUG_ENV}=1 for the traceback; please report it)", markup=False)
-        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+class _CtrlC:
+    """Ctrl-C while a command runs. The first press cancels the run's `Cancellation`: code that honours it (the
+    roster solve, the simulation loop, writing a roster) stops within a moment and keeps the best roster so far;
+    anywhere else the press interrupts at once (KeyboardInterrupt, nothing written). A second press exits at once
+    with 130, writing nothing more.
+
+    CP-SAT runs in C++ with the main thread waiting, where Python's own handler cannot run until the search ends; so
+    the signal is also written to a wakeup socket that a watcher thread reads: it cancels the token (which stops the
+    searches) and handles the second press."""
+
+    def __init__(self, cancel: Cancellation) -> None:
+        self.cancel = cancel
+        self.active = False
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # signals reach the main thread only
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return self  # started with Ctrl-C ignored (nohup, a background job): keep it so
+        self._reader, self._writer = socket.socketpair()
+        self._writer.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._old_handler = signal.signal(signal.SIGINT, self._on_signal)
+        self._watcher = threading.Thread(target=self._watch, name="ctrl-c", daemon=True)
+        self._watcher.start()
+        self.active = True
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if not self.active:
+            return
+        signal.signal(signal.SIGINT, self._old_handler)
+        signal.set_wakeup_fd(self._old_fd)
+        self._writer.close()  # the watcher reads the end of the stream and returns
+        self._watcher.join(timeout=1.0)
+        self._reader.close()
+        self.active = False
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if not self.cancel.honoured:
+            self.cancel.cancel()
+            raise KeyboardInterrupt
+
+    def _watch(self) -> None:
+        presses = 0
+        while True:
+            try:
+                data = self._reader.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            for _ in range(data.count(bytes([signal.SIGINT]))):
+                presses += 1
+                if presses == 1:
+                    if self.cancel.honoured:
+                        err.print(
+                            "Ctrl-C: stopping with the best roster so far (press again to quit at once, writing "
+                            "nothing more) ...",
+                            markup=False,
+                        )
+                    else:  # the main thread may wait in a search that no token stops: stop it, then it interrupts
+                        stop_all_searches()
+                    self.cancel.cancel()
+                else:
+                    os.write(2, b"interrupted again: quitting at once\n")
+                    discard_staged_files()
+                    os._exit(EXIT_INTERRUPTED)
+
+
+def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
+    """Run a command's one call under Ctrl-C handling (`_CtrlC`; `cancel` is the token the call honours), mapping
+    the planner's errors to exit codes."""
+    with _CtrlC(cancel or Cancellation()):
+        try:
+            return action()
+        except Interrupted as exc:
+            err.print(f"interrupted: {exc}", markup=False)
+            calendars = [p for p in exc.files if str(p).endswith(".ics")]
+            others = [p for p in exc.files if not str(p).endswith(".ics")]
+            if others:
+                listed = ", ".join(str(p) for p in others)
+                err.print(f"Wrote: {listed}" + (f", and {len(calendars)} calendars" if calendars else ""), markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except InputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except PlannerError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True)
+            raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing more written", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:  # an internal error: say so plainly, with the trace on request
+            err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+            if os.environ.get(DEBUG_ENV):
+                err.print(traceback.format_exc(), markup=False)
+            else:
+                err.print(f"(set {DEBUG_ENV}=1 for the traceback; please report it)", markup=False)
+            raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def _exit_if_interrupted(cancel: Cancellation) -> None:
+    """Exit 130 after a command that Ctrl-C reached while it finished (its files are written)."""
+    if cancel.cancelled:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _check_outputs(out: Path, plot: Path | None = None) -> None:
+    """A command's output table (and picture) can be written: checked before any work."""
+    check_output_file(out)
+    if plot is not None:
+        check_output_file(plot, "--plot", table=False)
 
 
 def _parse_columns(pairs: list[str] | None) -> dict[str, str]:
@@ -222,7 +323,8 @@ def demo(
     settings = GeneratorSettings(
         size=size.value, seed=seed, history_weeks=history_weeks, history_shape=history_shape.value
     )
-    roster_settings = _roster_settings(time_limit, workers, 0, False, 0.0)
+    cancel = Cancellation()
+    roster_settings = _roster_settings(time_limit, workers, 0, False, 0.0, cancel)
     loop = _loop_settings(loop_budget, resolve_limit or min(time_limit, DEMO_RESOLVE_LIMIT_S))
     diagnosis = _diagnosis_settings(remedies, time_limit, diagnosis_budget)
     report = _run(
@@ -234,9 +336,11 @@ def demo(
             loop=loop,
             diagnosis_settings=diagnosis,
             on_iteration=_print_iteration,
-        )
+        ),
+        cancel,
     )
     _print_demo(report)
+    _exit_if_interrupted(cancel)
 
 
 @app.command()
@@ -299,6 +403,7 @@ def forecast(
     """Forecast volume per interval and work type, with p10/p50/p90 and AHT."""
 
     def job() -> tuple[ForecastJob, Path | None]:
+        _check_outputs(out, plot)
         fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
         inputs = load_forecast_inputs(history, center, timezone=tz, country=country, fmt=fmt)
         settings = ForecastSettings(interval_minutes=interval_minutes)
@@ -334,6 +439,7 @@ def backtest_command(
     """Rolling-origin backtest of every model and of the automatic selection: WAPE, MASE, bias, coverage."""
 
     def job() -> BacktestJob:
+        _check_outputs(out)
         fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
         inputs = load_forecast_inputs(history, center, timezone=tz, country=country, fmt=fmt)
         chosen = parse_origins(origins) if origins else None
@@ -361,6 +467,7 @@ def requirements(
     """Agents needed per interval and work type: Erlang C / Erlang A, chat concurrency, deferred work."""
 
     def job() -> tuple[RequirementJob, Path | None]:
+        _check_outputs(out, plot)
         settings = StaffingSettings(plan_on=plan_on.value, shrinkage=shrinkage)
         done = run_requirements(forecast, center, out, settings=settings)
         picture = plot_requirement_heatmap(done.table, plot, done.center) if plot is not None else None
@@ -389,8 +496,15 @@ class _ProgressPrinter:
 
 
 def _roster_settings(
-    time_limit: float, workers: int | None, seed: int, deterministic: bool, gap: float
+    time_limit: float,
+    workers: int | None,
+    seed: int,
+    deterministic: bool,
+    gap: float,
+    cancel: Cancellation | None = None,
+    whole_command: bool = False,
 ) -> RosterSettings:
+    """`whole_command`: the time limit is the command's deadline, counted from its start (wall-clock mode)."""
     try:
         return RosterSettings(
             time_limit_s=time_limit,
@@ -398,16 +512,29 @@ def _roster_settings(
             seed=seed,
             deterministic=deterministic,
             relative_gap=gap,
+            deadline=STARTED + time_limit if whole_command and not deterministic else None,
+            cancel=cancel,
         )
     except ValueError as exc:
         raise InputError("options", Problem("", str(exc), "see wfm roster --help")) from None
 
 
-TimeLimit = Annotated[float, typer.Option(help="Seconds for the solver (the first phase; breaks take a few more).")]
+TimeLimit = Annotated[
+    float,
+    typer.Option(
+        help="Seconds for the roster solve: warm start, search and break placement together. wfm roster: the whole "
+        "command (reading and writing included) ends by then, unless the limit is below its fixed work (a few "
+        "seconds: see docs/roster.md). With --deterministic: CP-SAT's deterministic seconds, not wall seconds."
+    ),
+]
 Workers = Annotated[int | None, typer.Option(help="CP-SAT workers (default: the machine's cores, at most 8).")]
 Seed = Annotated[int, typer.Option(help="Solver seed.")]
 Deterministic = Annotated[
-    bool, typer.Option(help="Same input, same roster (the time limit becomes deterministic time).")
+    bool,
+    typer.Option(
+        help="Same input, same roster: the time limit counts CP-SAT's deterministic seconds, which the wall clock "
+        "does not bound (measured on 2 cores: the whole command took 3.6 to 7.9 times the limit; docs/roster.md)."
+    ),
 ]
 Gap = Annotated[float, typer.Option(help="Stop when the proven relative gap is at most this (0: solve to the limit).")]
 LoopBudget = Annotated[
@@ -449,8 +576,10 @@ def roster(
     previous: PreviousRoster = None,
     pins: Pins = None,
 ) -> None:
-    """Next week's roster: who works which shift, with breaks, covering the requirement within every contract."""
-    settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
+    """Next week's roster: who works which shift, with breaks, covering the requirement within every contract.
+    Ctrl-C stops the search and writes the best roster so far (exit 130); a second Ctrl-C quits at once."""
+    cancel = Cancellation()
+    settings = _roster_settings(time_limit, workers, seed, deterministic, gap, cancel, whole_command=True)
     done = _run(
         lambda: run_roster(
             requirement,
@@ -460,9 +589,11 @@ def roster(
             previous=previous,
             pins=pins,
             on_progress=_ProgressPrinter(),
-        )
+        ),
+        cancel,
     )
     _print_roster(done)
+    _exit_if_interrupted(cancel)
 
 
 @app.command()
@@ -495,7 +626,8 @@ def plan(
     promises) -> capacity diagnosis and remedies -> report, end to end."""
     first = _parse_date(start, "--start")
     assert first is not None
-    settings = _roster_settings(time_limit, workers, seed, deterministic, gap)
+    cancel = Cancellation()
+    settings = _roster_settings(time_limit, workers, seed, deterministic, gap, cancel)
     loop = _loop_settings(loop_budget, resolve_limit)
     fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
     done = _run(
@@ -514,7 +646,8 @@ def plan(
             diagnosis=_diagnosis_settings(remedies, time_limit, diagnosis_budget),
             on_iteration=_print_iteration,
             history_format=fmt,
-        )
+        ),
+        cancel,
     )
     _print_history_remarks(done.forecast.inputs.warnings, done.forecast.inputs.notes)
     for note in done.forecast.result.notes:  # what the forecast dropped or moved while closed, among others
@@ -525,6 +658,7 @@ def plan(
         _print_simulation(done.simulation)
     if done.loop is not None and done.diagnosis is not None:
         _print_plan_quality(done.loop, done.diagnosis)
+    _exit_if_interrupted(cancel)
 
 
 def _diagnosis_settings(remedies: bool, time_limit_s: float, budget_s: float) -> DiagnosisSettings:
@@ -575,6 +709,8 @@ def _print_plan_quality(loop: LoopResult, diagnosis: Diagnosis) -> None:
 
 def _print_roster(done: RosterJob) -> None:
     result = done.result
+    if result.interrupted:
+        err.print("interrupted: best roster so far (validated; not searched to the time limit)", markup=False)
     console.print(
         f"Roster: {result.status}, objective {result.objective:,.1f}, bound {result.best_bound:,.1f}, "
         f"gap {result.gap:.2%}, {result.solve_time_s:.1f} s "

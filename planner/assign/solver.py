@@ -34,7 +34,7 @@ from planner.assign.model import (
     priority_weight,
 )
 from planner.assign.problem import CAPACITY, AssignProblem
-from planner.cpsat import apply_common, check_common
+from planner.cpsat import apply_common, check_common, solve
 
 __all__ = ["METHODS", "AssignResult", "AssignSettings", "assign", "assignment_table"]
 
@@ -222,7 +222,7 @@ def assign(problem: AssignProblem, method: str = "optimal", settings: AssignSett
         status = _lexicographic(built, solver, settings, remaining)
     else:
         _apply(solver, settings, remaining)
-        status = solver.solve(built.model)
+        status = solve(solver, built.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.INFEASIBLE:
             raise SolverError("the assignment model is infeasible, a planner bug (leaving a ticket out is allowed)")
@@ -261,7 +261,7 @@ def _decomposed(
         if settings.strict_priority:
             return _lexicographic(built, solver, settings, limit), solver
         _apply(solver, settings, limit)
-        return solver.solve(built.model), solver
+        return solve(solver, built.model), solver
 
     if settings.deterministic:
         budget = Budget(time.perf_counter, None, total_s=settings.time_limit_s)
@@ -299,7 +299,7 @@ def _lexicographic(built: AssignModel, solver: cp_model.CpSolver, settings: Assi
         target = sum(built.urgency[t] for t, ticket in enumerate(problem.tickets) if ticket.priority == level)
         model.minimize(target)
         _apply(solver, settings, share)
-        status = solver.solve(model)
+        status = solve(solver, model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         model.add(target <= int(solver.objective_value))
@@ -309,7 +309,7 @@ def _lexicographic(built: AssignModel, solver: cp_model.CpSolver, settings: Assi
             model.add_hint(built.start[k], solver.value(built.start[k]))
     model.minimize(sum(built.terms.values()))
     _apply(solver, settings, share)
-    return solver.solve(model)
+    return solve(solver, model)
 
 
 def _result(

@@ -1,7 +1,7 @@
 """Rosters: named agents x days x shifts under the rules of docs/roster.md (a CP-SAT model in two phases), their
 exports, and the independent validator that re-checks every roster from its tables alone."""
 
-from planner.roster.export import agent_calendars, plot_coverage, plot_gantt, roster_report_html
+from planner.roster.export import agent_calendars, own_calendars, plot_coverage, plot_gantt, roster_report_html
 from planner.roster.model import RosterWeights
 from planner.roster.problem import RosterConflicts, roster_conflicts
 from planner.roster.result import Progress, RosterResult
@@ -32,6 +32,7 @@ __all__ = [
     "apply_settings",
     "check_roster_files",
     "on_duty",
+    "own_calendars",
     "plot_coverage",
     "plot_gantt",
     "roster_conflicts",

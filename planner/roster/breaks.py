@@ -16,12 +16,18 @@ from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from models import SolverError
+from planner.cpsat import solve
 from planner.roster.model import RosterWeights, shortfall_terms
 from planner.roster.problem import RosterProblem
+from planner.runtime import Cancellation, seconds_left
 
 __all__ = ["allocate", "on_duty_counts", "place_breaks"]
 
 Configure = Callable[[cp_model.CpSolver, float], None]
+#: A day with less time than this left keeps its breaks at the middle of their windows.
+LEAST_DAY_S = 0.02
+#: The status of a day whose breaks were not placed (no time left, or the run was cancelled).
+SKIPPED = "SKIPPED"
 
 
 def _demand(problem: RosterProblem, deferred_capacity: np.ndarray) -> np.ndarray:
@@ -61,10 +67,15 @@ def place_breaks(
     weights: RosterWeights,
     time_limit_s: float,
     configure: Configure,
+    *,
+    deadline: float | None = None,
+    cancel: Cancellation | None = None,
 ) -> tuple[dict[tuple[str, int], tuple[int, ...]], list[str]]:
     """Break offsets (intervals from the shift's start, in the template's order) per worked (agent, day), and the
     status of each day's solve. Days are placed in order; a day's model sees earlier days' breaks where placed
-    and later days' at their nominal place."""
+    and later days' at their nominal place. Each day's solve gets `time_limit_s`, less where the days left share
+    what remains until `deadline` (a `time.monotonic()` instant); a day with no time left, or after `cancel`,
+    keeps its breaks at the middle of their windows (status SKIPPED)."""
     shapes, pool_of = problem.shapes, _pool_of(problem)
     demand = _demand(problem, deferred_capacity)
     skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
@@ -75,7 +86,14 @@ def place_breaks(
     for (agent, day), k in sorted(shifts.items()):
         if shapes.breaks[k]:
             by_day[day].append((agent, k))
-    for day in sorted(by_day):
+    days = sorted(by_day)
+    for position, day in enumerate(days):
+        limit = min(time_limit_s, seconds_left(deadline) / (len(days) - position))
+        if limit < LEAST_DAY_S or (cancel is not None and cancel.cancelled):
+            for agent, k in by_day[day]:
+                offsets[agent, day] = tuple(slot.nominal for slot in shapes.breaks[k])
+            statuses.append(SKIPPED)
+            continue
         # On duty without this day's breaks: everything else as placed so far (or nominal).
         others = {key: k for key, k in shifts.items() if key[1] != day}
         present = on_duty_counts(problem, others, offsets)
@@ -118,8 +136,8 @@ def place_breaks(
                 terms += shortfall_terms(model, problem, weights, t, int(w), int(demand[t, w]), sum(cover[int(w)]))
         model.minimize(sum(terms))
         solver = cp_model.CpSolver()
-        configure(solver, time_limit_s)
-        status = solver.solve(model)
+        configure(solver, limit)
+        status = solve(solver, model, cancel=cancel)
         statuses.append(solver.status_name(status))
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         for (agent, d), per_break in choices.items():

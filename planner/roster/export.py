@@ -9,6 +9,7 @@ all outputs appear or none does. Times are shown in the centre's local time; cal
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import math
@@ -32,7 +33,7 @@ from models.tables import COVERAGE, ROSTER, TableSchema
 from models.workforce import Agent, BreakRule, Contract, ShiftTemplate
 from planner.reports import HOUR_TICKS, ReportSections, _pyplot, _save_png, hour_ticks, target_text, work_type_label
 
-__all__ = ["agent_calendars", "plot_coverage", "plot_gantt", "roster_report_html"]
+__all__ = ["agent_calendars", "own_calendars", "plot_coverage", "plot_gantt", "roster_report_html"]
 
 #: Who made the calendars (RFC 5545 PRODID).
 PRODID = "-//wfm-planner//roster//EN"
@@ -285,6 +286,18 @@ def agent_calendars(
             )
         files[name] = calendar.to_ical()
     return files
+
+
+def own_calendars(folder: str | Path) -> list[Path]:
+    """The iCalendar files in `folder` that `agent_calendars` wrote (recognised by their PRODID): a re-published
+    roster replaces them, and removes those of agents no longer rostered."""
+    marker = f"PRODID:{PRODID}".encode()
+    found = []
+    for path in sorted(Path(folder).glob("*.ics")):
+        with contextlib.suppress(OSError), path.open("rb") as file:
+            if marker in file.read(2048):
+                found.append(path)
+    return found
 
 
 def _calendar_file_name(agent_id: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from planner.roster.model import RosterWeights
 from planner.roster.options import Shapes
 from planner.roster.problem import RosterProblem, WeekLimits
+from planner.runtime import Cancellation
 
 __all__ = ["DEFAULT_PASSES", "greedy_roster"]
 
@@ -73,11 +74,16 @@ def _marginal_value(residual: np.ndarray, priority: np.ndarray, weights: RosterW
 
 
 def greedy_roster(
-    problem: RosterProblem, weights: RosterWeights | None = None, passes: int = DEFAULT_PASSES
+    problem: RosterProblem,
+    weights: RosterWeights | None = None,
+    passes: int = DEFAULT_PASSES,
+    *,
+    cancel: Cancellation | None = None,
 ) -> dict[str, dict[int, int]]:
     """agent -> day -> shape for the agents the greedy could place. The first pass places agents one by one
     (specialists first), later passes take each agent out and put them back at their best given all the others
-    (a best-response local search), until nothing changes or `passes` are done."""
+    (a best-response local search), until nothing changes or `passes` are done. A cancelled run (`cancel`) stops
+    at the next agent and returns what is placed so far."""
     weights = weights or RosterWeights()
     shapes, center, horizon = problem.shapes, problem.center, problem.horizon
     days = horizon.days
@@ -170,10 +176,14 @@ def greedy_roster(
         return False
 
     for agent_id in order:
+        if cancel is not None and cancel.cancelled:
+            return out
         place(agent_id)
     for _ in range(passes - 1):
         changed = False
         for agent_id in order:
+            if cancel is not None and cancel.cancelled:
+                return out
             before_shifts = out.pop(agent_id, None)
             before_cover = taken.pop(agent_id, [])
             for covered, w in before_cover:

@@ -43,7 +43,8 @@ def _gap(objective: float, bound: float) -> float:
 class RosterResult:
     """A solved roster. `status` is CP-SAT's for the first phase (OPTIMAL, FEASIBLE); `objective`, `best_bound`
     and `breakdown` are in points (1 point = one unit of pay) with breaks at their nominal place; the tables and
-    `kpis` are for the final roster, breaks placed."""
+    `kpis` are for the final roster, breaks placed. `interrupted`: the run was cancelled (Ctrl-C) and this is the
+    best roster found until then (valid, but not searched to the time limit)."""
 
     status: str
     objective: float
@@ -57,6 +58,7 @@ class RosterResult:
     progress: list[Progress] = field(default_factory=list)
     break_statuses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def gap(self) -> float:
@@ -66,6 +68,7 @@ class RosterResult:
         """Everything but the tables, JSON-ready."""
         return {
             "status": self.status,
+            "interrupted": self.interrupted,
             "objective": self.objective,
             "best_bound": self.best_bound,
             "gap": self.gap,

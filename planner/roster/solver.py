@@ -17,12 +17,13 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from models import Center, SolverError
-from planner.cpsat import apply_common, check_common
+from planner.cpsat import apply_common, check_common, solve
 from planner.roster.breaks import allocate, on_duty_counts, place_breaks
 from planner.roster.heuristic import greedy_roster
 from planner.roster.model import SCALE, RosterModel, RosterWeights
 from planner.roster.problem import RosterProblem, build_problem, shapes_of_roster
 from planner.roster.result import Progress, RosterResult, coverage_table, kpis, roster_table
+from planner.runtime import Cancellation, Interrupted, honouring, seconds_left
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "DEFAULT_WORKERS", "RosterSettings", "apply_settings", "solve_roster"]
 
@@ -31,6 +32,14 @@ DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_WORKERS = max(1, min(8, os.cpu_count() or 1))
 #: Time for each day's break placement, at most.
 DEFAULT_BREAK_TIME_LIMIT_S = 1.0
+#: Share of the time limit the break placement may take over all days (each day at most the per-day setting).
+BREAK_SHARE = 0.1
+#: Deterministic mode: each day's break placement gets at least this (deterministic seconds).
+DETERMINISTIC_BREAK_FLOOR_S = 0.2
+#: Wall seconds kept after the break placement for the allocation, coverage and KPIs.
+AFTER_BREAKS_S = 0.4
+#: A search with less than this left is not started (the roster found so far is kept).
+LEAST_SEARCH_S = 0.1
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
 #: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
@@ -38,8 +47,10 @@ WARM_START_SHARE = 0.25
 WARM_START_LIMITS_S = (2.0, 20.0)
 #: With the shifts fixed the LP is easy and the search should move at once: CP-SAT's default chunk of iterations.
 WARM_START_ROOT_LP_ITERATIONS = 2_000
-#: Time the warm start may take to find its first completion, whatever the share (it is found in a second or two).
+#: Time the warm start may take to find its first completion, whatever the share or the deadline (it is found in
+#: a second or two): without a first roster there is nothing to return.
 WARM_START_FIRST_S = 30.0
+INTERRUPTED_NOTE = "interrupted: best roster so far"
 
 
 def warm_start_time_limit(time_limit_s: float) -> float:
@@ -49,9 +60,14 @@ def warm_start_time_limit(time_limit_s: float) -> float:
 
 @dataclass(frozen=True)
 class RosterSettings:
-    """How to solve. `deterministic`: the same input and settings give the same roster (CP-SAT's interleaved
-    search, stopped by deterministic time instead of wall time: `time_limit_s` is then in CP-SAT's deterministic
-    seconds, roughly wall seconds). `relative_gap`: stop when the proven gap is at most this."""
+    """How to solve. `time_limit_s`: wall seconds for the whole solve, warm start, search and break placement
+    together (`solve_roster` returns by then), or by `deadline` where given (a `time.monotonic()` instant, e.g.
+    the end of a whole command). `deterministic`: the same input and settings give the same roster (CP-SAT's
+    interleaved search, stopped by deterministic time instead of wall time: `time_limit_s` is then CP-SAT's
+    deterministic seconds of the searches, which are not wall seconds - docs/roster.md gives the measured ratio -
+    and `deadline` is not used). `relative_gap`: stop when the proven gap is at most this. `cancel`: stops the
+    solve early with the best roster found so far (`RosterResult.interrupted`), or `Interrupted` where there is
+    none yet."""
 
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     workers: int = DEFAULT_WORKERS
@@ -61,6 +77,8 @@ class RosterSettings:
     break_time_limit_s: float = DEFAULT_BREAK_TIME_LIMIT_S
     weights: RosterWeights = field(default_factory=RosterWeights)
     log_search: bool = False
+    deadline: float | None = None
+    cancel: Cancellation | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_common(self.time_limit_s, self.workers, self.relative_gap)
@@ -81,10 +99,47 @@ def apply_settings(solver: cp_model.CpSolver, settings: RosterSettings, time_lim
     )
     parameters = solver.parameters
     parameters.log_search_progress = settings.log_search
-    parameters.catch_sigint_signal = True  # Ctrl-C stops the search and keeps the best roster found
     # Let the root LP run to its optimum: with CP-SAT's default chunk, the LP of a week's roster never converges
     # and the bound stays the trivial one; converged, it is a real bound and the search is better guided.
     parameters.root_lp_iterations = ROOT_LP_ITERATIONS
+
+
+class _Budget:
+    """How the time limit is shared between the phases. Wall mode: one deadline for the whole solve; the search
+    stops early enough for the break placement (`BREAK_SHARE` of the time, at most the per-day setting per day) and
+    the tables after it. Deterministic mode: limits in CP-SAT's deterministic seconds, the warm start's used time
+    subtracted from the search's, never the wall clock (that would make the roster depend on the machine's load)."""
+
+    def __init__(self, settings: RosterSettings, days: int, began: float) -> None:
+        self.settings, self.days = settings, days
+        now = time.monotonic()
+        self.end = settings.deadline if settings.deadline is not None else began + settings.time_limit_s
+        total = max(0.0, self.end - now)
+        self.breaks_s = min(days * settings.break_time_limit_s, BREAK_SHARE * total)
+        self.search_end = self.end - self.breaks_s - AFTER_BREAKS_S
+        self.used_deterministic_s = 0.0
+
+    def warm_start_s(self) -> float:
+        share = warm_start_time_limit(self.settings.time_limit_s)
+        if self.settings.deterministic:
+            return share
+        return min(share, seconds_left(self.search_end))
+
+    def search_s(self) -> float:
+        if self.settings.deterministic:
+            breaks = self.days * self.break_day_s()
+            return max(LEAST_SEARCH_S, self.settings.time_limit_s - self.used_deterministic_s - breaks)
+        return seconds_left(self.search_end)
+
+    def break_day_s(self) -> float:
+        settings = self.settings
+        if settings.deterministic:
+            share = BREAK_SHARE * settings.time_limit_s / self.days
+            return min(settings.break_time_limit_s, max(DETERMINISTIC_BREAK_FLOOR_S, share))
+        return min(settings.break_time_limit_s, self.breaks_s / self.days)
+
+    def breaks_deadline(self) -> float | None:
+        return None if self.settings.deterministic else self.end - AFTER_BREAKS_S
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
@@ -113,6 +168,20 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
             self.record(self.objective, bound / SCALE)
 
 
+class _WarmRecorder(cp_model.CpSolverSolutionCallback):
+    """Passes the warm start's improving rosters to the `_Recorder` as they come (their objective is the full
+    model's; their bound is not: the warm start's model has the shifts fixed)."""
+
+    def __init__(self, recorder: _Recorder) -> None:
+        super().__init__()
+        self.recorder = recorder
+
+    def on_solution_callback(self) -> None:
+        objective = self.objective_value / SCALE
+        if objective < self.recorder.objective:
+            self.recorder.record(objective, self.recorder.bound)
+
+
 def solve_roster(
     requirement: pd.DataFrame,
     center: Center,
@@ -126,23 +195,43 @@ def solve_roster(
     """The roster for `requirement` (a `models.REQUIREMENT` table) in `center`. `hint`: a roster table to start
     from instead of the greedy one (e.g. the roster of a slightly different requirement); its shifts that are not
     options here are dropped. Raises `RosterConflicts` (an InputError) for input that makes a hard rule
-    impossible, and SolverError if no roster was found in time."""
+    impossible, SolverError if no roster was found in time, and `Interrupted` if `settings.cancel` stopped the
+    solve before any roster was found."""
     settings = settings or RosterSettings()
-    started = time.perf_counter()
+    with honouring(settings.cancel):
+        return _solve_roster(requirement, center, settings, previous, pins, hint, on_progress)
+
+
+def _solve_roster(
+    requirement: pd.DataFrame,
+    center: Center,
+    settings: RosterSettings,
+    previous: pd.DataFrame | None,
+    pins: pd.DataFrame | None,
+    hint: pd.DataFrame | None,
+    on_progress: Callable[[Progress], None] | None,
+) -> RosterResult:
+    cancel = settings.cancel
+    _stop_if_cancelled(cancel)
+    began, started = time.monotonic(), time.perf_counter()
     problem = build_problem(requirement, center, previous=previous, pins=pins)
+    budget = _Budget(settings, problem.horizon.days, began)
     built = RosterModel(problem, settings.weights).build()
     recorder = _Recorder(started, on_progress, floor=pay_floor(problem, settings.weights))
     start_from = shapes_of_roster(hint, problem) if hint is not None else None
-    warm = _warm_start(built, settings, start_from)
-    if warm is None and start_from is not None:  # the hint's shifts cannot be completed: the greedy's
-        warm = _warm_start(built, settings)
-    if warm is not None:
+    warm = _warm_start(built, settings, budget, recorder, start_from)
+    if warm is None and start_from is not None and not _cancelled(cancel):  # the hint cannot be completed
+        warm = _warm_start(built, settings, budget, recorder)
+    if warm is not None and warm.objective_value / SCALE < recorder.objective:
         recorder.record(warm.objective_value / SCALE, recorder.bound)
+    _stop_if_cancelled(cancel, found=warm is not None)
     solver = cp_model.CpSolver()
-    # The user's time limit covers the warm start and the search together.
-    apply_settings(solver, settings, max(1.0, settings.time_limit_s - (time.perf_counter() - started)))
-    solver.best_bound_callback = recorder.on_bound
-    status = solver.solve(built.model, recorder)
+    search_s = budget.search_s()
+    status = cp_model.UNKNOWN
+    if search_s >= LEAST_SEARCH_S and not _cancelled(cancel):
+        apply_settings(solver, settings, search_s)
+        solver.best_bound_callback = recorder.on_bound
+        status = solve(solver, built.model, recorder, cancel)
     if status == cp_model.INFEASIBLE:
         raise SolverError(
             "the contracts' rules cannot all be kept together (min hours, working days, rest, consecutive days, "
@@ -150,17 +239,21 @@ def solve_roster(
             "of agents with little availability"
         )
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    source: cp_model.CpSolver
     if found:
         status_name, source = solver.status_name(status), solver
+        best_bound = solver.best_objective_bound
     elif warm is not None:  # nothing better in time: the warm start is the roster (same variables, same indices)
         status_name, source = "FEASIBLE", warm
+        best_bound = -float("inf")
     else:
+        _stop_if_cancelled(cancel, found=False)
         raise SolverError(
             f"no roster found within {settings.time_limit_s:g} s (CP-SAT status {solver.status_name(status)}); "
             "give it more time (--time-limit)"
         )
     # Valid whichever solution is kept: CP-SAT's proven bound, or the pay floor where that is higher.
-    bound = min(max(solver.best_objective_bound, recorder.bound * SCALE), source.objective_value)
+    bound = min(max(best_bound, recorder.bound * SCALE), source.objective_value)
     shifts = {
         (agent, int(problem.shapes.day[k])): k
         for agent, options in built.shift.items()
@@ -174,13 +267,23 @@ def solve_roster(
     def configure(day_solver: cp_model.CpSolver, limit: float) -> None:
         apply_settings(day_solver, settings, limit)
 
-    # Breaks get at most a tenth of the time limit over the days (and never more than the per-day setting).
-    per_day = min(settings.break_time_limit_s, max(0.2, 0.1 * settings.time_limit_s / problem.horizon.days))
-    offsets, statuses = place_breaks(problem, shifts, deferred_capacity, settings.weights, per_day, configure)
+    offsets, statuses = place_breaks(
+        problem,
+        shifts,
+        deferred_capacity,
+        settings.weights,
+        budget.break_day_s(),
+        configure,
+        deadline=budget.breaks_deadline(),
+        cancel=cancel,
+    )
     on_duty = on_duty_counts(problem, shifts, offsets)
     assigned = allocate(problem, on_duty, deferred_capacity, settings.weights)
     roster = roster_table(problem, shifts, offsets)
     notes = []
+    interrupted = _cancelled(cancel)
+    if interrupted:
+        notes.append(f"{INTERRUPTED_NOTE} (cancelled after {time.perf_counter() - started:.1f} s)")
     if problem.workload.sum() > 0:
         notes.append(
             "deferred work arriving after the last open interval of the horizon, or due after it, is carried to the "
@@ -199,7 +302,18 @@ def solve_roster(
         progress=recorder.progress,
         break_statuses=statuses,
         notes=notes,
+        interrupted=interrupted,
     )
+
+
+def _cancelled(cancel: Cancellation | None) -> bool:
+    return cancel is not None and cancel.cancelled
+
+
+def _stop_if_cancelled(cancel: Cancellation | None, *, found: bool = False) -> None:
+    """Raise `Interrupted` when the run is cancelled and no roster has been found."""
+    if _cancelled(cancel) and not found:
+        raise Interrupted("before a roster was found: no roster written")
 
 
 def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
@@ -236,13 +350,20 @@ def _least_reaching(values: list[int], minimum: int, count: int) -> int:
 
 
 def _warm_start(
-    built: RosterModel, settings: RosterSettings, start_from: dict[str, dict[int, int]] | None = None
+    built: RosterModel,
+    settings: RosterSettings,
+    budget: _Budget,
+    recorder: _Recorder,
+    start_from: dict[str, dict[int, int]] | None = None,
 ) -> cp_model.CpSolver | None:
     """Hint every variable from a roster (`start_from`, agent -> day -> shape; by default the greedy roster): its
     shifts are fixed in a copy of the model and CP-SAT completes the rest there (allocation, shortfall, backlog; an
     easy problem once the shifts are fixed). Returns that solve (its solution is a roster of the full model), or
-    None if it found nothing in time."""
-    greedy = greedy_roster(built.problem, settings.weights) if start_from is None else start_from
+    None if it found nothing in time or the run was cancelled first."""
+    cancel = settings.cancel
+    greedy = greedy_roster(built.problem, settings.weights, cancel=cancel) if start_from is None else start_from
+    if _cancelled(cancel):
+        return None
     fixed = built.model.clone()
     for agent_id, shifts in built.shift.items():
         if agent_id in greedy:  # agents the start does not place are left to CP-SAT
@@ -250,19 +371,34 @@ def _warm_start(
             for k, var in shifts.items():
                 fixed.add(fixed.get_bool_var_from_proto_index(var.index) == int(k in chosen))
     solver = cp_model.CpSolver()
-    apply_settings(solver, settings, warm_start_time_limit(settings.time_limit_s))
-    solver.parameters.root_lp_iterations = WARM_START_ROOT_LP_ITERATIONS
-    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    found = False
+    limit = budget.warm_start_s()
+    if limit >= LEAST_SEARCH_S:
+        apply_settings(solver, settings, limit)
+        solver.parameters.root_lp_iterations = WARM_START_ROOT_LP_ITERATIONS
+        found = solve(solver, fixed, _WarmRecorder(recorder), cancel) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        budget.used_deterministic_s += _deterministic_time(solver)
+    if not found and not _cancelled(cancel):
         # Nothing in the share of the time limit: take the first completion, however long it takes (seconds).
         solver = cp_model.CpSolver()
         apply_settings(solver, settings, WARM_START_FIRST_S)
         solver.parameters.stop_after_first_solution = True
-        if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
+        found = solve(solver, fixed, _WarmRecorder(recorder), cancel) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        budget.used_deterministic_s += _deterministic_time(solver)
+    if not found:
+        return None
     values = solver.response_proto.solution
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
     return solver
+
+
+def _deterministic_time(solver: cp_model.CpSolver) -> float:
+    """The deterministic seconds a solve used (0 for one a cancellation kept from starting)."""
+    try:
+        return float(solver.deterministic_time)
+    except RuntimeError:  # solve() never ran
+        return 0.0
 
 
 def _deferred_capacity(built: RosterModel, solver: cp_model.CpSolver) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ def _one(args: tuple[Scenario, RoutingPolicy, np.random.SeedSequence]) -> Outcom
     return run_replication(scenario, policy, seed)
 
 
+def _leave_ctrl_c_to_the_parent() -> None:
+    """A terminal's Ctrl-C reaches every process of the command: the workers ignore it, and the parent (which
+    stops the run with the best plan so far) decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def simulate(
     scenario: Scenario, settings: SimulationSettings | None = None, policy: RoutingPolicy | None = None
 ) -> SimulationResult:
@@ -53,7 +60,9 @@ def simulate(
     workers = min(settings.workers, settings.replications, os.cpu_count() or 1)
     if workers > 1:
         # A fresh interpreter per worker ("spawn"): no state shared with the parent's threads (CP-SAT, BLAS).
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_ctrl_c_to_the_parent
+        ) as pool:
             outcomes = list(pool.map(_one, jobs))
     else:
         outcomes = [_one(job) for job in jobs]
