@@ -582,6 +582,17 @@ def _parse_timestamps(
         unparsed = present & stamps.isna().to_numpy() & ~wrong_year
         hint = f"match the format '{fmt}'" if fmt else "write ISO 8601 (2024-03-01 09:15:00) or give --time-format"
         problems += _bad(unparsed, name, rows, lambda v: f"'{v}' is not a timestamp", hint, values)
+        if not aware and isinstance(stamps.dtype, pd.DatetimeTZDtype):
+            # pandas read a UTC offset in a form the offset pattern does not know (e.g. "+0"): refuse it plainly.
+            problems += _bad(
+                present & stamps.notna().to_numpy(),
+                name,
+                rows,
+                lambda v: f"'{v}' has a UTC offset in a form that is not read",
+                "write the offset as +HH:MM (2024-03-01T09:15:00+01:00), or no offset at all",
+                values,
+            )
+            return pd.Series(pd.NaT, index=values.index), problems
     # Bounds are checked on wall-clock values before any conversion to a nanosecond clock.
     wall = stamps.dt.tz_localize(None) if aware else stamps
     too_early_or_late = (wall < EARLIEST_TIMESTAMP) | (wall >= LATEST_TIMESTAMP)

@@ -321,6 +321,17 @@ created_at,work_type
     )
 
 
+def test_an_offset_in_a_form_not_read_is_refused(write_csv: WriteCsv, center: Center) -> None:
+    """pandas reads "+0" as UTC; the offset check does not know that form: an input error, not a crash."""
+    path = write_csv("created_at,work_type\n2026-03-02 09:15:00 +0,billing_phone\n")
+    assert_problem(
+        _error(path, center=center),
+        "row 1 (line 2), column 'created_at'",
+        "has a UTC offset in a form that is not read",
+        "+HH:MM",
+    )
+
+
 def test_year_out_of_range(write_csv: WriteCsv) -> None:
     path = write_csv("created_at,work_type\n2026-03-02 09:00,x\n0202-03-02 09:00,x\n")
     assert_problem(_error(path), "row 2 (line 3), column 'created_at'", "outside the years 1900-2199", "check the year")
