@@ -658,6 +658,7 @@ def roster_report_html(
     summary: Mapping[str, Any],
     *,
     sections: ReportSections | None = None,
+    coverage_png: bytes | None = None,
 ) -> str:
     """One self-contained, printable HTML page (inline CSS, images as data URIs), in the order a planner reads it:
     the title with the plan's dates and time zone and the key figures; the service level per work type against
@@ -666,12 +667,14 @@ def roster_report_html(
     `sections.findings` (its capacity diagnosis); paid hours and cost, in total, by contract and by site; the
     agent x day grid with each week's paid hours against the contract; the timeline of every agent, page by page;
     the shifts and breaks per day; a plan's `sections.details` (its simulation loop); and last the solver details
-    (status, objective, bound, gap, points per rule, timings). Any summary key may be missing."""
+    (status, objective, bound, gap, points per rule, timings). Any summary key may be missing. `coverage_png`:
+    the coverage heatmap already drawn (`plot_coverage`), else it is drawn here."""
     sections = sections or ReportSections()
     shifts = _read_shifts(roster, center)
     dates = _report_dates(shifts, coverage, center)
     with TemporaryDirectory() as tmp:
-        coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
+        if coverage_png is None:
+            coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
         timeline = [
             _save_png(figure, Path(tmp) / f"timeline-{i}.png").read_bytes()
             for i, figure in enumerate(_gantt_figures(shifts, center, dates=dates))
