@@ -361,7 +361,13 @@ def write_roster(
     with TemporaryDirectory() as tmp:  # drawn once: the file and the report's heatmap
         coverage_png = plot_coverage(result.coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
     report = roster_report_html(
-        result.roster, result.coverage, center, full, sections=sections, coverage_png=coverage_png
+        result.roster,
+        result.coverage,
+        center,
+        full,
+        sections=sections,
+        coverage_png=coverage_png,
+        timeline=not result.interrupted,  # Ctrl-C: the roster now, not every agent's timeline picture
     )
     outputs: dict[str | Path, Callable[[Path], None]] = {
         out / "roster.csv": table_writer(result.roster, ROSTER, out / "roster.csv"),

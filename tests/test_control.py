@@ -242,6 +242,7 @@ def test_a_cancelled_plan_writes_its_best_roster_and_lists_the_files(small_input
     assert {"roster.csv", "summary.json", "requirement.csv", "report.html"} <= written
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["interrupted"] is True
+    assert "Left out: the run was stopped by Ctrl-C" in (tmp_path / "report.html").read_text(encoding="utf-8")
     check = check_roster_files(tmp_path / "roster.csv", center, tmp_path / "requirement.csv")
     assert check.valid, check.violations[:3]
 

@@ -272,6 +272,13 @@ def test_every_rostered_agent_is_on_a_timeline_page(center: Center) -> None:
         assert sum(f"{agent.name} ({agent.id})" in alt for alt in alts) == 1, agent.id
 
 
+def test_a_run_stopped_by_ctrl_c_leaves_the_timeline_out_and_says_so(center: Center) -> None:
+    page = _page(center, timeline=False)
+    assert not page.images.get("Timeline")
+    assert "Left out: the run was stopped by Ctrl-C" in page.text["Timeline"]
+    assert page.h2.index("Agents by day") < page.h2.index("Timeline") < page.h2.index("Solver details")
+
+
 def test_a_plans_sections_go_where_a_planner_reads_them(center: Center) -> None:
     sections = ReportSections(
         service=("<h2>Service level: promised and simulated</h2><p>93.0%</p>",),

@@ -659,6 +659,7 @@ def roster_report_html(
     *,
     sections: ReportSections | None = None,
     coverage_png: bytes | None = None,
+    timeline: bool = True,
 ) -> str:
     """One self-contained, printable HTML page (inline CSS, images as data URIs), in the order a planner reads it:
     the title with the plan's dates and time zone and the key figures; the service level per work type against
@@ -668,16 +669,17 @@ def roster_report_html(
     agent x day grid with each week's paid hours against the contract; the timeline of every agent, page by page;
     the shifts and breaks per day; a plan's `sections.details` (its simulation loop); and last the solver details
     (status, objective, bound, gap, points per rule, timings). Any summary key may be missing. `coverage_png`:
-    the coverage heatmap already drawn (`plot_coverage`), else it is drawn here."""
+    the coverage heatmap already drawn (`plot_coverage`), else it is drawn here. `timeline=False` leaves the
+    timeline pictures out and says so (a run stopped by Ctrl-C writes its roster without waiting for them)."""
     sections = sections or ReportSections()
     shifts = _read_shifts(roster, center)
     dates = _report_dates(shifts, coverage, center)
     with TemporaryDirectory() as tmp:
         if coverage_png is None:
             coverage_png = plot_coverage(coverage, Path(tmp) / "coverage.png", timezone=center.timezone).read_bytes()
-        timeline = [
+        pages = [
             _save_png(figure, Path(tmp) / f"timeline-{i}.png").read_bytes()
-            for i, figure in enumerate(_gantt_figures(shifts, center, dates=dates))
+            for i, figure in enumerate(_gantt_figures(shifts, center, dates=dates) if timeline else [])
         ]
     period = _date_range_text(dates)
     title = f"Roster {period}, {center.timezone}" if period else f"Roster, {center.timezone}"
@@ -690,7 +692,7 @@ def roster_report_html(
         *sections.findings,
         _cost_section(shifts, center),
         _grid_section(shifts, center, dates, summary),
-        _timeline_section(shifts, center, timeline),
+        _timeline_section(shifts, center, pages) if timeline else _TIMELINE_LEFT_OUT,
         _roster_section(shifts, center),
         *sections.details,
         _solver_section(summary),
@@ -1152,6 +1154,13 @@ def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date
     if gap is not None and _is_number(gap) and any(c.target_paid_minutes_week is not None for c in center.contracts):
         parts.append(f"<p>Mean distance of an agent's paid hours from the contract's target: {float(gap):.1f} h.</p>")
     return "\n".join(parts)
+
+
+_TIMELINE_LEFT_OUT = (
+    "<h2>Timeline</h2>\n<p>Left out: the run was stopped by Ctrl-C, and the roster was written without waiting for "
+    "the timeline pictures. Every shift is in the agents-by-day grid above and in the shifts per day below; "
+    "<code>gantt.png</code> shows the first agents.</p>"
+)
 
 
 def _timeline_section(shifts: Sequence[_Shift], center: Center, pages: Sequence[bytes]) -> str:
