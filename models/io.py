@@ -521,7 +521,9 @@ def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows:
             agree *= float((shares**2).sum())
     cells = 3600.0 / tick_s / max(agree, 1e-300)
     per_hour = frame.groupby([frame["work_type"], instants // 3_600_000_000_000]).size().to_numpy(dtype=float)
-    expected = float((per_hour - cells * -np.expm1(per_hour * np.log1p(-1.0 / cells))).sum()) if cells > 1 else 0.0
+    # Clipped at 0: with cells far beyond the contacts of an hour the difference is a rounding error of either sign.
+    by_hour = per_hour - cells * -np.expm1(per_hour * np.log1p(-1.0 / cells))
+    expected = float(np.maximum(by_hour, 0.0).sum()) if cells > 1 else 0.0
     if count <= expected + _REPEATS_OVER_CHANCE * (np.sqrt(expected) + 1):
         return []
     first = int(np.flatnonzero(repeated)[0])
