@@ -249,6 +249,21 @@ def test_a_forecast_missing_a_work_type_of_the_centre_is_refused(files: dict[str
     assert not out.exists()
 
 
+def test_a_requirement_missing_a_work_type_of_the_centre_is_refused_by_the_roster(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    partial = tmp_path / "calls-only-requirement.csv"
+    table = requirement(two_queue_center(), [Need("calls", 0, "08:00", "12:00")])
+    write_table(table[table["work_type"] == "calls"], REQUIREMENT, partial)
+    out = tmp_path / "roster"
+    code, _, stderr = wfm("roster", "--requirement", partial, "--center", files["center"], "--out", out)
+    assert code == cli.EXIT_BAD_INPUT, stderr
+    text = " ".join(stderr.split())
+    assert f"{partial}: column 'work_type': has no rows for the centre's work type(s) sales" in text
+    assert "Fix: compute the requirement from a forecast of every work type" in text
+    assert not out.exists()
+
+
 def test_the_requirement_says_where_each_handle_time_came_from(files: dict[str, Path], tmp_path: Path) -> None:
     center = two_queue_center()
     table = forecast(center, MONDAY, aht=240.0)
