@@ -201,6 +201,9 @@ def forecast_centre(
     aht = aht_profile(hourly, default_aht_s or {})
     how = hour_of_week(grid)
     notes = []
+    untimed = [w for w in types if hourly.handle_n[w].sum() == 0 and w in (default_aht_s or {})]
+    if untimed:
+        notes.append(f"no handle times in the history for {', '.join(untimed)}: aht_s is the centre's")
     frames = []
     parts = 60 // settings.interval_minutes
     for k, work_type in enumerate(types):

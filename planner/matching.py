@@ -269,7 +269,11 @@ def handle_time_sources(forecast: pd.DataFrame, center: Center) -> list[str]:
             continue
         weights = volume[own] if volume[own].sum() > 0 else np.ones(int(own.sum()))
         mean = float(np.average(given[own], weights=weights))
-        if own.sum() == rows.sum():
+        if own.sum() == rows.sum() and np.allclose(given[own], default):
+            notes.append(
+                f"{work_type}: handle time from the centre's aht_s ({default:.0f} s), which the forecast carries"
+            )
+        elif own.sum() == rows.sum():
             notes.append(
                 f"{work_type}: handle time from the forecast (mean {mean:.0f} s); the centre's aht_s "
                 f"({default:.0f} s) is not used"

@@ -186,6 +186,16 @@ def test_a_work_type_can_drop_deferred_work_or_move_realtime_work(hourly: Hourly
     assert note.endswith("dropped (outside_hours: drop)")
 
 
+def test_the_forecast_says_which_work_types_take_the_centres_handle_time(hourly: HourlyHistory) -> None:
+    """The synthetic history holds counts without handle times: the forecast's aht_s is the centre's, and said."""
+    center = centre([])
+    result = forecast(hourly, center)
+    for work_type in center.work_types:
+        rows = result.table[result.table["work_type"] == work_type.id]
+        assert (rows["aht_s"] == work_type.aht_s).all()
+    assert "no handle times in the history for billing_phone, tech_email: aht_s is the centre's" in result.notes
+
+
 def test_apply_opening_hours_on_a_hand_built_table() -> None:
     """Monday 2 March 2026, hourly, 06:00-10:00, for a centre open Monday 08:00-20:00: phone (drop) loses its
     06:00 and 07:00 volume (3 + 4 of 3 + 4 + 5 + 6 = 18: 7 contacts, 38.9%); e-mail (next opening) gets its 06:00

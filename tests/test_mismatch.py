@@ -281,6 +281,17 @@ def test_the_requirement_says_where_each_handle_time_came_from(files: dict[str, 
     assert len([note for note in job.notes if "handle time" in note]) == 2
 
 
+def test_a_forecast_carrying_the_centres_handle_time_is_said_to_use_the_centres(files: dict[str, Path]) -> None:
+    """The forecast of a history without handle times carries the centre's aht_s: the note says the centre's is
+    used, not that it is ignored in favour of the forecast's."""
+    center = two_queue_center()
+    job = run_requirements(files["forecast"], center, files["forecast"].parent / "r.csv")
+    for kind in center.work_types:
+        said = f"{kind.id}: handle time from the centre's aht_s ({kind.aht_s:.0f} s), which the forecast carries"
+        assert said in job.notes
+    assert not [note for note in job.notes if "is not used" in note]
+
+
 # -- a centre whose agents cannot keep their contracts ----------------------------------------------------------
 
 
