@@ -302,7 +302,8 @@ def read_history(
             skipped_times="error" if kind == "tickets" else "null",
         )
     except InputError as exc:
-        raise InputError(source, [_name_joined(p, rename, joins) for p in exc.problems]) from None
+        named = [_or_ignore(_name_joined(p, rename, joins), schema, rename) for p in exc.problems]
+        raise InputError(source, named) from None
     time_column = "created_at" if kind == "tickets" else "interval_start"
     if kind == "intervals":
         frame = _drop_skipped_intervals(frame, raw[rename.get("interval_start", "interval_start")], source, rows, notes)
@@ -418,6 +419,24 @@ def _cell_text(values: pd.Series) -> pd.Series:
     else:
         text = values.astype("string").str.strip()
     return text.mask(text == "", pd.NA)
+
+
+_COLUMN_OF_PROBLEM = re.compile(r"column '([^']+)'")
+
+
+def _or_ignore(problem: Problem, schema: TableSchema, rename: Mapping[str, str]) -> Problem:
+    """A bad value in an optional column (an export's priority on its own scale): the fix adds that the column
+    may be left out with --ignore-column, under the file's name for it."""
+    found = _COLUMN_OF_PROBLEM.search(problem.where)
+    if found is None or found.group(1) not in schema.names or schema.column(found.group(1)).required:
+        return problem
+    canonical = found.group(1)
+    if canonical in rename:
+        way = f"drop --column {canonical}={rename[canonical]}"
+    else:
+        way = f"--ignore-column {canonical}"
+    fix = f"{problem.fix}, or leave the column out ({way}) if the planner need not read it"
+    return Problem(problem.where, problem.what, fix)
 
 
 def _name_joined(problem: Problem, rename: Mapping[str, str], joins: Mapping[str, list[str]]) -> Problem:

@@ -607,6 +607,18 @@ def test_ignoring_a_column_the_file_lacks_or_maps(write_csv: WriteCsv) -> None:
     assert_problem(error, "--ignore-column", "column 'type' is ignored and mapped to 'work_type' at once")
 
 
+def test_a_bad_value_in_an_optional_column_suggests_ignoring_it(write_csv: WriteCsv, center: Center) -> None:
+    """An export's priority of 0 (on its own scale) is refused; the fix says the column may be left out."""
+    error = _error(write_csv(ACD_LOG), center=center, fmt=_acd_format(ignore=()))
+    assert_problem(error, "row 1 (line 2), column 'priority'", "0 is below the minimum 1", "--ignore-column priority")
+    # A mapped column is left out by not mapping it.
+    mapped = _acd_format(ignore=(), columns=_acd_format().columns | {"priority": "outcome"})
+    assert "drop --column priority=outcome" in str(_error(write_csv(ACD_LOG, name="mapped.csv"), fmt=mapped))
+    # A required column has no such way out.
+    path = write_csv("created_at,work_type\nsoon,billing_phone\n", name="required.csv")
+    assert "--ignore-column" not in str(_error(path, center=center))
+
+
 def test_excluded_rows_are_counted_and_later_rows_keep_their_lines(write_csv: WriteCsv, center: Center) -> None:
     fmt = _acd_format(exclude=("outcome=PHANTOM", "outcome=HANG&vru+line=AA0204"))
     history = read_history(write_csv(ACD_LOG), center=center, fmt=fmt)
