@@ -201,11 +201,20 @@ def forecast_centre(
     aht = aht_profile(hourly, default_aht_s or {})
     how = hour_of_week(grid)
     notes = []
+    empty = {w for w in types if not hourly.counts[w].to_numpy(dtype=float).any()}
+    if empty:
+        notes.append(
+            f"no contacts in the history for {', '.join(w for w in types if w in empty)}: forecast 0 (check the "
+            "history's work_type values, or map its column with --column work_type=...)"
+        )
+    untimed = [w for w in types if hourly.handle_n[w].sum() == 0 and w in (default_aht_s or {})]
+    if untimed:
+        notes.append(f"no handle times in the history for {', '.join(untimed)}: aht_s is the centre's")
     frames = []
     parts = 60 // settings.interval_minutes
     for k, work_type in enumerate(types):
         shares, learned = _intra_hour_shares(hourly, work_type, settings.interval_minutes)
-        if not learned:
+        if not learned and work_type not in empty:
             notes.append(
                 f"{work_type}: hours split evenly into {settings.interval_minutes}-min intervals "
                 "(the history has no finer arrival pattern that fits)"

@@ -305,7 +305,8 @@ def read_history(
             skipped_times="error" if kind == "tickets" else "null",
         )
     except InputError as exc:
-        raise InputError(source, [_name_joined(p, rename, joins) for p in exc.problems]) from None
+        named = [_or_ignore(_name_joined(p, rename, joins), schema, rename) for p in exc.problems]
+        raise InputError(source, named) from None
     time_column = "created_at" if kind == "tickets" else "interval_start"
     if kind == "intervals":
         frame = _drop_skipped_intervals(frame, raw[rename.get("interval_start", "interval_start")], source, rows, notes)
@@ -423,6 +424,24 @@ def _cell_text(values: pd.Series) -> pd.Series:
     return text.mask(text == "", pd.NA)
 
 
+_COLUMN_OF_PROBLEM = re.compile(r"column '([^']+)'")
+
+
+def _or_ignore(problem: Problem, schema: TableSchema, rename: Mapping[str, str]) -> Problem:
+    """A bad value in an optional column (an export's priority on its own scale): the fix adds that the column
+    may be left out with --ignore-column, under the file's name for it."""
+    found = _COLUMN_OF_PROBLEM.search(problem.where)
+    if found is None or found.group(1) not in schema.names or schema.column(found.group(1)).required:
+        return problem
+    canonical = found.group(1)
+    if canonical in rename:
+        way = f"drop --column {canonical}={rename[canonical]}"
+    else:
+        way = f"--ignore-column {canonical}"
+    fix = f"{problem.fix}, or leave the column out ({way}) if the planner need not read it"
+    return Problem(problem.where, problem.what, fix)
+
+
 def _name_joined(problem: Problem, rename: Mapping[str, str], joins: Mapping[str, list[str]]) -> Problem:
     """A problem in a joined column names the columns it was joined from."""
     where = problem.where
@@ -524,7 +543,9 @@ def _repeated_rows(file: pd.DataFrame, frame: pd.DataFrame, own: set[str], rows:
             agree *= float((shares**2).sum())
     cells = 3600.0 / tick_s / max(agree, 1e-300)
     per_hour = frame.groupby([frame["work_type"], instants // 3_600_000_000_000]).size().to_numpy(dtype=float)
-    expected = float((per_hour - cells * -np.expm1(per_hour * np.log1p(-1.0 / cells))).sum()) if cells > 1 else 0.0
+    # Clipped at 0: with cells far beyond the contacts of an hour the difference is a rounding error of either sign.
+    by_hour = per_hour - cells * -np.expm1(per_hour * np.log1p(-1.0 / cells))
+    expected = float(np.maximum(by_hour, 0.0).sum()) if cells > 1 else 0.0
     if count <= expected + _REPEATS_OVER_CHANCE * (np.sqrt(expected) + 1):
         return []
     first = int(np.flatnonzero(repeated)[0])

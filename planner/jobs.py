@@ -298,14 +298,17 @@ def run_roster(
     pins: str | Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> RosterJob:
-    """Solve the roster of a requirement and write it into `out_dir` (`write_roster`). A previous roster of the
-    plan's own days, and a centre whose contracts the agents cannot keep, are refused before solving, the latter
-    naming the centre file's lines."""
+    """Solve the roster of a requirement and write it into `out_dir` (`write_roster`). A requirement without
+    every work type of the centre (or with another), a previous roster of the plan's own days, and a centre whose
+    contracts the agents cannot keep, are refused before solving, the last naming the centre file's lines."""
     check_output_folder(out_dir)
     center_path = None if isinstance(center, Center) else center
     center = center if isinstance(center, Center) else load_center(center)
+    source = "requirement"
     if not isinstance(requirement, pd.DataFrame):
+        source = str(requirement)
         requirement = read_table(requirement, REQUIREMENT, timezone=center.timezone)
+    check_forecast_work_types(requirement, center, source, table="requirement")
     previous_table = _read_roster_table(previous, center)
     pins_table = _read_roster_table(pins, center)
     horizon = center.horizon_covering(requirement["interval_start"])

@@ -211,11 +211,18 @@ def check_replay_overlaps_roster(
 # -- a forecast against the centre that staffs it ---------------------------------------------------------------
 
 
-def check_forecast_work_types(forecast: pd.DataFrame, center: Center, source: str) -> None:
-    """A forecast has rows for every work type of the centre (one without would silently get no staff) and for
-    no other; both kinds of mismatch are listed in one InputError."""
+def check_forecast_work_types(forecast: pd.DataFrame, center: Center, source: str, *, table: str = "forecast") -> None:
+    """A forecast (or, `table="requirement"`, a requirement) has rows for every work type of the centre (one
+    without would silently get no staff) and for no other; both kinds of mismatch are listed in one InputError."""
     present = set(forecast["work_type"].astype(str))
     known = [w.id for w in center.work_types]
+    remake = (
+        "forecast every work type of the centre (wfm forecast --center CENTER.yaml), with volume 0 where none is "
+        "expected"
+        if table == "forecast"
+        else "compute the requirement from a forecast of every work type of the centre (wfm requirements --center "
+        "CENTER.yaml)"
+    )
     problems = []
     unknown = sorted(present - set(known))
     if unknown:
@@ -223,7 +230,8 @@ def check_forecast_work_types(forecast: pd.DataFrame, center: Center, source: st
             Problem(
                 "column 'work_type'",
                 f"{', '.join(unknown)} are not work types of the centre",
-                "forecast with the same centre, or add the work types to the centre file",
+                f"{'forecast' if table == 'forecast' else 'compute the requirement'} with the same centre, or add "
+                "the work types to the centre file",
             )
         )
     missing = [w for w in known if w not in present]
@@ -232,8 +240,7 @@ def check_forecast_work_types(forecast: pd.DataFrame, center: Center, source: st
             Problem(
                 "column 'work_type'",
                 f"has no rows for the centre's work type(s) {', '.join(missing)}, which would get no staff",
-                "forecast every work type of the centre (wfm forecast --center CENTER.yaml), with volume 0 where "
-                "none is expected, or remove the work types from the centre file",
+                f"{remake}, or remove the work types from the centre file",
             )
         )
     InputError.collect(source, problems)
@@ -262,7 +269,11 @@ def handle_time_sources(forecast: pd.DataFrame, center: Center) -> list[str]:
             continue
         weights = volume[own] if volume[own].sum() > 0 else np.ones(int(own.sum()))
         mean = float(np.average(given[own], weights=weights))
-        if own.sum() == rows.sum():
+        if own.sum() == rows.sum() and np.allclose(given[own], default):
+            notes.append(
+                f"{work_type}: handle time from the centre's aht_s ({default:.0f} s), which the forecast carries"
+            )
+        elif own.sum() == rows.sum():
             notes.append(
                 f"{work_type}: handle time from the forecast (mean {mean:.0f} s); the centre's aht_s "
                 f"({default:.0f} s) is not used"

@@ -1112,3 +1112,20 @@ def test_pairs_of_agents_follow_when_single_agents_stop_improving() -> None:
     assert fake.now < 1_000.0
     assert violations(problem, assignment_table(problem, plan)) == []
     assert report.after == pytest.approx(sum(evaluate(problem, plan, weights).values()))
+
+
+def test_mail_that_arrived_while_closed_is_due_from_the_next_opening() -> None:
+    """`outside_hours: next_opening` (the e-mail default): mail waits for the opening and its response window
+    counts from then. The desk opens at 08:00; at 09:00 (AT) mail of 06:00 is due at 09:00 (08:00 + 1 h), not
+    07:00; mail of 08:30 at 09:30; a due_at given in the file stands. A work type that drops closed-hours work
+    (here set on the mail) keeps the window from the creation."""
+    hours = [
+        {"weekday": d, "start_minute": "08:00", "end_minute": "17:00"} for d in ("mon", "tue", "wed", "thu", "fri")
+    ]
+    desk = assign_center([person("a", "mail")], [email() | {"opening_hours": hours}])
+    given = tickets(ticket("early", created=-180), ticket("open", created=-30), ticket("set", created=-180, due=-100))
+    problem = build_assign_problem(given, roster(on_shift("a", -60, 420)), desk, AT)
+    assert {t.id: t.due_s for t in problem.tickets} == {"early": 0, "open": 30 * 60, "set": -100 * 60}
+    dropping = assign_center([person("a", "mail")], [email() | {"opening_hours": hours, "outside_hours": "drop"}])
+    problem = build_assign_problem(given, roster(on_shift("a", -60, 420)), dropping, AT)
+    assert {t.id: t.due_s for t in problem.tickets}["early"] == -120 * 60

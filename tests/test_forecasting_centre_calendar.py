@@ -186,6 +186,30 @@ def test_a_work_type_can_drop_deferred_work_or_move_realtime_work(hourly: Hourly
     assert note.endswith("dropped (outside_hours: drop)")
 
 
+def test_the_forecast_says_which_work_types_take_the_centres_handle_time(hourly: HourlyHistory) -> None:
+    """The synthetic history holds counts without handle times: the forecast's aht_s is the centre's, and said."""
+    center = centre([])
+    result = forecast(hourly, center)
+    for work_type in center.work_types:
+        rows = result.table[result.table["work_type"] == work_type.id]
+        assert (rows["aht_s"] == work_type.aht_s).all()
+    assert "no handle times in the history for billing_phone, tech_email: aht_s is the centre's" in result.notes
+
+
+def test_a_work_type_without_history_is_forecast_zero_with_a_note() -> None:
+    """The centre has a work type the history never names (a file of one queue's counts, a misspelt work_type):
+    its forecast is 0, and said, so that a planner does not take it for a quiet queue."""
+    index = hourly_grid(date(2026, 1, 19), date(2026, 3, 1), TZ)
+    frame = pd.DataFrame({"interval_start": index, "work_type": "billing_phone", "volume": 10.0})
+    history = History(
+        frame=frame, kind="intervals", source="synthetic", timezone=TZ, interval_minutes=60, assumption=None
+    )
+    result = forecast(aggregate(history, TZ, ["billing_phone", "tech_email"]), centre([]))
+    assert result.table.loc[result.table["work_type"] == "tech_email", "volume"].sum() == 0
+    assert "no contacts in the history for tech_email: forecast 0" in " ".join(result.notes)
+    assert not [note for note in result.notes if "no contacts in the history for billing_phone" in note]
+
+
 def test_apply_opening_hours_on_a_hand_built_table() -> None:
     """Monday 2 March 2026, hourly, 06:00-10:00, for a centre open Monday 08:00-20:00: phone (drop) loses its
     06:00 and 07:00 volume (3 + 4 of 3 + 4 + 5 + 6 = 18: 7 contacts, 38.9%); e-mail (next opening) gets its 06:00

@@ -618,6 +618,18 @@ def test_ignoring_a_column_the_file_lacks_or_maps(write_csv: WriteCsv) -> None:
     assert_problem(error, "--ignore-column", "column 'type' is ignored and mapped to 'work_type' at once")
 
 
+def test_a_bad_value_in_an_optional_column_suggests_ignoring_it(write_csv: WriteCsv, center: Center) -> None:
+    """An export's priority of 0 (on its own scale) is refused; the fix says the column may be left out."""
+    error = _error(write_csv(ACD_LOG), center=center, fmt=_acd_format(ignore=()))
+    assert_problem(error, "row 1 (line 2), column 'priority'", "0 is below the minimum 1", "--ignore-column priority")
+    # A mapped column is left out by not mapping it.
+    mapped = _acd_format(ignore=(), columns=_acd_format().columns | {"priority": "outcome"})
+    assert "drop --column priority=outcome" in str(_error(write_csv(ACD_LOG, name="mapped.csv"), fmt=mapped))
+    # A required column has no such way out.
+    path = write_csv("created_at,work_type\nsoon,billing_phone\n", name="required.csv")
+    assert "--ignore-column" not in str(_error(path, center=center))
+
+
 def test_excluded_rows_are_counted_and_later_rows_keep_their_lines(write_csv: WriteCsv, center: Center) -> None:
     fmt = _acd_format(exclude=("outcome=PHANTOM", "outcome=HANG&vru+line=AA0204"))
     history = read_history(write_csv(ACD_LOG), center=center, fmt=fmt)
@@ -755,3 +767,22 @@ def test_one_change_of_offset_by_hours_no_clock_moves_is_said(tmp_path: Path, ce
     stamps = [(base + pd.Timedelta(hours=i)).tz_convert(offset).isoformat() for i, offset in enumerate(offsets)]
     (warning,) = read_history(_offset_file(tmp_path, stamps), center=center).warnings
     assert "+00:00 (20 rows), +05:00 (20 rows)" in warning
+
+
+def test_repeats_in_a_file_with_unique_columns_are_warned_without_a_numeric_slip(
+    tmp_path: Path, center: Center, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Columns that are (nearly) unique per row, like an ACD's call and customer ids, make a chance repeat so
+    unlikely that the expected count must come out as 0, not as a rounding slip below it (a negative count, the
+    square root of it)."""
+    tickets = _tickets(2_000)
+    tickets["call_id"] = [f"c{k}" for k in range(len(tickets))]
+    for name, step in (("customer_id", 7), ("vru_line", 11), ("queue_s", 13), ("server", 17)):
+        tickets[name] = [f"{name}{k * step % 1999}" for k in range(len(tickets))]
+    doubled = pd.concat([tickets, tickets.sample(260, random_state=1)]).sort_values("created_at", kind="stable")
+    path = tmp_path / "doubled.csv"
+    doubled.to_csv(path, index=False)
+    (warning,) = read_history(path, center=center).warnings
+    assert "260 row(s) repeat an earlier row in every column" in warning
+    assert "chance explains about 0)" in warning
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -249,6 +249,21 @@ def test_a_forecast_missing_a_work_type_of_the_centre_is_refused(files: dict[str
     assert not out.exists()
 
 
+def test_a_requirement_missing_a_work_type_of_the_centre_is_refused_by_the_roster(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    partial = tmp_path / "calls-only-requirement.csv"
+    table = requirement(two_queue_center(), [Need("calls", 0, "08:00", "12:00")])
+    write_table(table[table["work_type"] == "calls"], REQUIREMENT, partial)
+    out = tmp_path / "roster"
+    code, _, stderr = wfm("roster", "--requirement", partial, "--center", files["center"], "--out", out)
+    assert code == cli.EXIT_BAD_INPUT, stderr
+    text = " ".join(stderr.split())
+    assert f"{partial}: column 'work_type': has no rows for the centre's work type(s) sales" in text
+    assert "Fix: compute the requirement from a forecast of every work type" in text
+    assert not out.exists()
+
+
 def test_the_requirement_says_where_each_handle_time_came_from(files: dict[str, Path], tmp_path: Path) -> None:
     center = two_queue_center()
     table = forecast(center, MONDAY, aht=240.0)
@@ -264,6 +279,17 @@ def test_the_requirement_says_where_each_handle_time_came_from(files: dict[str, 
     assert "sales: handle time from the centre's aht_s (300 s); the forecast gives none" in text
     job = run_requirements(mixed, center, tmp_path / "again.csv")
     assert len([note for note in job.notes if "handle time" in note]) == 2
+
+
+def test_a_forecast_carrying_the_centres_handle_time_is_said_to_use_the_centres(files: dict[str, Path]) -> None:
+    """The forecast of a history without handle times carries the centre's aht_s: the note says the centre's is
+    used, not that it is ignored in favour of the forecast's."""
+    center = two_queue_center()
+    job = run_requirements(files["forecast"], center, files["forecast"].parent / "r.csv")
+    for kind in center.work_types:
+        said = f"{kind.id}: handle time from the centre's aht_s ({kind.aht_s:.0f} s), which the forecast carries"
+        assert said in job.notes
+    assert not [note for note in job.notes if "is not used" in note]
 
 
 # -- a centre whose agents cannot keep their contracts ----------------------------------------------------------

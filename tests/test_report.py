@@ -397,3 +397,22 @@ def test_a_range_across_new_year_names_both_years() -> None:
     dates = list(pd.date_range("2026-12-28", "2027-01-03").date)
     assert _date_range_text(dates) == "Mon 28 Dec 2026 – Sun 3 Jan 2027"
     assert _date_range_text(dates[:1]) == "Mon 28 Dec 2026"
+
+
+def test_the_key_figures_name_the_special_days_of_the_plan(center: Center) -> None:
+    """A planner sees why a day has no work (closed) or more or less of it (a multiplier), by the centre's names;
+    special days outside the plan are not listed."""
+    days = [
+        {"date": "2026-03-04", "name": "Strike", "closed": True},
+        {"date": "2026-03-06", "name": "Eve", "volume_multiplier": 0.6, "work_types": ["billing_phone"]},
+        {"date": "2026-04-01", "name": "Later", "volume_multiplier": 2.0},
+    ]
+    special = Center.model_validate(center.model_dump() | {"special_days": days})
+    (facts, *_) = _page(special).tables[""]
+    rows = {row[0]: row[1] for row in facts if len(row) == 2}
+    assert (
+        rows["special days"]
+        == "Wed 4 Mar: Strike (closed); Fri 6 Mar: Eve (volume × 0.6, Billing calls (billing_phone))"
+    )
+    (plain, *_) = _page(center).tables[""]
+    assert "special days" not in {row[0] for row in plain}

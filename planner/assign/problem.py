@@ -1,7 +1,8 @@
 """The assignment problem at one moment: open tickets, the agents on shift from then to the horizon's end, and who
 may take what, as integers (seconds from the moment `at`).
 
-A ticket's due time is its `due_at`, else its creation plus the work type's threshold for its customer tier. Its
+A ticket's due time is its `due_at`, else its creation (for work created while its work type was closed and
+`outside_hours: next_opening`, the next opening) plus the work type's threshold for its customer tier. Its
 handle time is `est_handle_time_s`, else the work type's AHT; an agent needs it divided by its proficiency in the
 work type. An agent may take a ticket when it has the work type's skill and a working window (shift less breaks,
 from `at` on) long enough to hold it. A chat takes 1/concurrency of an agent (the work type's concurrency, capped
@@ -18,7 +19,8 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-from models import Center, InputError, Problem
+from forecasting import open_mask
+from models import Center, InputError, OutsideHours, Problem
 from planner.shifts import seconds_from, working_windows
 
 __all__ = [
@@ -164,6 +166,39 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: How far after a ticket's creation its work type's next opening is looked for.
+_NEXT_OPENING_WITHIN_DAYS = 14
+
+
+def _response_window_starts(
+    created: np.ndarray, work_types: np.ndarray, center: Center, at: pd.Timestamp
+) -> np.ndarray:
+    """When each ticket's response window starts (seconds from `at`): its creation, or, for a work type whose
+    closed-hours work waits for the opening (`outside_hours: next_opening`) and a ticket created while it was
+    closed (outside its opening hours or on a closed day), the start of its next open interval of the centre's
+    grid, as the forecast and the simulation move such work."""
+    starts = created.astype(float).copy()
+    step = center.interval_minutes * 60
+    for work_type in center.work_types:
+        mine = np.flatnonzero((work_types == work_type.id) & np.isfinite(created))
+        if work_type.outside_hours_rule is not OutsideHours.NEXT_OPENING or len(mine) == 0:
+            continue
+        first = (at + pd.Timedelta(seconds=float(created[mine].min()))).floor(
+            f"{center.interval_minutes}min",
+            ambiguous=True,  # the earlier pass: the grid starts at or before
+        )
+        origin = (first - at).total_seconds()
+        slot = ((created[mine] - origin) // step).astype(np.int64)
+        count = int(slot.max()) + 1 + _NEXT_OPENING_WITHIN_DAYS * 86_400 // step
+        is_open = open_mask(center, work_type.id, first + pd.to_timedelta(np.arange(count) * step, unit="s"))
+        closed = ~is_open[slot]
+        open_at = np.flatnonzero(is_open)
+        following = np.searchsorted(open_at, slot[closed])
+        found = following < len(open_at)
+        starts[mine[closed][found]] = origin + open_at[following[found]] * step
+    return starts
+
+
 def build_assign_problem(
     tickets: pd.DataFrame,
     roster: pd.DataFrame,
@@ -213,6 +248,7 @@ def build_assign_problem(
     given = due_given.notna().to_numpy()
     if given.any():
         due_s[given] = seconds_from(due_given[given], at, center.timezone)
+    window_start = _response_window_starts(created, tickets["work_type"].astype(str).to_numpy(), center, at)
     for row, (ticket_id, work_type_id, prio, est, tier, region, assigned) in enumerate(
         zip(
             tickets["ticket_id"].astype(str),
@@ -235,7 +271,7 @@ def build_assign_problem(
                     f"use one of {', '.join(sorted(tiers))}" if tiers else "define customer_tiers in the centre file",
                 )
             )
-        due = due_s[row] if given[row] else created[row] + work_type.target.within_s_for(tier_id or None)
+        due = due_s[row] if given[row] else window_start[row] + work_type.target.within_s_for(tier_id or None)
         handle = float(est) if _text(est) else work_type.aht_s
         tickets_out.append(
             Ticket(

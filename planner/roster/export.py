@@ -875,6 +875,9 @@ def _key_figures(
     facts: dict[str, Any] = {}
     if dates:
         facts["period"] = f"{_date_range_text(dates)} ({len(dates)} days)"
+        special = _special_days_text(center, dates)
+        if special:
+            facts["special days"] = special
     facts["time zone"] = center.timezone
     facts["agents rostered"] = f"{len({s.agent_id for s in shifts})} of {len(center.agents)}"
     facts["shifts"] = f"{len(shifts):,}"
@@ -895,6 +898,24 @@ def _key_figures(
     if "validator" in summary:
         facts["rule check"] = summary["validator"]
     return _table(facts)
+
+
+def _special_days_text(center: Center, dates: Sequence[date]) -> str:
+    """The centre's special days within the plan, by its names: ``Wed 4 Mar: Strike (closed); Fri 6 Mar: Eve
+    (volume × 0.6, Billing calls (billing_phone))``."""
+    shown = set(dates)
+    texts = []
+    for day in sorted(center.special_days, key=lambda d: d.date):
+        if day.date not in shown:
+            continue
+        what = []
+        if day.closed:
+            what.append("closed")
+        elif day.volume_multiplier is not None:
+            what.append(f"volume × {day.volume_multiplier:g}")
+        what += [work_type_label(center.work_type(w)) for w in day.work_types]
+        texts.append(f"{_day_text(day.date)}: {day.name}" + (f" ({', '.join(what)})" if what else ""))
+    return "; ".join(texts)
 
 
 def _service_section(summary: Mapping[str, Any], center: Center) -> str:
