@@ -144,7 +144,8 @@ def apply_opening_hours(
 
 def _note(work_type: str, rule: OutsideHours, outside: float, total: float, past_end: float) -> str:
     share = f" ({outside / total:.1%})" if total > 0 else ""
-    head = f"{work_type}: {outside:,.0f} contacts{share} forecast outside opening hours"
+    count = f"{outside:,.0f}"
+    head = f"{work_type}: {count} contact{'' if count == '1' else 's'}{share} forecast outside opening hours"
     if rule is OutsideHours.DROP:
         return f"{head} dropped (outside_hours: drop)"
     text = f"{head} moved to the next opening (outside_hours: next_opening)"

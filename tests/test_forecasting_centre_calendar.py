@@ -35,9 +35,10 @@ from forecasting import (
     apply_opening_hours,
     forecast_centre,
 )
+from forecasting.adjust import _note
 from forecasting.aggregate import hour_of_week
 from forecasting.series import hourly_grid
-from models import Center, History, InputError
+from models import Center, History, InputError, OutsideHours
 from tests.conftest import CENTER_DATA
 
 TZ = "Europe/London"
@@ -340,3 +341,8 @@ def test_opening_hours_properties(volumes: np.ndarray, start_hour: int, length: 
         assert after.sum() == pytest.approx(before.sum() - past_end, abs=1e-6)
     assert (len(notes) == 1) == (closed_volume > 0)
     assert apply_opening_hours(out, center)[1] == []
+
+
+def test_one_contact_outside_opening_hours_is_said_in_the_singular() -> None:
+    assert _note("PE", OutsideHours.DROP, 0.6, 10.0, 0.0).startswith("PE: 1 contact (6.0%) forecast outside")
+    assert _note("PE", OutsideHours.DROP, 2.0, 10.0, 0.0).startswith("PE: 2 contacts (20.0%)")

@@ -315,7 +315,10 @@ def _replay_opening_hours(
             continue
         rule = center.work_type(work_type).outside_hours_rule
         count, total = int(closed.sum()), int(mine.sum())
-        head = f"{work_type}: {count:,} replayed contacts ({count / total:.1%}) arrived outside opening hours"
+        head = (
+            f"{work_type}: {count:,} replayed contact{'' if count == 1 else 's'} ({count / total:.1%}) arrived "
+            "outside opening hours"
+        )
         if rule is OutsideHours.DROP:
             keep &= ~closed
             notes.append(f"{head}, dropped (outside_hours: drop)")
