@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -537,3 +538,22 @@ def test_simulate_replays_a_raw_export_read_with_the_history_options(demo_dir: P
     code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "export.csv", *RAW_OPTIONS, "--out", tmp_path / "b")
     assert code == 0, stderr
     assert (tmp_path / "b" / "work_types.csv").read_text() == (tmp_path / "a" / "work_types.csv").read_text()
+
+
+def test_the_roster_summary_gives_deferred_work_its_share_done_in_time(capsys: pytest.CaptureFixture[str]) -> None:
+    kpis = {
+        "expected_service_level": {"calls": 0.851, "mail": None},
+        "deferred_work_in_time": {"mail": 0.97},
+        "understaffed_agent_hours": {"phone": 1.0},
+        "shifts": 3,
+        "agents_rostered": 2,
+        "paid_hours": 24.0,
+        "paid_cost": 480.0,
+    }
+    result = SimpleNamespace(
+        interrupted=False, status="FEASIBLE", objective=1.0, best_bound=0.5, gap=0.5, solve_time_s=1.0,
+        first_solution_s=0.1, breakdown={}, kpis=kpis,
+    )  # fmt: skip
+    cli._print_roster(SimpleNamespace(result=result, files=[]))  # type: ignore[arg-type]
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Expected service level: calls 85%, mail 97% in time." in out

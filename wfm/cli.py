@@ -722,7 +722,10 @@ def _print_roster(done: RosterJob) -> None:
         table.add_row(name, f"{value:,.1f}")
     console.print(str(table), markup=False)
     kpis = result.kpis
-    levels = ", ".join(f"{w} {v:.0%}" for w, v in kpis["expected_service_level"].items() if v is not None)
+    levels = ", ".join(
+        [f"{w} {v:.0%}" for w, v in kpis["expected_service_level"].items() if v is not None]
+        + [f"{w} {v:.0%} in time" for w, v in kpis.get("deferred_work_in_time", {}).items() if v is not None]
+    )
     short = ", ".join(f"{k} {v:.1f}" for k, v in kpis["understaffed_agent_hours"].items())
     console.print(
         f"{kpis['shifts']} shifts for {kpis['agents_rostered']} agents, {kpis['paid_hours']:,.1f} paid hours, cost "
