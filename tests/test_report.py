@@ -236,6 +236,25 @@ def test_shortfall_by_day_and_hour_names_the_worst_hour(center: Center) -> None:
     assert "Wed 4 Mar 14:00–15:00" in text and "6.0 agent-hours" in text
 
 
+def test_deferred_work_is_not_counted_as_hourly_shortfall(center: Center) -> None:
+    """Tech e-mail is the tech skill's only work type, and deferred: the roster plans it against its deadlines, so
+    3 agents short of its rounded-up level on Thursday 10:00-11:00 are no hour a planner should staff."""
+    coverage = _coverage()
+    thursday = (coverage["skill"] == "tech") & (coverage["interval_start"].dt.day == 5)
+    thursday &= coverage["interval_start"].dt.hour == 10
+    coverage.loc[thursday, ["scheduled", "shortfall"]] = [7.0, 3.0]
+    html = roster_report_html(_roster(center), coverage, center, SUMMARY)
+    page = _parse(html)
+    table = page.tables["Shortfall by day and hour"][0]
+    thursday_row = next(row for row in table[1:] if row[0].startswith("Thu 5 Mar"))
+    assert thursday_row[table[0].index("10:00")] == ""
+    assert table[-1][-1] == "6.0"  # the billing hour only
+    text = page.text["Shortfall by day and hour"]
+    assert "Thu 5 Mar 10:00" not in text and "left out" in text
+    assert "deferred: see the share done in time" in text
+    assert "<td>6.0 agent-hours (" in html and "(live work; deferred work: its share done in time)" in html
+
+
 def test_paid_hours_and_cost_in_total_by_contract_and_by_site(center: Center) -> None:
     page = _page(center)
     text = page.text["Paid hours and cost"]

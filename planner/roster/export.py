@@ -29,6 +29,7 @@ from icalendar import Calendar, Event
 from models.center import Center
 from models.errors import InputError, Problem
 from models.horizon import Horizon, local_time
+from models.service import Mode
 from models.tables import COVERAGE, ROSTER, TableSchema
 from models.workforce import Agent, BreakRule, Contract, ShiftTemplate
 from planner.reports import HOUR_TICKS, ReportSections, _pyplot, _save_png, hour_ticks, target_text, work_type_label
@@ -850,6 +851,21 @@ def _report_dates(shifts: Sequence[_Shift], coverage: pd.DataFrame, center: Cent
 # -- the planner's sections -------------------------------------------------------------------------------------
 
 
+def _deferred_skills(center: Center) -> set[str]:
+    """Skills whose work types are all deferred (e-mail, tickets): the roster plans their work against its response
+    deadlines, not per interval, so their per-interval shortfall (a fraction of an agent rounded up to a whole one
+    in every open interval) is no shortfall a planner should act on; their share done in time says how they fare."""
+    modes: dict[str, set[Mode]] = {}
+    for work_type in center.work_types:
+        modes.setdefault(work_type.skill, set()).add(work_type.mode)
+    return {skill for skill, found in modes.items() if found == {Mode.DEFERRED}}
+
+
+def _live_hours(hours: pd.DataFrame, center: Center) -> pd.DataFrame:
+    """`_coverage_hours` without the skills of deferred work only (`_deferred_skills`)."""
+    return hours[~hours["skill"].isin(_deferred_skills(center))]
+
+
 def _coverage_hours(coverage: pd.DataFrame, center: Center) -> pd.DataFrame:
     """The coverage table in agent-hours, with each interval's local date and hour of day."""
     starts = pd.DatetimeIndex(coverage["interval_start"])
@@ -887,10 +903,12 @@ def _key_figures(
     if cost > 0:
         facts["cost"] = f"{cost:,.0f}"
     if len(coverage):
-        hours = _coverage_hours(coverage, center)
+        hours = _live_hours(_coverage_hours(coverage, center), center)
         required, short = float(hours["required"].sum()), float(hours["shortfall"].sum())
         share = f" ({short / required:.1%} of the {_hours_text(required)} required)" if required > 0 else ""
         facts["shortfall"] = f"{_hours_text(short)} agent-hours{share}"
+        if _deferred_skills(center):
+            facts["shortfall"] += " (live work; deferred work: its share done in time)"
     if "status" in summary:
         status = summary["status"]
         status = status.value if isinstance(status, Enum) else status
@@ -963,7 +981,8 @@ def _shortfall_section(
     picture = _image(png, "Coverage per skill and interval: scheduled less required, with the totals below")
     if len(coverage) == 0:
         return f'{title}\n<p class="muted">No coverage was given.</p>\n{picture}'
-    hours = _coverage_hours(coverage, center)
+    every_skill = _coverage_hours(coverage, center)
+    hours = _live_hours(every_skill, center)
     skill_ids = sorted(set(hours["skill"]))
     day_at = {d: i for i, d in enumerate(dates)}
     day = np.array([day_at[d] for d in hours["date"]], dtype=np.int64)
@@ -998,7 +1017,8 @@ def _shortfall_section(
     worst_text = (
         f"<p>The worst hours:</p>\n<ol>{''.join(items)}</ol>" if items else "<p>No hour is short of agents.</p>"
     )
-    skills = hours.groupby("skill", sort=True)[["required", "scheduled", "shortfall", "surplus"]].sum()
+    skills = every_skill.groupby("skill", sort=True)[["required", "scheduled", "shortfall", "surplus"]].sum()
+    deferred = _deferred_skills(center)
     skill_rows = [
         [
             _skill_label(center, str(skill)),
@@ -1006,7 +1026,9 @@ def _shortfall_section(
             _hours_text(float(r.scheduled)),
             _hours_text(float(r.shortfall)),
             _hours_text(float(r.surplus)),
-            f"{1 - float(r.shortfall) / float(r.required):.1%}" if float(r.required) > 0 else "–",
+            "deferred: see the share done in time"
+            if skill in deferred
+            else (f"{1 - float(r.shortfall) / float(r.required):.1%}" if float(r.required) > 0 else "–"),
         ]
         for skill, r in skills.iterrows()
     ]
@@ -1015,7 +1037,15 @@ def _shortfall_section(
         title,
         "<p>Agents missing against the requirement, in agent-hours (one agent missing for an hour is 1.0), per "
         f"local day and hour of day ({_e(center.timezone)}), summed over skills; only the hours in which some "
-        "work is required are shown.</p>",
+        "work is required are shown."
+        + (
+            f" Skills of deferred work only ({_e(', '.join(_skill_label(center, k) for k in sorted(deferred)))}) are "
+            "left out: the roster plans that work against its response deadlines, not per interval, and the "
+            "service level section gives its share done in time."
+            if deferred & set(every_skill["skill"])
+            else ""
+        )
+        + "</p>",
         worst_text,
         _rows_table(header, rows, css="hours"),
         "<h3>Per skill (agent-hours)</h3>",
