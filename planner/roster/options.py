@@ -225,20 +225,15 @@ def _available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
     return np.array(merged, dtype=np.int64).reshape(-1, 2)
 
 
-def _open_for(center: Center, horizon: Horizon, skills: frozenset[str], *, closed_days: bool = True) -> np.ndarray:
-    """Per interval: is some work type of these skills open (`Center.is_open`; `closed_days=False`: by the
-    opening hours alone)."""
-    mask = np.zeros(len(horizon.intervals), dtype=bool)
+def _closed_before(center: Center, is_open: dict[str, np.ndarray], skills: frozenset[str]) -> np.ndarray:
+    """The running count of the horizon's intervals in which no work type of these skills is open (`is_open`: per
+    work type, per interval), one longer than the horizon's intervals."""
+    count = len(next(iter(is_open.values())))
+    open_any = np.zeros(count, dtype=bool)
     for work_type in center.work_types:
         if work_type.skill in skills:
-            mask |= center.is_open(work_type.id, horizon.intervals, closed_days=closed_days)
-    return mask
-
-
-def _closed_before(center: Center, horizon: Horizon, skills: frozenset[str], *, closed_days: bool) -> np.ndarray:
-    """The running count of intervals closed to these skills, one longer than the horizon's intervals."""
-    closed = ~_open_for(center, horizon, skills, closed_days=closed_days)
-    return np.concatenate([[0], np.cumsum(closed)])
+            open_any |= is_open[work_type.id]
+    return np.concatenate([[0], np.cumsum(~open_any)])
 
 
 def agent_options(
@@ -248,6 +243,11 @@ def agent_options(
     their last shift before the horizon, from the previous roster: shapes starting within the rest are dropped."""
     horizon = shapes.horizon
     previous_end = previous_end or {}
+    # Per work type and interval: open by `Center.is_open` (True), and by the weekly opening hours alone (False).
+    is_open = {
+        flag: {w.id: center.is_open(w.id, horizon.intervals, closed_days=flag) for w in center.work_types}
+        for flag in (False, True)
+    }
     closed_prefix: dict[tuple[frozenset[str], bool], np.ndarray] = {}
     out = {}
     for agent in center.agents:
@@ -266,7 +266,7 @@ def agent_options(
         for closed_days in (False, True):
             key = (agent.skill_ids, closed_days)
             if key not in closed_prefix:
-                closed_prefix[key] = _closed_before(center, horizon, agent.skill_ids, closed_days=closed_days)
+                closed_prefix[key] = _closed_before(center, is_open[closed_days], agent.skill_ids)
             prefix = closed_prefix[key]
             hours[closed_days] = (prefix[shapes.first + shapes.count] - prefix[shapes.first]) == 0
         possible = frozenset(np.unique(shapes.day[allowed & hours[False]]).tolist())

@@ -423,6 +423,11 @@ class _Context:
         return _closed_intervals(self.center, self.horizon, closed_days=False)
 
     @cached_property
+    def weeks(self) -> _Weeks:
+        """The weekly figures and limits (rules weekly_paid_minutes and weekly_working_days)."""
+        return _weeks(self)
+
+    @cached_property
     def rows_of_agent(self) -> dict[str, np.ndarray]:
         groups = pd.Series(self.shifts.agent).groupby(self.shifts.agent).indices
         return {str(k): np.asarray(v, dtype=np.int64) for k, v in groups.items()}
@@ -905,7 +910,7 @@ def _week_note(context: _Context, weeks: _Weeks, i: int, week: int, limit: str, 
 
 
 def _weekly_paid_minutes(context: _Context) -> Iterator[Violation]:
-    weeks = _weeks(context)
+    weeks = context.weeks
     contracts = context.contracts
     for i, week in zip(*np.nonzero(weeks.paid > weeks.max_paid + TOLERANCE), strict=True):
         first, last, _ = _week_bounds(context, week)
@@ -930,7 +935,7 @@ def _weekly_paid_minutes(context: _Context) -> Iterator[Violation]:
 
 
 def _weekly_working_days(context: _Context) -> Iterator[Violation]:
-    weeks = _weeks(context)
+    weeks = context.weeks
     for i, week in zip(*np.nonzero(weeks.worked > weeks.max_days), strict=True):
         first, last, _ = _week_bounds(context, week)
         note = _week_note(context, weeks, i, week, str(context.contracts[i].max_working_days), "days")
