@@ -1,6 +1,6 @@
 """Forecasting: ticket volume per hour and work type with calibrated quantiles, AHT, special days, backtests."""
 
-from forecasting.adjust import DayAdjustment, apply_opening_hours, open_mask
+from forecasting.adjust import DayAdjustment, apply_opening_hours
 from forecasting.aggregate import HourlyHistory, aggregate
 from forecasting.backtest import BacktestResult, backtest, last_weekly_origins
 from forecasting.calendar import SeriesCalendar, SpecialCalendar
@@ -43,5 +43,4 @@ __all__ = [
     "default_candidates",
     "forecast_centre",
     "last_weekly_origins",
-    "open_mask",
 ]

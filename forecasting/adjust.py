@@ -15,7 +15,8 @@ afterwards, in one place, to whichever model the selection picks (the seasonal n
    its opening hours, or on a special day listed ``closed``): they are dropped or moved to the next opening,
    as the work type's `outside_hours_rule` says (realtime: drop; deferred: next opening), and a note says how
    many. The forecast pipeline, the staffing requirement and the simulation's forecast demand all call it, so a
-   forecast made elsewhere (with volume in closed hours) is treated the same way.
+   forecast made elsewhere (with volume in closed hours) is treated the same way. When a work type is open is
+   the centre's one definition, `Center.is_open` (the roster and its validator read it too).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from forecasting.forecasters import NotFittedError, learn_multiplier
 from forecasting.series import DayHours
 from models import Center, OutsideHours
 
-__all__ = ["QUANTILE_COLUMNS", "DayAdjustment", "apply_opening_hours", "closed_dates", "open_mask"]
+__all__ = ["QUANTILE_COLUMNS", "DayAdjustment", "apply_opening_hours"]
 
 #: The forecast's volume columns an opening-hours rule moves or drops (the mean first).
 QUANTILE_COLUMNS = ("volume", "volume_p10", "volume_p50", "volume_p90")
@@ -77,24 +78,6 @@ class DayAdjustment:
         return pd.Series(forecast.to_numpy(dtype=float) * factor, index=forecast.index, name=forecast.name)
 
 
-def closed_dates(center: Center, work_type: str) -> frozenset[date]:
-    """The special days listed ``closed`` that apply to `work_type` (those naming no work type apply to all)."""
-    return frozenset(
-        s.date for s in center.special_days if s.closed and (not s.work_types or work_type in s.work_types)
-    )
-
-
-def open_mask(center: Center, work_type: str, starts: pd.DatetimeIndex) -> np.ndarray:
-    """Whether `work_type` is open at each instant of `starts` (tz-aware): inside its opening hours
-    (`Center.opening_windows`; none given: always) and not on a day listed ``closed`` for it."""
-    mask = np.asarray(center.is_open(work_type, starts), dtype=bool)
-    closed = closed_dates(center, work_type)
-    if closed and len(starts):
-        local = starts.tz_convert(center.timezone).tz_localize(None).normalize()
-        mask &= ~local.isin(pd.DatetimeIndex([pd.Timestamp(d) for d in closed]))
-    return mask
-
-
 def apply_opening_hours(
     table: pd.DataFrame, center: Center, columns: Sequence[str] = QUANTILE_COLUMNS
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -115,7 +98,7 @@ def apply_opening_hours(
         if str(work_type) not in center.work_types_by_id:
             continue
         rows = np.asarray(positions)[np.argsort(starts[positions].asi8, kind="stable")]
-        is_open = open_mask(center, str(work_type), pd.DatetimeIndex(starts[rows]))
+        is_open = center.is_open(str(work_type), pd.DatetimeIndex(starts[rows]))
         if is_open.all():
             continue
         closed_rows = rows[~is_open]

@@ -82,9 +82,7 @@ class SeriesCalendar:
 
     def _listed(self, day: date) -> list[SpecialDay]:
         return [
-            s
-            for s in self.calendar.days
-            if s.date == day and (not s.work_types or self.work_type is None or self.work_type in s.work_types)
+            s for s in self.calendar.days if s.date == day and (self.work_type is None or s.applies_to(self.work_type))
         ]
 
     def is_special(self, dates: Sequence[date]) -> np.ndarray:

@@ -80,3 +80,7 @@ class SpecialDay(FrozenModel):
     volume_multiplier: float | None = Field(default=None, ge=0)
     work_types: list[Identifier] = Field(default_factory=list)
     closed: bool = False
+
+    def applies_to(self, work_type_id: str) -> bool:
+        """Whether this day's effect (its closure, its multiplier) reaches `work_type_id`."""
+        return not self.work_types or work_type_id in self.work_types

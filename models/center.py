@@ -144,17 +144,30 @@ class Center(FrozenModel):
         """When `work_type_id` is worked: its own opening hours, else the centre's (empty: always)."""
         return self.work_type(work_type_id).opening_hours or self.opening_hours
 
-    def is_open(self, work_type_id: str, starts: pd.DatetimeIndex) -> np.ndarray:
-        """Whether each instant of `starts` (tz-aware) falls in the work type's opening hours, in local time."""
+    def closed_dates(self, work_type_id: str) -> frozenset[date]:
+        """The special days listed ``closed`` for `work_type_id` (those naming no work type close every one)."""
+        return frozenset(s.date for s in self.special_days if s.closed and s.applies_to(work_type_id))
+
+    def is_open(self, work_type_id: str, starts: pd.DatetimeIndex, *, closed_days: bool = True) -> np.ndarray:
+        """Whether `work_type_id` can be worked at each instant of `starts` (tz-aware): inside its opening hours
+        (`opening_windows`, in local time; none given: always) and not on a local date listed ``closed`` for it
+        (`closed_dates`). The one definition of "open" for the forecast, the requirement, the roster, its
+        validator and the simulation. `closed_days=False`: the opening hours alone, as on a normal such weekday
+        (the roster's days an agent would otherwise work, which a closed day is credited on)."""
         windows = self.opening_windows(work_type_id)
-        if not windows:
+        closed = self.closed_dates(work_type_id) if closed_days else frozenset()
+        if not (windows or closed) or not len(starts):
             return np.ones(len(starts), dtype=bool)
         wall = starts.tz_convert(self.timezone).tz_localize(None)
-        weekday = wall.day_of_week.to_numpy()
-        minute = (wall.hour * 60 + wall.minute).to_numpy()
-        mask = np.zeros(len(starts), dtype=bool)
-        for w in windows:
-            mask |= (weekday == w.weekday) & (minute >= w.start_minute) & (minute < w.end_minute)
+        mask = np.ones(len(starts), dtype=bool)
+        if windows:
+            weekday = wall.day_of_week.to_numpy()
+            minute = (wall.hour * 60 + wall.minute).to_numpy()
+            mask[:] = False
+            for w in windows:
+                mask |= (weekday == w.weekday) & (minute >= w.start_minute) & (minute < w.end_minute)
+        if closed:
+            mask &= ~wall.normalize().isin(pd.DatetimeIndex([pd.Timestamp(d) for d in closed]))
         return mask
 
     def horizon(self, start_date: date, days: int = 7) -> Horizon:

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecasting import open_mask
 from models import (
     Center,
     History,
@@ -151,7 +150,7 @@ def outside_opening_hours(center: Center, history: History) -> pd.DataFrame:
     for work_type, positions in frame.groupby("work_type", sort=True).indices.items():
         if str(work_type) not in center.work_types_by_id:
             continue
-        closed = ~open_mask(center, str(work_type), pd.DatetimeIndex(times[positions]))
+        closed = ~center.is_open(str(work_type), pd.DatetimeIndex(times[positions]))
         contacts = float(weight[positions].sum())
         outside = float(weight[positions][closed].sum())
         rows.append(

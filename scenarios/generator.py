@@ -483,7 +483,7 @@ def _calendar_factor(center: Center, spec: WorkTypeSpec, horizon: Horizon, publi
         if day in public:
             factor[d] *= CHANNEL_SHAPES[spec.channel].holiday_factor
         for special in center.special_days:
-            if special.date != day or (special.work_types and spec.id not in special.work_types):
+            if special.date != day or not special.applies_to(spec.id):
                 continue
             if special.closed and realtime:
                 factor[d] = 0.0

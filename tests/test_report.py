@@ -410,6 +410,27 @@ def test_the_weeks_of_a_longer_plan_each_get_their_hours_with_time_off_and_exces
     assert rows_by["b2"][second] == "0.0 (≤ 17.15)"
 
 
+def test_a_closed_day_shows_in_the_grid_and_keeps_its_week_unflagged(center_data: dict[str, Any]) -> None:
+    """Wednesday 4 March is listed closed for every work type: b1, who works the four other weekdays (30 h, under
+    the minimum of 35), sees it as `closed`, and the week, whose limits the closure lowers, is not flagged."""
+    center_data["agents"] = [{"id": "b1", "skills": ["billing", "tech"], "contract": "full_time"}]
+    center_data["special_days"] = [{"date": "2026-03-04", "name": "Strike", "closed": True}]
+    center = Center.model_validate(center_data)
+    rows = []
+    for day in pd.to_datetime(["2026-03-02", "2026-03-03", "2026-03-05", "2026-03-06"]):
+        start = pd.Timestamp(f"{day:%Y-%m-%d}T09:00", tz=TZ)
+        breaks = [[start + pd.Timedelta(hours=3), start + pd.Timedelta(hours=3.5)]]
+        rows.append(["b1", day.date(), start, start + pd.Timedelta(hours=8), "day", breaks, 450])
+    roster = pd.DataFrame(
+        rows, columns=["agent_id", "date", "start", "end", "shift_template", "breaks", "paid_minutes"]
+    )
+    grid = _parse(roster_report_html(roster, _coverage(), center, {})).tables["Agents by day"][0]
+    header, row = grid[0], grid[1]
+    assert row[header.index("Wed 4 Mar")] == "closed"
+    assert row[header.index("Sat 7 Mar")] == "off"
+    assert row[header.index("paid h (contract min–max)")] == "30.0 (35–40, less closed days)"
+
+
 def test_a_range_across_new_year_names_both_years() -> None:
     from planner.roster.export import _date_range_text
 

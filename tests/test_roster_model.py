@@ -861,6 +861,17 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
     opening = []
     if all(c["min_paid_minutes_week"] == 0 for c in contracts) and draw(st.booleans()):
         opening = [{"weekday": w, "start_minute": "06:00", "end_minute": "24:00"} for w in range(7)]
+    # At most one closed day (docs/roster.md: charged like time off), for some work types or all: an owed
+    # minimum keeps an early shift on another day.
+    closures = [
+        {
+            "date": day(draw(st.integers(0, days - 1)), first),
+            "name": "Closed",
+            "closed": True,
+            "work_types": draw(st.lists(st.sampled_from(["calls", "sales", "email"]), max_size=2, unique=True)),
+        }
+        for _ in range(draw(st.integers(0, 1)))
+    ]
     center = build_center(
         agents,
         contracts=contracts,
@@ -870,6 +881,7 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
         interval=interval,
         weekend_days=draw(WEEKENDS),
         late_shift=draw(LATE_SHIFTS),
+        special_days=closures,
     )
     needs = []
     for d in range(days):

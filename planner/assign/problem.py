@@ -19,7 +19,6 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-from forecasting import open_mask
 from models import Center, InputError, OutsideHours, Problem
 from planner.shifts import seconds_from, working_windows
 
@@ -190,7 +189,7 @@ def _response_window_starts(
         origin = (first - at).total_seconds()
         slot = ((created[mine] - origin) // step).astype(np.int64)
         count = int(slot.max()) + 1 + _NEXT_OPENING_WITHIN_DAYS * 86_400 // step
-        is_open = open_mask(center, work_type.id, first + pd.to_timedelta(np.arange(count) * step, unit="s"))
+        is_open = center.is_open(work_type.id, first + pd.to_timedelta(np.arange(count) * step, unit="s"))
         closed = ~is_open[slot]
         open_at = np.flatnonzero(is_open)
         following = np.searchsorted(open_at, slot[closed])

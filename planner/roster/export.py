@@ -1118,21 +1118,36 @@ def _week_blocks(dates: Sequence[date]) -> list[list[date]]:
     return [list(dates[i : i + 7]) for i in range(0, len(dates), 7)]
 
 
-def _week_cell(agent: Agent, contract: Contract, week: Sequence[date], paid_minutes: float) -> _Html:
+def _closed_to(center: Center, agent: Agent, day: date) -> bool:
+    """Whether `day` is listed ``closed`` for every work type of the agent's skills (a day off for them, charged
+    like time off: docs/roster.md, Time)."""
+    served = [w.id for w in center.work_types if w.skill in agent.skill_ids]
+    return bool(served) and all(day in center.closed_dates(w) for w in served)
+
+
+def _week_cell(center: Center, agent: Agent, week: Sequence[date], paid_minutes: float) -> _Html:
     """Paid hours in the week against the contract's range (prorated in a short last week, which has no minimum,
-    as docs/roster.md says), flagged when outside; time off lowers the limits, so a week with time off is not
-    flagged under its minimum."""
+    as docs/roster.md says), flagged when outside; time off and closed days lower the limits, so a week with
+    either is not flagged under its minimum."""
+    contract = center.contract_of(agent)
     k = len(week)
     most = math.ceil(contract.max_paid_minutes_week * k / 7) if k < 7 else contract.max_paid_minutes_week
     least = contract.min_paid_minutes_week if k == 7 else None
-    leave = any(agent.is_off(d) for d in week)
+    away = [
+        what
+        for what, found in (
+            ("time off", any(agent.is_off(d) for d in week)),
+            ("closed days", any(_closed_to(center, agent, d) for d in week)),
+        )
+        if found
+    ]
     limits = (
         f"{_limit_text(least / 60)}–{_limit_text(most / 60)}" if least is not None else f"≤ {_limit_text(most / 60)}"
     )
-    text = f"{_hours_text(paid_minutes / 60)} ({limits}{', less time off' if leave else ''})"
+    text = f"{_hours_text(paid_minutes / 60)} ({limits}{', less ' + ' and '.join(away) if away else ''})"
     if paid_minutes > most + 1e-9:
         return _Html(_e(f"{text} ▲ over max"), css="flag num")
-    if least is not None and not leave and paid_minutes < least - 1e-9:
+    if least is not None and not away and paid_minutes < least - 1e-9:
         return _Html(_e(f"{text} ▼ under min"), css="flag num")
     return _Html(_e(text), css="num")
 
@@ -1156,7 +1171,8 @@ def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date
         for day in dates:
             shift = by_agent_day.get((agent.id, day))
             if shift is None:
-                cells.append(_Html("time off" if agent.is_off(day) else "off", css="off"))
+                away = "time off" if agent.is_off(day) else "closed" if _closed_to(center, agent, day) else "off"
+                cells.append(_Html(away, css="off"))
                 continue
             pinned = " (pinned)" if shift.pinned else ""
             cells.append(
@@ -1167,7 +1183,7 @@ def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date
             )
         for week in weeks:
             minutes = sum(by_agent_day[(agent.id, d)].paid_minutes for d in week if (agent.id, d) in by_agent_day)
-            cells.append(_week_cell(agent, contract, week, minutes))
+            cells.append(_week_cell(center, agent, week, minutes))
         rows.append(cells)
     week_headers = (
         ["paid h (contract min–max)"]
@@ -1179,8 +1195,9 @@ def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date
         title,
         f"<p>Each agent's shift per day ({_e(tz)}, start–end and template) and the week's paid hours against the "
         "contract's weekly minimum and maximum (weeks are 7-day blocks from the plan's first day; a shorter last "
-        "block has its maximum prorated and no minimum). ▲/▼: outside the contract. Time off is paid and lowers "
-        "the limits of its week, so a week with time off is not flagged under its minimum.</p>",
+        "block has its maximum prorated and no minimum). ▲/▼: outside the contract. Time off and days closed to "
+        "all the agent's work are paid and lower the limits of their week, so such a week is not flagged under "
+        "its minimum.</p>",
         _rows_table(header, rows, css="grid"),
     ]
     kpis = summary.get("kpis")

@@ -2,7 +2,8 @@
 
 A *shape* is one (day, template, start, length) of the horizon; each agent may work a subset of the shapes: the
 templates of their contract on the templates' weekdays, not on days off, inside their availability, where some
-work type of their skills is open, and after the rest the previous roster leaves them. Times are minutes elapsed
+work type of their skills is open (`Center.is_open`: opening hours and days listed ``closed``), and after the rest
+the previous roster leaves them. Times are minutes elapsed
 since the horizon's start, so shifts across a DST change keep their length; shifts and breaks lie on the
 interval grid (a start or a break off the grid is an input error, said before solving).
 """
@@ -192,14 +193,19 @@ def build_shapes(center: Center, horizon: Horizon) -> Shapes:
 
 @dataclass(frozen=True)
 class AgentOptions:
-    """The shapes one agent may work, the days of time off, and the days the agent could be rostered at all."""
+    """The shapes one agent may work, the days of time off and of closure, and the days the agent could be
+    rostered at all."""
 
     agent: Agent
     shapes: np.ndarray  # indices into Shapes
     days_off: frozenset[int]  # time off
-    # Days with a shape of the contract's templates inside the availability and the opening hours, before time
-    # off and the rest after the previous roster are taken out: the days that time off is charged on.
+    # Days with a shape of the contract's templates inside the availability and the opening hours (the weekly
+    # hours: closed days aside), before time off and the rest after the previous roster are taken out: the days
+    # that time off and closures are charged on.
     possible_days: frozenset[int]
+    # Possible days with no shape left once the days listed ``closed`` for the agent's work types are taken out:
+    # charged like time off (docs/roster.md).
+    closed_days: frozenset[int] = frozenset()
 
 
 def _available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
@@ -219,13 +225,15 @@ def _available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
     return np.array(merged, dtype=np.int64).reshape(-1, 2)
 
 
-def _open_for(center: Center, horizon: Horizon, skills: frozenset[str]) -> np.ndarray:
-    """Per interval: is some work type of these skills open."""
-    mask = np.zeros(len(horizon.intervals), dtype=bool)
+def _closed_before(center: Center, is_open: dict[str, np.ndarray], skills: frozenset[str]) -> np.ndarray:
+    """The running count of the horizon's intervals in which no work type of these skills is open (`is_open`: per
+    work type, per interval), one longer than the horizon's intervals."""
+    count = len(next(iter(is_open.values())))
+    open_any = np.zeros(count, dtype=bool)
     for work_type in center.work_types:
         if work_type.skill in skills:
-            mask |= center.is_open(work_type.id, horizon.intervals)
-    return mask
+            open_any |= is_open[work_type.id]
+    return np.concatenate([[0], np.cumsum(~open_any)])
 
 
 def agent_options(
@@ -235,7 +243,12 @@ def agent_options(
     their last shift before the horizon, from the previous roster: shapes starting within the rest are dropped."""
     horizon = shapes.horizon
     previous_end = previous_end or {}
-    closed_prefix: dict[frozenset[str], np.ndarray] = {}
+    # Per work type and interval: open by `Center.is_open` (True), and by the weekly opening hours alone (False).
+    is_open = {
+        flag: {w.id: center.is_open(w.id, horizon.intervals, closed_days=flag) for w in center.work_types}
+        for flag in (False, True)
+    }
+    closed_prefix: dict[tuple[frozenset[str], bool], np.ndarray] = {}
     out = {}
     for agent in center.agents:
         contract = center.contract_of(agent)
@@ -249,17 +262,22 @@ def agent_options(
                 inside = k >= 0
                 k = np.maximum(k, 0)
                 allowed &= inside & (shapes.end <= spans[k, 1]) & (shapes.start >= spans[k, 0])
-        skills = agent.skill_ids
-        if skills not in closed_prefix:
-            closed = ~_open_for(center, horizon, skills)
-            closed_prefix[skills] = np.concatenate([[0], np.cumsum(closed)])
-        prefix = closed_prefix[skills]
-        allowed &= (prefix[shapes.first + shapes.count] - prefix[shapes.first]) == 0
-        possible = frozenset(np.unique(shapes.day[allowed]).tolist())
+        hours: dict[bool, np.ndarray] = {}  # per shape: overlaps no closed interval (False: opening hours only)
+        for closed_days in (False, True):
+            key = (agent.skill_ids, closed_days)
+            if key not in closed_prefix:
+                closed_prefix[key] = _closed_before(center, is_open[closed_days], agent.skill_ids)
+            prefix = closed_prefix[key]
+            hours[closed_days] = (prefix[shapes.first + shapes.count] - prefix[shapes.first]) == 0
+        possible = frozenset(np.unique(shapes.day[allowed & hours[False]]).tolist())
+        allowed &= hours[True]
+        closures = possible - frozenset(np.unique(shapes.day[allowed]).tolist())
         off = frozenset(d for d, day in enumerate(horizon.dates) if agent.is_off(day))
         if off:
             allowed &= ~np.isin(shapes.day, list(off))
         if agent.id in previous_end:
             allowed &= shapes.start >= previous_end[agent.id] + contract.min_rest_minutes
-        out[agent.id] = AgentOptions(agent=agent, shapes=np.flatnonzero(allowed), days_off=off, possible_days=possible)
+        out[agent.id] = AgentOptions(
+            agent=agent, shapes=np.flatnonzero(allowed), days_off=off, possible_days=possible, closed_days=closures
+        )
     return out

@@ -52,7 +52,7 @@ class WeekLimits:
     max_paid: int
     max_days: int
     target: int | None  # None in a short week or without a target
-    leave_days: int  # days of time off charged in the week (each lowers the limits by a day's credit)
+    leave_days: int  # days of time off or closure charged in the week (each lowers the limits by a day's credit)
 
 
 @dataclass
@@ -94,8 +94,8 @@ class RosterProblem:
         return out
 
     def week_limits(self, agent_id: str) -> list[WeekLimits]:
-        """The agent's weekly limits (docs/roster.md: weeks, proration, time off counted as paid on the days the
-        agent would otherwise work)."""
+        """The agent's weekly limits (docs/roster.md: weeks, proration, time off and closed days counted as paid
+        on the days the agent would otherwise work)."""
         return _week_limits(self.center, self.options[agent_id], self.weeks)
 
 
@@ -112,7 +112,8 @@ def _week_limits(center: Center, options: AgentOptions, weeks: list[tuple[int, i
     out = []
     for first, days, share in weeks:
         most_days = int(np.ceil(contract.max_working_days * share))
-        charged = _leave_charged(options.possible_days, options.days_off, range(first, first + days), most_days)
+        away = options.days_off | options.closed_days
+        charged = _leave_charged(options.possible_days, away, range(first, first + days), most_days)
         credit = charged * per_day
         full = share == 1
         out.append(
@@ -134,8 +135,9 @@ def _week_limits(center: Center, options: AgentOptions, weeks: list[tuple[int, i
 
 
 def _leave_charged(possible: frozenset[int], off: frozenset[int], week: range, most_days: int) -> int:
-    """Days of time off charged in `week` (docs/roster.md): only days the agent could be rostered on count, and
-    only as many as the days left to work outside the leave fall short of the week's `most_days`."""
+    """Days of time off (or closure: `off`) charged in `week` (docs/roster.md): only days the agent could be
+    rostered on count, and only as many as the days left to work outside them fall short of the week's
+    `most_days`."""
     possible_in_week = possible.intersection(week)
     leave = len(possible_in_week & off)
     outside = len(possible_in_week) - leave
@@ -365,9 +367,10 @@ def roster_conflicts(center: Center, horizon: Horizon, previous: pd.DataFrame | 
 def contract_conflicts(
     center: Center, shapes: Shapes, options: dict[str, AgentOptions], weeks: list[tuple[int, int, float]]
 ) -> list[Problem]:
-    """Weekly minimums that an agent's options (availability, templates, time off, opening hours, rest after the
-    previous roster) cannot reach, whatever the other agents do. Each names the agent's place in the centre file
-    (`agents[3].availability`, or `agents[3]` for an agent available at all times)."""
+    """Weekly minimums that an agent's options (availability, templates, time off, opening hours and closed days,
+    rest after the previous roster) cannot reach, whatever the other agents do, after the credit for time off and
+    closed days. Each names the agent's place in the centre file (`agents[3].availability`, or `agents[3]` for an
+    agent available at all times)."""
     found = []
     position = {agent.id: i for i, agent in enumerate(center.agents)}
     for agent_id, allowed in options.items():
@@ -389,9 +392,9 @@ def contract_conflicts(
                     Problem(
                         where,
                         f"rule weekly_paid_minutes: agent '{agent_id}' on contract '{contract.id}' needs at least "
-                        f"{limits.min_paid} paid minutes in the week of {week_start} (after time off), but the "
-                        f"agent's availability and templates allow at most {reachable} ({open_days} days with a "
-                        f"possible shift, at most {limits.max_days} worked)",
+                        f"{limits.min_paid} paid minutes in the week of {week_start} (after time off and closed "
+                        f"days), but the agent's availability and templates allow at most {reachable} ({open_days} "
+                        f"days with a possible shift, at most {limits.max_days} worked)",
                         "widen the availability, or put the agent on a contract with a lower minimum for this week",
                     )
                 )

@@ -18,12 +18,16 @@ Readings of the page where it leaves a choice:
 - the time-off credit is rounded down in both of its forms (target or maximum over `max_working_days`); a time-off
   day counts once however many ranges cover it; in a short last block the credit is taken from the prorated
   maximum (and the charged days from the prorated days);
-- a day the agent could be rostered on (the days time off is charged on) is one where some start and length of a
-  template of the agent's contract, on one of the template's weekdays, gives a shift that lies whole inside the
-  availability windows (placed and joined as the `availability` rule places them, when the agent lists any) and
-  overlaps no interval of the horizon closed to the agent's skills (as `opening_hours` judges it); time off itself
-  and the previous roster's rest do not take a day out, and a start that the clocks skip counts where they move it;
-- special days (even `closed` ones) do not close opening hours: the rule names `Center.is_open`;
+- a day the agent could be rostered on (the days time off and closures are charged on) is one where some start
+  and length of a template of the agent's contract, on one of the template's weekdays, gives a shift that lies
+  whole inside the availability windows (placed and joined as the `availability` rule places them, when the agent
+  lists any) and overlaps no interval of the horizon outside the opening hours of the agent's skills (the weekly
+  hours: days listed `closed` aside); time off itself and the previous roster's rest do not take a day out, and a
+  start that the clocks skip counts where they move it;
+- opening hours are `Center.is_open`: a special day listed `closed` closes the work types it names (all where it
+  names none) for the whole local date; a day the agent could be rostered on where no such shift is left once
+  the closed days are taken out (as `opening_hours` judges them) is charged like a day of time off, once however
+  many reasons keep the agent away that day;
 - previous-roster rows dated inside the horizon are ignored (the roster replaces them); `check_roster_files`,
   reading files, refuses such a previous roster as one of the plan's own days (`planner.matching`);
 - a pins table with a `pinned` column pins only its rows that are not marked false;
@@ -408,9 +412,20 @@ class _Context:
 
     @cached_property
     def closed(self) -> _Closed:
-        """When the agents' skills are closed, per interval of the horizon (rules opening_hours and the time off
-        charged in the weekly limits)."""
+        """When the agents' skills are closed, per interval of the horizon (rule opening_hours, and the closed
+        days charged in the weekly limits)."""
         return _closed_intervals(self.center, self.horizon)
+
+    @cached_property
+    def outside_hours(self) -> _Closed:
+        """When the agents' skills are outside their weekly opening hours, closed days aside (the days the agent
+        could be rostered on, which time off and closed days are charged on)."""
+        return _closed_intervals(self.center, self.horizon, closed_days=False)
+
+    @cached_property
+    def weeks(self) -> _Weeks:
+        """The weekly figures and limits (rules weekly_paid_minutes and weekly_working_days)."""
+        return _weeks(self)
 
     @cached_property
     def rows_of_agent(self) -> dict[str, np.ndarray]:
@@ -721,10 +736,10 @@ class _Closed:
         return self.before[profile, hi] - self.before[profile, np.minimum(lo, hi)], lo, hi
 
 
-def _closed_intervals(center: Center, horizon: Horizon) -> _Closed:
+def _closed_intervals(center: Center, horizon: Horizon, *, closed_days: bool = True) -> _Closed:
     grid = horizon.intervals
     count = len(grid)
-    open_by_type = {w.id: center.is_open(w.id, grid) for w in center.work_types}
+    open_by_type = {w.id: center.is_open(w.id, grid, closed_days=closed_days) for w in center.work_types}
     profiles: dict[frozenset[str], int] = {}
     closed_rows: list[np.ndarray] = []
     profile_of_agent = np.zeros(len(center.agents), dtype=np.int64)
@@ -762,13 +777,14 @@ def _opening_hours(context: _Context) -> Iterator[Violation]:
 @dataclass(frozen=True)
 class _Weeks:
     """Per centre agent x week of the horizon: paid minutes and dates worked (over the shifts dated in the
-    horizon), the time-off days charged, and the limits they are held to."""
+    horizon), the days of time off and closure charged, and the limits they are held to."""
 
     paid: np.ndarray
     worked: np.ndarray
-    leave: np.ndarray  # days off on which the agent could be rostered
-    outside: np.ndarray  # days the agent could be rostered, not off
-    credited: np.ndarray  # days of time off charged
+    leave: np.ndarray  # days off or closed on which the agent could be rostered
+    outside: np.ndarray  # days the agent could be rostered, neither off nor closed
+    credited: np.ndarray  # days of time off and closure charged
+    closed: np.ndarray  # of `leave`, the days closed that are not time off
     credit: np.ndarray  # minutes per credited day, per agent
     max_paid: np.ndarray
     min_paid: np.ndarray  # NaN for a short last block, where no minimum applies
@@ -777,8 +793,9 @@ class _Weeks:
 
 def _weeks(context: _Context) -> _Weeks:
     """Weeks are 7-day blocks from the horizon's first day; a short last block (k days) gets its maxima prorated,
-    ``ceil(max x k / 7)``, and no minimum. Time off is charged only on the days the agent could be rostered
-    (`_possible_days`): of `leave` such days off, with `outside` such days not off, ``L = min(leave,
+    ``ceil(max x k / 7)``, and no minimum. Time off and closed days are charged only on the days the agent could
+    be rostered (`_possible_days` by the weekly opening hours; a closed day is one of them that has no shift left
+    by `Center.is_open`): of `leave` such days off or closed, with `outside` such days neither, ``L = min(leave,
     max(0, max_days - outside))`` are charged, each crediting `target / max_working_days` paid minutes
     (`max / max_working_days` without a target, rounded down) and taking a working day: the paid limits and the
     working days are lowered by the credit, none below 0."""
@@ -800,7 +817,14 @@ def _weeks(context: _Context) -> _Weeks:
     for i, a in enumerate(center.agents):
         if a.time_off:
             off[i] = [a.is_off(d) for d in horizon.dates]
-    possible = _possible_days(context, np.flatnonzero(off.any(axis=1)))
+    hours, closed = context.outside_hours, context.closed
+    shut = (closed.closed != hours.closed).any(axis=1)  # skill profiles (numbered alike) with a closed day
+    touched = np.flatnonzero(shut[closed.profile_of_agent])
+    possible = _possible_days(context, np.union1d(np.flatnonzero(off.any(axis=1)), touched), hours)
+    shut_days = np.zeros_like(off)
+    if len(touched):  # a possible day with no shift left once the closed days are out: charged like time off
+        shut_days[touched] = possible[touched] & ~off[touched] & ~_possible_days(context, touched, closed)[touched]
+        off |= shut_days
     week_starts = np.arange(0, horizon.days, 7)
     leave = np.add.reduceat((possible & off).astype(np.int64), week_starts, axis=1)
     outside = np.add.reduceat((possible & ~off).astype(np.int64), week_starts, axis=1)
@@ -815,6 +839,7 @@ def _weeks(context: _Context) -> _Weeks:
         leave=leave,
         outside=outside,
         credited=credited,
+        closed=np.add.reduceat(shut_days.astype(np.int64), week_starts, axis=1),
         credit=credit,
         max_paid=np.maximum(prorated_paid - lowered, 0),
         min_paid=np.where(lengths == 7, np.maximum(least[:, None] - lowered, 0), np.nan),
@@ -822,11 +847,11 @@ def _weeks(context: _Context) -> _Weeks:
     )
 
 
-def _possible_days(context: _Context, agents: np.ndarray) -> np.ndarray:
+def _possible_days(context: _Context, agents: np.ndarray, closed: _Closed) -> np.ndarray:
     """Centre agents x days of the horizon: whether the agent could be rostered that day at all, time off aside:
     some start and length of a template of the agent's contract, on one of the template's weekdays, lies whole
-    inside the availability (where the agent lists any) and overlaps no interval of the horizon closed to the
-    agent's skills. Computed for the agents at positions `agents` only (False for the others)."""
+    inside the availability (where the agent lists any) and overlaps no interval of the horizon that `closed`
+    closes to the agent's skills. Computed for the agents at positions `agents` only (False for the others)."""
     center, horizon, zone = context.center, context.horizon, context.zone
     possible = np.zeros((len(center.agents), horizon.days), dtype=bool)
     if not len(agents):
@@ -837,8 +862,8 @@ def _possible_days(context: _Context, agents: np.ndarray) -> np.ndarray:
         agent = center.agents[i]
         chosen = [shifts[t] for t in context.contracts[i].shift_templates]  # at least one (models.Contract)
         day, start, end = (np.concatenate(column) for column in zip(*chosen, strict=True))
-        profile = np.full(len(start), context.closed.profile_of_agent[i])
-        fits = context.closed.overlapped(profile, start, end, horizon)[0] == 0
+        profile = np.full(len(start), closed.profile_of_agent[i])
+        fits = closed.overlapped(profile, start, end, horizon)[0] == 0
         if agent.availability:
             windows = tuple((w.weekday, w.start_minute, w.end_minute) for w in agent.availability)
             low, high = _union_of_windows(windows, epoch_days, zone)
@@ -875,15 +900,17 @@ def _week_note(context: _Context, weeks: _Weeks, i: int, week: int, limit: str, 
     credited = int(weeks.credited[i, week])
     if credited:
         per_day = f"{weeks.credit[i]:g} min" if unit == "min" else "1 day"
-        notes.append(f"less {credited} day(s) of time off at {per_day} each")
+        closed = bool(weeks.closed[i, week])
+        notes.append(f"less {credited} day(s) of time off{' or closure' if closed else ''} at {per_day} each")
         leave, outside = int(weeks.leave[i, week]), int(weeks.outside[i, week])
         if credited < leave:
-            notes.append(f"{leave} workable days off, {outside} workable days not off")
+            away, neither = (" or closed", "neither") if closed else ("", "not off")
+            notes.append(f"{leave} workable days off{away}, {outside} workable days {neither}")
     return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _weekly_paid_minutes(context: _Context) -> Iterator[Violation]:
-    weeks = _weeks(context)
+    weeks = context.weeks
     contracts = context.contracts
     for i, week in zip(*np.nonzero(weeks.paid > weeks.max_paid + TOLERANCE), strict=True):
         first, last, _ = _week_bounds(context, week)
@@ -908,7 +935,7 @@ def _weekly_paid_minutes(context: _Context) -> Iterator[Violation]:
 
 
 def _weekly_working_days(context: _Context) -> Iterator[Violation]:
-    weeks = _weeks(context)
+    weeks = context.weeks
     for i, week in zip(*np.nonzero(weeks.worked > weeks.max_days), strict=True):
         first, last, _ = _week_bounds(context, week)
         note = _week_note(context, weeks, i, week, str(context.contracts[i].max_working_days), "days")

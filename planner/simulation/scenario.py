@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from forecasting import apply_opening_hours, open_mask
+from forecasting import apply_opening_hours
 from models import Center, InputError, Mode, OutsideHours, Problem
 from models.horizon import Horizon
 from planner.shifts import seconds_from, working_windows
@@ -309,7 +309,7 @@ def _replay_opening_hours(
     notes = []
     for work_type in sorted(set(work_types.tolist())):
         mine = work_types == work_type
-        is_open = open_mask(center, work_type, grid)
+        is_open = center.is_open(work_type, grid)
         closed = mine & ~is_open[slot]
         if not closed.any():
             continue

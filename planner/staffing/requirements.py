@@ -45,7 +45,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting import apply_opening_hours, open_mask
+from forecasting import apply_opening_hours
 from models import Center, InputError, Mode, Problem, WorkType
 from planner.staffing.erlang import ServiceLevelOver, erlang_a, erlang_c_metrics, required_agents
 
@@ -191,7 +191,7 @@ def requirement_table(
     for code, work_type in enumerate(work_types):
         if work_type.mode is Mode.DEFERRED:
             rows = codes == code
-            is_open = open_mask(center, work_type.id, starts[rows])
+            is_open = center.is_open(work_type.id, starts[rows])
             agents[rows] = _deferred(load[rows], is_open, work_type, interval_s)
             agents_int[rows] = np.ceil(agents[rows] - 1e-9).astype(np.int64)
             method[rows] = "deferred"
