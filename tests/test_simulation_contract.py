@@ -49,6 +49,11 @@ CASES = {
     "planned": planned_day,
     "replanning": lambda: blended_day(ReplanningAssignment(every_s=900, method="earliest-finish"), 7),
     "reserve": lambda: blended_day(ReplanningAssignment(every_s=900, method="earliest-finish", reserve=True), 7),
+    "reserve-due": lambda: run_replication(
+        scenario_of(center_of(within_s=3600), mails_per_hour=6.0),
+        ReplanningAssignment(every_s=900, method="earliest-finish", reserve=True),
+        5,
+    ),
     "optimal": lambda: blended_day(ReplanningAssignment(every_s=1800, horizon_s=3600.0, time_limit_s=5.0), 3),
 }
 
@@ -59,6 +64,7 @@ PINNED: dict[str, tuple[int, int, int, int, float, str]] = {
     "priority": (150, 117, 13, 380, 392642.082, "1d4ea50d85e1d1b7"),
     "replanning": (150, 118, 12, 477, 394582.685, "02f95ded1b6a9fc5"),
     "reserve": (150, 119, 9, 845, 458090.24, "46cbbbcf498b3426"),
+    "reserve-due": (245, 179, 19, 1736, 1596248.051, "55b370875db04032"),
 }
 
 
