@@ -1,18 +1,75 @@
-"""Pinned figures of one fixed-seed day under each routing policy: reorganising the engine and its policies must
-not move them (regenerate with `python tests/test_simulation_contract.py` only for a deliberate change of
-behaviour, and say so)."""
+"""The contract between the simulation's engine and its policies (`planner.simulation.contract`): a policy that
+meets `ReplanningPolicy` is re-planned for and its decisions applied as they are; and pinned figures of one
+fixed-seed day under each routing policy, which reorganising the engine and its policies must not move
+(regenerate with `python tests/test_simulation_contract.py` only for a deliberate change of behaviour)."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
-from planner.simulation import PlannedAssignment, PriorityFirst, ReplanningAssignment, RoutingPolicy
+from planner.simulation import (
+    Contacts,
+    PlannedAssignment,
+    PriorityFirst,
+    Replan,
+    ReplanningAssignment,
+    ReplanningPolicy,
+    RoutingPolicy,
+    Scenario,
+    Snapshot,
+)
 from planner.simulation.engine import Outcome, run_replication
+from tests.roster_helpers import agent, build_center, work_type
 from tests.test_blending import center_of, scenario_of
-from tests.test_simulation import PLANNING_ROSTER, PLANNING_TICKETS, planning_center, replay, sec
+from tests.test_simulation import (
+    PLANNING_ROSTER,
+    PLANNING_TICKETS,
+    planning_center,
+    replay,
+    sec,
+    shift,
+    ticket,
+    when,
+)
+
+
+@dataclass(frozen=True)
+class _HoldAll(PriorityFirst):
+    """A re-planning policy written against the contract only: every 15 minutes it holds all the waiting deferred
+    work (until a later re-plan, which holds it again); it notes when it was asked."""
+
+    asked: list[float] = field(default_factory=list)
+
+    @property
+    def replan_every_s(self) -> float:
+        return 900.0
+
+    def decide(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> Replan:
+        self.asked.append(snapshot.now)
+        return Replan(held=frozenset(snapshot.waiting))
+
+
+def test_a_policy_meeting_the_replanning_protocol_is_replanned_for_and_its_decisions_applied() -> None:
+    # Two e-mails wait since 08:50 while both desk agents are on a break until 09:05. PriorityFirst serves them at
+    # 09:05; the re-plan at 09:00 holds them, and every later one holds them again: they are never served.
+    assert isinstance(_HoldAll(), ReplanningPolicy) and isinstance(ReplanningAssignment(), ReplanningPolicy)
+    assert not isinstance(PriorityFirst(), ReplanningPolicy) and not isinstance(PlannedAssignment({}), ReplanningPolicy)
+    center = build_center(
+        [agent("ann", "desk"), agent("bob", "desk")],
+        work_types=[work_type("emails", "desk", priority=2, deferred=True, within_s=86400)],
+    )
+    roster = [shift(name, when("08:00"), when("16:00"), [(when("08:30"), when("09:05"))]) for name in ("ann", "bob")]
+    tickets = [ticket(when("08:50"), "emails", 600, "E1"), ticket(when("08:51"), "emails", 600, "E2")]
+    scenario = replay(center, roster, tickets)
+    np.testing.assert_allclose(run_replication(scenario, PriorityFirst(), 0).answered, [sec("09:05"), sec("09:05")])
+    policy = _HoldAll()
+    outcome = run_replication(scenario, policy, 0)
+    assert np.isnan(outcome.answered).all()
+    assert policy.asked[:3] == [0.0, 900.0, 1800.0] and sec("09:00") in policy.asked
 
 
 def fingerprint(outcome: Outcome) -> tuple[int, int, int, int, float, str]:

@@ -1,8 +1,17 @@
 """Discrete-event simulation of the centre (SimPy): what a roster and a routing policy really achieve, per interval
 and work type, with confidence intervals over replications."""
 
-from planner.simulation.engine import Contacts, Outcome, draw_contacts, run_replication
-from planner.simulation.policies import PlannedAssignment, PriorityFirst, ReplanningAssignment, Routing, RoutingPolicy
+from planner.simulation.contract import (
+    Contacts,
+    Dispatch,
+    Replan,
+    ReplanningPolicy,
+    Routing,
+    RoutingPolicy,
+    Snapshot,
+)
+from planner.simulation.engine import Outcome, draw_contacts, run_replication
+from planner.simulation.policies import PlannedAssignment, PriorityFirst, ReplanningAssignment
 from planner.simulation.results import SimulationResult, summarise
 from planner.simulation.run import DEFAULT_REPLICATIONS, SimulationSettings, simulate
 from planner.simulation.scenario import (
@@ -21,16 +30,20 @@ __all__ = [
     "AgentSpec",
     "Contacts",
     "Demand",
+    "Dispatch",
     "Draws",
     "Outcome",
     "PlannedAssignment",
     "PriorityFirst",
+    "Replan",
     "ReplanningAssignment",
+    "ReplanningPolicy",
     "Routing",
     "RoutingPolicy",
     "Scenario",
     "SimulationResult",
     "SimulationSettings",
+    "Snapshot",
     "WorkTypeSpec",
     "build_scenario",
     "draw_contacts",

@@ -15,39 +15,22 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
 import simpy
 
-from planner.simulation.policies import RoutingPolicy
+from planner.simulation.contract import Contacts, Key, ReplanningPolicy, Routing, RoutingPolicy, Snapshot
 from planner.simulation.scenario import Scenario
 
-__all__ = ["Contacts", "Outcome", "Snapshot", "draw_contacts", "run_replication"]
+__all__ = ["Outcome", "draw_contacts", "run_replication"]
 
 #: Contact states.
 _PENDING, _WAITING, _SERVED, _ABANDONED = 0, 1, 2, 3
 _EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class Contacts:
-    """One replication's contacts, sorted by arrival (seconds): work type index, priority (1 highest), base handle
-    time (seconds at proficiency 1), patience (seconds; inf: never abandons), answer/response threshold (seconds),
-    customer tier and ticket id ("" if none)."""
-
-    arrival: np.ndarray
-    work_type: np.ndarray
-    priority: np.ndarray
-    handle: np.ndarray
-    patience: np.ndarray
-    threshold: np.ndarray
-    tier: tuple[str, ...]
-    ticket_id: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return len(self.arrival)
 
 
 def _handle_times(mean: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
@@ -113,18 +96,6 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """What a re-planning policy sees at `now`: the waiting deferred contacts, when each agent is expected to be
-    free of what it handles (its calls' or chats' expected ends; `now` if free), and the last plan (contact ->
-    agent)."""
-
-    now: float
-    waiting: list[int]
-    busy_until: list[float]
-    planned: dict[int, int]
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What happened in one replication. Per contact: `answered` (when handling started; NaN if never),
     `abandoned` (when it hung up; NaN if not), `agent` (index; -1 if none). `backlog`: contacts waiting at the end
@@ -153,8 +124,9 @@ def run_replication(scenario: Scenario, policy: RoutingPolicy, seed: Any) -> Out
 class _Run:
     """The state of one replication (plain lists: this loop is the simulation's hot path)."""
 
-    def __init__(self, scenario: Scenario, policy: RoutingPolicy, contacts: Contacts, routing: Any) -> None:
+    def __init__(self, scenario: Scenario, policy: RoutingPolicy, contacts: Contacts, routing: Routing) -> None:
         self.scenario, self.policy, self.contacts, self.routing = scenario, policy, contacts, routing
+        self.replanner = policy if isinstance(policy, ReplanningPolicy) else None
         n, agents = len(contacts), scenario.agents
         self.env = simpy.Environment()
         self.state = [_PENDING] * n
@@ -165,7 +137,7 @@ class _Run:
         units = [w.unit for w in scenario.work_types]
         self.unit = [units[w] for w in self.work_type]
         self.handle = contacts.handle.tolist()
-        self.queues: list[list[Any]] = [[] for _ in routing.queue_agents]
+        self.queues: list[list[tuple[Key, int]]] = [[] for _ in routing.queue_agents]
         self.waiting = [0] * len(scenario.work_types)
         self.backlog = np.zeros((scenario.intervals, len(scenario.work_types)), dtype=np.int64)
         count = len(agents)
@@ -195,16 +167,15 @@ class _Run:
         self.in_service: set[int] = set()
         self.planned: dict[int, int] = {}  # contact -> agent, from the last re-plan
         self.base_key = list(routing.key)
-        self.due = (contacts.arrival + contacts.threshold).tolist()  # seconds
 
     # -- scheduling ---------------------------------------------------------------------------------------------
 
-    def at(self, time: float, action: Any, subject: int) -> None:
+    def at(self, time: float, action: Callable[[int], None], subject: int) -> None:
         event = self.env.timeout(max(0.0, time - self.env.now), (action, subject))
         event.callbacks.append(self.fire)
 
     def fire(self, event: simpy.Event) -> None:
-        action, subject = cast(tuple[Any, int], event.value)
+        action, subject = cast(tuple[Callable[[int], None], int], event.value)
         self.events += 1
         action(subject)
 
@@ -220,7 +191,7 @@ class _Run:
             self.at(t, self.arrive, c)
         for i in range(scenario.intervals):
             self.at((i + 1) * scenario.interval_s - _EPS, self.count_backlog, i)
-        every = getattr(self.policy, "replan_every_s", None)
+        every = self.replanner.replan_every_s if self.replanner is not None else 0.0
         if every:
             for i in range(int(scenario.end_s // every) + 1):
                 if i * every < scenario.end_s:
@@ -325,8 +296,9 @@ class _Run:
         self.backlog[i] = self.waiting
 
     def replan(self, _: int) -> None:
-        """Ask the policy for a plan of the waiting deferred work, and queue each contact as it says: a planned one
-        in its agent's own queue (served in planned order), the rest in their work type's queue."""
+        """Ask the re-planning policy for its decisions on the waiting deferred work (a `contract.Replan`) and queue
+        each contact as they say: a planned one in its agent's queue from its release (withdrawn at its expiry), a
+        held one nowhere, the rest in their work type's queue in the day's order."""
         now, scenario, routing = self.env.now, self.scenario, self.routing
         realtime = [w.realtime for w in scenario.work_types]
         waiting = [c for c, st in enumerate(self.state) if st == _WAITING and not realtime[self.work_type[c]]]
@@ -338,28 +310,19 @@ class _Run:
                 expected = self.answered[c] + aht[w] / self.proficiency[a][w]
                 busy_until[a] = max(busy_until[a], expected)
         snapshot = Snapshot(now=now, waiting=waiting, busy_until=busy_until, planned=self.planned)
-        plan = self.policy.replan(scenario, self.contacts, snapshot)  # type: ignore[attr-defined]
-        types = len(scenario.work_types)
-        reserve = bool(getattr(self.policy, "reserve", False))
-        # With `reserve`, held work that falls due before the re-plan after next is queued by its work type.
-        urgent_by = now + 2 * float(getattr(self.policy, "replan_every_s", 0.0))
-        due = self.due
+        assert self.replanner is not None
+        decided = self.replanner.decide(scenario, self.contacts, snapshot)
+        dispatch, held = decided.dispatch, decided.held
         self.planned = {}
         for c in waiting:
             release, expiry = now, math.inf
-            key: tuple[float, ...]
-            if c in plan:
-                a, start = plan[c]
-                self.planned[c] = a
-                if reserve:
-                    # Set-aside time: released at the start of its window, before anything else the agent serves;
-                    # not started by the window's end, withdrawn until the next re-plan (the agent is back on calls).
-                    queue, key = types + a, (0.0, float(start), float(c))
-                    release, expiry = self.policy.planned_window(scenario, a, start)  # type: ignore[attr-defined]
-                else:
-                    # Before unplanned deferred work of its priority (0.5: after realtime, before the rest).
-                    queue, key = types + a, (float(self.contacts.priority[c]), 0.5, float(start), float(c))
-            elif reserve and due[c] > urgent_by:
+            queue: int
+            key: Key
+            if c in dispatch:
+                planned = dispatch[c]
+                self.planned[c] = planned.agent
+                queue, key, release, expiry = planned.queue, planned.key, planned.release, planned.expiry
+            elif c in held:
                 queue, key = -1, self.base_key[c]
             else:
                 queue, key = self.work_type[c], self.base_key[c]
@@ -369,16 +332,16 @@ class _Run:
             if queue < 0:
                 continue
             if release > now + _EPS:
-                self.at(release, lambda c, q=queue, k=key: self.release_to(c, q, k), c)
+                self.at(release, partial(self.release_to, queue=queue, key=key), c)
             else:
                 heapq.heappush(self.queues[queue], (key, c))
             if expiry < math.inf:
-                self.at(expiry, lambda c, q=queue, k=key: self.withdraw(c, q, k), c)
+                self.at(expiry, partial(self.withdraw, queue=queue, key=key), c)
         for a in range(len(scenario.agents)):
             if self.on[a]:
                 self.pull(a)
 
-    def release_to(self, c: int, queue: int, key: Any) -> None:
+    def release_to(self, c: int, queue: int, key: Key) -> None:
         """A planned contact's planned start: queue it, unless a later re-plan moved it or it is gone."""
         if self.state[c] != _WAITING or self.routing.queue[c] != queue or self.routing.key[c] != key:
             return
@@ -387,7 +350,7 @@ class _Run:
             if self.on[a]:
                 self.pull(a)
 
-    def withdraw(self, c: int, queue: int, key: Any) -> None:
+    def withdraw(self, c: int, queue: int, key: Key) -> None:
         """A planned contact still waiting at the end of its set-aside window: held until the next re-plan."""
         if self.state[c] == _WAITING and self.routing.queue[c] == queue and self.routing.key[c] == key:
             self.routing.queue[c] = -1
@@ -418,7 +381,7 @@ class _Run:
                 best = q
         return best
 
-    def owes_better(self, a: int, key: Any) -> bool:
+    def owes_better(self, a: int, key: Key) -> bool:
         best = self.best_queue(a)
         return best is not None and self.queues[best][0][0] < key
 

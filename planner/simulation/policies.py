@@ -2,8 +2,10 @@
 
 A policy turns one replication's contacts into a `Routing`: the queue each contact waits in, when it may be
 routed, its place in the order of service (smaller keys first, compared across all the queues an agent serves),
-and the queues each agent serves; and it picks among the agents free to take a contact. The engine enforces the
-rest: skills (an agent only serves queues of work types it has the skill for), working windows, concurrency.
+and the queues each agent serves; and it picks among the agents free to take a contact. A re-planning policy also
+decides, at each re-plan, where the waiting deferred contacts go (a `Replan`). The engine applies these decisions
+and enforces the rest: skills (an agent only serves queues of work types it has the skill for), working windows,
+concurrency. The types the two share, and the protocols a policy meets, are in `planner.simulation.contract`.
 
 - `PriorityFirst` (the default): realtime contacts by priority, then longest waiting; deferred work earliest
   due first; an arriving contact goes to a free agent with the skill, preferring one whose skills are not needed
@@ -21,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,50 +31,12 @@ import pandas as pd
 from planner.assign import AssignSettings, AssignWeights, assign
 from planner.assign.problem import CAPACITY, AssignAgent, Ticket, assemble
 from planner.simulation.blending import CARRY_OVER, Blending, Windows
+from planner.simulation.contract import Contacts, Dispatch, Key, Replan, Routing, Snapshot
 
 if TYPE_CHECKING:
-    from planner.simulation.engine import Contacts, Snapshot
     from planner.simulation.scenario import Scenario
 
-__all__ = ["PlannedAssignment", "PriorityFirst", "ReplanningAssignment", "Routing", "RoutingPolicy"]
-
-Key = tuple[float, ...]
-
-
-@dataclass
-class Routing:
-    """One replication's routing: per contact its `queue`, `release` time (seconds) and order `key`; per agent the
-    queues it serves (`agent_queues`); per queue the agents who serve it (`queue_agents`)."""
-
-    queue: list[int]
-    release: list[float]
-    key: list[Key]
-    agent_queues: list[list[int]]
-    queue_agents: list[list[int]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.queue_agents:
-            queues = max((q for qs in self.agent_queues for q in qs), default=-1) + 1
-            queues = max(queues, max(self.queue, default=-1) + 1)
-            self.queue_agents = [[] for _ in range(queues)]
-            for agent, qs in enumerate(self.agent_queues):
-                for q in qs:
-                    self.queue_agents[q].append(agent)
-
-
-class RoutingPolicy(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    def routing(self, scenario: Scenario, contacts: Contacts) -> Routing: ...
-
-    def pick(
-        self, candidates: Sequence[int], idle_since: Sequence[float], active: Sequence[int], needed: Sequence[bool]
-    ) -> int:
-        """The agent (one of `candidates`, all free to take the contact) an arriving contact goes to. `needed[i]`:
-        candidate i has a skill for work of a higher priority than this contact's, or for work of the same or a
-        higher priority that fewer agents serve."""
-        ...
+__all__ = ["PlannedAssignment", "PriorityFirst", "ReplanningAssignment"]
 
 
 def _work_type_routing(scenario: Scenario, contacts: Contacts) -> Routing:
@@ -82,13 +46,13 @@ def _work_type_routing(scenario: Scenario, contacts: Contacts) -> Routing:
     threshold = contacts.threshold
     realtime = np.array([w.realtime for w in scenario.work_types], dtype=bool)[work_type]
     when = np.where(realtime, arrival, arrival + threshold)
-    keys = list(
+    keys: list[Key] = list(
         zip(priority.tolist(), (~realtime).astype(int).tolist(), when.tolist(), range(len(arrival)), strict=True)
     )
     return Routing(
         queue=work_type.tolist(),
         release=arrival.tolist(),
-        key=keys,  # type: ignore[arg-type]
+        key=keys,
         agent_queues=[sorted(agent.proficiency) for agent in scenario.agents],
     )
 
@@ -240,6 +204,30 @@ class ReplanningAssignment(_LongestIdleAgent):
         base.queue_agents = []
         base.__post_init__()
         return base
+
+    def decide(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> Replan:
+        """The re-plan's decisions (`contract.Replan`): each planned contact to its agent's own queue, before
+        anything else it serves with `reserve` (released at the start of its set-aside window, withdrawn at its end
+        if not started: the agent is back on the realtime queues), else before the unplanned deferred work of its
+        priority (after realtime work), at once; with `reserve`, an unplanned contact that does not fall due
+        before the re-plan after next is held."""
+        plan = self.replan(scenario, contacts, snapshot)
+        types, now = len(scenario.work_types), snapshot.now
+        dispatch: dict[int, Dispatch] = {}
+        held: set[int] = set()
+        urgent_by = now + 2 * self.every_s
+        for c in snapshot.waiting:
+            if c in plan:
+                a, start = plan[c]
+                if self.reserve:
+                    release, expiry = self.planned_window(scenario, a, start)
+                    dispatch[c] = Dispatch(a, types + a, (0.0, float(start), float(c)), release, expiry)
+                else:
+                    key = (float(contacts.priority[c]), 0.5, float(start), float(c))
+                    dispatch[c] = Dispatch(a, types + a, key, now)
+            elif self.reserve and float(contacts.arrival[c] + contacts.threshold[c]) > urgent_by:
+                held.add(c)
+        return Replan(dispatch, frozenset(held))
 
     def replan(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> dict[int, tuple[int, float]]:
         """Contact -> (agent index, planned start in simulation seconds) for the waiting deferred contacts."""

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.simulation.contract import RoutingPolicy
 from planner.simulation.engine import Outcome, run_replication
-from planner.simulation.policies import PriorityFirst, RoutingPolicy
+from planner.simulation.policies import PriorityFirst
 from planner.simulation.results import SimulationResult, summarise
 from planner.simulation.scenario import Scenario
 
