@@ -9,6 +9,10 @@ the end of the shift); an interval ends (the backlog per work type is counted).
 An agent takes contacts while the shares they use add up to at most 1 (a call uses all of it, a chat of a 3-chat
 work type a third) and their number stays within the agent's `max_contacts`. Handle time is the drawn time divided
 by the agent's proficiency in the work type. Busy time is time with at least one contact.
+
+The engine knows a routing policy only through `planner.simulation.contract`: it asks for the day's `Routing` and
+for a pick among free agents, and, for a `ReplanningPolicy`, for a `Replan` every `replan_every_s` seconds, which
+it applies as it is.
 """
 
 from __future__ import annotations
