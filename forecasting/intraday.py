@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,9 +61,9 @@ class ReforecastResult:
     """`table`: the rest of the day in the forecast contract (`models.FORECAST`, from the interval holding
     `at`); `multipliers`: one row per work type with its evidence (`forecast_so_far`, `actual_so_far`,
     `actual_used` after the cap on wild intervals, `observed_ratio` = used / forecast), the prior and posterior
-    (`prior_variance`, `shape`, `rate`, `multiplier` = posterior mean, `multiplier_p10`, `multiplier_p90`) and
-    the rest of the day (`rest_forecast`, the day-ahead volume; `rest_volume`, `rest_p10`, `rest_p50`,
-    `rest_p90`, the reforecast); `notes` for the caller to show."""
+    (`prior_variance`, `shape`, `rate`, `multiplier` = posterior mean, `multiplier_p10`, `multiplier_p90`,
+    `interval_dispersion`) and the rest of the day (`rest_forecast`, the day-ahead volume; `rest_volume`,
+    `rest_p10`, `rest_p50`, `rest_p90`, the reforecast, after opening hours); `notes` for the caller to show."""
 
     at: pd.Timestamp
     table: pd.DataFrame
@@ -115,6 +116,10 @@ def reforecast(
     day = at.tz_convert(timezone).normalize()
     cutoff = at.floor(interval) if interval <= pd.Timedelta(hours=1) else at
     on_day = (local >= day) & (local < day + pd.Timedelta(days=1))
+    if not on_day.any():
+        raise InputError(
+            "at", Problem("", f"the forecast has no interval on {day.date()}", "give the forecast of that day")
+        )
     past_rows = on_day & (starts + interval <= cutoff)
     rest_rows = on_day & (starts + interval > cutoff)
     act_index = pd.DatetimeIndex(actuals.index)
@@ -152,11 +157,8 @@ def reforecast(
         var_m = post_shape / post_rate**2
         alpha = (var_m + dispersion * (var_m + multiplier**2)) / multiplier**2
         table = rest[_FORECAST_COLUMNS].copy()
-        base = table["volume"].to_numpy(dtype=float)
-        table["volume"] = base * multiplier
+        table["volume"] = table["volume"].to_numpy(dtype=float) * multiplier
         frames.append((table, NegativeBinomialBand(alpha)))
-        rest_mu = float(base.sum()) * multiplier
-        total_band = NegativeBinomialBand(1.0 / post_shape + dispersion * (1.0 + 1.0 / post_shape))
         rows.append(
             {
                 "work_type": work_type,
@@ -170,11 +172,8 @@ def reforecast(
                 "multiplier": multiplier,
                 "multiplier_p10": float(stats.gamma.ppf(0.10, post_shape, scale=1.0 / post_rate)),
                 "multiplier_p90": float(stats.gamma.ppf(0.90, post_shape, scale=1.0 / post_rate)),
-                "rest_forecast": float(base.sum()),
-                "rest_volume": rest_mu,
-                "rest_p10": float(total_band.quantile(np.array([rest_mu]), 0.10)[0]) if rest_mu > 0 else 0.0,
-                "rest_p50": float(total_band.quantile(np.array([rest_mu]), 0.50)[0]) if rest_mu > 0 else 0.0,
-                "rest_p90": float(total_band.quantile(np.array([rest_mu]), 0.90)[0]) if rest_mu > 0 else 0.0,
+                "rest_forecast": float(rest["volume"].sum()),
+                "interval_dispersion": dispersion,
             }
         )
     table = pd.concat([t for t, _ in frames], ignore_index=False) if frames else forecast[_FORECAST_COLUMNS][:0]
@@ -182,13 +181,34 @@ def reforecast(
         table, closed = apply_opening_hours(table, center, ["volume"])
         notes += closed
     table = table.copy()
-    for part, band in frames:
-        index = part.index
-        mu = table.loc[index, "volume"].to_numpy(dtype=float)
+    for (part, band), row in zip(frames, rows, strict=True):
+        mu = table.loc[part.index, "volume"].to_numpy(dtype=float)
         for column, q in (("volume_p10", 0.10), ("volume_p50", 0.50), ("volume_p90", 0.90)):
-            table.loc[index, column] = np.where(mu > 0, band.quantile(mu, q), 0.0)
+            table.loc[part.index, column] = np.where(mu > 0, band.quantile(mu, q), 0.0)
+        row.update(_rest_of_day(mu, row))
     table = table.sort_values(["interval_start", "work_type"], kind="stable").reset_index(drop=True)
     return ReforecastResult(at=at, table=table, multipliers=pd.DataFrame(rows), notes=notes)
+
+
+def _rest_of_day(mu: np.ndarray, row: dict[str, Any]) -> dict[str, float]:
+    """The rest of the day's total and its band: the gamma mixture of the intervals' sum, moment-matched to a
+    negative binomial. Given ``m`` the intervals are independent, so their own dispersion adds
+    ``d E[m^2] sum f_i^2`` to the variance, while the multiplier's adds ``Var(m) (sum f_i)^2``."""
+    total = float(mu.sum())
+    if total <= 0:
+        return {"rest_volume": 0.0, "rest_p10": 0.0, "rest_p50": 0.0, "rest_p90": 0.0}
+    mean_m = row["multiplier"]
+    var_m = row["shape"] / row["rate"] ** 2
+    f = mu / mean_m
+    variance = total + var_m * f.sum() ** 2 + row["interval_dispersion"] * (var_m + mean_m**2) * float((f**2).sum())
+    band = NegativeBinomialBand(max(variance - total, 0.0) / total**2)
+    at = np.array([total])
+    return {
+        "rest_volume": total,
+        "rest_p10": float(band.quantile(at, 0.10)[0]),
+        "rest_p50": float(band.quantile(at, 0.50)[0]),
+        "rest_p90": float(band.quantile(at, 0.90)[0]),
+    }
 
 
 def _interval(starts: pd.DatetimeIndex) -> pd.Timedelta:

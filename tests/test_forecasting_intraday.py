@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from forecasting.intraday import DEFAULT_PRIOR_VARIANCE, day_multiplier_variance, reforecast
 from models import Center, InputError
@@ -125,6 +126,24 @@ def test_the_band_is_ordered_and_holds_the_mean() -> None:
     assert phone["rest_volume"] == pytest.approx(rest["volume"].sum())
 
 
+def test_the_rest_of_the_day_band_is_the_gamma_poisson_predictive() -> None:
+    result = reforecast(forecast(), actuals({h: 90.0 for h in range(8, 12)}), at(12), prior_variance=0.05)
+    phone = row(result.multipliers, "billing_phone")
+    shape, rate = 20 + 360, 20 + 400  # Gamma(20, 20) prior, 360 contacts against 400 forecast
+    assert (phone["shape"], phone["rate"]) == (shape, rate)
+    assert phone["rest_volume"] == pytest.approx(800 * shape / rate)
+    # No interval dispersion: the rest of the day's total is negative binomial(n = shape, p = rate / (rate + F)).
+    for column, q in (("rest_p10", 0.1), ("rest_p50", 0.5), ("rest_p90", 0.9)):
+        assert phone[column] == stats.nbinom.ppf(q, shape, rate / (rate + 800))
+    wider = row(
+        reforecast(
+            forecast(), actuals({h: 90.0 for h in range(8, 12)}), at(12), prior_variance=0.05, interval_dispersion=0.1
+        ).multipliers,
+        "billing_phone",
+    )
+    assert wider["rest_p10"] < phone["rest_p10"] and wider["rest_p90"] > phone["rest_p90"]
+
+
 def test_closed_hours_stay_zero() -> None:
     # Volume forecast at night (a forecast made elsewhere): realtime work is dropped while closed.
     night = np.where(OPEN, 100.0, 7.0)
@@ -138,6 +157,9 @@ def test_closed_hours_stay_zero() -> None:
         )
     assert table.loc[(HOURS[12], "billing_phone"), "volume"] > 100.0
     assert any("outside opening hours" in note for note in result.notes)
+    phone = row(result.multipliers, "billing_phone")
+    assert phone["rest_volume"] == pytest.approx(result.table.query("work_type == 'billing_phone'")["volume"].sum())
+    assert phone["rest_forecast"] == 8 * 100.0 + 4 * 7.0  # the day-ahead figure, before opening hours
 
 
 def test_a_work_type_with_no_forecast_volume_keeps_its_forecast() -> None:
@@ -168,6 +190,11 @@ def test_actuals_at_a_finer_resolution_are_summed_into_the_forecast_intervals() 
 def test_a_moment_without_time_zone_is_refused() -> None:
     with pytest.raises(InputError, match="no time zone"):
         reforecast(forecast(), actuals({}), pd.Timestamp("2026-03-02 12:00"))
+
+
+def test_a_moment_on_a_day_the_forecast_does_not_hold_is_refused() -> None:
+    with pytest.raises(InputError, match="no interval on 2026-03-03"):
+        reforecast(forecast(), actuals({}), at(12) + pd.Timedelta(days=1))
 
 
 def test_day_multiplier_variance_by_the_method_of_moments() -> None:
