@@ -1,4 +1,5 @@
-"""Forecasting: ticket volume per hour and work type with calibrated quantiles, AHT, special days, backtests."""
+"""Forecasting: ticket volume per hour and work type with calibrated quantiles, AHT, special days, backtests,
+and the intraday reforecast of the rest of a day from its contacts so far."""
 
 from forecasting.adjust import DayAdjustment, apply_opening_hours
 from forecasting.aggregate import HourlyHistory, aggregate
@@ -15,6 +16,7 @@ from forecasting.forecasters import (
     SeasonalNaive,
     default_candidates,
 )
+from forecasting.intraday import ReforecastResult, day_multiplier_variance, reforecast
 from forecasting.pipeline import TOTAL, ForecastResult, ForecastSettings, forecast_centre
 from forecasting.selection import AutoForecaster, NegativeBinomialBand
 
@@ -34,13 +36,16 @@ __all__ = [
     "NegativeBinomialBand",
     "NotFittedError",
     "RecentWeeksAverage",
+    "ReforecastResult",
     "SeasonalNaive",
     "SeriesCalendar",
     "SpecialCalendar",
     "aggregate",
     "apply_opening_hours",
     "backtest",
+    "day_multiplier_variance",
     "default_candidates",
     "forecast_centre",
     "last_weekly_origins",
+    "reforecast",
 ]
