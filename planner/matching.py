@@ -18,6 +18,7 @@ import pandas as pd
 
 from models import Center, Horizon, InputError, Problem
 from planner.shifts import seconds_from
+from planner.staffing.requirements import usable_handle_times
 
 __all__ = [
     "check_forecast_work_types",
@@ -249,13 +250,13 @@ def check_forecast_work_types(forecast: pd.DataFrame, center: Center, source: st
 def handle_time_sources(forecast: pd.DataFrame, center: Center) -> list[str]:
     """One note per work type of `forecast`: where its handle time comes from. The requirement takes the
     forecast's `aht_s` where it is a positive number and the centre's `aht_s` elsewhere
-    (`planner.staffing.requirement_table`); means are weighted by the forecast volume."""
+    (`planner.staffing.usable_handle_times`); means are weighted by the forecast volume."""
     given = (
         pd.to_numeric(forecast["aht_s"], errors="coerce").to_numpy(dtype=float)
         if "aht_s" in forecast
         else np.full(len(forecast), np.nan)
     )
-    usable = np.isfinite(given) & (given > 0)
+    usable = usable_handle_times(given)
     volume = forecast["volume"].to_numpy(dtype=float)
     notes = []
     for work_type in pd.unique(forecast["work_type"].astype(str)):

@@ -56,6 +56,7 @@ __all__ = [
     "opening_hours_notes",
     "proficiency_factors",
     "requirement_table",
+    "usable_handle_times",
 ]
 
 PlanOn = Literal["mean", "p50", "p90"]
@@ -161,7 +162,7 @@ def requirement_table(
 
     volume = frame[_VOLUME_COLUMN[settings.plan_on]].to_numpy(dtype=float)
     aht = frame["aht_s"].to_numpy(dtype=float)
-    aht = np.where(np.isfinite(aht) & (aht > 0), aht, per_row(lambda w: w.aht_s))
+    aht = np.where(usable_handle_times(aht), aht, per_row(lambda w: w.aht_s))
     factor = np.ones(len(frame))
     slots = {w.id: float(w.concurrency) for w in center.work_types}
     if settings.proficiency:
@@ -263,6 +264,12 @@ def _realtime(
     agents_int[rows] = whole
     level[rows] = expected
     method[rows] = np.where(chat, "chat", "erlang_c" if row_patience is None else "erlang_a")
+
+
+def usable_handle_times(aht_s: np.ndarray) -> np.ndarray:
+    """Where a forecast's `aht_s` is used: a finite positive number; elsewhere the requirement takes the centre's
+    `aht_s` of the work type."""
+    return np.asarray(np.isfinite(aht_s) & (aht_s > 0), dtype=bool)
 
 
 def _deferred(load: np.ndarray, is_open: np.ndarray, work_type: WorkType, interval_s: float) -> np.ndarray:
