@@ -28,6 +28,8 @@ from planner.assign import HEURISTICS, METHODS, AssignSettings
 from planner.cpsat import stop_all_searches
 from planner.diagnosis import Diagnosis, DiagnosisSettings
 from planner.inputs import CenterSummary, HistorySummary, InputReport, check_inputs
+from planner.intraday import CHANGE_KINDS, IntradaySettings
+from planner.intraday.job import IntradayJob, run_intraday
 from planner.jobs import (
     AssignJob,
     BacktestJob,
@@ -1133,6 +1135,110 @@ def _print_demo(report: DemoReport) -> None:
 
 #: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.
 EXIT_ROSTER_BREAKS_RULES = 3
+
+
+@app.command("intraday")
+def intraday_command(
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    roster: Annotated[Path, typer.Option(help="The published roster (from wfm roster).")],
+    forecast: Annotated[Path, typer.Option(help="The day-ahead forecast at the centre's interval.")],
+    actuals: Annotated[Path, typer.Option(help="The day's history so far (per ticket or interval counts).")],
+    at: Annotated[str, typer.Option(help="The moment of the re-plan, YYYY-MM-DDTHH:MM (local time unless offset).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the re-plan into.")],
+    absences: Annotated[
+        Path | None, typer.Option(help="Absences: agent_id, start, end, reason (no end: the rest of the day).")
+    ] = None,
+    tickets: Annotated[Path | None, typer.Option(help="Open tickets to re-assign on the new roster.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the re-solve and the re-assignment.")] = 4.0,
+    max_changes: Annotated[int, typer.Option(min=0, help="The most changes to propose.")] = 15,
+    no_change: Annotated[
+        list[str] | None,
+        typer.Option("--no", help=f"A kind of change not to propose ({', '.join(CHANGE_KINDS)}); repeatable."),
+    ] = None,
+    notice: Annotated[int, typer.Option(min=0, help="Minutes of notice before a call-in or an earlier start.")] = 60,
+    workers: Workers = None,
+    seed: Seed = 0,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
+) -> None:
+    """Re-plan the rest of a day: reforecast it from the actuals so far, take absences out, propose the fewest
+    roster changes that protect the service level (break moves, overtime, voluntary time off, call-ins, start
+    moves), and re-assign the open tickets."""
+
+    def job() -> IntradayJob:
+        unknown = sorted(set(no_change or ()) - set(CHANGE_KINDS))
+        if unknown:
+            raise InputError(
+                "--no", Problem("", f"{', '.join(unknown)} is not a kind of change", f"use {', '.join(CHANGE_KINDS)}")
+            )
+        try:
+            settings = IntradaySettings(
+                time_limit_s=time_limit,
+                max_changes=max_changes,
+                workers=workers if workers is not None else DEFAULT_WORKERS,
+                seed=seed,
+                notice_minutes=notice,
+                allowed=frozenset(CHANGE_KINDS) - frozenset(no_change or ()),
+            )
+        except ValueError as exc:
+            raise InputError("options", Problem("", str(exc), "see wfm intraday --help")) from None
+        return run_intraday(
+            center,
+            roster,
+            forecast,
+            actuals,
+            _parse_moment(at),
+            out_dir,
+            absences=absences,
+            tickets=tickets,
+            settings=settings,
+            history_format=_history_format(history_tz, column, ignore_column, exclude, time_format, work_type),
+        )
+
+    _print_intraday(_run(job))
+
+
+def _print_intraday(done: IntradayJob) -> None:
+    summary = done.summary
+    _print_history_remarks(done.warnings, done.notes)
+    console.print(
+        f"Re-plan of {summary['date']} from {summary['rest_of_day_from'][11:16]}: {summary['status'].lower()}, "
+        f"{summary['time_s']:.1f} s"
+    )
+    table = _table("work type", "actual/forecast so far", "multiplier (p10-p90)", "SL before", "SL after")
+    levels = summary["expected_service_level"]
+    for work_type, r in summary["reforecast"].items():
+        before, after = levels["before"].get(work_type), levels["after"].get(work_type)
+        table.add_row(
+            work_type,
+            f"{r['actual_so_far']:.0f} / {r['forecast_so_far']:.0f}",
+            f"{r['multiplier']:.2f} ({r['multiplier_p10']:.2f}-{r['multiplier_p90']:.2f})",
+            "-" if before is None else f"{before:.0%}",
+            "-" if after is None else f"{after:.0%}",
+        )
+    console.print(str(table), markup=False)
+    short = summary["understaffed_agent_hours"]
+    for level in short["before"]:
+        console.print(
+            f"priority {level}: understaffed {short['before'][level]:.2f} -> {short['after'][level]:.2f} agent-hours"
+        )
+    changes = summary["changes"]
+    kinds = ", ".join(f"{n} {kind}" for kind, n in changes["by_kind"].items()) or "none"
+    console.print(
+        f"{changes['count']} change(s) ({kinds}), cost {changes['cost']:.2f}, {changes['agents_disturbed']} agent(s) "
+        f"disturbed; {changes['absences']} absence(s)"
+    )
+    for row in done.result.changes.itertuples():
+        if row.change != "absence":
+            console.print(f"  {row.agent_id}: {row.change}: {row.before} -> {row.after}", markup=False)
+    if done.assignment is not None:
+        console.print(f"open tickets re-assigned: {done.assignment.summary().get('kpis', {})}", markup=False)
+    for path in done.files:
+        console.print(f"wrote {path}", markup=False)
 
 
 @app.command("check-roster")

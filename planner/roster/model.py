@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from planner.roster.problem import RosterProblem
 
-__all__ = ["SCALE", "RULES", "RosterModel", "RosterWeights", "shortfall_terms"]
+__all__ = ["SCALE", "RULES", "RosterModel", "RosterWeights", "shortfall_terms", "tiered_shortfall"]
 
 #: Objective units per point: minutes per hour, so per-hour weights times minutes stay integers.
 SCALE = 60
@@ -322,7 +322,22 @@ def shortfall_terms(
 ) -> list[LinearExpr]:
     """Missing agents of (interval t, work type w) in three tiers of rising cost (the 1st, the 2nd-3rd, the 4th
     and more), times the work type's priority factor and `factor`: cover + missing >= need. The weighted pieces."""
-    priority = weights.priority(problem.center.work_type(problem.work_types[w]).priority)
+    level = problem.center.work_type(problem.work_types[w]).priority
+    return tiered_shortfall(model, weights, level, need, cover, factor, f"short[{t},{w}]")
+
+
+def tiered_shortfall(
+    model: cp_model.CpModel,
+    weights: RosterWeights,
+    priority: int,
+    need: int,
+    cover: LinearExpr,
+    factor: int = 1,
+    name: str = "short",
+) -> list[LinearExpr]:
+    """The missing agents of one demand cell (`need` agents, `cover` on it) in three tiers of rising cost, times
+    the priority factor of `priority` (1 highest) and `factor`: cover + missing >= need. The weighted pieces."""
+    weight_of_priority = weights.priority(priority)
     pieces: list[cp_model.IntVar] = []
     terms: list[LinearExpr] = []
     left = need
@@ -330,9 +345,9 @@ def shortfall_terms(
         width = left if size is None else min(size, left)
         if width <= 0:
             break
-        piece = model.new_int_var(0, width, f"short[{t},{w}]#{len(pieces)}")
+        piece = model.new_int_var(0, width, f"{name}#{len(pieces)}")
         pieces.append(piece)
-        terms.append(weight * priority * factor * piece)
+        terms.append(weight * weight_of_priority * factor * piece)
         left -= width
     model.add(cover + sum(pieces) >= need)
     return terms

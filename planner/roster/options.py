@@ -21,7 +21,7 @@ from scipy import sparse
 from models import Agent, Center, Horizon, InputError, LateShift, Problem
 from models.base import MINUTES_PER_DAY, format_minute_of_day
 
-__all__ = ["AgentOptions", "BreakSlot", "Shapes", "agent_options", "build_shapes"]
+__all__ = ["AgentOptions", "BreakSlot", "Shapes", "agent_options", "available_spans", "build_shapes"]
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ class AgentOptions:
     closed_days: frozenset[int] = frozenset()
 
 
-def _available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
+def available_spans(agent: Agent, horizon: Horizon) -> np.ndarray:
     """The agent's availability as merged [start, end) elapsed-minute spans over the horizon and the day after."""
     spans = []
     for day in [*horizon.dates, horizon.end_date + pd.Timedelta(days=1).to_pytimedelta()]:
@@ -254,7 +254,7 @@ def agent_options(
         contract = center.contract_of(agent)
         allowed = np.isin(np.array(shapes.template), contract.shift_templates)
         if agent.availability:
-            spans = _available_spans(agent, horizon)
+            spans = available_spans(agent, horizon)
             if len(spans) == 0:
                 allowed[:] = False
             else:

@@ -27,6 +27,7 @@ __all__ = [
     "contract_conflicts",
     "roster_conflicts",
     "shapes_of_roster",
+    "week_limits",
 ]
 
 
@@ -97,6 +98,11 @@ class RosterProblem:
         """The agent's weekly limits (docs/roster.md: weeks, proration, time off and closed days counted as paid
         on the days the agent would otherwise work)."""
         return _week_limits(self.center, self.options[agent_id], self.weeks)
+
+
+def week_limits(center: Center, options: AgentOptions, days: int) -> list[WeekLimits]:
+    """One agent's weekly limits over a horizon of `days` days (7-day blocks from its first day)."""
+    return _week_limits(center, options, _weeks(days))
 
 
 def _shapes_in_week(shapes: Shapes, options: AgentOptions, limits: WeekLimits) -> np.ndarray:

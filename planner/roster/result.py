@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Mode
+from models import Center, Mode
 from models.tables import COVERAGE, ROSTER
 from models.workforce import weekend_start
 from planner.roster.problem import RosterProblem
 from planner.staffing.erlang import erlang_a, erlang_c_metrics
 from planner.staffing.requirements import effective_concurrency
 
-__all__ = ["Progress", "RosterResult", "coverage_table", "kpis", "roster_table"]
+__all__ = ["Progress", "RosterResult", "coverage_table", "expected_service_level", "kpis", "roster_table"]
 
 
 @dataclass(frozen=True)
@@ -169,29 +169,8 @@ def kpis(
         if work_type.mode is Mode.DEFERRED:
             deferred_in_time[work_type_id] = _in_time(problem.workload[:, w], covered[:, w], int(problem.window[w]))
             continue
-        load = requirement["workload_erlangs"].to_numpy(dtype=float)[rows]
-        aht = (
-            requirement["aht_s"].to_numpy(dtype=float)[rows]
-            if "aht_s" in requirement
-            else np.full(rows.sum(), work_type.aht_s)
-        )
-        aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
-        if "aht_factor" in requirement:  # the effective handle time the load was computed with
-            aht = aht * requirement["aht_factor"].fillna(1.0).to_numpy(dtype=float)[rows]
-        n = covered[index[rows], w] * slots[work_type_id]
-        busy = load > 0
-        if not busy.any():
-            service[work_type_id] = None
-            continue
-        target = work_type.target
-        if target.mean_patience_s is None:
-            level = erlang_c_metrics(n[busy], load[busy], aht[busy], target.within_s).service_level
-        else:
-            m = erlang_a(np.maximum(n[busy], 1e-9), load[busy], aht[busy], target.mean_patience_s, target.within_s)
-            level = m.service_level if target.service_level_over == "offered" else m.service_level_answered
-        level = np.where(n[busy] > 0, level, 0.0)
-        volume = load[busy] / aht[busy]
-        service[work_type_id] = float(np.sum(level * volume) / np.sum(volume))
+        agents = covered[index[rows], w]
+        service[work_type_id] = expected_service_level(center, work_type_id, requirement[rows], agents, slots)
     paid_hours = float(roster["paid_minutes"].sum() / 60) if not roster.empty else 0.0
     cost = 0.0
     for agent_id, minutes in roster.groupby("agent_id")["paid_minutes"].sum().items():
@@ -208,6 +187,39 @@ def kpis(
         "agent_hours_allocated": float(assigned.sum() * hours),
         **_fairness(problem, roster),
     }
+
+
+def expected_service_level(
+    center: Center,
+    work_type_id: str,
+    requirement: pd.DataFrame,
+    agents: np.ndarray,
+    slots: dict[str, float] | None = None,
+) -> float | None:
+    """The service level the staffing maths expects of a realtime work type over `requirement`'s rows (its
+    `models.REQUIREMENT` rows) with `agents` allocated to it in each row: Erlang C, or Erlang A where the target
+    has a patience, chats as concurrent slots (`slots`: `effective_concurrency`), weighted by volume. None where
+    no work arrives."""
+    work_type = center.work_type(work_type_id)
+    slots = slots if slots is not None else effective_concurrency(center)
+    load = requirement["workload_erlangs"].to_numpy(dtype=float)
+    aht = requirement["aht_s"].to_numpy(dtype=float) if "aht_s" in requirement else np.full(len(load), work_type.aht_s)
+    aht = np.where(np.isfinite(aht) & (aht > 0), aht, work_type.aht_s)
+    if "aht_factor" in requirement:  # the effective handle time the load was computed with
+        aht = aht * requirement["aht_factor"].fillna(1.0).to_numpy(dtype=float)
+    n = np.asarray(agents, dtype=float) * slots[work_type_id]
+    busy = load > 0
+    if not busy.any():
+        return None
+    target = work_type.target
+    if target.mean_patience_s is None:
+        level = erlang_c_metrics(n[busy], load[busy], aht[busy], target.within_s).service_level
+    else:
+        m = erlang_a(np.maximum(n[busy], 1e-9), load[busy], aht[busy], target.mean_patience_s, target.within_s)
+        level = m.service_level if target.service_level_over == "offered" else m.service_level_answered
+    level = np.where(n[busy] > 0, level, 0.0)
+    volume = load[busy] / aht[busy]
+    return float(np.sum(level * volume) / np.sum(volume))
 
 
 def _in_time(workload: np.ndarray, capacity: np.ndarray, window: int) -> float | None:
