@@ -110,7 +110,8 @@ def roster_table(
                 "pinned": problem.pins.get(agent, {}).get(day) == k,
             }
         )
-    columns = list(ROSTER.names)
+    # A fresh roster has none of the day's changes (overtime, voluntary time off, absences): no such columns.
+    columns = [*ROSTER.required, "pinned"]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
