@@ -10,9 +10,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import InputError, Problem
+from models import Center, InputError, Problem
 
-__all__ = ["seconds_from", "working_windows"]
+__all__ = ["change_minutes", "paid_cost", "seconds_from", "working_windows"]
+
+
+def change_minutes(roster: pd.DataFrame, column: str) -> np.ndarray:
+    """A roster's optional whole-minutes column of the day's changes (`overtime_minutes`, `vto_minutes`) per row:
+    a missing column or a blank cell is 0 (docs/roster.md)."""
+    if column not in roster.columns:
+        return np.zeros(len(roster), dtype=np.int64)
+    return np.asarray(pd.to_numeric(roster[column]).fillna(0).to_numpy(dtype=np.int64))
+
+
+def paid_cost(center: Center, agent_id: str, paid_minutes: float, overtime_minutes: float = 0.0) -> float:
+    """What paid time costs: the agent's `hourly_cost` per paid hour, the overtime among the paid minutes at the
+    contract's `overtime_rate` times that."""
+    agent = center.agent(agent_id)
+    premium = (center.contract_of(agent).overtime_rate - 1) * overtime_minutes
+    return agent.hourly_cost * (paid_minutes + premium) / 60
 
 
 def seconds_from(stamps: Any, origin: pd.Timestamp, timezone: str) -> np.ndarray:

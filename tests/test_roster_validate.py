@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
-from models import REQUIREMENT, ROSTER, Center, Horizon, InputError, write_table
+from models import REQUIREMENT, ROSTER, Center, Horizon, InputError, read_table, write_table
 from models.horizon import local_time
 from planner.roster import RULES, Violation, check_roster_files, on_duty, validate_roster
 from planner.roster import validate as validate_module
@@ -979,6 +980,31 @@ def test_cli_checks_coverage_against_the_roster(files: dict[str, Path], tmp_path
     code, stdout, _ = wfm(files, coverage=coverage)
     assert code == 3
     assert "coverage - 2026-03-23: 2026-03-23 12:00: 2 agents scheduled in total, but only 0 on duty" in stdout
+
+
+def test_cli_reads_the_days_changes_and_a_written_roster_keeps_them(files: dict[str, Path], tmp_path: Path) -> None:
+    # a1 Monday: an hour of overtime (the contract's maximum raised for it) and 15 min away; a2 Friday: 60 min of
+    # voluntary time off (its week 2,340 paid minutes, above the minimum 2,100 anyway).
+    center_data = yaml.safe_load(files["center"].read_text(encoding="utf-8"))
+    center_data["contracts"][0]["max_paid_minutes_week"] = 2460
+    files["center"].write_text(yaml.safe_dump(center_data), encoding="utf-8")
+    rows = with_change(week_rows(), "a1", day(0), overtime=60, absences=[[iso(at("10:00")), iso(at("10:15"))]])
+    rows = with_change(rows, "a2", day(4), vto=60)
+    files["roster"] = write_table(frame(rows), ROSTER, tmp_path / "changed.csv")
+    code, stdout, stderr = wfm(files)
+    assert code == 0, stdout + stderr
+    table = read_table(files["roster"], ROSTER, timezone=TZ)
+    again = write_table(table, ROSTER, tmp_path / "again.csv")
+    assert again.read_bytes() == files["roster"].read_bytes()
+    header = again.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith("paid_minutes,overtime_minutes,vto_minutes,absences")
+    files["roster"] = again
+    assert wfm(files)[0] == 0
+    # The same file with a1's overtime left out breaks the rules (a 570-min shift, 60 min over the week).
+    table.loc[0, "overtime_minutes"] = pd.NA
+    files["roster"] = write_table(table, ROSTER, tmp_path / "broken.csv")
+    code, stdout, _ = wfm(files)
+    assert code == 3 and "shift_shape a1 2026-03-23: lasts 570 min" in stdout
 
 
 def test_cli_missing_column_is_bad_input(files: dict[str, Path], tmp_path: Path) -> None:
