@@ -739,7 +739,7 @@ def _breaks(context: _Context) -> Iterator[Violation]:
 
 def _absences(context: _Context) -> Iterator[Violation]:
     shifts, parsed = context.shifts, context.absences
-    for row in range(len(shifts)):
+    for row in sorted({*np.flatnonzero(np.diff(parsed.offset)).tolist(), *parsed.bad}):  # rows with any
         if row in parsed.bad:
             yield context.at("absences", row, f"the absences cell {parsed.bad[row]}")
             continue
