@@ -249,9 +249,9 @@ class Contract(FrozenModel):
     #: What counts as a late shift for this contract's agents (fair_late_shifts); None: the centre's.
     late_shift: LateShift | None = None
     shift_templates: list[Identifier] = Field(min_length=1)
-    #: Overtime (a shift extended beyond its template length, intraday) is paid at hourly_cost x this rate.
+    #: Pay of an overtime minute (a shift extended during the day) as a multiple of the agent's hourly cost.
     overtime_rate: float = Field(default=1.5, ge=1)
-    #: The most minutes a shift may be extended on a day (rule overtime of docs/roster.md).
+    #: The most a shift may be extended on a day (intraday overtime), in minutes.
     max_overtime_minutes_day: int = Field(default=120, ge=0, le=MINUTES_PER_DAY)
 
     @model_validator(mode="after")
