@@ -180,6 +180,20 @@ ROSTER = TableSchema(
         _c("breaks", J, description="JSON list of [start, end] ISO timestamps"),
         _c("paid_minutes", INT, minimum=0),
         _opt("pinned", Kind.BOOL, description="fixed before solving (published, or pinned by a supervisor)"),
+        # The changes of an intraday re-plan (docs/roster.md); a blank cell or a missing column is 0 / none.
+        _opt(
+            "overtime_minutes",
+            INT,
+            minimum=0,
+            description="minutes worked beyond the template length (the shift was extended: `end` includes them)",
+        ),
+        _opt(
+            "vto_minutes",
+            INT,
+            minimum=0,
+            description="voluntary time off cut from the end of the shift (unpaid: `end` is the earlier end)",
+        ),
+        _opt("absences", J, description="JSON list of [start, end] ISO timestamps inside the shift when absent"),
     ),
     key=("agent_id", "date"),
     unique_key=True,

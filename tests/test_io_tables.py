@@ -97,6 +97,9 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "breaks": [[["2026-03-29T02:00:00+01:00", "2026-03-29T02:30:00+01:00"]], []],
             "paid_minutes": pd.array([450, 480], dtype="Int64"),
             "pinned": [False, True],
+            "overtime_minutes": pd.array([60, pd.NA], dtype="Int64"),  # blank: none
+            "vto_minutes": pd.array([0, 30], dtype="Int64"),
+            "absences": [[], [["2026-03-28T10:00:00+00:00", "2026-03-28T11:00:00+00:00"]]],
         }
     ),
     "coverage": pd.DataFrame(

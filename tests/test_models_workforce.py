@@ -119,6 +119,15 @@ def test_contract_min_above_max_is_rejected() -> None:
         Contract(id="c", min_paid_minutes_week=2500, max_paid_minutes_week=2400, shift_templates=["day"])
 
 
+def test_contract_overtime_defaults_and_bounds() -> None:
+    plain = Contract(id="c", max_paid_minutes_week=2400, shift_templates=["day"])  # a file from before overtime
+    assert (plain.overtime_rate, plain.max_overtime_minutes_day) == (1.5, 120)
+    assert Contract(id="c", max_paid_minutes_week=2400, shift_templates=["day"], overtime_rate=1).overtime_rate == 1
+    for bad in ({"overtime_rate": 0.9}, {"max_overtime_minutes_day": -1}, {"max_overtime_minutes_day": 1441}):
+        with pytest.raises(ValidationError):
+            Contract(id="c", max_paid_minutes_week=2400, shift_templates=["day"], **bad)
+
+
 def test_contract_target_must_lie_inside_its_range() -> None:
     ok = Contract(
         id="c",

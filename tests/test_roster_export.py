@@ -198,3 +198,45 @@ def test_html_report_without_a_summary(center: Center) -> None:
     page = roster_report_html(_roster(), _coverage().iloc[:0], center, {})
     assert "No solver figures were given." in page and "expected service level was not given" in page
     assert page.count("data:image/png;base64,") == 2
+
+
+def _changed_roster() -> pd.DataFrame:
+    """`_roster` after an intraday re-plan: a1 left Friday at 16:30 (30 min of voluntary time off) and was away
+    14:00-15:00; a2's Monday was extended by an hour to 17:30 BST (paid 480 + 60)."""
+    roster = _roster()
+    roster["overtime_minutes"] = pd.array([pd.NA, pd.NA, 60], dtype="Int64")
+    roster["vto_minutes"] = [30, 0, 0]
+    roster["absences"] = [[["2026-03-27T14:00:00+00:00", "2026-03-27T15:00:00+00:00"]], None, "[]"]
+    roster.loc[0, ["end", "paid_minutes"]] = [_at("2026-03-27T16:30:00+00:00"), 420]
+    roster.loc[2, ["end", "paid_minutes"]] = [_at("2026-03-30T17:30:00+01:00"), 540]
+    return roster
+
+
+def test_calendars_show_the_days_changes(center: Center) -> None:
+    files = agent_calendars(_changed_roster(), center)
+    friday = next(e for e in _events(files["a1.ics"]) if e.decoded("dtstart").day == 27)
+    assert friday.decoded("dtend") == datetime(2026, 3, 27, 16, 30, tzinfo=UTC)
+    description = str(friday["description"])
+    assert "voluntary time off 30 min (from 16:30)" in description and "absent 14:00–15:00" in description
+    assert "12:00–12:30 lunch (unpaid)" in description and "420 min" in description
+    (monday,) = _events(files["a2.ics"])
+    assert monday.decoded("dtend") == datetime(2026, 3, 30, 16, 30, tzinfo=UTC)  # 17:30 BST
+    assert "overtime 60 min (until 17:30)" in str(monday["description"])
+    assert "Changes" not in str(_events(agent_calendars(_roster(), center)["a2.ics"])[0]["description"])
+
+
+def test_the_report_costs_overtime_at_the_contracts_rate(
+    center: Center, center_data: dict[str, Any], tmp_path: Path
+) -> None:
+    center_data["agents"][0]["hourly_cost"] = 10  # the data of the `center` fixture
+    center_data["agents"][1]["hourly_cost"] = 20
+    center = Center.model_validate(center_data)
+    # a1: 10 x (420 + 450) / 60 = 145; a2: 20 x (540 + 0.5 x 60) / 60 = 190 (180 at the plain rate).
+    page = roster_report_html(_changed_roster(), _coverage(), center, {})
+    assert re.search(r"cost</th>\s*<td[^>]*>335<", page), "total cost 335"
+    assert "overtime at the contract's overtime rate" in page
+    assert "overtime 60 min (until 17:30)" in page and "absent 14:00–15:00" in page
+    plain = roster_report_html(_roster(), _coverage(), center, {})
+    assert "overtime at the contract's overtime rate" not in plain and "changes (local)" not in plain
+    gantt = plot_gantt(_changed_roster(), center, tmp_path / "gantt.png")
+    assert gantt.read_bytes().startswith(PNG_SIGNATURE)

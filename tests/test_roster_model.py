@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from models import InputError, SolverError
+from models import ROSTER, InputError, SolverError
 from planner.roster import (
     RULES,
     RosterConflicts,
@@ -46,6 +46,7 @@ from planner.roster.heuristic import greedy_roster
 from planner.roster.model import RULES as MODEL_RULES
 from planner.roster.model import RosterModel
 from planner.roster.problem import build_problem
+from planner.roster.result import kpis
 from tests.conftest import assert_problem
 from tests.roster_helpers import (
     CALLS,
@@ -611,6 +612,23 @@ def test_paid_cost_picks_the_cheaper_agent() -> None:
     assert worked(result) == {("b", 0, "06:00")}
     assert result.breakdown["paid_cost"] == pytest.approx(80, abs=1e-9)
     assert result.kpis["paid_cost"] == 80.0
+
+
+def test_the_kpis_cost_overtime_at_the_contracts_rate() -> None:
+    """The same roster after an intraday extension of b's shift by an hour (paid 480 + 60 min): 8 h x 10 plus
+    1 h x 10 x the default overtime rate 1.5 = 95. The KPIs read the roster, not the model."""
+    center = build_center([agent("a", hourly_cost=20), agent("b", hourly_cost=10)])
+    table = requirement(center, early(0), days=1)
+    result = solve(center, early(0), days=1)
+    roster = result.roster.assign(overtime_minutes=60)
+    roster["end"] += pd.Timedelta(minutes=60)
+    roster["paid_minutes"] += 60
+    problem = build_problem(table, center)
+    nobody = np.zeros((1, *problem.required.shape))  # the allocation is not what this checks
+    figures = kpis(problem, table, roster, nobody, nobody[:, :, 0])
+    assert (figures["paid_hours"], figures["paid_cost"]) == (9.0, 95.0)
+    # A solved roster has no changes of the day, so it has none of their columns (wfm roster's output as before).
+    assert list(result.roster.columns) == [*ROSTER.required, "pinned"]
 
 
 # -- conflicts in the input ---------------------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
-from models import REQUIREMENT, ROSTER, Center, Horizon, InputError, write_table
+from models import REQUIREMENT, ROSTER, Center, Horizon, InputError, read_table, write_table
 from models.horizon import local_time
 from planner.roster import RULES, Violation, check_roster_files, on_duty, validate_roster
 from planner.roster import validate as validate_module
@@ -272,6 +273,105 @@ def test_breaks_cell_that_is_not_pairs(center: Center) -> None:
 def test_paid_minutes(center: Center) -> None:
     rows = [*without(week_rows(), "a1", day(3)), shift("a1", day(3), paid=450)]
     one(check(rows, center), "paid_minutes", "a1", day(3), "paid_minutes is 450", "510-min shift", "is 480")
+
+
+# -- the day's changes: overtime, voluntary time off, absences ---------------------------------------------------
+
+
+def changed(
+    row: dict[str, Any], *, overtime: int = 0, vto: int = 0, absences: list[list[str]] | None = None
+) -> dict[str, Any]:
+    """`row` extended by `overtime` or cut short by `vto` minutes (its end and paid minutes moved with it, as an
+    intraday re-plan writes them), with `absences`."""
+    row = dict(row)
+    row["end"] = row["end"] + pd.Timedelta(minutes=overtime - vto)
+    row["paid_minutes"] += overtime - vto
+    row["overtime_minutes"], row["vto_minutes"] = overtime, vto
+    row["absences"] = absences or []
+    return row
+
+
+def with_change(rows: list[dict[str, Any]], agent: str, on: date, **change: Any) -> list[dict[str, Any]]:
+    return [changed(r, **change) if (r["agent_id"], r["date"]) == (agent, on) else r for r in rows]
+
+
+def test_an_extended_shift_within_the_limit_passes(data: dict[str, Any]) -> None:
+    center = contract(data, max_paid_minutes_week=2600)
+    rows = with_change(week_rows(), "a1", day(0), overtime=60)  # 09:00-18:30, paid 480 + 60
+    assert check(rows, center) == []
+    # The same row without saying it is overtime: a 570-min shift, which the template does not have.
+    del rows[0]["overtime_minutes"]
+    one(check(rows, center), "shift_shape", "a1", day(0), "lasts 570 min", "240, 480, 510")
+
+
+def test_overtime_over_the_contracts_daily_limit(data: dict[str, Any]) -> None:
+    # 150 min (09:00-20:00) against the default 120; the week's 2,400 - 480 + 630 = 2,550 paid min fit 2,600.
+    rows = with_change(week_rows(), "a1", day(0), overtime=150)
+    one(check(rows, contract(data, max_paid_minutes_week=2600)), "overtime", "a1", day(0), "150 min", "at most 120")
+    center = contract(data, max_paid_minutes_week=2600, max_overtime_minutes_day=180)
+    assert check(rows, center) == []
+
+
+def test_overtime_counts_toward_the_weekly_maximum(center: Center) -> None:
+    rows = with_change(week_rows(), "a1", day(0), overtime=60)
+    one(check(rows, center), "weekly_paid_minutes", "a1", day(0), "2460 paid min", "at most 2400")
+
+
+def test_overtime_and_voluntary_time_off_on_one_shift(data: dict[str, Any]) -> None:
+    rows = with_change(week_rows(), "a1", day(0), overtime=60, vto=30)
+    rows[0]["end"] = rows[0]["start"] + pd.Timedelta(minutes=540)  # 510 + 60 - 30, paid 510
+    found = check(rows, contract(data, max_paid_minutes_week=2600))
+    one(found, "overtime", "a1", day(0), "both 60 min of overtime and 30 min of voluntary time off")
+
+
+def test_paid_minutes_of_an_extended_shift(center: Center) -> None:
+    rows = with_change(week_rows(), "a1", day(3), overtime=60)
+    rows = [{**r, "paid_minutes": 480} if "overtime_minutes" in r else r for r in rows]  # overtime left unpaid
+    found = check(rows, center)
+    one(found, "paid_minutes", "a1", day(3), "paid_minutes is 480", "570-min shift", "510-min length", "is 540")
+
+
+def test_a_shift_cut_short_by_voluntary_time_off_passes_and_keeps_its_weekly_minimum(data: dict[str, Any]) -> None:
+    # The contract needs 2,400 paid min a week, as the roster gives; a1 leaves Monday at 13:30 (240 min of VTO):
+    # 2,160 paid min, which with the VTO still meet the minimum.
+    center = contract(data, min_paid_minutes_week=2400)
+    rows = with_change(week_rows(), "a1", day(0), vto=240)
+    assert rows[0]["end"] == at("13:30") and rows[0]["paid_minutes"] == 240
+    assert check(rows, center) == []
+    # A week short of its minimum by more than its VTO still breaks it.
+    found = check(without(rows, "a1", day(1)), center)
+    one(found, "weekly_paid_minutes", "a1", day(0), "1680 paid min and 240 min of voluntary time off", "2400")
+
+
+def test_voluntary_time_off_keeps_the_breaks_of_the_full_shift(center: Center) -> None:
+    # Cut at 12:15, the shift's lunch (12:00-12:30, a rule of the 510-min shift) no longer lies inside it.
+    rows = with_change(week_rows(), "a1", day(0), vto=315)
+    one(check(rows, center), "breaks", "a1", day(0), "is not inside the shift 2026-03-23 09:00-12:15")
+
+
+def test_absences_outside_the_shift_overlapping_or_empty(center: Center) -> None:
+    monday, tuesday = at("09:00"), at("09:00", day(1))
+    rows = with_change(week_rows(), "a1", day(0), absences=[[iso(monday, 480), iso(monday, 540)]])  # 17:00-18:00
+    rows = with_change(
+        rows, "a2", day(1), absences=[[iso(tuesday, 60), iso(tuesday, 120)], [iso(tuesday, 90), iso(tuesday, 90)]]
+    )
+    details = {(v.agent_id, v.date, v.detail) for v in only(check(rows, center), "absences")}
+    assert details == {
+        ("a1", day(0), "absence 1 (2026-03-23 17:00-18:00) is not inside the shift 2026-03-23 09:00-17:30"),
+        ("a2", day(1), "absence 2 (2026-03-24 10:30-10:30) lasts 0 min"),
+        ("a2", day(1), "absences 1 and 2 overlap"),
+    }
+
+
+def test_an_absences_cell_that_is_not_pairs(center: Center) -> None:
+    rows = with_change(week_rows(), "a1", day(0))
+    rows[0]["absences"] = '["2026-03-23T10:00:00+00:00"]'
+    one(check(rows, center), "absences", "a1", day(0), "is not a list of [start, end] pairs")
+
+
+def test_an_absence_inside_the_shift_passes_and_keeps_the_paid_minutes(center: Center) -> None:
+    rows = with_change(week_rows(), "a1", day(0), absences=[[iso(at("10:00")), iso(at("13:00"))]])
+    assert check(rows, center) == []
 
 
 def test_time_off(data: dict[str, Any]) -> None:
@@ -705,6 +805,18 @@ def test_on_duty_is_in_shift_and_not_on_break(sales: Center) -> None:
     assert duty.sum().tolist() == [160.0, 160.0, 160.0]
 
 
+def test_an_absent_agent_is_not_on_duty(sales: Center) -> None:
+    # a1 away 11:30-13:00 on Monday, across the lunch at 12:00-12:30: off 90 min, not 120.
+    rows = with_change(team_rows(), "a1", day(0), absences=[[iso(at("11:30")), iso(at("13:00"))]])
+    duty = on_duty(frame(rows), sales, WEEK)["a1"]
+    assert [duty[at(t)] for t in ("11:15", "11:30", "12:00", "12:30", "12:45", "13:00")] == [1, 0, 0, 0, 0, 1]
+    assert duty.sum() == 160 - 4  # the lunch's 2 quarter-hours are inside the absence's 6
+    table = coverage_rows(at("11:30"), {"billing": 2, "tech": 0, "sales": 0}, {"billing": 2, "tech": 0, "sales": 1})
+    one(check(rows, sales, coverage=table), "coverage", None, MONDAY, "3 agents scheduled in total", "only 2 on duty")
+    fine = coverage_rows(at("11:30"), {"billing": 2, "tech": 0, "sales": 0}, {"billing": 1, "tech": 0, "sales": 1})
+    assert check(rows, sales, coverage=fine) == []
+
+
 def test_on_duty_shares_of_intervals_cut_by_a_shift(sales: Center) -> None:
     row = shift("a1", day(0), "09:00")
     row["start"] = at("09:05")  # off the grid (a shift_shape violation), on duty for 10 of 15 minutes
@@ -868,6 +980,31 @@ def test_cli_checks_coverage_against_the_roster(files: dict[str, Path], tmp_path
     code, stdout, _ = wfm(files, coverage=coverage)
     assert code == 3
     assert "coverage - 2026-03-23: 2026-03-23 12:00: 2 agents scheduled in total, but only 0 on duty" in stdout
+
+
+def test_cli_reads_the_days_changes_and_a_written_roster_keeps_them(files: dict[str, Path], tmp_path: Path) -> None:
+    # a1 Monday: an hour of overtime (the contract's maximum raised for it) and 15 min away; a2 Friday: 60 min of
+    # voluntary time off (its week 2,340 paid minutes, above the minimum 2,100 anyway).
+    center_data = yaml.safe_load(files["center"].read_text(encoding="utf-8"))
+    center_data["contracts"][0]["max_paid_minutes_week"] = 2460
+    files["center"].write_text(yaml.safe_dump(center_data), encoding="utf-8")
+    rows = with_change(week_rows(), "a1", day(0), overtime=60, absences=[[iso(at("10:00")), iso(at("10:15"))]])
+    rows = with_change(rows, "a2", day(4), vto=60)
+    files["roster"] = write_table(frame(rows), ROSTER, tmp_path / "changed.csv")
+    code, stdout, stderr = wfm(files)
+    assert code == 0, stdout + stderr
+    table = read_table(files["roster"], ROSTER, timezone=TZ)
+    again = write_table(table, ROSTER, tmp_path / "again.csv")
+    assert again.read_bytes() == files["roster"].read_bytes()
+    header = again.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith("paid_minutes,overtime_minutes,vto_minutes,absences")
+    files["roster"] = again
+    assert wfm(files)[0] == 0
+    # The same file with a1's overtime left out breaks the rules (a 570-min shift, 60 min over the week).
+    table.loc[0, "overtime_minutes"] = pd.NA
+    files["roster"] = write_table(table, ROSTER, tmp_path / "broken.csv")
+    code, stdout, _ = wfm(files)
+    assert code == 3 and "shift_shape a1 2026-03-23: lasts 570 min" in stdout
 
 
 def test_cli_missing_column_is_bad_input(files: dict[str, Path], tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from models.service import Mode
 from models.tables import COVERAGE, ROSTER, TableSchema
 from models.workforce import Agent, BreakRule, Contract, ShiftTemplate
 from planner.reports import HOUR_TICKS, ReportSections, _pyplot, _save_png, hour_ticks, target_text, work_type_label
+from planner.shifts import paid_cost
 
 __all__ = ["agent_calendars", "own_calendars", "plot_coverage", "plot_gantt", "roster_report_html"]
 
@@ -45,6 +46,9 @@ GANTT_AGENTS_PER_PAGE = 40
 #: Colours of the shift templates in the Gantt chart, in the order of the templates' ids.
 TEMPLATE_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:cyan", "tab:olive")
 BREAK_COLOUR = "0.82"
+#: The Gantt chart's colours of the day's changes: overtime worked, and absences inside a shift.
+OVERTIME_COLOUR = "tab:red"
+ABSENCE_COLOUR = "#f2b8b8"
 
 Span = tuple[pd.Timestamp, pd.Timestamp]
 
@@ -54,7 +58,8 @@ Span = tuple[pd.Timestamp, pd.Timestamp]
 
 @dataclass(frozen=True)
 class _Shift:
-    """One roster row, checked: instants in UTC, the template and the break rules its breaks follow."""
+    """One roster row, checked: instants in UTC, the template and the break rules its breaks follow, and the
+    day's changes (docs/roster.md): `end` includes the overtime and is already cut by the voluntary time off."""
 
     agent_id: str
     day: date
@@ -64,10 +69,21 @@ class _Shift:
     breaks: tuple[Span, ...]
     paid_minutes: int
     pinned: bool
+    overtime_minutes: int = 0
+    vto_minutes: int = 0
+    absences: tuple[Span, ...] = ()
 
     @property
     def length_minutes(self) -> int:
         return int((self.end - self.start) / pd.Timedelta(minutes=1))
+
+    @property
+    def base_minutes(self) -> int:
+        """The length before the day's changes, which picks the break rules."""
+        return self.length_minutes - self.overtime_minutes + self.vto_minutes
+
+    def cost(self, center: Center) -> float:
+        return paid_cost(center, self.agent_id, self.paid_minutes, self.overtime_minutes)
 
     @property
     def uid_stem(self) -> str:
@@ -76,19 +92,34 @@ class _Shift:
     def break_rules(self) -> list[BreakRule | None]:
         """The rule each break follows (the template's applicable rules, in order), or None where the breaks
         do not match them one to one (a roster the validator would reject)."""
-        rules = self.template.breaks_for(self.length_minutes)
+        rules = self.template.breaks_for(self.base_minutes)
         return list(rules) if len(rules) == len(self.breaks) else [None] * len(self.breaks)
 
     def work_spans(self) -> list[Span]:
-        """The shift less its breaks: the stretches the agent is on duty."""
+        """The shift less its breaks and absences: the stretches the agent is on duty."""
         spans, cursor = [], self.start
-        for begin, finish in sorted(self.breaks):
+        for begin, finish in sorted(self.breaks + self.absences):
             if begin > cursor:
-                spans.append((cursor, begin))
+                spans.append((cursor, min(begin, self.end)))
             cursor = max(cursor, finish)
         if cursor < self.end:
             spans.append((cursor, self.end))
         return spans
+
+    def overtime_spans(self) -> list[Span]:
+        """The stretches on duty in the overtime at the end of the shift."""
+        if not self.overtime_minutes:
+            return []
+        begin = self.end - pd.Timedelta(minutes=self.overtime_minutes)
+        return [(max(a, begin), b) for a, b in self.work_spans() if b > begin]
+
+    def changes_text(self, timezone: str) -> list[str]:
+        """The day's changes in words, local time: ``overtime 60 min (until 18:30)``."""
+        end = self.end.tz_convert(timezone)
+        texts = [f"overtime {self.overtime_minutes} min (until {end:%H:%M})"] if self.overtime_minutes else []
+        texts += [f"voluntary time off {self.vto_minutes} min (from {end:%H:%M})"] if self.vto_minutes else []
+        texts += [f"absent {_span_text(begin, finish, timezone)}" for begin, finish in self.absences]
+        return texts
 
 
 def _require_columns(frame: pd.DataFrame, schema: TableSchema) -> None:
@@ -122,32 +153,45 @@ def _instant(value: Any, where: str, what: str) -> pd.Timestamp:
     return stamp.tz_convert("UTC")
 
 
-def _parse_breaks(value: Any, where: str) -> tuple[Span, ...]:
-    """The breaks cell: a JSON string or a list of ``[start, end]`` pairs (ISO text or timestamps)."""
+def _parse_breaks(value: Any, where: str, what: str = "break") -> tuple[Span, ...]:
+    """The breaks cell (or with `what` "absence", the absences cell): a JSON string or a list of ``[start, end]``
+    pairs (ISO text or timestamps)."""
     fix = 'write a JSON list of [start, end] pairs, e.g. [["2026-03-30T12:00:00+01:00", "2026-03-30T12:30:00+01:00"]]'
+    column = f"{what}s"
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            raise InputError("roster", Problem(where, f"breaks '{value}' is not valid JSON", fix)) from None
+            raise InputError("roster", Problem(where, f"{column} '{value}' is not valid JSON", fix)) from None
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, list | tuple):
-        raise InputError("roster", Problem(where, f"breaks {value!r} is not a list", fix + "; [] for no breaks"))
+        raise InputError("roster", Problem(where, f"{column} {value!r} is not a list", f"{fix}; [] for no {column}"))
     spans = []
     for i, pair in enumerate(value):
         pair = pair.tolist() if isinstance(pair, np.ndarray) else pair
         if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise InputError("roster", Problem(where, f"break {i + 1} ({pair!r}) is not a [start, end] pair", fix))
+            raise InputError("roster", Problem(where, f"{what} {i + 1} ({pair!r}) is not a [start, end] pair", fix))
         begin, finish = (
-            _instant(v, where, f"break {i + 1} {side}") for v, side in zip(pair, ("start", "end"), strict=True)
+            _instant(v, where, f"{what} {i + 1} {side}") for v, side in zip(pair, ("start", "end"), strict=True)
         )
         if finish <= begin:
             raise InputError(
-                "roster", Problem(where, f"break {i + 1} ends ({pair[1]}) before it starts ({pair[0]})", fix)
+                "roster", Problem(where, f"{what} {i + 1} ends ({pair[1]}) before it starts ({pair[0]})", fix)
             )
         spans.append((begin, finish))
     return tuple(spans)
+
+
+def _optional(roster: pd.DataFrame, column: str) -> list[Any]:
+    """An optional column of the day's changes as a list (None where the roster lacks it or the cell is blank)."""
+    if column not in roster.columns:
+        return [None] * len(roster)
+    return [None if _blank(v) else v for v in roster[column].tolist()]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | tuple | np.ndarray | str) and bool(pd.isna(value)))
 
 
 def _read_shifts(roster: pd.DataFrame, center: Center) -> list[_Shift]:
@@ -156,8 +200,9 @@ def _read_shifts(roster: pd.DataFrame, center: Center) -> list[_Shift]:
     pinned = roster["pinned"] if "pinned" in roster.columns else pd.Series(False, index=roster.index)
     shifts = []
     columns = [roster[c].tolist() for c in ("agent_id", "date", "start", "end", "shift_template", "breaks")]
-    for i, (agent_id, day, start, end, template_id, breaks, paid, pin) in enumerate(
-        zip(*columns, roster["paid_minutes"].tolist(), pinned.tolist(), strict=True)
+    changes = [_optional(roster, c) for c in ("overtime_minutes", "vto_minutes", "absences")]
+    for i, (agent_id, day, start, end, template_id, breaks, paid, pin, overtime, vto, away) in enumerate(
+        zip(*columns, roster["paid_minutes"].tolist(), pinned.tolist(), *changes, strict=True)
     ):
         where = f"row {i + 1} (agent '{agent_id}', date {day})"
         if agent_id not in center.agents_by_id:
@@ -193,6 +238,9 @@ def _read_shifts(roster: pd.DataFrame, center: Center) -> list[_Shift]:
                 breaks=_parse_breaks(breaks, where),
                 paid_minutes=int(paid),
                 pinned=bool(pin) if not pd.isna(pin) else False,
+                overtime_minutes=int(overtime or 0),
+                vto_minutes=int(vto or 0),
+                absences=() if away is None else _parse_breaks(away, where, "absence"),
             )
         )
     return sorted(shifts, key=lambda s: (s.agent_id, s.start))
@@ -322,6 +370,8 @@ def _shift_event(shift: _Shift, timezone: str, domain: str, made: datetime) -> E
     ]
     breaks = _break_text(shift, timezone)
     lines += ["Breaks:", *(f"  {b}" for b in breaks)] if breaks else ["Breaks: none"]
+    changes = shift.changes_text(timezone)
+    lines += ["Changes:", *(f"  {c}" for c in changes)] if changes else []
     lines.append(f"Paid: {shift.paid_minutes} min ({_hours(shift.paid_minutes)} h)")
     if shift.pinned:
         lines.append("Pinned: yes")
@@ -533,7 +583,12 @@ def _gantt_figure(
         if shift.agent_id not in row_of:
             continue
         row = row_of[shift.agent_id]
-        for spans, face in ((shift.work_spans(), colour[shift.template.id]), (shift.breaks, BREAK_COLOUR)):
+        for spans, face in (
+            (shift.work_spans(), colour[shift.template.id]),
+            (shift.breaks, BREAK_COLOUR),
+            (shift.overtime_spans(), OVERTIME_COLOUR),
+            (shift.absences, ABSENCE_COLOUR),
+        ):
             for a, b in spans:
                 boxes.append((hours(a), hours(b), row))
                 faces.append(face)
@@ -579,6 +634,13 @@ def _gantt_figure(
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour[t]) for t in templates]
     handles.append(plt.Rectangle((0, 0), 1, 1, color=BREAK_COLOUR))
     legend = [_template_label(center.templates_by_id[t]) for t in templates] + ["break"]
+    for label, face, found in (
+        ("overtime", OVERTIME_COLOUR, any(s.overtime_minutes for s in shifts)),
+        ("absent", ABSENCE_COLOUR, any(s.absences for s in shifts)),
+    ):
+        if found:
+            handles.append(plt.Rectangle((0, 0), 1, 1, color=face))
+            legend.append(label)
     if any(s.pinned for s in shifts):
         handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black"))
         legend.append("pinned")
@@ -899,7 +961,7 @@ def _key_figures(
     facts["shifts"] = f"{len(shifts):,}"
     paid = sum(s.paid_minutes for s in shifts) / 60
     facts["paid hours"] = _hours_text(paid)
-    cost = sum(center.agent(s.agent_id).hourly_cost * s.paid_minutes / 60 for s in shifts)
+    cost = sum(s.cost(center) for s in shifts)
     if cost > 0:
         facts["cost"] = f"{cost:,.0f}"
     if len(coverage):
@@ -1062,14 +1124,17 @@ def _shortfall_section(
 
 def _cost_section(shifts: Sequence[_Shift], center: Center) -> str:
     paid: dict[str, float] = {}
+    cost: dict[str, float] = {}
     count: dict[str, int] = {}
     for shift in shifts:
         paid[shift.agent_id] = paid.get(shift.agent_id, 0.0) + shift.paid_minutes / 60
+        cost[shift.agent_id] = cost.get(shift.agent_id, 0.0) + shift.cost(center)
         count[shift.agent_id] = count.get(shift.agent_id, 0) + 1
     costed = any(a.hourly_cost > 0 for a in center.agents)
+    overtime = any(s.overtime_minutes for s in shifts)
 
     def cost_of(agents: Iterable[Agent]) -> str:
-        return f"{sum(a.hourly_cost * paid.get(a.id, 0.0) for a in agents):,.0f}" if costed else "–"
+        return f"{sum(cost.get(a.id, 0.0) for a in agents):,.0f}" if costed else "–"
 
     def row(label: str, agents: list[Agent]) -> list[Any]:
         rostered = [a for a in agents if a.id in paid]
@@ -1087,9 +1152,7 @@ def _cost_section(shifts: Sequence[_Shift], center: Center) -> str:
     total_hours = sum(paid.values())
     facts = {"paid hours": _hours_text(total_hours), "cost": cost_of(center.agents)}
     if costed and total_hours > 0:
-        facts["average cost per paid hour"] = (
-            f"{sum(a.hourly_cost * paid.get(a.id, 0.0) for a in center.agents) / total_hours:,.2f}"
-        )
+        facts["average cost per paid hour"] = f"{sum(cost.values()) / total_hours:,.2f}"
     header = ["agents", "rostered", "shifts", "paid h", "paid h per rostered agent", "cost"]
     contract_rows = [
         row(_contract_label(c), [a for a in center.agents if a.contract == c.id])
@@ -1100,7 +1163,10 @@ def _cost_section(shifts: Sequence[_Shift], center: Center) -> str:
     parts = [
         "<h2>Paid hours and cost</h2>",
         "<p>Paid hours are the shifts less their unpaid breaks; cost is each agent's hourly cost times their paid "
-        "hours" + ("" if costed else " (the centre gives no hourly costs)") + ".</p>",
+        "hours"
+        + (", overtime at the contract's overtime rate" if overtime else "")
+        + ("" if costed else " (the centre gives no hourly costs)")
+        + ".</p>",
         _table(facts),
         _rows_table(["contract", *header, "contract h per week"], contract_rows),
     ]
@@ -1125,10 +1191,13 @@ def _closed_to(center: Center, agent: Agent, day: date) -> bool:
     return bool(served) and all(day in center.closed_dates(w) for w in served)
 
 
-def _week_cell(center: Center, agent: Agent, week: Sequence[date], paid_minutes: float) -> _Html:
+def _week_cell(
+    center: Center, agent: Agent, week: Sequence[date], paid_minutes: float, vto_minutes: float = 0
+) -> _Html:
     """Paid hours in the week against the contract's range (prorated in a short last week, which has no minimum,
     as docs/roster.md says), flagged when outside; time off and closed days lower the limits, so a week with
-    either is not flagged under its minimum."""
+    either is not flagged under its minimum; voluntary time off taken counts toward the minimum (rule
+    weekly_paid_minutes)."""
     contract = center.contract_of(agent)
     k = len(week)
     most = math.ceil(contract.max_paid_minutes_week * k / 7) if k < 7 else contract.max_paid_minutes_week
@@ -1147,7 +1216,7 @@ def _week_cell(center: Center, agent: Agent, week: Sequence[date], paid_minutes:
     text = f"{_hours_text(paid_minutes / 60)} ({limits}{', less ' + ' and '.join(away) if away else ''})"
     if paid_minutes > most + 1e-9:
         return _Html(_e(f"{text} ▲ over max"), css="flag num")
-    if least is not None and not away and paid_minutes < least - 1e-9:
+    if least is not None and not away and paid_minutes + vto_minutes < least - 1e-9:
         return _Html(_e(f"{text} ▼ under min"), css="flag num")
     return _Html(_e(text), css="num")
 
@@ -1175,15 +1244,17 @@ def _grid_section(shifts: Sequence[_Shift], center: Center, dates: Sequence[date
                 cells.append(_Html(away, css="off"))
                 continue
             pinned = " (pinned)" if shift.pinned else ""
+            changes = "".join(f'<br><span class="small">{_e(c)}</span>' for c in shift.changes_text(tz))
             cells.append(
                 _Html(
                     f"{_e(_span_text(shift.start, shift.end, tz))}{pinned}<br>"
-                    f'<span class="small">{_e(_template_label(shift.template))}</span>'
+                    f'<span class="small">{_e(_template_label(shift.template))}</span>{changes}'
                 )
             )
         for week in weeks:
-            minutes = sum(by_agent_day[(agent.id, d)].paid_minutes for d in week if (agent.id, d) in by_agent_day)
-            cells.append(_week_cell(center, agent, week, minutes))
+            worked = [by_agent_day[(agent.id, d)] for d in week if (agent.id, d) in by_agent_day]
+            minutes = sum(s.paid_minutes for s in worked)
+            cells.append(_week_cell(center, agent, week, minutes, sum(s.vto_minutes for s in worked)))
         rows.append(cells)
     week_headers = (
         ["paid h (contract min–max)"]
@@ -1260,7 +1331,16 @@ def _roster_section(shifts: Sequence[_Shift], center: Center) -> str:
         return '<h2>Shifts and breaks per day</h2>\n<p class="muted">The roster has no shifts.</p>'
     tz = center.timezone
     any_pinned = any(s.pinned for s in shifts)
-    header = ["agent", "shift (local)", "template", "breaks (local)", "paid h", *(["pinned"] * any_pinned)]
+    any_changed = any(s.changes_text(tz) for s in shifts)
+    header = [
+        "agent",
+        "shift (local)",
+        "template",
+        "breaks (local)",
+        *(["changes (local)"] * any_changed),
+        "paid h",
+        *(["pinned"] * any_pinned),
+    ]
     parts = ["<h2>Shifts and breaks per day</h2>"]
     for day in sorted({s.day for s in shifts}):
         on_day = sorted((s for s in shifts if s.day == day), key=lambda s: (s.start, s.agent_id))
@@ -1270,6 +1350,7 @@ def _roster_section(shifts: Sequence[_Shift], center: Center) -> str:
                 _span_text(s.start, s.end, tz),
                 _template_label(s.template),
                 "; ".join(_break_text(s, tz)) or "none",
+                *(["; ".join(s.changes_text(tz)) or "none"] * any_changed),
                 _hours_text(s.paid_minutes / 60),
                 *(["yes" if s.pinned else ""] * any_pinned),
             ]

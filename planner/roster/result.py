@@ -14,6 +14,7 @@ from models import Center, Mode
 from models.tables import COVERAGE, ROSTER
 from models.workforce import weekend_start
 from planner.roster.problem import RosterProblem
+from planner.shifts import change_minutes, paid_cost
 from planner.staffing.erlang import erlang_a, erlang_c_metrics
 from planner.staffing.requirements import effective_concurrency
 
@@ -110,7 +111,8 @@ def roster_table(
                 "pinned": problem.pins.get(agent, {}).get(day) == k,
             }
         )
-    columns = list(ROSTER.names)
+    # A fresh roster has none of the day's changes (overtime, voluntary time off, absences): no such columns.
+    columns = [*ROSTER.required, "pinned"]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
@@ -172,9 +174,16 @@ def kpis(
         agents = covered[index[rows], w]
         service[work_type_id] = expected_service_level(center, work_type_id, requirement[rows], agents, slots)
     paid_hours = float(roster["paid_minutes"].sum() / 60) if not roster.empty else 0.0
+    minutes = pd.DataFrame(
+        {
+            "agent_id": roster["agent_id"].astype(str),
+            "paid": roster["paid_minutes"].astype(float),
+            "overtime": change_minutes(roster, "overtime_minutes"),
+        }
+    )
     cost = 0.0
-    for agent_id, minutes in roster.groupby("agent_id")["paid_minutes"].sum().items():
-        cost += center.agent(str(agent_id)).hourly_cost * float(minutes) / 60
+    for agent_id, paid, overtime in minutes.groupby("agent_id")[["paid", "overtime"]].sum().itertuples():
+        cost += paid_cost(center, str(agent_id), float(paid), float(overtime))
     return {
         "understaffed_agent_hours": dict(sorted(by_priority.items())),
         "expected_service_level": service,

@@ -15,6 +15,15 @@ Readings of the page where it leaves a choice:
   worked for the rest and day-run rules, but not for the weekly limits or weekends, which are the horizon's;
 - `paid_minutes` is checked against the template's break rules for the shift's length (not against the `breaks`
   cells, whose own mistakes are `breaks` violations);
+- the day's changes (intraday) are read from the optional columns: a row's length before them, its *base length*,
+  is ``end - start - overtime_minutes + vto_minutes``; `shift_shape`, the break rules of `breaks` and
+  `paid_minutes` (``template.paid_minutes(base) + overtime - vto``) are about the base length, while breaks and
+  absences must lie inside the shift as worked, ``[start, end)``; a row with both overtime and voluntary time off
+  is an `overtime` violation (both move the end: the row should carry their difference);
+- `weekly_paid_minutes`: the maximum counts `paid_minutes` as written (overtime included); the minimum counts
+  `paid_minutes` plus the voluntary time off taken (time off the agent chose does not make the week illegal);
+- absences are not on duty, like breaks (an absence may cover a break: the time is off once), and leave
+  `paid_minutes` unchanged (absence pay is HR's business, not the roster's);
 - the time-off credit is rounded down in both of its forms (target or maximum over `max_working_days`); a time-off
   day counts once however many ranges cover it; in a short last block the credit is taken from the prorated
   maximum (and the charged days from the prorated days);
@@ -77,7 +86,9 @@ RULES = (
     "one_shift_per_day",
     "template_allowed",
     "shift_shape",
+    "overtime",
     "breaks",
+    "absences",
     "paid_minutes",
     "time_off",
     "availability",
@@ -164,7 +175,7 @@ def validate_roster(
 
 
 def on_duty(roster: pd.DataFrame, center: Center, horizon: Horizon) -> pd.DataFrame:
-    """The share (0..1) of each interval of `horizon` that each agent is in a shift and not on a break.
+    """The share (0..1) of each interval of `horizon` that each agent is in a shift and not on a break or absent.
 
     Rows are the horizon's `interval_start`s, columns the centre's agents in its order (then any unknown agent
     of the roster); on the interval grid the shares are 0 or 1.
@@ -174,7 +185,8 @@ def on_duty(roster: pd.DataFrame, center: Center, horizon: Horizon) -> pd.DataFr
     ids += sorted(set(shifts.agent.tolist()) - set(ids))
     position = {agent_id: i for i, agent_id in enumerate(ids)}
     agent = np.array([position[a] for a in shifts.agent], dtype=np.int64)
-    shares = _on_duty_matrix(shifts, _parse_breaks(shifts.breaks, horizon.timezone), agent, len(ids), horizon)
+    off = _off_duty(_parse_breaks(shifts.breaks, horizon.timezone), _parse_breaks(shifts.absences, horizon.timezone))
+    shares = _on_duty_matrix(shifts, off, agent, len(ids), horizon)
     return pd.DataFrame(
         shares.T,
         index=pd.Index(horizon.intervals, name="interval_start"),
@@ -235,12 +247,15 @@ class _Shifts:
     paid: np.ndarray
     breaks: list[Any]
     pinned: np.ndarray
+    overtime: np.ndarray  # minutes
+    vto: np.ndarray  # minutes
+    absences: list[Any]
 
     @classmethod
     def empty(cls) -> _Shifts:
         none = np.zeros(0, dtype=np.int64)
         blank = np.zeros(0, dtype=object)
-        return cls(blank, none, none, none, blank, np.zeros(0), [], np.zeros(0, dtype=bool))
+        return cls(blank, none, none, none, blank, np.zeros(0), [], np.zeros(0, dtype=bool), none, none, [])
 
     def __len__(self) -> int:
         return len(self.agent)
@@ -256,6 +271,9 @@ class _Shifts:
             self.paid[rows],
             [self.breaks[i] for i in rows],
             self.pinned[rows],
+            self.overtime[rows],
+            self.vto[rows],
+            [self.absences[i] for i in rows],
         )
 
 
@@ -273,7 +291,17 @@ def _read_shifts(frame: pd.DataFrame, horizon: Horizon, source: str, *, unmarked
         paid=pd.to_numeric(table["paid_minutes"]).to_numpy(dtype=float),
         breaks=table["breaks"].tolist(),
         pinned=pinned.to_numpy(dtype=bool),
+        overtime=_minutes_column(table, "overtime_minutes"),
+        vto=_minutes_column(table, "vto_minutes"),
+        absences=table["absences"].tolist() if "absences" in table else [None] * len(table),
     )
+
+
+def _minutes_column(table: pd.DataFrame, name: str) -> np.ndarray:
+    """An optional whole-minutes column of the roster (`overtime_minutes`, `vto_minutes`): blank or absent is 0."""
+    if name not in table:
+        return np.zeros(len(table), dtype=np.int64)
+    return np.asarray(pd.to_numeric(table[name]).fillna(0).to_numpy(dtype=np.int64))
 
 
 def _read_pins(frame: pd.DataFrame, horizon: Horizon) -> _Shifts:
@@ -340,6 +368,39 @@ def _parse_breaks(cells: Sequence[Any], timezone: str) -> _Breaks:
     return _Breaks(kept[0::2], kept[1::2], np.concatenate([[0], np.cumsum(counts)]), bad)
 
 
+def _off_duty(breaks: _Breaks, absences: _Breaks) -> _Breaks:
+    """Per row, the union of its breaks and its absences as disjoint spans (a break inside an absence is not off
+    twice). Rows without absences keep their breaks as they are."""
+    if not len(absences.start):
+        return breaks
+    rows = len(breaks.offset) - 1
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    counts = np.zeros(rows, dtype=np.int64)
+    for row in range(rows):
+        (b0, b1), (a0, a1) = breaks.of(row), absences.of(row)
+        low, high = (b0, b1) if not len(a0) else (np.concatenate([b0, a0]), np.concatenate([b1, a1]))
+        if len(a0):
+            order = np.argsort(low, kind="stable")
+            low, high = low[order], high[order]
+            kept = high > low
+            low, high = low[kept], high[kept]
+            if len(low):
+                reach = np.maximum.accumulate(high)
+                first = np.flatnonzero(np.concatenate([[True], low[1:] > reach[:-1]]))
+                low, high = low[first], np.maximum.reduceat(high, first)
+        starts.append(low)
+        ends.append(high)
+        counts[row] = len(low)
+    none = np.zeros(0, dtype=np.int64)
+    return _Breaks(
+        np.concatenate([none, *starts]).astype(np.int64),
+        np.concatenate([none, *ends]).astype(np.int64),
+        np.concatenate([[0], np.cumsum(counts)]),
+        {},
+    )
+
+
 def _parse_instants(values: Sequence[Any], timezone: str) -> np.ndarray:
     """ISO text (with an offset, or wall-clock time in `timezone`) or timestamps as ns; `_NAT` if unreadable."""
     out = np.full(len(values), _NAT, dtype=np.int64)
@@ -401,6 +462,13 @@ class _Context:
         return np.asarray(self.shifts.end - self.shifts.start, dtype=np.int64)
 
     @cached_property
+    def base_ns(self) -> np.ndarray:
+        """Each shift's length before the day's changes: ``end - start - overtime + voluntary time off``, the
+        length the template's lengths and break rules are about."""
+        change = (self.shifts.vto - self.shifts.overtime) * _NS_PER_MINUTE
+        return np.asarray(self.length_ns + change, dtype=np.int64)
+
+    @cached_property
     def wall_ns(self) -> np.ndarray:
         """Each start as local wall-clock time, in ns since the epoch of the naive clock."""
         local = pd.DatetimeIndex(self.shifts.start, tz="UTC").tz_convert(self.zone).tz_localize(None)
@@ -409,6 +477,15 @@ class _Context:
     @cached_property
     def breaks(self) -> _Breaks:
         return _parse_breaks(self.shifts.breaks, self.zone)
+
+    @cached_property
+    def absences(self) -> _Breaks:
+        return _parse_breaks(self.shifts.absences, self.zone)
+
+    @cached_property
+    def off_duty(self) -> _Breaks:
+        """Per row, the times in the shift the agent is not working: breaks and absences (rows with both merged)."""
+        return _off_duty(self.breaks, self.absences)
 
     @cached_property
     def closed(self) -> _Closed:
@@ -553,13 +630,46 @@ def _shift_shape(context: _Context) -> Iterator[Violation]:
                 f"starts at {context.clock(shifts.start[row])[-5:]}, not one of template '{template.id}''s starts "
                 f"({_hhmm(template.earliest_start_minute)}..{_hhmm(template.latest_start_minute)} every {step} min)",
             )
-        length = context.length_ns[row]
-        if length % _NS_PER_MINUTE or length // _NS_PER_MINUTE not in template.lengths_minutes:
+        length, base = context.length_ns[row], context.base_ns[row]
+        if length <= 0:
+            yield context.at("shift_shape", row, f"ends at or before its start ({context.span(row)})")
+        elif base % _NS_PER_MINUTE or base // _NS_PER_MINUTE not in template.lengths_minutes:
             yield context.at(
                 "shift_shape",
                 row,
-                f"lasts {_minutes(length)} min (elapsed, {context.span(row)}), not one of template "
-                f"'{template.id}''s lengths ({', '.join(map(str, template.lengths_minutes))} min)",
+                f"lasts {_minutes(base)} min{_changes_text(context, row)} (elapsed, {context.span(row)}), not one "
+                f"of template '{template.id}''s lengths ({', '.join(map(str, template.lengths_minutes))} min)",
+            )
+
+
+def _changes_text(context: _Context, row: _Int) -> str:
+    """How a row's base length follows from its span, where the day changed it (overtime, voluntary time off)."""
+    overtime, vto = int(context.shifts.overtime[row]), int(context.shifts.vto[row])
+    parts = [f"less {overtime} min of overtime"] if overtime else []
+    parts += [f"plus {vto} min of voluntary time off"] if vto else []
+    return f" ({_minutes(context.length_ns[row])} {', '.join(parts)})" if parts else ""
+
+
+def _overtime(context: _Context) -> Iterator[Violation]:
+    """Overtime within the contract's daily limit; a shift is not both extended and cut short (both change its
+    end, so one row with both is a net change written twice: write the difference)."""
+    shifts = context.shifts
+    for row in np.flatnonzero(context.known):
+        overtime, vto = int(shifts.overtime[row]), int(shifts.vto[row])
+        contract = context.contracts[context.agent_index[row]]
+        if overtime > contract.max_overtime_minutes_day:
+            yield context.at(
+                "overtime",
+                row,
+                f"{overtime} min of overtime; contract '{contract.id}' allows at most "
+                f"{contract.max_overtime_minutes_day} a day",
+            )
+        if overtime and vto:
+            yield context.at(
+                "overtime",
+                row,
+                f"both {overtime} min of overtime and {vto} min of voluntary time off; both move the end of the "
+                "shift, write their difference as one of them",
             )
 
 
@@ -583,7 +693,7 @@ def _breaks(context: _Context) -> Iterator[Violation]:
             yield context.at("breaks", row, f"the breaks cell {parsed.bad[int(row)]}")
             continue
         template = templates[shifts.template[row]]
-        length = int(context.length_ns[row] // _NS_PER_MINUTE)
+        length = int(context.base_ns[row] // _NS_PER_MINUTE)
         rules = template.breaks_for(length)
         starts, ends = parsed.of(row)
         start, end = int(shifts.start[row]), int(shifts.end[row])
@@ -627,20 +737,43 @@ def _breaks(context: _Context) -> Iterator[Violation]:
                 yield context.at("breaks", row, f"breaks {a + 1} and {b + 1} overlap")
 
 
+def _absences(context: _Context) -> Iterator[Violation]:
+    shifts, parsed = context.shifts, context.absences
+    for row in sorted({*np.flatnonzero(np.diff(parsed.offset)).tolist(), *parsed.bad}):  # rows with any
+        if row in parsed.bad:
+            yield context.at("absences", row, f"the absences cell {parsed.bad[row]}")
+            continue
+        starts, ends = parsed.of(row)
+        start, end = int(shifts.start[row]), int(shifts.end[row])
+        for k in range(len(starts)):
+            span = f"{context.clock(starts[k])}-{context.clock(ends[k])[-5:]}"
+            if ends[k] <= starts[k]:
+                yield context.at("absences", row, f"absence {k + 1} ({span}) lasts {_minutes(ends[k] - starts[k])} min")
+            elif starts[k] < start or ends[k] > end:
+                yield context.at(
+                    "absences", row, f"absence {k + 1} ({span}) is not inside the shift {context.span(row)}"
+                )
+        order = np.argsort(starts, kind="stable")
+        for a, b in zip(order[:-1], order[1:], strict=True):
+            if ends[a] > starts[b]:
+                yield context.at("absences", row, f"absences {a + 1} and {b + 1} overlap")
+
+
 def _paid_minutes(context: _Context) -> Iterator[Violation]:
     shifts = context.shifts
     templates = context.center.templates_by_id
     for row in np.flatnonzero(context.shaped):
         template = templates[shifts.template[row]]
         length = context.length_ns[row] / _NS_PER_MINUTE
-        whole = math.floor(length)
+        whole = math.floor(context.base_ns[row] / _NS_PER_MINUTE)
         unpaid = whole - template.paid_minutes(whole)
         if abs(shifts.paid[row] - (length - unpaid)) > TOLERANCE:
+            of_base = f" (those of its {whole}-min length before the day's changes)" if whole != length else ""
             yield context.at(
                 "paid_minutes",
                 row,
                 f"paid_minutes is {shifts.paid[row]:g}, but a {length:g}-min shift less {unpaid} min of unpaid "
-                f"breaks is {length - unpaid:g}",
+                f"breaks{of_base} is {length - unpaid:g}",
             )
 
 
@@ -780,6 +913,7 @@ class _Weeks:
     horizon), the days of time off and closure charged, and the limits they are held to."""
 
     paid: np.ndarray
+    vto: np.ndarray  # minutes of voluntary time off taken (counted toward the minimum, not the maximum)
     worked: np.ndarray
     leave: np.ndarray  # days off or closed on which the agent could be rostered
     outside: np.ndarray  # days the agent could be rostered, neither off nor closed
@@ -805,6 +939,8 @@ def _weeks(context: _Context) -> _Weeks:
     agent, day = context.agent_index[rows], context.shifts.day[rows]
     paid = np.zeros((agents, weeks))
     np.add.at(paid, (agent, day // 7), context.shifts.paid[rows])
+    vto = np.zeros((agents, weeks))
+    np.add.at(vto, (agent, day // 7), context.shifts.vto[rows])
     pairs = np.unique(np.stack([agent, day]), axis=1)
     worked = np.zeros((agents, weeks), dtype=np.int64)
     np.add.at(worked, (pairs[0], pairs[1] // 7), 1)
@@ -835,6 +971,7 @@ def _weeks(context: _Context) -> _Weeks:
     lowered = credited * credit[:, None]
     return _Weeks(
         paid=paid,
+        vto=vto,
         worked=worked,
         leave=leave,
         outside=outside,
@@ -922,14 +1059,16 @@ def _weekly_paid_minutes(context: _Context) -> Iterator[Violation]:
             f"{weeks.paid[i, week]:g} paid min in the week {first}..{last}; the contract allows at most "
             f"{weeks.max_paid[i, week]:g}{note}",
         )
-    for i, week in zip(*np.nonzero(weeks.paid < weeks.min_paid - TOLERANCE), strict=True):
+    for i, week in zip(*np.nonzero(weeks.paid + weeks.vto < weeks.min_paid - TOLERANCE), strict=True):
         first, last, _ = _week_bounds(context, week)
         note = _week_note(context, weeks, i, week, str(contracts[i].min_paid_minutes_week), "min")
+        vto = weeks.vto[i, week]
+        taken = f" and {vto:g} min of voluntary time off" if vto else ""
         yield Violation(
             "weekly_paid_minutes",
             context.center.agents[i].id,
             first,
-            f"{weeks.paid[i, week]:g} paid min in the week {first}..{last}; the contract needs at least "
+            f"{weeks.paid[i, week]:g} paid min{taken} in the week {first}..{last}; the contract needs at least "
             f"{weeks.min_paid[i, week]:g}{note}",
         )
 
@@ -1097,7 +1236,9 @@ _RULE_CHECKS: dict[str, Callable[[_Context], Iterable[Violation]]] = {
     "one_shift_per_day": _one_shift_per_day,
     "template_allowed": _template_allowed,
     "shift_shape": _shift_shape,
+    "overtime": _overtime,
     "breaks": _breaks,
+    "absences": _absences,
     "paid_minutes": _paid_minutes,
     "time_off": _time_off,
     "availability": _availability,
@@ -1116,7 +1257,8 @@ _RULE_CHECKS: dict[str, Callable[[_Context], Iterable[Violation]]] = {
 
 
 def _on_duty_matrix(shifts: _Shifts, breaks: _Breaks, agent: np.ndarray, agents: int, horizon: Horizon) -> np.ndarray:
-    """Agents x intervals: the share of each interval an agent is in a shift and not on a break (0..1).
+    """Agents x intervals: the share of each interval an agent is in a shift and not off duty (0..1): `breaks`
+    are the spans off duty, the breaks and absences of `_off_duty`.
 
     Shifts count +1 and breaks (clipped to their shift) -1 over their span. The time covered in ``[0, x)`` is
     ``H(x) = sum w (relu(x - u) - relu(x - v))`` over segments ``[u, v)``, accumulated at the grid points by
@@ -1186,7 +1328,7 @@ def _coverage(context: _Context, coverage: pd.DataFrame, requirement: pd.DataFra
         needs = parse_table(requirement, REQUIREMENT, "requirement", timezone=zone)
         found += _required(context, table[valid], needs)
     shares = _on_duty_matrix(
-        context.shifts, context.breaks, context.agent_index, len(center.agents), horizon
+        context.shifts, context.off_duty, context.agent_index, len(center.agents), horizon
     )  # agents x intervals
     found += _allocation(context, skill[valid], position[valid], scheduled[valid], shares)
     return found
