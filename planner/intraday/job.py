@@ -159,7 +159,9 @@ def _roster_horizon(roster: pd.DataFrame, center: Center, at: pd.Timestamp, sour
                 "give a moment of a day the roster plans",
             ),
         )
-    return center.horizon(first, (last - first).days + 1)
+    # A roster is made for whole weeks (its weekly limits are prorated otherwise): the weeks from its first day.
+    weeks = -(-((last - first).days + 1) // 7)
+    return center.horizon(first, 7 * weeks)
 
 
 def _check_forecast_grid(forecast: pd.DataFrame, center: Center, source: str) -> None:

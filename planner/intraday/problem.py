@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -180,11 +180,11 @@ def read_absences(frame: pd.DataFrame | None, center: Center, day: date, source:
             continue
         start = _instant(record.get("start"), zone)
         raw_end = record.get("end")
-        end = (
-            day_end
-            if raw_end is None or (isinstance(raw_end, float) and np.isnan(raw_end)) or raw_end == ""
-            else (_instant(raw_end, zone))
-        )
+        if raw_end is None or (isinstance(raw_end, float) and np.isnan(raw_end)) or raw_end == "":
+            # No end: the rest of the day the absence starts on.
+            end = None if start is None else _instant(start.date() + timedelta(days=1), zone)
+        else:
+            end = _instant(raw_end, zone)
         if start is None or end is None:
             which = "start" if start is None else "end"
             problems.append(
