@@ -84,6 +84,7 @@ from planner.simulation import (
     forecast_demand,
     replay_demand,
     simulate,
+    state_from_history,
 )
 from planner.staffing import StaffingSettings, opening_hours_notes, requirement_table
 
@@ -752,10 +753,18 @@ def run_simulation(
     draws: Draws | None = None,
     history_format: HistoryFormat | None = None,
     state: SimulationState | None = None,
+    start_at: pd.Timestamp | None = None,
 ) -> SimulationJob:
     """The job behind `wfm simulate`: read and check the files (a `replay` history as `history_format` says; the
     forecast or the history must cover the roster's days: `planner.matching`), then `simulate_roster` from
-    `state` where given."""
+    `state` where given, or with `start_at` (a replay only; naive: local time) the rest of the replayed day from
+    the state its history gives at that moment (`planner.simulation.state_from_history`: the contacts waiting
+    then; nobody busy, since the history does not say who handled what)."""
+    if start_at is not None and (replay is None or state is not None):
+        raise InputError(
+            "options",
+            Problem("", "a start moment needs a history to replay (and no state)", "give --replay with --from"),
+        )
     check_output_folder(out_dir)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
@@ -781,6 +790,11 @@ def run_simulation(
         forecast_table, notes = match_forecast_to_roster(forecast_table, roster_table, zone, str(forecast), str(roster))
     if replay_table is not None:
         notes = check_replay_overlaps_roster(replay_table, roster_table, zone, str(replay), str(roster))
+    if start_at is not None and replay_table is not None:
+        horizon = replay_horizon(center, roster_table, str(roster))
+        state = state_from_history(
+            center, horizon, start_at, actuals=replay_table, sources={"actuals": str(replay), "at": "--from"}
+        )
     job = simulate_roster(
         center,
         roster_table,

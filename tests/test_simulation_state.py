@@ -9,14 +9,17 @@ test_simulation.py); each timeline is worked out by hand in its test and must ma
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from models import Center, InputError
+from models.io import dump_center
 from planner.jobs import simulate_roster
 from planner.simulation import (
     InProgress,
@@ -34,6 +37,9 @@ from planner.simulation import (
 )
 from tests.roster_helpers import MONDAY, agent, build_center, work_type
 from tests.test_simulation import realtime, replay, sec, shift, ticket, when
+from wfm import cli
+
+runner = CliRunner()
 
 SOLO_DAY = [shift("solo", when("08:00"), when("16:00"))]
 
@@ -323,3 +329,29 @@ def test_the_simulation_job_runs_from_a_state(tmp_path: Path) -> None:
             state=SimulationState(at=sec("10:30"), busy=(InProgress("zed", 60.0),)),
         )
 
+
+def test_wfm_simulate_from_a_moment_of_the_replayed_day(tmp_path: Path) -> None:
+    # The same day as above from the command line: `--from 10:30` starts with the four contacts waiting then (no
+    # open tickets here: the actuals' E waits, T1 is not known); without --replay it is refused, nothing written.
+    center = supervisor_center()
+    (tmp_path / "center.yaml").write_text(dump_center(center))
+    pd.DataFrame([shift(a, when("08:00"), when("16:00")) for a in ("ann", "bob")]).to_csv(
+        tmp_path / "roster.csv", index=False
+    )
+    actuals_so_far().to_csv(tmp_path / "day.csv", index=False)
+    args = ["simulate", "--roster", tmp_path / "roster.csv", "--center", tmp_path / "center.yaml"]
+    result = runner.invoke(
+        cli.app, [str(a) for a in [*args, "--replay", tmp_path / "day.csv", "--from", "2026-06-01T10:30", "--out",
+                                    tmp_path / "sim", "--replications", "1"]]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "with 3 contact(s) waiting and 0 in progress then" in result.stdout
+    assert "being handled at the moment" in result.stderr
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["state"]["waiting"] == 3 and summary["intervals"] == 14
+    refused = runner.invoke(
+        cli.app, [str(a) for a in [*args, "--forecast", tmp_path / "day.csv", "--from", "2026-06-01T10:30", "--out",
+                                    tmp_path / "other"]]
+    )  # fmt: skip
+    assert refused.exit_code == cli.EXIT_BAD_INPUT and "give --replay with --from" in refused.stderr
+    assert not (tmp_path / "other").exists()
