@@ -355,3 +355,39 @@ def test_wfm_simulate_from_a_moment_of_the_replayed_day(tmp_path: Path) -> None:
     )  # fmt: skip
     assert refused.exit_code == cli.EXIT_BAD_INPUT and "give --replay with --from" in refused.stderr
     assert not (tmp_path / "other").exists()
+
+
+def test_a_run_restarted_from_its_own_state_at_noon_answers_every_later_contact_at_the_same_time() -> None:
+    # A replayed day (given handle times, nobody abandons, three identical agents: who takes a contact does not
+    # change when anyone is answered) run once whole; then from its own state at 12:00 (the calls waiting then, with
+    # their arrivals; the calls in progress then, by agent and remaining time). Every call waiting at noon or
+    # arriving after it is answered at the same instant in both runs. (Seed 10 has a queue at noon.)
+    rng = np.random.default_rng(10)
+    arrivals = np.sort(rng.uniform(sec("08:00"), sec("16:00"), 240))
+    handles = rng.exponential(300.0, 240)
+    center = build_center([agent(f"a{i}") for i in range(3)], work_types=[realtime("calls", "phone")])
+    tickets = [
+        ticket(when("00:00", t), "calls", h, f"c{i}") for i, (t, h) in enumerate(zip(arrivals, handles, strict=True))
+    ]
+    roster = [shift(f"a{i}", when("00:00"), when("24:00")) for i in range(3)]
+    whole = run_replication(replay(center, roster, tickets), PriorityFirst(), 0)
+    noon = sec("12:00")
+    answered, agent_of = whole.answered, whole.agent
+    waiting = (whole.contacts.arrival < noon) & (answered > noon)
+    busy = (answered <= noon) & (answered + whole.contacts.handle > noon)
+    assert waiting.sum() >= 3 and busy.sum() == 3  # a queue at noon, all three agents busy
+    state = SimulationState(
+        at=noon,
+        waiting=tuple(
+            WaitingContact(float(whole.contacts.arrival[c]), 0, handle_s=float(whole.contacts.handle[c]))
+            for c in np.flatnonzero(waiting)
+        ),
+        busy=tuple(
+            InProgress(f"a{agent_of[c]}", float(answered[c] + whole.contacts.handle[c] - noon), 0)
+            for c in np.flatnonzero(busy)
+        ),
+    )
+    restarted = run_replication(with_state(replay(center, roster, tickets), state), PriorityFirst(), 0)
+    later = waiting | (whole.contacts.arrival >= noon)
+    np.testing.assert_array_equal(restarted.contacts.arrival, whole.contacts.arrival[later])
+    np.testing.assert_allclose(restarted.answered, answered[later], rtol=0, atol=1e-6)
