@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +23,15 @@ from models import Center, InputError
 from models.io import dump_center
 from planner.jobs import simulate_roster
 from planner.simulation import (
+    Contacts,
     InProgress,
     PriorityFirst,
+    Replan,
+    ReplanningAssignment,
     Scenario,
     SimulationSettings,
     SimulationState,
+    Snapshot,
     WaitingContact,
     build_scenario,
     draw_contacts,
@@ -391,3 +396,41 @@ def test_a_run_restarted_from_its_own_state_at_noon_answers_every_later_contact_
     later = waiting | (whole.contacts.arrival >= noon)
     np.testing.assert_array_equal(restarted.contacts.arrival, whole.contacts.arrival[later])
     np.testing.assert_allclose(restarted.answered, answered[later], rtol=0, atol=1e-6)
+
+
+@dataclass(frozen=True)
+class _Watching(PriorityFirst):
+    """A re-planning policy that changes nothing and notes when it was asked and what waited then."""
+
+    asked: list[tuple[float, int]] = field(default_factory=list)
+
+    @property
+    def replan_every_s(self) -> float:
+        return 900.0
+
+    def decide(self, scenario: Scenario, contacts: Contacts, snapshot: Snapshot) -> Replan:
+        self.asked.append((snapshot.now, len(snapshot.waiting)))
+        return Replan()
+
+
+def test_a_replanning_policy_replans_at_the_moment_then_on_its_grid_and_sees_yesterdays_tickets() -> None:
+    # From 10:05 with an e-mail left from yesterday 17:00 (due in 24 h: 17:00 today) and the only agent busy until
+    # 10:25: the policy is asked at 10:05 (the e-mail waits), then at 10:15 (it still waits), and at 10:30 it is
+    # done (taken at 10:25, 600 s, late by nothing). CP-SAT's re-plan runs from the same state too.
+    center = build_center(
+        [agent("solo", "desk")], work_types=[work_type("emails", "desk", priority=2, deferred=True, within_s=86400)]
+    )
+    state = SimulationState(
+        at=sec("10:05"),
+        waiting=(WaitingContact(sec("17:00") - 86400, 0, handle_s=600.0, ticket_id="Y1"),),
+        busy=(InProgress("solo", 1200.0, 0),),
+    )
+    scenario = with_state(replay(center, SOLO_DAY, [ticket(when("15:00"), "emails", 600, "T2")]), state)
+    policy = _Watching()
+    outcome = run_replication(scenario, policy, 0)
+    assert policy.asked[:3] == [(sec("10:05"), 1), (sec("10:15"), 1), (sec("10:30"), 0)]
+    np.testing.assert_allclose(outcome.answered, [sec("10:25"), sec("15:00")])
+    result = simulate(scenario, SimulationSettings(replications=1), policy=_Watching())
+    assert result.work_types.set_index("work_type").loc["emails", "service_level"] == 1.0
+    planned = run_replication(scenario, ReplanningAssignment(every_s=900, time_limit_s=2.0), 0)
+    np.testing.assert_allclose(planned.answered, [sec("10:25"), sec("15:00")])
