@@ -43,6 +43,7 @@ from models import (
     read_history,
     read_table,
 )
+from models.horizon import Horizon
 from models.io import check_output_file, check_output_folder, table_writer, text_writer, write_files
 from models.tables import AGENT_QUALITY, ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
@@ -78,10 +79,12 @@ from planner.simulation import (
     RoutingPolicy,
     SimulationResult,
     SimulationSettings,
+    SimulationState,
     build_scenario,
     forecast_demand,
     replay_demand,
     simulate,
+    state_from_history,
 )
 from planner.staffing import StaffingSettings, opening_hours_notes, requirement_table
 
@@ -100,6 +103,7 @@ __all__ = [
     "parse_origins",
     "plan_forecast",
     "promised_levels",
+    "replay_horizon",
     "run_assign",
     "run_backtest",
     "run_forecast",
@@ -643,6 +647,15 @@ class SimulationJob:
     notes: list[str] = field(default_factory=list)
 
 
+def replay_horizon(center: Center, roster: pd.DataFrame, source: str = "roster") -> Horizon:
+    """The horizon a replay is simulated on: the roster's days (a state to start from counts from its start)."""
+    if roster.empty:
+        raise InputError(source, Problem("", "has no shifts", "give a roster to simulate"))
+    days = pd.to_datetime(roster["date"])
+    first, last = days.min().date(), days.max().date()
+    return center.horizon(first, (last - first).days + 1)
+
+
 def simulate_roster(
     center: Center,
     roster: pd.DataFrame,
@@ -656,10 +669,14 @@ def simulate_roster(
     expected: Mapping[str, float | None] | None = None,
     sources: Mapping[str, str] | None = None,
     erlang: Mapping[str, float | None] | None = None,
+    state: SimulationState | None = None,
 ) -> SimulationJob:
     """Simulate `roster` against a forecast (arrivals drawn from it) or a per-ticket history (replayed), and
     write into `out_dir`: `intervals.csv` (per interval x work type), `work_types.csv`, `priorities.csv`,
     `agents.csv` and `summary.json`. The horizon is the forecast's days, or the roster's days for a replay.
+    From `state` (`planner.simulation.SimulationState`, seconds from the horizon's first interval, e.g. made by
+    `planner.simulation.state_from_history`), the rest of the day from its moment; one that does not fit the
+    horizon or the centre is an input error; its notes join the job's.
     With `assignment` (a `models.ASSIGNMENT` table) the routing follows it; `expected` (work type -> the service
     level the plan expects) is set beside the simulated figures in `comparison.csv`, and `erlang` (what the
     staffing maths expects at the roster's allocation) beside it where given."""
@@ -676,13 +693,19 @@ def simulate_roster(
         demand = forecast_demand(forecast, center, horizon, source=names.get("forecast", "forecast"))
     else:
         assert replay is not None
-        if roster.empty:
-            raise InputError(names.get("roster", "roster"), Problem("", "has no shifts", "give a roster to simulate"))
-        days = pd.to_datetime(roster["date"])
-        first, last = days.min().date(), days.max().date()
-        horizon = center.horizon(first, (last - first).days + 1)
+        horizon = replay_horizon(center, roster, names.get("roster", "roster"))
         demand = replay_demand(replay, center, horizon, source=names.get("replay", "history"))
-    scenario = build_scenario(center, roster, demand, horizon, draws, roster_source=names.get("roster", "roster"))
+    try:
+        scenario = build_scenario(
+            center, roster, demand, horizon, draws, roster_source=names.get("roster", "roster"), state=state
+        )
+    except ValueError as exc:
+        if state is None:
+            raise
+        raise InputError(
+            names.get("state", "simulation state"),
+            Problem("", str(exc), "start from a moment inside the simulated days, with the centre's agents"),
+        ) from None
     policy: RoutingPolicy | None = (
         PlannedAssignment.from_table(assignment, scenario.start) if assignment is not None else None
     )
@@ -714,7 +737,8 @@ def simulate_roster(
     }
     if comparison is not None:
         outputs[out / "comparison.csv"] = text_writer(comparison.to_csv(index=False))
-    return SimulationJob(result, write_files(outputs, stale=[out / "comparison.csv"]), comparison, list(demand.notes))
+    notes = [*demand.notes, *(state.notes if state is not None else ())]
+    return SimulationJob(result, write_files(outputs, stale=[out / "comparison.csv"]), comparison, notes)
 
 
 def run_simulation(
@@ -728,9 +752,19 @@ def run_simulation(
     settings: SimulationSettings | None = None,
     draws: Draws | None = None,
     history_format: HistoryFormat | None = None,
+    state: SimulationState | None = None,
+    start_at: pd.Timestamp | None = None,
 ) -> SimulationJob:
     """The job behind `wfm simulate`: read and check the files (a `replay` history as `history_format` says; the
-    forecast or the history must cover the roster's days: `planner.matching`), then `simulate_roster`."""
+    forecast or the history must cover the roster's days: `planner.matching`), then `simulate_roster` from
+    `state` where given, or with `start_at` (a replay only; naive: local time) the rest of the replayed day from
+    the state its history gives at that moment (`planner.simulation.state_from_history`: the contacts waiting
+    then; nobody busy, since the history does not say who handled what)."""
+    if start_at is not None and (replay is None or state is not None):
+        raise InputError(
+            "options",
+            Problem("", "a start moment needs a history to replay (and no state)", "give --replay with --from"),
+        )
     check_output_folder(out_dir)
     center = center if isinstance(center, Center) else load_center(center)
     zone = center.timezone
@@ -756,6 +790,11 @@ def run_simulation(
         forecast_table, notes = match_forecast_to_roster(forecast_table, roster_table, zone, str(forecast), str(roster))
     if replay_table is not None:
         notes = check_replay_overlaps_roster(replay_table, roster_table, zone, str(replay), str(roster))
+    if start_at is not None and replay_table is not None:
+        horizon = replay_horizon(center, roster_table, str(roster))
+        state = state_from_history(
+            center, horizon, start_at, actuals=replay_table, sources={"actuals": str(replay), "at": "--from"}
+        )
     job = simulate_roster(
         center,
         roster_table,
@@ -766,6 +805,7 @@ def run_simulation(
         draws=draws,
         assignment=assignment_table,
         sources=sources,
+        state=state,
     )
     return dataclasses.replace(job, notes=[*notes, *job.notes])
 

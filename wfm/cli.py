@@ -798,14 +798,14 @@ def assign_command(
     _print_assign(_run(job))
 
 
-def _parse_moment(text: str) -> pd.Timestamp:
+def _parse_moment(text: str, option: str = "--at") -> pd.Timestamp:
     problem = Problem("", f"'{text}' is not a date and time", "write e.g. 2026-03-23T10:30")
     try:
         moment = pd.Timestamp(text)
     except ValueError:
-        raise InputError("--at", problem) from None
+        raise InputError(option, problem) from None
     if pd.isna(moment):
-        raise InputError("--at", problem)
+        raise InputError(option, problem)
     return moment
 
 
@@ -866,6 +866,14 @@ def simulate_command(
     rate_cv: Annotated[
         float, typer.Option(help="Day-level spread of the arrival rate around the forecast (0: Poisson).")
     ] = 0.0,
+    start_at: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="With --replay: simulate the rest of the day from this moment (e.g. 2026-03-23T10:30, local time), "
+            "starting with the contacts the history shows waiting then.",
+        ),
+    ] = None,
     history_tz: HistoryTz = None,
     column: Column = None,
     ignore_column: IgnoreColumn = None,
@@ -898,6 +906,7 @@ def simulate_command(
             settings=settings,
             draws=draws,
             history_format=fmt,
+            start_at=None if start_at is None else _parse_moment(start_at, "--from"),
         )
 
     done = _run(job)
@@ -920,6 +929,13 @@ def _print_simulation(done: SimulationJob) -> None:
         f"{_percent_ci(summary['occupancy'], *summary['occupancy_ci'])}.",
         markup=False,
     )
+    if "state" in summary:
+        state = summary["state"]
+        console.print(
+            f"From {state['at']}: the rest of the day, with {state['waiting']:,} contact(s) waiting and "
+            f"{state['in_progress']:,} in progress then.",
+            markup=False,
+        )
     table = _TextTable("work type", "target", "planned", "simulated [95% CI]", "abandoned", "ASA s", "breaches")
     expected = {}
     if done.comparison is not None:

@@ -18,20 +18,26 @@ from planner.simulation.scenario import (
     AgentSpec,
     Demand,
     Draws,
+    InProgress,
     Scenario,
+    SimulationState,
+    WaitingContact,
     WorkTypeSpec,
     build_scenario,
     forecast_demand,
     replay_demand,
 )
+from planner.simulation.state import MAX_REALTIME_WAIT_S, state_from_history
 
 __all__ = [
     "DEFAULT_REPLICATIONS",
+    "MAX_REALTIME_WAIT_S",
     "AgentSpec",
     "Contacts",
     "Demand",
     "Dispatch",
     "Draws",
+    "InProgress",
     "Outcome",
     "PlannedAssignment",
     "PriorityFirst",
@@ -43,7 +49,9 @@ __all__ = [
     "Scenario",
     "SimulationResult",
     "SimulationSettings",
+    "SimulationState",
     "Snapshot",
+    "WaitingContact",
     "WorkTypeSpec",
     "build_scenario",
     "draw_contacts",
@@ -51,5 +59,6 @@ __all__ = [
     "replay_demand",
     "run_replication",
     "simulate",
+    "state_from_history",
     "summarise",
 ]

@@ -32,8 +32,10 @@ Key = tuple[float, ...]
 @dataclass(frozen=True)
 class Contacts:
     """One replication's contacts, sorted by arrival (seconds): work type index, priority (1 highest), base handle
-    time (seconds at proficiency 1), patience (seconds; inf: never abandons), answer/response threshold (seconds),
-    customer tier and ticket id ("" if none)."""
+    time (seconds at proficiency 1), patience (seconds from when it joins the simulation: its arrival, or the
+    moment of the scenario's state for a contact waiting then; inf: never abandons), answer/response threshold
+    (seconds after arrival), customer tier and ticket id ("" if none). From a state, its waiting contacts come
+    first (they arrived before its moment)."""
 
     arrival: np.ndarray
     work_type: np.ndarray

@@ -13,6 +13,12 @@ by the agent's proficiency in the work type. Busy time is time with at least one
 The engine knows a routing policy only through `planner.simulation.contract`: it asks for the day's `Routing` and
 for a pick among free agents, and, for a `ReplanningPolicy`, for a `Replan` every `replan_every_s` seconds, which
 it applies as it is.
+
+From a state (`Scenario.state`): the run starts at the state's moment `at`. Arrivals are drawn (or replayed) from
+`at` on only; the state's waiting contacts are the replication's first contacts, with their own arrivals, and are
+all in their queues at `at` (routed in their order of service, so a free agent takes the most urgent first);
+agents handling contacts then hold them (their shares of the agent) until they end; working windows count from
+`at`; a re-planning policy re-plans at `at` and then on its usual grid.
 """
 
 from __future__ import annotations
@@ -48,8 +54,11 @@ def _handle_times(mean: np.ndarray, scenario: Scenario, rng: np.random.Generator
 def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
     """The contacts of one replication: Poisson arrivals from the forecast (uniform within each interval: a
     non-homogeneous Poisson process with the interval's rate; with `rate_cv`, each work type's rate of each day
-    multiplied by a gamma draw) or the replayed ones; handle times and patience drawn."""
+    multiplied by a gamma draw) or the replayed ones; handle times and patience drawn. From a state, the state's
+    waiting contacts come first (`_waiting_contacts`), then the arrivals from its moment on (a forecast's interval
+    under way at the moment contributes the share of its volume still to come)."""
     demand, work_types = scenario.demand, scenario.work_types
+    start = scenario.start_s
     wt_aht = np.array([w.aht_s for w in work_types])
     if demand.kind == "forecast":
         assert demand.volume is not None and demand.aht_s is not None
@@ -59,12 +68,20 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
             day = scenario.interval_day()
             factor = rng.gamma(1 / cv**2, cv**2, size=(int(day.max()) + 1, len(work_types)))
             rate = rate * factor[day]
+        if start > 0:
+            edges = np.arange(scenario.intervals + 1) * float(scenario.interval_s)
+            to_come = np.clip(edges[1:] - np.maximum(edges[:-1], start), 0.0, None) / scenario.interval_s
+            rate = rate * to_come[:, None]
         counts = rng.poisson(rate)
         cell_interval, cell_type = np.nonzero(counts)
         repeats = counts[cell_interval, cell_type]
         interval = np.repeat(cell_interval, repeats)
         work_type = np.repeat(cell_type, repeats)
-        arrival = (interval + rng.random(len(interval))) * scenario.interval_s
+        if start > 0:
+            low = np.maximum(interval * float(scenario.interval_s), start)
+            arrival = low + rng.random(len(interval)) * ((interval + 1) * float(scenario.interval_s) - low)
+        else:
+            arrival = (interval + rng.random(len(interval))) * scenario.interval_s
         mean = demand.aht_s[interval, work_type]
         mean = np.where(np.isnan(mean), wt_aht[work_type], mean)
         handle = _handle_times(mean, scenario, rng)
@@ -78,15 +95,30 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
         assert demand.priority is not None
         arrival, work_type = demand.arrival_s, demand.work_type
         given = demand.handle_s
+        priority, tier, ticket = demand.priority, demand.tier, demand.ticket_id
+        if start > 0:  # what arrived before the state's moment is history (its waiting contacts are the state's)
+            kept = arrival >= start
+            arrival, work_type, given, priority = arrival[kept], work_type[kept], given[kept], priority[kept]
+            rows = np.flatnonzero(kept).tolist()
+            tier, ticket = tuple(tier[r] for r in rows), tuple(ticket[r] for r in rows)
         drawn = _handle_times(wt_aht[work_type], scenario, rng)
         handle = np.where(np.isnan(given) | (given <= 0), drawn, given)
-        priority, tier, ticket = demand.priority, demand.tier, demand.ticket_id
     wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
     priority = np.where(priority > 0, priority, wt_priority[work_type])
     patience_mean = np.array([w.patience_s for w in work_types])[work_type]
     finite = np.isfinite(patience_mean)
     patience = np.full(len(arrival), np.inf)
     patience[finite] = rng.exponential(patience_mean[finite])
+    threshold = _thresholds(scenario, work_type, tier)
+    drawn_contacts = Contacts(arrival, work_type, priority, handle, patience, threshold, tier, ticket)
+    if scenario.state is None:
+        return drawn_contacts
+    return _joined(_waiting_contacts(scenario, rng), drawn_contacts)
+
+
+def _thresholds(scenario: Scenario, work_type: np.ndarray, tier: tuple[str, ...]) -> np.ndarray:
+    """Each contact's answer/response threshold: its work type's `within_s`, or its customer tier's."""
+    work_types = scenario.work_types
     threshold = np.array([w.within_s for w in work_types], dtype=np.float64)[work_type]
     if any(w.tier_within_s for w in work_types) and any(tier):
         threshold = np.array(
@@ -96,7 +128,56 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
             ],
             dtype=np.float64,
         )
+    return np.asarray(threshold, dtype=np.float64)
+
+
+def _waiting_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
+    """The state's waiting contacts, sorted by arrival: handle times drawn where not given (mean: the forecast's
+    AHT in the interval of the state's moment where given, else the work type's); a realtime contact's patience
+    drawn afresh from the moment: patience is exponential, so what is left of it after any wait has the same law
+    (it is memoryless); thresholds from the due time where given, else the work type's (or customer tier's)."""
+    assert scenario.state is not None
+    waiting = sorted(scenario.state.waiting, key=lambda w: w.arrival_s)
+    work_types = scenario.work_types
+    arrival = np.array([w.arrival_s for w in waiting], dtype=np.float64)
+    work_type = np.array([w.work_type for w in waiting], dtype=np.int64)
+    mean = np.array([work_types[w].aht_s for w in work_type.tolist()], dtype=np.float64)
+    demand = scenario.demand
+    if demand.kind == "forecast" and demand.aht_s is not None:
+        forecast = demand.aht_s[scenario.first_interval, work_type]
+        mean = np.where(np.isnan(forecast), mean, forecast)
+    given = np.array([w.handle_s for w in waiting], dtype=np.float64)
+    handle = np.where(np.isnan(given), _handle_times(mean, scenario, rng), given)
+    wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
+    priority = np.array([w.priority for w in waiting], dtype=np.int64)
+    priority = np.where(priority > 0, priority, wt_priority[work_type])
+    patience_mean = np.array([w.patience_s for w in work_types])[work_type]
+    finite = np.isfinite(patience_mean)
+    patience = np.full(len(arrival), np.inf)
+    patience[finite] = rng.exponential(patience_mean[finite])
+    tier = tuple(w.tier for w in waiting)
+    due = np.array([w.due_s for w in waiting], dtype=np.float64)
+    threshold = np.where(np.isnan(due), _thresholds(scenario, work_type, tier), due - arrival)
+    ticket = tuple(w.ticket_id for w in waiting)
     return Contacts(arrival, work_type, priority, handle, patience, threshold, tier, ticket)
+
+
+def _joined(first: Contacts, then: Contacts) -> Contacts:
+    """`first`'s contacts, then `then`'s."""
+
+    def both(name: str) -> np.ndarray:
+        return np.asarray(np.concatenate([getattr(first, name), getattr(then, name)]))
+
+    return Contacts(
+        both("arrival"),
+        both("work_type"),
+        both("priority"),
+        both("handle"),
+        both("patience"),
+        both("threshold"),
+        first.tier + then.tier,
+        first.ticket_id + then.ticket_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +185,8 @@ class Outcome:
     """What happened in one replication. Per contact: `answered` (when handling started; NaN if never),
     `abandoned` (when it hung up; NaN if not), `agent` (index; -1 if none). `backlog`: contacts waiting at the end
     of each interval, per work type (intervals x work types). Per agent: `busy_s` (time with at least one contact,
-    inside its windows), `overrun_s` (handling past the end of a window), `handled` (contacts finished)."""
+    inside its windows), `overrun_s` (handling past the end of a window), `handled` (contacts finished, those in
+    progress at a state's moment included)."""
 
     contacts: Contacts
     answered: np.ndarray
@@ -132,7 +214,8 @@ class _Run:
         self.scenario, self.policy, self.contacts, self.routing = scenario, policy, contacts, routing
         self.replanner = policy if isinstance(policy, ReplanningPolicy) else None
         n, agents = len(contacts), scenario.agents
-        self.env = simpy.Environment()
+        start = scenario.start_s
+        self.env = simpy.Environment(initial_time=start)
         self.state = [_PENDING] * n
         self.answered = [math.nan] * n
         self.abandoned = [math.nan] * n
@@ -162,8 +245,8 @@ class _Run:
             {q: min((queue_priority[r] for r in queues if servers[r] < servers[q]), default=10) for q in queues}
             for queues in routing.agent_queues
         ]
-        self.idle_since = [0.0] * count
-        self.mark = [0.0] * count
+        self.idle_since = [start] * count
+        self.mark = [start] * count
         self.busy = [0.0] * count
         self.overrun = [0.0] * count
         self.handled = [0] * count
@@ -171,6 +254,18 @@ class _Run:
         self.in_service: set[int] = set()
         self.planned: dict[int, int] = {}  # contact -> agent, from the last re-plan
         self.base_key = list(routing.key)
+        # The state's contacts in progress at its moment: (agent, end, share of the agent), and those not ended.
+        self.in_progress: list[tuple[int, float, float]] = []
+        self.in_progress_open: set[int] = set()
+        if scenario.state is not None:
+            index = {a.id: i for i, a in enumerate(agents)}
+            for busy in scenario.state.busy:
+                a = index[busy.agent]
+                share = 1.0 if busy.work_type is None else units[busy.work_type]
+                self.in_progress_open.add(len(self.in_progress))
+                self.in_progress.append((a, start + busy.remaining_s, share))
+                self.load[a] += share
+                self.active[a] += 1
 
     # -- scheduling ---------------------------------------------------------------------------------------------
 
@@ -187,19 +282,28 @@ class _Run:
         scenario, contacts, routing = self.scenario, self.contacts, self.routing
         # Windows first: events at the same instant fire in the order they were scheduled, so a contact that
         # arrives as a window ends finds the agent gone, and one that arrives as a window starts finds it there.
+        first = scenario.start_s
         for a, agent in enumerate(scenario.agents):
-            for start, end in agent.windows:
+            for start, end in agent.windows_from(first):
                 self.at(start, self.window_starts, a)
                 self.at(end, self.window_ends, a)
-        for c, t in enumerate(contacts.arrival.tolist()):
+        held = 0
+        if scenario.state is not None:
+            held = len(scenario.state.waiting)  # the first contacts (see `draw_contacts`)
+            self.at(first, self.resume, held)
+            for k, (_, end, _) in enumerate(self.in_progress):
+                self.at(end, self.end_in_progress, k)
+        for c, t in enumerate(contacts.arrival.tolist()[held:], start=held):
             self.at(t, self.arrive, c)
-        for i in range(scenario.intervals):
+        for i in range(scenario.first_interval, scenario.intervals):
             self.at((i + 1) * scenario.interval_s - _EPS, self.count_backlog, i)
         every = self.replanner.replan_every_s if self.replanner is not None else 0.0
         if every:
-            for i in range(int(scenario.end_s // every) + 1):
-                if i * every < scenario.end_s:
-                    self.at(i * every, self.replan, i)
+            times = [i * every for i in range(int(scenario.end_s // every) + 1) if first <= i * every < scenario.end_s]
+            if not times or times[0] > first:
+                times.insert(0, first)  # from a state: a re-plan at its moment
+            for i, time in enumerate(times):
+                self.at(time, self.replan, i)
         self.env.run(until=scenario.end_s)
         now = self.env.now
         for a in range(len(scenario.agents)):
@@ -218,6 +322,28 @@ class _Run:
         )
 
     # -- events ---------------------------------------------------------------------------------------------
+
+    def resume(self, held: int) -> None:
+        """The state's moment: its waiting contacts (the first `held`) join their queues, routed in their order of
+        service, so that the free agents take the most urgent first."""
+        key = self.routing.key
+        for c in sorted(range(held), key=lambda c: key[c]):
+            self.arrive(c)
+
+    def end_in_progress(self, k: int) -> None:
+        """A contact the state's agent was handling at its moment ends."""
+        a, _, share = self.in_progress[k]
+        now = self.env.now
+        self.in_progress_open.discard(k)
+        self.tick(a, now)
+        self.load[a] -= share
+        self.active[a] -= 1
+        self.handled[a] += 1
+        if self.active[a] == 0:
+            self.load[a] = 0.0
+            self.idle_since[a] = now
+        if self.on[a]:
+            self.pull(a)
 
     def arrive(self, c: int) -> None:
         self.state[c] = _WAITING
@@ -313,6 +439,10 @@ class _Run:
             if self.load[a] > 0.5:  # a call or a full set of chats: the agent is free when they are expected to end
                 expected = self.answered[c] + aht[w] / self.proficiency[a][w]
                 busy_until[a] = max(busy_until[a], expected)
+        for k in self.in_progress_open:
+            holder, end, _share = self.in_progress[k]
+            if self.load[holder] > 0.5:  # a contact of the state's, in progress since before its moment: its end
+                busy_until[holder] = max(busy_until[holder], end)
         snapshot = Snapshot(now=now, waiting=waiting, busy_until=busy_until, planned=self.planned)
         assert self.replanner is not None
         decided = self.replanner.decide(scenario, self.contacts, snapshot)

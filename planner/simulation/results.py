@@ -11,6 +11,11 @@ Definitions (one replication; a contact belongs to the interval it arrived in):
 - ASA: mean wait of answered contacts; abandon rate: abandoned over offered;
 - backlog: contacts waiting at the end of the interval;
 - occupancy: busy time (at least one contact) over time in working windows.
+
+From a state (`Scenario.state`), the figures are the rest of the day's: the interval tables start at the interval
+of the state's moment, and the contacts waiting at the moment belong to that interval (they are offered in the
+rest of the day) while their waits, and so whether they meet their threshold, count from their own arrival;
+occupancy is over the working time from the moment on (the contacts in progress then keep their agents busy).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def _interval_counts(scenario: Scenario, outcome: Outcome) -> dict[str, np.ndarr
     types = len(scenario.work_types)
     cells = scenario.intervals * types
     interval = np.minimum((contacts.arrival // scenario.interval_s).astype(np.int64), scenario.intervals - 1)
+    interval = np.maximum(interval, scenario.first_interval)  # a state's waiting contacts: offered from its moment
     cell = interval * types + contacts.work_type
     answered = ~np.isnan(outcome.answered)
     abandoned = ~np.isnan(outcome.abandoned)
@@ -118,20 +124,24 @@ def _with_interval(frame: pd.DataFrame, name: str, values: np.ndarray) -> None:
 
 
 def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed: int) -> SimulationResult:
-    """The figures of `outcomes` (replications of `scenario`)."""
+    """The figures of `outcomes` (replications of `scenario`): from a state, the rest of the day's (see the
+    module's doc)."""
     types = len(scenario.work_types)
     ids = [w.id for w in scenario.work_types]
+    first = scenario.first_interval
+    rows = scenario.intervals - first
     per_rep = [_interval_counts(scenario, o) for o in outcomes]
-    stacked = {k: np.stack([r[k] for r in per_rep]) for k in _COUNTS}  # replications x cells
+    # replications x cells, from the first interval simulated
+    stacked = {k: np.stack([r[k] for r in per_rep])[:, first * types :] for k in _COUNTS}
     over_answered_type = np.array([w.over_answered for w in scenario.work_types])
 
     # Per interval x work type: pooled counts' means, rates with their interval over replications.
-    over_cell = np.tile(over_answered_type, scenario.intervals)
+    over_cell = np.tile(over_answered_type, rows)
     intervals = pd.DataFrame(
         {
-            "interval_start": np.repeat(scenario.interval_starts, types),
-            "work_type": np.tile(ids, scenario.intervals),
-            "priority": np.tile([w.priority for w in scenario.work_types], scenario.intervals),
+            "interval_start": np.repeat(scenario.interval_starts[first:], types),
+            "work_type": np.tile(ids, rows),
+            "priority": np.tile([w.priority for w in scenario.work_types], rows),
         }
     )
     for k in ("offered", "answered", "abandoned", "unresolved", "met", "breached"):
@@ -140,11 +150,11 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
     rates = _rates(stacked, over_cell[None, :])
     for name, values in rates.items():
         _with_interval(intervals, name, values)
-    backlog = np.stack([o.backlog.reshape(-1) for o in outcomes]).astype(float)
+    backlog = np.stack([o.backlog[first:].reshape(-1) for o in outcomes]).astype(float)
     intervals["backlog"] = backlog.mean(axis=0)
 
     # Per work type: each replication's day-level figures.
-    by_type = {k: v.reshape(len(outcomes), scenario.intervals, types).sum(axis=1) for k, v in stacked.items()}
+    by_type = {k: v.reshape(len(outcomes), rows, types).sum(axis=1) for k, v in stacked.items()}
     work_types = pd.DataFrame(
         {
             "work_type": ids,
@@ -171,7 +181,7 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
         _with_interval(priorities, "breach_rate", pr_breach / pr_offered)
 
     # Per agent.
-    on_duty = np.array([a.on_duty_s for a in scenario.agents])
+    on_duty = np.array([a.on_duty_from(scenario.start_s) for a in scenario.agents])
     busy = np.stack([o.busy_s for o in outcomes])
     agents = pd.DataFrame(
         {
@@ -195,7 +205,7 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
         "demand": scenario.demand.kind,
         "demand_source": scenario.demand.source,
         "horizon_start": str(scenario.interval_starts[0]),
-        "intervals": scenario.intervals,
+        "intervals": rows,
         "agents_rostered": int(rostered.sum()),
         "contacts_per_replication": float(np.mean([len(o.contacts) for o in outcomes])),
         "events_per_replication": float(np.mean([o.events for o in outcomes])),
@@ -207,6 +217,16 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
     occupancy = busy[:, rostered].sum(axis=1) / max(on_duty[rostered].sum(), 1e-9)
     mean, low, high = _interval(occupancy[:, None], 1.0)
     summary["occupancy"], summary["occupancy_ci"] = _number(mean[0]), [_number(low[0]), _number(high[0])]
+    state = scenario.state
+    if state is not None:
+        moment = scenario.start + pd.Timedelta(seconds=state.at)
+        summary["state"] = {
+            "at": str(moment.tz_convert(scenario.timezone)),
+            "first_interval": str(scenario.interval_starts[first]),
+            "waiting": len(state.waiting),
+            "in_progress": len(state.busy),
+            "agents_busy": len({b.agent for b in state.busy}),
+        }
     return SimulationResult(intervals, work_types, priorities, agents, summary)
 
 

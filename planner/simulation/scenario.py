@@ -4,6 +4,9 @@ interval grid, the demand (a forecast to draw arrivals from, or a history to rep
 Everything here is plain arrays and small frozen records, cheap to send to the processes that run replications.
 Times inside the simulation are seconds from the start of the grid's first interval.
 
+A scenario may start from a moment of its day instead of its first interval (`SimulationState`): the contacts
+waiting then and the contacts agents are handling then; it simulates the rest of the day from there.
+
 Opening hours: no contact arrives while its work type is closed (outside its opening hours, or on a day listed
 ``closed``). A forecast's volume there, and replayed contacts that arrived then, are handled as the forecast
 pipeline handles them (`forecasting.apply_opening_hours`): dropped (the realtime default: callers hear the closed
@@ -28,7 +31,10 @@ __all__ = [
     "AgentSpec",
     "Demand",
     "Draws",
+    "InProgress",
     "Scenario",
+    "SimulationState",
+    "WaitingContact",
     "WorkTypeSpec",
     "build_scenario",
     "forecast_demand",
@@ -88,6 +94,16 @@ class AgentSpec:
     def on_duty_s(self) -> float:
         return sum(end - start for start, end in self.windows)
 
+    def windows_from(self, start_s: float) -> tuple[tuple[float, float], ...]:
+        """The working windows from `start_s` on (a window under way then starts at `start_s`)."""
+        if start_s <= 0:
+            return self.windows
+        return tuple((max(start, start_s), end) for start, end in self.windows if end > start_s)
+
+    def on_duty_from(self, start_s: float) -> float:
+        """Time in working windows from `start_s` on."""
+        return sum(end - start for start, end in self.windows_from(start_s))
+
 
 @dataclass(frozen=True)
 class Demand:
@@ -110,8 +126,144 @@ class Demand:
 
 
 @dataclass(frozen=True)
+class WaitingContact:
+    """A contact waiting to be answered (realtime) or worked (deferred) at a `SimulationState`'s moment.
+
+    `arrival_s`: when it arrived, seconds from the grid start (negative: before the grid, e.g. a ticket left from
+    an earlier day); `work_type`: the scenario's work type index; `priority`: 1 (highest) to 9, 0 for its work
+    type's; `handle_s`: its handle time in seconds at proficiency 1, NaN to draw it as a new contact's;
+    `due_s`: when its answer or first response is due, seconds from the grid start, NaN for its work type's (or
+    customer tier's) threshold after `arrival_s`; `tier`: customer tier ("" if none); `ticket_id` ("" if none)."""
+
+    arrival_s: float
+    work_type: int
+    priority: int = 0
+    handle_s: float = math.nan
+    due_s: float = math.nan
+    tier: str = ""
+    ticket_id: str = ""
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """A contact agent `agent` (its id) is handling at a `SimulationState`'s moment, ending `remaining_s` seconds
+    after it; of work type `work_type` (index: it takes the work type's share of the agent, a third for a 3-chat
+    work type) or None (it takes the whole agent)."""
+
+    agent: str
+    remaining_s: float
+    work_type: int | None = None
+
+
+@dataclass(frozen=True)
+class SimulationState:
+    """The centre at a moment of the simulated day: `at` (seconds from the grid start), the contacts `waiting`
+    then (with their original arrivals, so that their waits count from there) and the contacts agents are
+    handling then (`busy`: one `InProgress` per contact; several for an agent holding chats). `notes`: what the
+    state's maker could not know (say, who is handling the contacts in progress), for the caller to show.
+    `origin`: the grid start its seconds count from, where known (a scenario on another grid refuses it).
+
+    A state is checked on its own here (a `ValueError` naming the field and what to change) and against its
+    scenario's grid, work types and agents when a `Scenario` is made with it."""
+
+    at: float
+    waiting: tuple[WaitingContact, ...] = ()
+    busy: tuple[InProgress, ...] = ()
+    notes: tuple[str, ...] = ()
+    origin: pd.Timestamp | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("waiting", "busy", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        problems = []
+        if not (_is_number(self.at) and math.isfinite(self.at) and self.at >= 0):
+            problems.append(f"at = {self.at!r}: give the moment as finite seconds from the grid start, at least 0")
+        for i, contact in enumerate(self.waiting):
+            problems += [f"waiting[{i}].{p}" for p in _waiting_problems(contact, self.at)]
+        for i, held in enumerate(self.busy):
+            problems += [f"busy[{i}].{p}" for p in _in_progress_problems(held)]
+        if problems:
+            raise ValueError("simulation state: " + "; ".join(problems))
+
+    def problems_in(self, scenario: Scenario) -> list[str]:
+        """What does not fit `scenario`: a moment off its grid, unknown work types or agents, an agent holding more
+        than it can (its shares over 1, or more contacts than its `max_contacts`)."""
+        problems = []
+        if self.origin is not None and self.origin != scenario.start:
+            problems.append(
+                f"origin = {self.origin}: the state counts seconds from another grid start than the scenario's "
+                f"({scenario.start}); make it on the scenario's horizon"
+            )
+        if self.at >= scenario.end_s:
+            problems.append(
+                f"at = {self.at:g} s is not before the end of the grid ({scenario.end_s:g} s): start inside the grid"
+            )
+        types = len(scenario.work_types)
+        for i, contact in enumerate(self.waiting):
+            if contact.work_type >= types:
+                problems.append(f"waiting[{i}].work_type = {contact.work_type}: the scenario has {types} work types")
+        agents = {a.id: k for k, a in enumerate(scenario.agents)}
+        load: dict[str, list[float]] = {}
+        for i, held in enumerate(self.busy):
+            if held.agent not in agents:
+                problems.append(f"busy[{i}].agent = {held.agent!r} is not one of the scenario's agents")
+                continue
+            if held.work_type is not None and held.work_type >= types:
+                problems.append(f"busy[{i}].work_type = {held.work_type}: the scenario has {types} work types")
+                continue
+            unit = 1.0 if held.work_type is None else scenario.work_types[held.work_type].unit
+            load.setdefault(held.agent, []).append(unit)
+        for agent, units in load.items():
+            most = scenario.agents[agents[agent]].max_contacts
+            if sum(units) > 1 + 1e-9 or len(units) > most:
+                problems.append(
+                    f"busy: agent {agent!r} holds {len(units)} contacts taking {sum(units):.2f} of it (at most 1, "
+                    f"and at most {most} contacts): list only the contacts it handles at once"
+                )
+        return problems
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _waiting_problems(contact: WaitingContact, at: float) -> list[str]:
+    problems = []
+    arrival = contact.arrival_s
+    if not (_is_number(arrival) and math.isfinite(arrival)):
+        problems.append(f"arrival_s = {arrival!r}: give finite seconds from the grid start")
+    elif _is_number(at) and arrival > at:
+        problems.append(f"arrival_s = {arrival:g} is after at = {at:g}: a contact waiting at `at` arrived by then")
+    if not isinstance(contact.work_type, int | np.integer) or contact.work_type < 0:
+        problems.append(f"work_type = {contact.work_type!r}: give the work type's index (0, 1, ...)")
+    if not isinstance(contact.priority, int | np.integer) or not 0 <= contact.priority <= 9:
+        problems.append(f"priority = {contact.priority!r}: give 1 (highest) to 9, or 0 for the work type's")
+    handle = contact.handle_s
+    if not (_is_number(handle) and (math.isnan(handle) or (math.isfinite(handle) and handle > 0))):
+        problems.append(f"handle_s = {contact.handle_s!r}: give positive seconds, or NaN to draw it")
+    due = contact.due_s
+    late_enough = not (_is_number(arrival) and math.isfinite(arrival) and due < arrival)
+    if not (_is_number(due) and (math.isnan(due) or (math.isfinite(due) and late_enough))):
+        problems.append(f"due_s = {due!r}: give seconds from the grid start, not before arrival_s, or NaN")
+    return problems
+
+
+def _in_progress_problems(contact: InProgress) -> list[str]:
+    problems = []
+    if not isinstance(contact.agent, str) or not contact.agent:
+        problems.append(f"agent = {contact.agent!r}: give the agent's id")
+    remaining = contact.remaining_s
+    if not (_is_number(remaining) and math.isfinite(remaining) and remaining > 0):
+        problems.append(f"remaining_s = {remaining!r}: give the positive seconds until the contact ends")
+    if contact.work_type is not None and (not isinstance(contact.work_type, int | np.integer) or contact.work_type < 0):
+        problems.append(f"work_type = {contact.work_type!r}: give the work type's index, or None for a whole agent")
+    return problems
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """One day (or week) of the centre to simulate: grid, work types, agents, demand, randomness."""
+    """One day (or week) of the centre to simulate: grid, work types, agents, demand, randomness, and the `state`
+    it starts from (None: the grid's start, nobody waiting or busy)."""
 
     start: pd.Timestamp
     interval_s: int
@@ -121,10 +273,27 @@ class Scenario:
     agents: tuple[AgentSpec, ...]
     demand: Demand
     draws: Draws = field(default_factory=Draws)
+    state: SimulationState | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is not None:
+            problems = self.state.problems_in(self)
+            if problems:
+                raise ValueError("simulation state: " + "; ".join(problems))
 
     @property
     def end_s(self) -> float:
         return float(self.intervals * self.interval_s)
+
+    @property
+    def start_s(self) -> float:
+        """When the simulation starts: the state's moment, or the grid's start."""
+        return 0.0 if self.state is None else float(self.state.at)
+
+    @property
+    def first_interval(self) -> int:
+        """The interval the simulation starts in (that of the state's moment, or 0): the results' first row."""
+        return int(self.start_s // self.interval_s)
 
     @property
     def interval_starts(self) -> pd.DatetimeIndex:
@@ -167,9 +336,11 @@ def build_scenario(
     draws: Draws | None = None,
     *,
     roster_source: str = "roster",
+    state: SimulationState | None = None,
 ) -> Scenario:
-    """The scenario of `roster` (a `models.ROSTER` table) in `center` over `horizon` against `demand`. Agents of
-    the roster who are not in the centre are an input error; agents with no shift simply never work."""
+    """The scenario of `roster` (a `models.ROSTER` table) in `center` over `horizon` against `demand`, from `state`
+    (None: the grid's start, empty). Agents of the roster who are not in the centre are an input error; agents
+    with no shift simply never work; a state that does not fit is a `ValueError` (`SimulationState.problems_in`)."""
     origin = pd.Timestamp(horizon.intervals[0])
     interval_s = center.interval_minutes * 60
     intervals = len(horizon.intervals)
@@ -211,6 +382,7 @@ def build_scenario(
         agents=tuple(agents),
         demand=demand,
         draws=draws or Draws(),
+        state=state,
     )
 
 
