@@ -1172,6 +1172,9 @@ def intraday_command(
         typer.Option("--no", help=f"A kind of change not to propose ({', '.join(CHANGE_KINDS)}); repeatable."),
     ] = None,
     notice: Annotated[int, typer.Option(min=0, help="Minutes of notice before a call-in or an earlier start.")] = 60,
+    replications: Annotated[
+        int, typer.Option(min=0, help="Simulate the rest of the day before and after (0: do not simulate).")
+    ] = DEFAULT_REPLICATIONS,
     workers: Workers = None,
     seed: Seed = 0,
     history_tz: HistoryTz = None,
@@ -1213,6 +1216,7 @@ def intraday_command(
             tickets=tickets,
             settings=settings,
             history_format=_history_format(history_tz, column, ignore_column, exclude, time_format, work_type),
+            simulation=SimulationSettings(replications, seed, os.cpu_count() or 1) if replications else None,
         )
 
     _print_intraday(_run(job))
@@ -1225,17 +1229,31 @@ def _print_intraday(done: IntradayJob) -> None:
         f"Re-plan of {summary['date']} from {summary['rest_of_day_from'][11:16]}: {summary['status'].lower()}, "
         f"{summary['time_s']:.1f} s"
     )
-    table = _table("work type", "actual/forecast so far", "multiplier (p10-p90)", "SL before", "SL after")
+    simulated = summary.get("simulated_service_level")
+    heads = ["work type", "actual/forecast so far", "multiplier (p10-p90)", "Erlang SL before", "after"]
+    if simulated:
+        heads += ["simulated SL before", "after"]
+    table = _table(*heads)
     levels = summary["expected_service_level"]
     for work_type, r in summary["reforecast"].items():
         before, after = levels["before"].get(work_type), levels["after"].get(work_type)
-        table.add_row(
+        cells = [
             work_type,
             f"{r['actual_so_far']:.0f} / {r['forecast_so_far']:.0f}",
             f"{r['multiplier']:.2f} ({r['multiplier_p10']:.2f}-{r['multiplier_p90']:.2f})",
             "-" if before is None else f"{before:.0%}",
             "-" if after is None else f"{after:.0%}",
-        )
+        ]
+        if simulated:
+            for side in ("before", "after"):
+                level = simulated[side].get(work_type, {})
+                value, low, high = (
+                    level.get("service_level"),
+                    level.get("service_level_lo"),
+                    level.get("service_level_hi"),
+                )
+                cells.append("-" if value is None else _percent_ci(value, low or value, high or value))
+        table.add_row(*cells)
     console.print(str(table), markup=False)
     short = summary["understaffed_agent_hours"]
     for level in short["before"]:

@@ -30,6 +30,14 @@ from planner.intraday.solver import IntradayResult, IntradaySettings, replan
 from planner.jobs import load_history
 from planner.matching import roster_days
 from planner.roster.result import expected_service_level
+from planner.simulation import (
+    SimulationResult,
+    SimulationSettings,
+    build_scenario,
+    forecast_demand,
+    simulate,
+    state_from_history,
+)
 from planner.staffing.requirements import requirement_table
 
 __all__ = ["IntradayJob", "run_intraday"]
@@ -61,6 +69,7 @@ def run_intraday(
     tickets: str | Path | None = None,
     settings: IntradaySettings | None = None,
     history_format: HistoryFormat | None = None,
+    simulation: SimulationSettings | None = None,
 ) -> IntradayJob:
     """Re-plan the rest of `at`'s day of `roster` (module docstring). Bad input raises `InputError` before
     anything is written."""
@@ -123,6 +132,10 @@ def run_intraday(
 
     summary = _summary(result, refit, required, assignment, moment, time.monotonic() - began)
     notes = [*history.remarks, *refit.notes, *problem.notes]
+    if simulation is not None:
+        simulated, sim_notes = _simulate_rest(result, refit.table, history, open_tickets, moment, simulation)
+        summary["simulated_service_level"] = simulated
+        notes += sim_notes
     summary["notes"] = notes
     outputs: dict[str | Path, Callable[[Path], None]] = {
         out / "reforecast.csv": table_writer(refit.table, FORECAST, out / "reforecast.csv"),
@@ -241,6 +254,54 @@ def _window_rows(result: IntradayResult, requirement: pd.DataFrame, work_type: s
     index = p.horizon.intervals.get_indexer(pd.DatetimeIndex(rows["interval_start"]))
     inside = (index >= p.first) & (index < p.last)
     return rows[inside], index[inside] - p.first
+
+
+def _simulate_rest(
+    result: IntradayResult,
+    rest: pd.DataFrame,
+    history: History,
+    open_tickets: pd.DataFrame | None,
+    at: pd.Timestamp,
+    settings: SimulationSettings,
+) -> tuple[dict[str, Any], list[str]]:
+    """The rest of the day simulated from the state at `at` (waiting contacts from the actuals, open tickets)
+    against the reforecast, under the roster as published (absences taken out) and as re-planned: per work type
+    the service level with its 95% interval, the same seeds for both."""
+    p = result.problem
+    horizon = p.center.horizon(p.date, 1)
+    began = time.monotonic()
+    state = state_from_history(
+        p.center,
+        horizon,
+        at,
+        actuals=history.frame if history.kind == "tickets" else None,
+        open_tickets=open_tickets,
+        sources={"actuals": history.source},
+    )
+    demand = forecast_demand(rest, p.center, horizon, source="reforecast")
+    out: dict[str, Any] = {"replications": settings.replications}
+    for name, roster in (("before", result.published), ("after", result.roster)):
+        scenario = build_scenario(p.center, roster, demand, horizon, state=state)
+        levels: SimulationResult = simulate(scenario, settings)
+        table = levels.work_types.set_index("work_type")
+        out[name] = {
+            str(w): {
+                "service_level": _number(r["service_level"]),
+                "service_level_lo": _number(r["service_level_lo"]),
+                "service_level_hi": _number(r["service_level_hi"]),
+                "abandon_rate": _number(r.get("abandon_rate")),
+            }
+            for w, r in table.iterrows()
+        }
+    out["time_s"] = round(time.monotonic() - began, 3)
+    notes = list(state.notes)
+    if history.kind != "tickets":
+        notes.append("the actuals are interval counts: the simulation starts with nobody waiting")
+    return out, notes
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 4)
 
 
 def _summary(

@@ -64,6 +64,7 @@ class IntradayResult:
     problem: IntradayProblem
     status: str
     roster: pd.DataFrame  # the whole horizon, the re-planned day changed
+    published: pd.DataFrame  # the roster as published with the absences taken out (no change made)
     changes: pd.DataFrame  # CHANGES_COLUMNS
     covered_before: np.ndarray  # (window intervals, work types) agents allocated, the day as published
     covered_after: np.ndarray
@@ -140,10 +141,12 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
         banned |= culprits
     cost = sum(float(r["cost"]) for r in rows)
     disturbed = len({r["agent_id"] for r in rows if r["change"] != "absence"})
+    unchanged, _ = _new_roster(problem, _Choice({}, {}))
     return IntradayResult(
         problem=problem,
         status=status,
         roster=roster,
+        published=unchanged,
         changes=pd.DataFrame(rows, columns=CHANGES_COLUMNS),
         covered_before=before,
         covered_after=after,
