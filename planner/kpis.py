@@ -7,11 +7,14 @@ arrived in (`created_at`). What became of it is read from its columns:
 - **answered** at `first_response_at` (the wait is ``first_response_at - created_at``); for deferred work that is
   its first response;
 - **abandoned** when `abandoned` is true, or, for realtime work, when it has neither `first_response_at` nor
-  `resolved_at` (the caller hung up before anyone answered); deferred work is abandoned only when flagged;
+  `resolved_at` and `abandoned` is not false (the caller hung up before anyone answered); deferred work is
+  abandoned only when flagged;
 - a realtime contact resolved without a `first_response_at` was served but its wait is unknown: it counts as
   offered and answered, and is left out of the service level and the ASA (`answered_wait_unknown`);
-- anything else is **unresolved**: still waiting (deferred work in the backlog) when the history was taken
-  (`as_of`: by default the latest time the history holds).
+- anything else is **unresolved**: still waiting (deferred work in the backlog; a call whose `abandoned` is false)
+  when the history was taken (`as_of`: by default the latest time the history holds). Given an earlier `as_of`
+  (today so far, from a history that goes on), what happened after it had not happened then: a contact answered
+  later was still waiting.
 
 From there the figures are those of `planner.simulation.results` (`contact_outcomes`, `service_rates`): met =
 answered within the threshold (the work type's ``within_s``, or its customer tier's); breached = answered later,
@@ -292,20 +295,29 @@ def _ticket_rows(
     unit = np.array([1.0 / types[w].concurrency for w in work_type])
     arrival = _seconds(frame, "created_at", window.origin, zone)
     end_s = float((window.as_of - window.origin).total_seconds())
-    # What had not happened by `as_of` (a history taken later than the moment measured) has not happened yet.
-    response = _seconds(frame, "first_response_at", window.origin, zone)
-    response[response > end_s] = np.nan
-    resolution = _seconds(frame, "resolved_at", window.origin, zone)
-    resolution[resolution > end_s] = np.nan
+    ever_answered = _seconds(frame, "first_response_at", window.origin, zone)
+    ever_resolved = _seconds(frame, "resolved_at", window.origin, zone)
     timed = "first_response_at" in frame.columns
     has_resolution = "resolved_at" in frame.columns
     flagged = _flag(frame, "abandoned")
-    silent = realtime & np.isnan(response) & np.isnan(resolution) & (timed or has_resolution)
+    # A realtime contact that was never answered nor resolved was abandoned, unless `abandoned` says false (a
+    # contact still waiting in a live feed).
+    kept_waiting = (
+        np.asarray(frame["abandoned"].astype("boolean").eq(False).fillna(False), dtype=bool)
+        if ("abandoned" in frame.columns)
+        else np.zeros(len(frame), dtype=bool)
+    )
+    silent = realtime & np.isnan(ever_answered) & np.isnan(ever_resolved) & (timed or has_resolution) & ~kept_waiting
     abandoned = flagged | silent
-    contradicted = int((flagged & ~np.isnan(response)).sum())
+    contradicted = int((flagged & ~np.isnan(ever_answered)).sum())
     if contradicted:
         notes.append(f"{contradicted:,} contact(s) flagged abandoned have a first_response_at: they count as abandoned")
-    unknown = realtime & np.isnan(response) & ~np.isnan(resolution) & ~abandoned
+    unknown = realtime & np.isnan(ever_answered) & ~np.isnan(ever_resolved) & ~abandoned
+    # What had not happened by `as_of` (a history taken later than the moment measured) had not happened then: the
+    # contact was still waiting.
+    response = np.where(ever_answered > end_s, np.nan, ever_answered)
+    resolution = np.where(ever_resolved > end_s, np.nan, ever_resolved)
+    unknown &= ~np.isnan(resolution)
     answer = contact_outcomes(arrival, response, abandoned, threshold, end_s)
     done = contact_outcomes(arrival, resolution, abandoned, threshold, end_s)
     for fate in (answer, done):

@@ -156,6 +156,23 @@ def test_deferred_first_response_and_resolution_within_sla(write_csv: Callable[.
     assert email["asa_s"] == pytest.approx((6 * 3600 + 26.5 * 3600 + 1800) / 3, abs=EXACT)
 
 
+def test_as_of_measures_the_day_so_far(write_csv: Callable[..., Path], center: Center) -> None:
+    # At 09:20:10, c5 and c6 have not arrived; c4 (gold, 10 s) arrived at 09:20:00 and is answered only at 09:20:15:
+    # it is waiting, 10 s old, not yet late. c7 has no times and `abandoned` false: a caller still waiting.
+    waiting = PHONE.strip() + "\n2026-03-02T09:20:05,billing_phone,standard,,,,,false,,\n"
+    history = history_of(write_csv, waiting, center)
+    at = pd.Timestamp("2026-03-02 09:20:10", tz=ZONE)
+    result = compute_kpis(history, center, as_of=at)
+    phone = row_of(result.by_work_type, work_type="billing_phone")
+    assert (phone["offered"], phone["answered"], phone["abandoned"], phone["unresolved"]) == (5, 2, 1, 2)
+    assert (phone["answered_within"], phone["sla_breaches"]) == (1, 2)  # c1 | c2 late, c3 abandoned
+    assert phone["service_level"] == pytest.approx(1 / 3, abs=EXACT)
+    assert result.summary["as_of"] == at.isoformat()
+    # The whole day: c7 is still waiting when the history ends (09:33, c5's resolution), 13 min past its 20 s.
+    whole = row_of(compute_kpis(history, center).by_work_type, work_type="billing_phone")
+    assert (whole["abandoned"], whole["unresolved"], whole["sla_breaches"]) == (2, 1, 5)
+
+
 def test_from_and_to_keep_the_days_between(write_csv: Callable[..., Path], center: Center) -> None:
     # The phone day again a week later (9 March), with c1 answered after 60 s there.
     later = "\n".join(line.replace("2026-03-02", "2026-03-09") for line in PHONE.strip().splitlines()[1:]).replace(
