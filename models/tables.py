@@ -120,8 +120,17 @@ TICKET_HISTORY = TableSchema(
         _opt("customer_tier", S),
         _opt("region", S),
         _opt("channel", S),
-        _opt("first_response_at", T),
-        _opt("resolved_at", T),
+        _opt("first_response_at", T, description="first answer or reply; the wait is first_response_at - created_at"),
+        _opt("resolved_at", T, description="when the contact was resolved (closed)"),
+        _opt("agent_id", S, description="who handled the contact (the roster's agent_id where there is a roster)"),
+        _opt(
+            "abandoned",
+            Kind.BOOL,
+            description="the customer gave up before an answer (a realtime contact with neither first_response_at "
+            "nor resolved_at counts as abandoned too)",
+        ),
+        _opt("reopened", Kind.BOOL, description="the customer came back on the same matter (not resolved at once)"),
+        _opt("csat", F, minimum=0, description="the customer's satisfaction score (any scale, e.g. 1-5); blank: none"),
     ),
 )
 INTERVAL_HISTORY = TableSchema(

@@ -54,6 +54,10 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "channel": ["phone", "email"],
             "first_response_at": [BEFORE + pd.Timedelta(seconds=20), pd.NaT],
             "resolved_at": [AFTER, pd.NaT],
+            "agent_id": ["a1", None],
+            "abandoned": pd.array([False, pd.NA], dtype="boolean"),
+            "reopened": pd.array([True, pd.NA], dtype="boolean"),
+            "csat": [4.0, np.nan],
         }
     ),
     "interval history": pd.DataFrame(

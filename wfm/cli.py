@@ -6,6 +6,7 @@ written), 1 internal error, 3 a roster that breaks a rule (`wfm check-roster`).
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 import typer
@@ -34,6 +35,7 @@ from planner.jobs import (
     AssignJob,
     BacktestJob,
     ForecastJob,
+    KpiJob,
     RequirementJob,
     RosterJob,
     SimulationJob,
@@ -42,6 +44,7 @@ from planner.jobs import (
     run_assign,
     run_backtest,
     run_forecast,
+    run_kpis,
     run_plan,
     run_requirements,
     run_roster,
@@ -954,6 +957,96 @@ def _print_simulation(done: SimulationJob) -> None:
     console.print(str(table), markup=False)
     for note in done.notes:
         err.print(f"note: {note}", markup=False)
+    console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
+
+
+@app.command("kpis")
+def kpis_command(
+    history: Annotated[Path, typer.Option(help="Ticket history (per ticket, or interval counts; CSV or Parquet).")],
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the figures into.")],
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="First local day to measure, YYYY-MM-DD (default: the history's).")
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to", help="Last local day to measure, YYYY-MM-DD (default: the history's).")
+    ] = None,
+    forecast: Annotated[Path | None, typer.Option(help="Forecast to set the actual volume against.")] = None,
+    roster: Annotated[
+        Path | None, typer.Option(help="Roster of the days measured: the agents' time on duty, for occupancy.")
+    ] = None,
+    history_tz: HistoryTz = None,
+    column: Column = None,
+    ignore_column: IgnoreColumn = None,
+    exclude: Exclude = None,
+    time_format: TimeFormat = None,
+    work_type: WorkType = None,
+) -> None:
+    """What happened: service level against target, ASA, abandonment, first response and resolution within SLA,
+    occupancy, workload balance, first-contact resolution and CSAT, per work type, day, interval and agent; with
+    a forecast, actual against forecast."""
+
+    def job() -> KpiJob:
+        fmt = _history_format(history_tz, column, ignore_column, exclude, time_format, work_type)
+        return run_kpis(
+            history,
+            center,
+            out_dir,
+            start=_parse_date(from_date, "--from"),
+            end=_parse_date(to_date, "--to"),
+            forecast=forecast,
+            roster=roster,
+            history_format=fmt,
+        )
+
+    done = _run(job)
+    _print_kpis(done)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def _print_kpis(done: KpiJob) -> None:
+    result = done.result
+    summary = result.summary
+    by_type = result.by_work_type
+    judged = f"; open contacts judged at {summary['as_of']}" if "unresolved" in by_type.columns else ""
+    console.print(
+        f"KPIs from {summary['from']} to {summary['to']}: {summary['contacts']:,.0f} contacts "
+        f"({'one row per ticket' if summary['history'] == 'tickets' else 'interval counts'}){judged}.",
+        markup=False,
+    )
+    shown: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+        ("offered", "offered", lambda r: f"{r['offered']:,.0f}"),
+        ("service level", "service_level", lambda r: _percent(r["service_level"])),
+        ("target", "within_s", lambda r: f"{r['target_service_level']:.0%} in {r['within_s']:,} s"),
+        ("ASA s", "asa_s", lambda r: "-" if math.isnan(r["asa_s"]) else f"{r['asa_s']:,.0f}"),
+        ("abandoned", "abandon_rate", lambda r: _percent(r["abandon_rate"])),
+        ("resolved in SLA", "resolved_within_sla", lambda r: _percent(r["resolved_within_sla"])),
+        ("AHT s", "aht_s", lambda r: "-" if math.isnan(r["aht_s"]) else f"{r['aht_s']:,.0f}"),
+        ("FCR", "first_contact_resolution", lambda r: _percent(r["first_contact_resolution"])),
+        ("CSAT", "csat_mean", lambda r: "-" if math.isnan(r["csat_mean"]) else f"{r['csat_mean']:.2f}"),
+        ("WAPE", "wape", lambda r: _percent(r["wape"])),
+    ]
+    columns = [(header, render) for header, key, render in shown if key in by_type.columns]
+    table = _TextTable("work type", *(header for header, _ in columns))
+    for record in by_type.to_dict("records"):
+        row = {str(key): value for key, value in record.items()}
+        table.add_row(str(row["work_type"]), *(render(row) for _, render in columns))
+    console.print(str(table), markup=False)
+    if "occupancy" in summary:
+        console.print(f"Occupancy: {_percent(summary['occupancy'])} of the time on duty.", markup=False)
+    balance = summary.get("workload_balance", {})
+    if "handled" in balance:
+        handled = balance["handled"]
+        cv = "-" if handled["cv"] is None else f"{handled['cv']:.2f}"
+        console.print(
+            f"Workload across {handled['agents']} agents: {handled['min']:,.0f} to {handled['max']:,.0f} contacts "
+            f"each (coefficient of variation {cv}).",
+            markup=False,
+        )
+    _print_history_remarks(done.warnings, done.notes)
     console.print("Wrote: " + ", ".join(str(p) for p in done.files), markup=False)
 
 

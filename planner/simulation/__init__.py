@@ -12,7 +12,7 @@ from planner.simulation.contract import (
 )
 from planner.simulation.engine import Outcome, draw_contacts, run_replication
 from planner.simulation.policies import PlannedAssignment, PriorityFirst, ReplanningAssignment
-from planner.simulation.results import SimulationResult, summarise
+from planner.simulation.results import SimulationResult, contact_outcomes, service_rates, summarise
 from planner.simulation.run import DEFAULT_REPLICATIONS, SimulationSettings, simulate
 from planner.simulation.scenario import (
     AgentSpec,
@@ -54,10 +54,12 @@ __all__ = [
     "WaitingContact",
     "WorkTypeSpec",
     "build_scenario",
+    "contact_outcomes",
     "draw_contacts",
     "forecast_demand",
     "replay_demand",
     "run_replication",
+    "service_rates",
     "simulate",
     "state_from_history",
     "summarise",

@@ -32,7 +32,7 @@ from scipy import stats
 from planner.simulation.engine import Outcome
 from planner.simulation.scenario import Scenario
 
-__all__ = ["SimulationResult", "summarise"]
+__all__ = ["SimulationResult", "contact_outcomes", "service_rates", "summarise"]
 
 CONFIDENCE = 0.95
 _COUNTS = ("offered", "answered", "abandoned", "unresolved", "met", "breached", "wait_s")
@@ -64,13 +64,9 @@ def _interval_counts(scenario: Scenario, outcome: Outcome) -> dict[str, np.ndarr
     interval = np.minimum((contacts.arrival // scenario.interval_s).astype(np.int64), scenario.intervals - 1)
     interval = np.maximum(interval, scenario.first_interval)  # a state's waiting contacts: offered from its moment
     cell = interval * types + contacts.work_type
-    answered = ~np.isnan(outcome.answered)
-    abandoned = ~np.isnan(outcome.abandoned)
-    unresolved = ~answered & ~abandoned
-    wait = np.where(answered, outcome.answered - contacts.arrival, 0.0)
-    met = answered & (wait <= contacts.threshold)
-    late_open = unresolved & (scenario.end_s - contacts.arrival > contacts.threshold)
-    breached = (answered & ~met) | abandoned | late_open
+    fate = contact_outcomes(
+        contacts.arrival, outcome.answered, ~np.isnan(outcome.abandoned), contacts.threshold, scenario.end_s
+    )
 
     def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = mask.astype(float) if weights is None else np.where(mask, weights, 0.0)
@@ -78,17 +74,40 @@ def _interval_counts(scenario: Scenario, outcome: Outcome) -> dict[str, np.ndarr
 
     return {
         "offered": np.bincount(cell, minlength=cells).astype(float),
-        "answered": count(answered),
-        "abandoned": count(abandoned),
-        "unresolved": count(unresolved),
-        "met": count(met),
-        "breached": count(breached),
-        "wait_s": count(answered, wait),
+        **{k: count(fate[k]) for k in ("answered", "abandoned", "unresolved", "met", "breached")},
+        "wait_s": count(fate["answered"], fate["wait_s"]),
     }
 
 
-def _rates(counts: dict[str, np.ndarray], over_answered: np.ndarray) -> dict[str, np.ndarray]:
-    """Service level, ASA and abandon rate from counts (NaN where undefined); `over_answered` per cell."""
+def contact_outcomes(
+    arrival_s: np.ndarray, answered_s: np.ndarray, abandoned: np.ndarray, threshold_s: np.ndarray, end_s: float
+) -> dict[str, np.ndarray]:
+    """What became of each contact, by the definitions of this module (the simulation's, and the KPIs of real
+    history in `planner.kpis`): `answered_s` is when it was answered (NaN: never), `abandoned` whether the
+    customer gave up (an abandoned contact is not answered), `threshold_s` its service-level threshold and `end_s`
+    the end of the time observed. Returns the masks ``answered``, ``abandoned``, ``unresolved``, ``met`` and
+    ``breached``, and ``wait_s`` (answer - arrival; 0 where not answered)."""
+    abandoned = np.asarray(abandoned, dtype=bool)
+    answered = ~np.isnan(answered_s) & ~abandoned
+    unresolved = ~answered & ~abandoned
+    wait = np.where(answered, answered_s - arrival_s, 0.0)
+    met = answered & (wait <= threshold_s)
+    late_open = unresolved & (end_s - arrival_s > threshold_s)
+    breached = (answered & ~met) | abandoned | late_open
+    return {
+        "answered": answered,
+        "abandoned": abandoned,
+        "unresolved": unresolved,
+        "met": met,
+        "breached": breached,
+        "wait_s": wait,
+    }
+
+
+def service_rates(counts: dict[str, np.ndarray], over_answered: np.ndarray) -> dict[str, np.ndarray]:
+    """Service level, ASA and abandon rate from counts (NaN where undefined); `over_answered` per cell. The counts
+    are those of `contact_outcomes` summed: ``offered``, ``answered``, ``abandoned``, ``met``, ``breached`` and
+    ``wait_s``."""
     with np.errstate(invalid="ignore", divide="ignore"):
         decided = counts["met"] + counts["breached"]
         level = np.where(over_answered, counts["met"] / counts["answered"], counts["met"] / decided)
@@ -147,7 +166,7 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
     for k in ("offered", "answered", "abandoned", "unresolved", "met", "breached"):
         intervals[k] = stacked[k].mean(axis=0)
     intervals = intervals.rename(columns={"met": "answered_within", "breached": "sla_breaches"})
-    rates = _rates(stacked, over_cell[None, :])
+    rates = service_rates(stacked, over_cell[None, :])
     for name, values in rates.items():
         _with_interval(intervals, name, values)
     backlog = np.stack([o.backlog[first:].reshape(-1) for o in outcomes]).astype(float)
@@ -166,7 +185,7 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
     )
     for k in ("offered", "answered", "abandoned", "unresolved", "breached"):
         work_types["sla_breaches" if k == "breached" else k] = by_type[k].mean(axis=0)
-    for name, values in _rates(by_type, over_answered_type[None, :]).items():
+    for name, values in service_rates(by_type, over_answered_type[None, :]).items():
         _with_interval(work_types, name, values)
     work_types["meets_target"] = work_types["service_level"] >= work_types["target_service_level"]
 
@@ -196,7 +215,7 @@ def summarise(scenario: Scenario, outcomes: Sequence[Outcome], policy: str, seed
         _with_interval(agents, "occupancy", np.where(on_duty > 0, busy / on_duty, np.nan))
 
     totals = {k: v.sum(axis=1) for k, v in by_type.items()}
-    overall = _rates(totals, np.zeros(len(outcomes), dtype=bool))
+    overall = service_rates(totals, np.zeros(len(outcomes), dtype=bool))
     rostered = on_duty > 0
     summary = {
         "replications": len(outcomes),
