@@ -28,6 +28,7 @@ from planner.assign import AssignResult, AssignSettings, assign, build_assign_pr
 from planner.intraday.problem import build_intraday_problem, read_absences
 from planner.intraday.solver import IntradayResult, IntradaySettings, replan
 from planner.jobs import load_history
+from planner.kpis import compute_kpis
 from planner.matching import roster_days
 from planner.roster.result import expected_service_level
 from planner.simulation import (
@@ -132,6 +133,8 @@ def run_intraday(
 
     summary = _summary(result, refit, required, assignment, moment, time.monotonic() - began)
     notes = [*history.remarks, *refit.notes, *problem.notes]
+    summary["today_so_far"], kpi_notes = _today_so_far(history, center, today, moment, str(actuals))
+    notes += kpi_notes
     if simulation is not None:
         simulated, sim_notes = _simulate_rest(result, refit.table, history, open_tickets, moment, simulation)
         summary["simulated_service_level"] = simulated
@@ -254,6 +257,28 @@ def _window_rows(result: IntradayResult, requirement: pd.DataFrame, work_type: s
     index = p.horizon.intervals.get_indexer(pd.DatetimeIndex(rows["interval_start"]))
     inside = (index >= p.first) & (index < p.last)
     return rows[inside], index[inside] - p.first
+
+
+def _today_so_far(
+    history: History, center: Center, forecast: pd.DataFrame, at: pd.Timestamp, source: str
+) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """The day's KPIs up to the moment (`planner.kpis`, as `wfm kpis` gives them), per work type."""
+    if history.frame.empty:
+        return None, ["no contact so far today: no KPIs of today yet"]
+    try:
+        kpis = compute_kpis(
+            history.frame,
+            center,
+            start=at.date(),
+            end=at.date(),
+            as_of=at,
+            forecast=forecast,
+            sources={"history": source},
+        )
+    except InputError as exc:  # e.g. nothing arrived in the window yet
+        return None, [f"no KPIs of today yet: {exc}"]
+    table = kpis.by_work_type.astype(object).where(kpis.by_work_type.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")], list(kpis.notes)
 
 
 def _simulate_rest(
