@@ -55,6 +55,7 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
         "forecast.png",
         "gantt.png",
         "history.csv",
+        "intraday",
         "report.html",
         "requirement.csv",
         "requirement.png",
@@ -69,6 +70,47 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
     assert "history.csv: OK" in stdout
     assert "one row per ticket" in stdout
     assert "billing_phone" in stdout
+
+
+def test_demo_re_plans_its_tuesday_morning(demo_dir: Path, demo_run: tuple[Path, str]) -> None:
+    folder = demo_dir / "intraday"
+    assert sorted(p.name for p in folder.iterdir()) == ["absences.csv", "actuals.csv", "open_tickets.csv", "replan"]
+    assert sorted(p.name for p in (folder / "replan").iterdir()) == [
+        "assignment.csv",
+        "changes.csv",
+        "coverage.csv",
+        "reforecast.csv",
+        "roster.csv",
+        "summary.json",
+    ]
+    summary = json.loads((folder / "replan" / "summary.json").read_text())
+    assert summary["changes"]["absences"] == 2 and summary["changes"]["count"] <= 15
+    assert set(summary["simulated_service_level"]["after"]) == set(summary["reforecast"])
+    assert "Intraday re-plan" in demo_run[1]
+    # The supervisor's command on the demo's files, as the README shows it.
+    code, stdout, stderr = wfm(
+        "intraday",
+        "--center",
+        demo_dir / "center.yaml",
+        "--roster",
+        demo_dir / "roster.csv",
+        "--forecast",
+        demo_dir / "forecast.csv",
+        "--actuals",
+        folder / "actuals.csv",
+        "--absences",
+        folder / "absences.csv",
+        "--at",
+        "2026-03-24T10:30",
+        "--time-limit",
+        "2",
+        "--replications",
+        "0",
+        "--out",
+        folder / "again",
+    )
+    assert code == 0, stderr
+    assert "Re-plan of 2026-03-24 from 10:30" in stdout
 
 
 def test_demo_simulates_its_roster_next_to_the_erlang_estimate(demo_dir: Path) -> None:

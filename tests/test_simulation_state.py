@@ -434,3 +434,17 @@ def test_a_replanning_policy_replans_at_the_moment_then_on_its_grid_and_sees_yes
     assert result.work_types.set_index("work_type").loc["emails", "service_level"] == 1.0
     planned = run_replication(scenario, ReplanningAssignment(every_s=900, time_limit_s=2.0), 0)
     np.testing.assert_allclose(planned.answered, [sec("10:25"), sec("15:00")])
+
+
+def test_the_state_honours_the_abandoned_flag_and_names_who_is_busy() -> None:
+    center = supervisor_center()
+    horizon = center.horizon(MONDAY, 1)
+    actuals = actuals_so_far()
+    actuals["abandoned"] = [False, False, True, False, None, None, False, False]  # C gave up; D is still waiting
+    actuals["agent_id"] = [None] * 7 + ["ann"]  # H, in progress at 10:30, is ann's
+    state = state_from_history(center, horizon, when("10:30"), actuals=actuals)
+    assert [w.ticket_id for w in state.waiting] == ["E", "D", "B"]
+    calls = 0
+    assert state.busy == (InProgress("ann", 360.0, calls),)  # answered 10:21 for 900 s: 6 min left at 10:30
+    notes = " | ".join(state.notes)
+    assert "abandoned" not in notes and "were being handled" not in notes

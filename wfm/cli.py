@@ -1240,6 +1240,12 @@ def _print_demo(report: DemoReport) -> None:
     if report.assignment is not None:
         console.print("Assignment snapshot (the tickets open at the plan week's Tuesday 11:00 of the simulation):")
         _print_assign(report.assignment)
+    if report.intraday is not None:
+        console.print(
+            "Intraday re-plan (the plan week's Tuesday at 10:30, the busiest phone queue 25% hot since 10:00, two "
+            "agents off sick since 09:00):"
+        )
+        _print_intraday(report.intraday)
 
 
 #: `wfm check-roster`: the roster breaks at least one rule of docs/roster.md.
@@ -1363,7 +1369,11 @@ def _print_intraday(done: IntradayJob) -> None:
         if row.change != "absence":
             console.print(f"  {row.agent_id}: {row.change}: {row.before} -> {row.after}", markup=False)
     if done.assignment is not None:
-        console.print(f"open tickets re-assigned: {done.assignment.summary().get('kpis', {})}", markup=False)
+        figures = done.assignment.summary().get("kpis", {})
+        console.print(
+            f"open tickets re-assigned: {figures.get('assigned', 0)} of {figures.get('tickets', 0)}, "
+            f"{figures.get('late_tickets', 0)} predicted late ({figures.get('lateness_minutes', 0.0):.0f} min)"
+        )
     for path in done.files:
         console.print(f"wrote {path}", markup=False)
 

@@ -5,14 +5,16 @@ tickets (a `SimulationState` for the simulation to start from).
   response by then (`first_response_at` blank or after `at`) and not closed by then (`resolved_at` blank or after
   `at`: an abandoned call, a ticket closed unanswered); and every open ticket (`models.OPEN_TICKETS`: work still to
   do) created by `at`, with its due time, priority, estimated handle time, tier and id (it replaces an actuals row
-  with the same ticket id). A realtime contact with no response at all that arrived more than
+  with the same ticket id). A contact flagged `abandoned` gave up before `at`; one flagged `abandoned: false`
+  is still waiting, however long. A realtime contact with no response at all and no flag that arrived more than
   `max_realtime_wait_s` before `at` is taken as abandoned, not waiting: per-ticket histories often record an
   abandoned call only as a row without a response, and nobody waits on the phone that long.
 - Interval-count actuals (`models.INTERVAL_HISTORY`) carry no queue: nobody is taken as waiting, and the state's
   notes say so.
-- Busy agents: no table carries who is handling what, so they come only from `busy` (`InProgress` records); where
-  the actuals show contacts in progress at `at` (answered before it, handle time running past it), a note counts
-  them, since the simulation starts with their agents free unless `busy` says otherwise.
+- Busy agents: `busy` (`InProgress` records) where given; otherwise the contacts of the per-ticket actuals in
+  progress at `at` by a named agent (`agent_id`, answered before `at`, `handle_time_s` running past it:
+  `in_progress_in_actuals`). Contacts in progress whose agent the actuals do not name are counted in a note: their
+  agents start free.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from models.horizon import Horizon
 from planner.shifts import seconds_from
 from planner.simulation.scenario import InProgress, SimulationState, WaitingContact
 
-__all__ = ["MAX_REALTIME_WAIT_S", "state_from_history"]
+__all__ = ["MAX_REALTIME_WAIT_S", "in_progress_in_actuals", "state_from_history"]
 
 #: A realtime contact with no response that arrived longer ago than this (seconds) is taken as abandoned.
 MAX_REALTIME_WAIT_S = 3600.0
@@ -81,6 +83,8 @@ def state_from_history(
         notes += found
         replaced = {w.ticket_id for w in tickets}
         waiting = [w for w in waiting if not w.ticket_id or w.ticket_id not in replaced] + tickets
+    if not busy and actuals is not None and "created_at" in actuals:
+        busy = in_progress_in_actuals(actuals, center, moment)
     agents = {a.id for a in center.agents}
     unknown = [(i, b.agent) for i, b in enumerate(busy) if b.agent not in agents]
     if unknown:
@@ -118,6 +122,43 @@ def _column(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
     return [default if pd.isna(v) else v for v in frame[name].tolist()]
 
 
+def _flags(frame: pd.DataFrame, name: str) -> list[bool | None]:
+    """A boolean column as True, False or None (blank, or no such column)."""
+    if name not in frame:
+        return [None] * len(frame)
+    out: list[bool | None] = []
+    for value in frame[name].tolist():
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            out.append(None)
+        elif isinstance(value, str):
+            out.append(value.strip().lower() in ("true", "1", "yes"))
+        else:
+            out.append(bool(value))
+    return out
+
+
+def in_progress_in_actuals(actuals: pd.DataFrame, center: Center, at: pd.Timestamp) -> list[InProgress]:
+    """The contacts of per-ticket `actuals` being handled at `at` by a named agent (`agent_id`): answered by then
+    (`first_response_at`), not resolved by then, and with a `handle_time_s` that runs past `at`."""
+    needed = ("agent_id", "first_response_at", "handle_time_s", "created_at")
+    if actuals is None or any(c not in actuals for c in needed):
+        return []
+    zone = center.timezone
+    moment = _aware(pd.Timestamp(at), zone)
+    index = {w.id: i for i, w in enumerate(center.work_types)}
+    agents = {a.id for a in center.agents}
+    responded = _seconds(actuals, "first_response_at", moment, zone)
+    resolved = _seconds(actuals, "resolved_at", moment, zone)
+    handle = np.array(_column(actuals, "handle_time_s", math.nan), dtype=np.float64)
+    remaining = responded + handle
+    out = []
+    for r in np.flatnonzero((responded <= 0) & ~(resolved <= 0) & (remaining > 0)).tolist():
+        agent, work_type = str(actuals["agent_id"].iloc[r]), str(actuals["work_type"].iloc[r])
+        if agent in agents and work_type in index:
+            out.append(InProgress(agent=agent, remaining_s=float(remaining[r]), work_type=index[work_type]))
+    return out
+
+
 def _seconds(frame: pd.DataFrame, name: str, origin: pd.Timestamp, timezone: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), np.nan)
@@ -147,9 +188,12 @@ def _waiting_in_actuals(
     handle = np.array(_column(actuals, "handle_time_s", math.nan), dtype=np.float64)
     answered_by_then = responded <= at_s
     closed_by_then = resolved <= at_s
-    waiting = before & ~answered_by_then & ~closed_by_then
+    flagged = _flags(actuals, "abandoned")  # True: gave up; False: said to be still waiting; None: not said
+    gave_up = np.array([f is True for f in flagged], dtype=bool)
+    still_waiting = np.array([f is False for f in flagged], dtype=bool)
+    waiting = before & ~answered_by_then & ~closed_by_then & ~gave_up
     realtime = np.array([w.mode == Mode.REALTIME for w in center.work_types], dtype=bool)[work_type]
-    stale = waiting & realtime & np.isnan(responded) & (at_s - created > max_realtime_wait_s)
+    stale = waiting & realtime & np.isnan(responded) & (at_s - created > max_realtime_wait_s) & ~still_waiting
     waiting &= ~stale
     notes = []
     if stale.any():
@@ -158,9 +202,12 @@ def _waiting_in_actuals(
             f"{max_realtime_wait_s / 60:g} min before the moment: taken as abandoned, not waiting"
         )
     in_progress = before & answered_by_then & ~closed_by_then & (responded + handle > at_s)
-    if in_progress.any():
+    agents = {a.id for a in center.agents}
+    by_whom = np.array([str(a) in agents for a in _column(actuals, "agent_id", "")], dtype=bool)
+    unknown = in_progress & ~by_whom
+    if unknown.any():
         notes.append(
-            f"{int(in_progress.sum()):,} contact(s) of the actuals were being handled at the moment; the actuals "
+            f"{int(unknown.sum()):,} contact(s) of the actuals were being handled at the moment; the actuals "
             "do not say by whom, so their agents start free unless given as busy"
         )
     priority = _column(actuals, "priority", 0)
