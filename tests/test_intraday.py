@@ -54,9 +54,10 @@ def solve(
     before: list[Need] | None = None,
     days: int = 7,
     settings: IntradaySettings = SETTINGS,
+    on: date = MONDAY,
 ) -> IntradayResult:
     roster = pd.DataFrame(rows)
-    now = at(MONDAY, moment)
+    now = at(on, moment)
     frame = pd.DataFrame(absences) if absences else None
     problem = build_intraday_problem(
         center,
@@ -65,7 +66,7 @@ def solve(
         now,
         requirement(center, needs, days=days),
         requirement(center, needs if before is None else before, days=days),
-        read_absences(frame, center, MONDAY),
+        read_absences(frame, center, on),
         allowed=settings.allowed,
         notice_minutes=settings.notice_minutes,
     )
@@ -232,6 +233,20 @@ def test_the_new_roster_passes_the_validator_and_later_days_are_untouched() -> N
     published = pd.DataFrame(rows[2:])
     assert later[list(published.columns)].to_dict("records") == published.to_dict("records")
     assert all(pd.Timestamp(c[2]) >= pd.Timestamp("11:00") for c in made(result))
+
+
+def test_a_change_the_validator_refuses_is_taken_off_the_menu() -> None:
+    # The menu does not know the weekend rule: calling b in on a Saturday breaks b's contract (no weekend work).
+    center = build_center(
+        [agent("a", contract="fixed"), agent("b", contract="weekdays")],
+        contracts=[contract("fixed", max_overtime_minutes_day=0), contract("weekdays", max_working_weekends=0)],
+    )
+    saturday = day(5)
+    rows = [shift("a", "06:00", "14:00", "early", on=saturday)]
+    result = solve(center, rows, [Need("calls", 5, "06:00", "22:00")], "10:00", on=saturday)
+    assert made(result) == []
+    assert [v.rule for v in result.rejected] == ["max_working_weekends"]
+    assert validate_roster(result.roster, center, center.horizon(MONDAY, 7)) == []
 
 
 def test_absences_of_unknown_agents_or_other_days_name_the_row() -> None:

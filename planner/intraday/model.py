@@ -46,6 +46,10 @@ class IntradayModel:
     understaffing: LinearExpr = 0
     cost: LinearExpr = 0  # cents
 
+    def freeze(self, agent: int) -> None:
+        """Keep this agent's day as published (no change of theirs is proposed)."""
+        _freeze(self, agent)
+
     def build(self) -> IntradayModel:
         _decisions(self)
         _on_duty(self)
@@ -55,6 +59,15 @@ class IntradayModel:
         if self.max_changes is not None:
             self.model.add(self.changes <= self.max_changes)
         return self
+
+
+def _freeze(m: IntradayModel, a: int) -> None:
+    """Agent `a`'s day as published: its first span, its breaks where they were."""
+    m.model.add(m.use[a][0] == 1)
+    for g, group in enumerate(m.problem.agents[a].groups):
+        for position, var in m.place[a, g].items():
+            if position != group.original:
+                m.model.add(var == 0)
 
 
 def _decisions(m: IntradayModel) -> None:

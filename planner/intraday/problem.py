@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Center, Horizon, InputError, Mode, Problem
+from models import Center, Horizon, InputError, Problem
 from models.workforce import Agent, ShiftTemplate
 from planner.roster.options import AgentOptions, Shapes, agent_options, available_spans, build_shapes
 from planner.roster.problem import Pool, week_limits
@@ -439,6 +439,7 @@ class _MenuBuilder:
         # Intervals of the window where the rest of the day needs fewer agents than the plan was made for.
         self.fewer = np.concatenate([need.sum(axis=1) < published.sum(axis=1), [False]])
         self.open_cache: dict[frozenset[str], np.ndarray] = {}
+        self.spans_cache: dict[str, np.ndarray] = {}
         self.day_first = int(np.concatenate([[0], np.cumsum(horizon.intervals_per_day)])[day])
 
     # -- rules ----------------------------------------------------------------------------------------------
@@ -461,7 +462,9 @@ class _MenuBuilder:
     def _available(self, agent: Agent, start: int, end: int) -> bool:
         if not agent.availability:
             return True
-        spans = available_spans(agent, self.horizon)
+        if agent.id not in self.spans_cache:
+            self.spans_cache[agent.id] = available_spans(agent, self.horizon)
+        spans = self.spans_cache[agent.id]
         s, e = start * self.step, end * self.step
         return bool(((spans[:, 0] <= s) & (spans[:, 1] >= e)).any())
 
@@ -672,7 +675,3 @@ class _MenuBuilder:
 
 def _as_breaks(row: dict[str, Any]) -> tuple[tuple[int, int], ...]:
     return tuple((b0, b1 - b0) for b0, b1 in row["breaks"])
-
-
-def realtime_mask(center: Center, work_types: list[str]) -> np.ndarray:
-    return np.array([center.work_type(w).mode is Mode.REALTIME for w in work_types])

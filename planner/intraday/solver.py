@@ -115,14 +115,14 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
     settings = settings or IntradaySettings()
     began = time.monotonic()
     deadline = began + settings.time_limit_s
-    banned: set[tuple[int, int]] = set()
+    banned: set[int] = set()  # agents whose changes the validator refused: their day stays as published
     rejected: list[Violation] = []
     published = validate_roster(problem.roster, problem.center, problem.horizon)
     known = {(v.rule, v.agent_id, v.date, v.detail) for v in published}
     for _ in range(REPAIR_ROUNDS + 1):
         built = IntradayModel(problem, settings.weights, settings.max_changes).build()
-        for a, j in banned:
-            built.model.add(built.use[a][j] == 0)
+        for a in banned:
+            built.freeze(a)
         status, before, after, choice = _solve(built, settings, deadline)
         roster, rows = _new_roster(problem, choice)
         fresh = [
@@ -130,11 +130,8 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
             for v in validate_roster(roster, problem.center, problem.horizon)
             if (v.rule, v.agent_id, v.date, v.detail) not in known
         ]
-        culprits = {
-            (a, j)
-            for a, j in choice.spans.items()
-            if j > 0 and any(v.agent_id == problem.agents[a].agent.id for v in fresh)
-        }
+        refused = {v.agent_id for v in fresh}
+        culprits = {a for a in built.use if problem.agents[a].agent.id in refused} - banned
         if not fresh or not culprits or time.monotonic() >= deadline:
             break
         rejected += fresh
@@ -404,13 +401,17 @@ def _absence_cells(problem: IntradayProblem, day: AgentDay) -> list[list[str]]:
 
 
 def _absence_row(problem: IntradayProblem, day: AgentDay, absence: Any) -> dict[str, Any]:
+    start, end = absence.start, absence.end
     if day.row is None:
         before = "off"
     else:
         record = day.row["record"]
-        before = f"shift {_hhmm(pd.Timestamp(record['start']))}-{_hhmm(pd.Timestamp(record['end']))}"
+        shift_start, shift_end = pd.Timestamp(record["start"]), pd.Timestamp(record["end"])
+        before = f"shift {_hhmm(shift_start)}-{_hhmm(shift_end)}"
+        if max(start, shift_start) < min(end, shift_end):  # the part of the shift lost
+            start, end = max(start, shift_start), min(end, shift_end)
     reason = f" ({absence.reason})" if absence.reason else ""
-    return _change(day.agent.id, "absence", absence.start, absence.end, before, f"absent{reason}", 0.0)
+    return _change(day.agent.id, "absence", start, end, before, f"absent{reason}", 0.0)
 
 
 def _change(
