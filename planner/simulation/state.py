@@ -210,21 +210,7 @@ def _waiting_in_actuals(
             f"{int(unknown.sum()):,} contact(s) of the actuals were being handled at the moment; the actuals "
             "do not say by whom, so their agents start free unless given as busy"
         )
-    priority = _column(actuals, "priority", 0)
-    tier = _column(actuals, "customer_tier", "")
-    ticket = _column(actuals, "ticket_id", "")
-    contacts = [
-        WaitingContact(
-            arrival_s=float(created[r]),
-            work_type=int(work_type[r]),
-            priority=int(priority[r]),
-            handle_s=float(handle[r]),
-            tier=str(tier[r]),
-            ticket_id=str(ticket[r]),
-        )
-        for r in np.flatnonzero(waiting).tolist()
-    ]
-    return contacts, notes
+    return _contacts(actuals, np.flatnonzero(waiting), created, work_type, handle), notes
 
 
 def _open_tickets(
@@ -251,19 +237,30 @@ def _open_tickets(
             f"{int(later.sum()):,} open ticket(s) created after the moment left out (they had not arrived then)"
         )
     handle = np.array(_column(tickets, "est_handle_time_s", math.nan), dtype=np.float64)
-    priority = _column(tickets, "priority", 0)
-    tier = _column(tickets, "customer_tier", "")
-    ticket = _column(tickets, "ticket_id", "")
-    contacts = [
+    return _contacts(tickets, np.flatnonzero(~later), created, work_type, handle, due), notes
+
+
+def _contacts(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    created: np.ndarray,
+    work_type: np.ndarray,
+    handle: np.ndarray,
+    due: np.ndarray | None = None,
+) -> list[WaitingContact]:
+    """The waiting contacts of `frame`'s `rows` (priority, customer tier and ticket id where the frame has them)."""
+    priority = _column(frame, "priority", 0)
+    tier = _column(frame, "customer_tier", "")
+    ticket = _column(frame, "ticket_id", "")
+    return [
         WaitingContact(
             arrival_s=float(created[r]),
             work_type=int(work_type[r]),
             priority=int(priority[r]),
             handle_s=float(handle[r]),
-            due_s=float(due[r]),
+            due_s=math.nan if due is None else float(due[r]),
             tier=str(tier[r]),
             ticket_id=str(ticket[r]),
         )
-        for r in np.flatnonzero(~later).tolist()
+        for r in rows.tolist()
     ]
-    return contacts, notes
