@@ -180,5 +180,6 @@ def _intraday_example(
         absences=folder / "absences.csv",
         tickets=folder / "open_tickets.csv",
         settings=IntradaySettings(time_limit_s=INTRADAY_TIME_LIMIT_S, workers=2),
+        requirement=out / "requirement.csv",
         simulation=SimulationSettings(replications=INTRADAY_REPLICATIONS, seed=settings.seed, workers=2),
     )

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models import Center, InputError, dump_center
+from models import FORECAST, REQUIREMENT, Center, InputError, dump_center, load_center, read_table, write_table
 from planner.intraday import IntradayResult, IntradaySettings, build_intraday_problem, read_absences, replan
 from planner.roster import validate_roster
+from planner.staffing.requirements import requirement_table
 from tests.roster_helpers import MONDAY, Need, agent, at, build_center, contract, day, requirement, template
 from wfm import cli
 
@@ -348,3 +349,32 @@ def test_the_command_refuses_an_absence_of_an_unknown_agent(day_files: dict[str,
     )
     assert code == 2
     assert "absences.csv" in stderr and "row 2" in stderr and "zed" in stderr
+
+
+def test_the_plans_calibrated_handle_times_carry_to_the_rest_of_the_day(
+    day_files: dict[str, Path], tmp_path: Path
+) -> None:
+    center = load_center(day_files["center"])
+    forecast = read_table(day_files["forecast"], FORECAST, timezone=center.timezone)
+    plan = requirement_table(forecast, center)
+    plan["aht_factor"] = plan["aht_factor"] * 2.0  # the plan found calls take twice the forecast's handle time
+    day_files["requirement"] = tmp_path / "requirement.csv"
+    write_table(plan, REQUIREMENT, day_files["requirement"])
+    plain, calibrated = tmp_path / "plain", tmp_path / "calibrated"
+    assert intraday(day_files, plain, "--at", "2026-06-01T10:00", "--replications", "0")[0] == 0
+    code, _, stderr = intraday(
+        day_files,
+        calibrated,
+        "--at",
+        "2026-06-01T10:00",
+        "--replications",
+        "0",
+        "--requirement",
+        day_files["requirement"],
+    )
+    assert code == 0, stderr
+
+    def needed(folder: Path) -> float:
+        return float(pd.read_csv(folder / "coverage.csv")["required"].sum())
+
+    assert needed(calibrated) > needed(plain)

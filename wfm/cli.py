@@ -1264,6 +1264,10 @@ def intraday_command(
         Path | None, typer.Option(help="Absences: agent_id, start, end, reason (no end: the rest of the day).")
     ] = None,
     tickets: Annotated[Path | None, typer.Option(help="Open tickets to re-assign on the new roster.")] = None,
+    requirement: Annotated[
+        Path | None,
+        typer.Option(help="The requirement the roster was made for (wfm plan's): its calibration carries over."),
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds for the re-solve and the re-assignment.")] = 4.0,
     max_changes: Annotated[int, typer.Option(min=0, help="The most changes to propose.")] = 15,
     no_change: Annotated[
@@ -1316,6 +1320,7 @@ def intraday_command(
             settings=settings,
             history_format=_history_format(history_tz, column, ignore_column, exclude, time_format, work_type),
             simulation=SimulationSettings(replications, seed, os.cpu_count() or 1) if replications else None,
+            requirement=requirement,
         )
 
     _print_intraday(_run(job))

@@ -23,7 +23,7 @@ import pandas as pd
 from forecasting import ReforecastResult, reforecast
 from models import FORECAST, Center, History, HistoryFormat, InputError, Problem, load_center, read_table
 from models.io import check_output_folder, read_raw, table_writer, text_writer, write_files
-from models.tables import ASSIGNMENT, COVERAGE, OPEN_TICKETS, ROSTER
+from models.tables import ASSIGNMENT, COVERAGE, OPEN_TICKETS, REQUIREMENT, ROSTER
 from planner.assign import AssignResult, AssignSettings, assign, build_assign_problem
 from planner.intraday.problem import build_intraday_problem, read_absences
 from planner.intraday.solver import IntradayResult, IntradaySettings, replan
@@ -39,7 +39,7 @@ from planner.simulation import (
     simulate,
     state_from_history,
 )
-from planner.staffing.requirements import requirement_table
+from planner.staffing.requirements import proficiency_factors, requirement_table
 
 __all__ = ["IntradayJob", "run_intraday"]
 
@@ -71,6 +71,7 @@ def run_intraday(
     settings: IntradaySettings | None = None,
     history_format: HistoryFormat | None = None,
     simulation: SimulationSettings | None = None,
+    requirement: str | Path | None = None,
 ) -> IntradayJob:
     """Re-plan the rest of `at`'s day of `roster` (module docstring). Bad input raises `InputError` before
     anything is written."""
@@ -101,8 +102,13 @@ def run_intraday(
     counts = _counts(history, center, str(actuals), moment, day_start)
     refit = reforecast(today, counts, moment, center=center)
     rest_before = today[pd.DatetimeIndex(today["interval_start"]) >= refit.table["interval_start"].min()]
-    required = requirement_table(refit.table, center)
-    before = requirement_table(rest_before, center)
+    if requirement is None:
+        required = requirement_table(refit.table, center)
+        before = requirement_table(rest_before, center)
+    else:
+        # The plan's requirement: its calibrated handle-time factors carry to the rest of the day.
+        before = _plan_requirement(requirement, center, day_start, day_end)
+        required = requirement_table(refit.table, center, aht_factor=_plan_factors(before, refit.table, center))
 
     absence_rows = read_absences(_absence_frame(absences), center, day, str(absences)) if absences else []
     open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone) if tickets is not None else None
@@ -240,6 +246,37 @@ def _counts(history: History, center: Center, source: str, at: pd.Timestamp, day
     counts = table.pivot_table(index="interval_start", columns="work_type", values="n", aggfunc="sum", fill_value=0.0)
     counts.columns = [str(c) for c in counts.columns]
     return counts
+
+
+def _plan_requirement(path: str | Path, center: Center, day_start: pd.Timestamp, day_end: pd.Timestamp) -> pd.DataFrame:
+    """The rows of `path` (a `models.REQUIREMENT` table: the requirement the roster was made for) on the day."""
+    table = read_table(path, REQUIREMENT, timezone=center.timezone)
+    starts = pd.DatetimeIndex(table["interval_start"])
+    rows = table[(starts >= day_start) & (starts < day_end)]
+    if rows.empty:
+        raise InputError(
+            str(path),
+            Problem(
+                "column 'interval_start'",
+                f"has no interval on {day_start.date()}, the day of --at",
+                "give the requirement the roster was made for (wfm plan's requirement.csv)",
+            ),
+        )
+    return rows
+
+
+def _plan_factors(plan: pd.DataFrame, rest: pd.DataFrame, center: Center) -> pd.Series:
+    """Per row of `rest` (forecast rows), the plan's calibration of the handle time (its `aht_factor` less the
+    proficiency factor that `requirement_table` applies itself); 1 where the plan has none."""
+    proficiency = proficiency_factors(center)
+    keys = pd.MultiIndex.from_arrays([pd.DatetimeIndex(plan["interval_start"]), plan["work_type"].astype(str)])
+    own = np.array([proficiency[w] for w in plan["work_type"].astype(str)])
+    given = plan["aht_factor"].to_numpy(dtype=float) if "aht_factor" in plan else own
+    calibrated = np.where(np.isfinite(given) & (given > 0), given, own) / own
+    factors = pd.Series(calibrated, index=keys)
+    factors = factors[~factors.index.duplicated()]
+    wanted = pd.MultiIndex.from_arrays([pd.DatetimeIndex(rest["interval_start"]), rest["work_type"].astype(str)])
+    return pd.Series(factors.reindex(wanted).fillna(1.0).to_numpy(), index=rest.index)
 
 
 def _absence_frame(path: str | Path) -> pd.DataFrame:

@@ -436,13 +436,22 @@ class _MenuBuilder:
         self.step = horizon.interval_minutes
         self.origin = horizon.intervals.asi8[0]
         self.step_ns = step_ns
-        # Intervals of the window where the rest of the day needs fewer agents than the plan was made for.
-        self.fewer = np.concatenate([need.sum(axis=1) < published.sum(axis=1), [False]])
+        self.need, self.published = need, published
+        self.fewer_cache: dict[frozenset[str], np.ndarray] = {}
         self.open_cache: dict[frozenset[str], np.ndarray] = {}
         self.spans_cache: dict[str, np.ndarray] = {}
         self.day_first = int(np.concatenate([[0], np.cumsum(horizon.intervals_per_day)])[day])
 
     # -- rules ----------------------------------------------------------------------------------------------
+
+    def _fewer(self, skills: frozenset[str]) -> np.ndarray:
+        """Per interval of the window (and one past it): whether the work of these skills needs fewer agents than
+        the plan was made for."""
+        if skills not in self.fewer_cache:
+            mine = [i for i, w in enumerate(self.center.work_types) if w.skill in skills]
+            fewer = self.need[:, mine].sum(axis=1) < self.published[:, mine].sum(axis=1)
+            self.fewer_cache[skills] = np.concatenate([fewer, [False]])
+        return self.fewer_cache[skills]
 
     def _open_prefix(self, skills: frozenset[str]) -> np.ndarray:
         """Running count of intervals where no work type of `skills` is open (one longer than the horizon)."""
@@ -584,7 +593,7 @@ class _MenuBuilder:
         # Voluntary time off: the end cut to an interval where the rest of the day needs fewer agents than planned.
         if "vto" in rules.allowed and row["overtime"] == 0 and end <= self.last:
             for new_end in range(end - 1, max(first, last_break_end) - 1, -1):
-                if not self.fewer[new_end - first : end - first].all():
+                if not self._fewer(agent.skill_ids)[new_end - first : end - first].all():
                     break
                 minutes = (end - new_end) * self.step
                 cost = rules.costs.vto - rate * minutes
