@@ -87,6 +87,10 @@ def run_intraday(
     day_start = pd.Timestamp(day).tz_localize(zone)
     day_end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(zone)
 
+    # Every input is read and checked before any work.
+    absence_rows = read_absences(_absence_frame(absences), center, day, str(absences)) if absences else []
+    open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone) if tickets is not None else None
+    plan = _plan_requirement(requirement, center, day_start, day_end) if requirement is not None else None
     forecast_table = read_table(forecast, FORECAST, timezone=zone)
     _check_forecast_grid(forecast_table, center, str(forecast))
     starts = pd.DatetimeIndex(forecast_table["interval_start"])
@@ -102,16 +106,13 @@ def run_intraday(
     counts = _counts(history, center, str(actuals), moment, day_start)
     refit = reforecast(today, counts, moment, center=center)
     rest_before = today[pd.DatetimeIndex(today["interval_start"]) >= refit.table["interval_start"].min()]
-    if requirement is None:
+    if plan is None:
         required = requirement_table(refit.table, center)
         before = requirement_table(rest_before, center)
     else:
         # The plan's requirement: its calibrated handle-time factors carry to the rest of the day.
-        before = _plan_requirement(requirement, center, day_start, day_end)
-        required = requirement_table(refit.table, center, aht_factor=_plan_factors(before, refit.table, center))
-
-    absence_rows = read_absences(_absence_frame(absences), center, day, str(absences)) if absences else []
-    open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone) if tickets is not None else None
+        before = plan
+        required = requirement_table(refit.table, center, aht_factor=_plan_factors(plan, refit.table, center))
 
     solve_settings = settings
     if open_tickets is not None:
