@@ -129,6 +129,7 @@ def run_intraday(
         notice_minutes=settings.notice_minutes,
         max_start_move_minutes=settings.max_start_move_minutes,
         costs=settings.costs,
+        quieter=_quieter(refit),
     )
     result = replan(problem, solve_settings)
 
@@ -247,6 +248,12 @@ def _counts(history: History, center: Center, source: str, at: pd.Timestamp, day
     counts = table.pivot_table(index="interval_start", columns="work_type", values="n", aggfunc="sum", fill_value=0.0)
     counts.columns = [str(c) for c in counts.columns]
     return counts
+
+
+def _quieter(refit: ReforecastResult) -> frozenset[str]:
+    """The work types running below forecast with 90% confidence (the multiplier's p90 under 1)."""
+    table = refit.multipliers
+    return frozenset(table.loc[table["multiplier_p90"] < 1.0, "work_type"].astype(str))
 
 
 def _plan_requirement(path: str | Path, center: Center, day_start: pd.Timestamp, day_end: pd.Timestamp) -> pd.DataFrame:

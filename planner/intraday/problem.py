@@ -236,6 +236,7 @@ class _Rules:
     notice_minutes: int
     max_start_move_minutes: int
     costs: ChangeCosts
+    quieter: frozenset[str] | None = None
 
 
 def build_intraday_problem(
@@ -251,11 +252,14 @@ def build_intraday_problem(
     notice_minutes: int = 60,
     max_start_move_minutes: int = 120,
     costs: ChangeCosts | None = None,
+    quieter: frozenset[str] | None = None,
 ) -> IntradayProblem:
     """The re-plan of `at`'s day of `roster` (a published `models.ROSTER` table over `horizon`) against the
     requirement `required` (the reforecast's, `models.REQUIREMENT` rows) with `before` (the requirement the
-    roster was made for) and the day's `absences`."""
-    rules = _Rules(frozenset(allowed), notice_minutes, max_start_move_minutes, costs or ChangeCosts())
+    roster was made for) and the day's `absences`. `quieter`: the work types the evidence says run below forecast
+    (voluntary time off is offered only to agents all of whose work types are among them); None: every work type
+    whose requirement fell."""
+    rules = _Rules(frozenset(allowed), notice_minutes, max_start_move_minutes, costs or ChangeCosts(), quieter)
     zone = center.timezone
     at = pd.Timestamp(at).tz_convert(zone)
     intervals = horizon.intervals
@@ -450,6 +454,9 @@ class _MenuBuilder:
         if skills not in self.fewer_cache:
             mine = [i for i, w in enumerate(self.center.work_types) if w.skill in skills]
             fewer = self.need[:, mine].sum(axis=1) < self.published[:, mine].sum(axis=1)
+            quieter = self.rules.quieter
+            if quieter is not None and any(self.center.work_types[i].id not in quieter for i in mine):
+                fewer[:] = False
             self.fewer_cache[skills] = np.concatenate([fewer, [False]])
         return self.fewer_cache[skills]
 
