@@ -14,6 +14,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.cpsat import apply_common, check_common, solve
+from planner.intraday.heuristic import greedy_changes
 from planner.intraday.model import IntradayModel
 from planner.intraday.problem import CHANGE_KINDS, AgentDay, ChangeCosts, IntradayProblem, Span
 from planner.roster.model import RosterWeights
@@ -193,8 +194,23 @@ def _solve(
         return "UNKNOWN", empty, empty, _keep(built)
     before, baseline, baseline_short = _covered(built, solver), _choice(built, solver), solver.objective_value
     model.clear_assumptions()
-    # 1. The understaffing of the rest of the day, from the day as published.
-    _hint_all(model, solver)
+    # The greedy re-plan from there, completed by CP-SAT with its decisions fixed: the start if it is better.
+    start = solver
+    spans, breaks = greedy_changes(
+        built.problem,
+        {a: True for a in built.use},
+        *_pool_allocation(built, solver),
+        settings.weights,
+        settings.max_changes,
+    )
+    if spans or breaks:
+        model.add_assumptions(_literals(built, _Choice(spans, breaks)))
+        greedy = _solver(settings, BASELINE_SHARE * (deadline - time.monotonic()))
+        if solve(greedy, model, cancel=settings.cancel) in _FOUND and greedy.objective_value < baseline_short:
+            start = greedy
+        model.clear_assumptions()
+    # 1. The understaffing of the rest of the day, from the better start.
+    _hint_all(model, start)
     solver = _solver(settings, FIRST_SHARE * (deadline - time.monotonic()))
     status = solve(solver, model, cancel=settings.cancel)
     if status not in _FOUND or solver.objective_value > baseline_short:
@@ -212,6 +228,29 @@ def _solve(
         final = "OPTIMAL" if status == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL else "FEASIBLE"
         return final, before, _covered(built, solver2), _choice(built, solver2)
     return "FEASIBLE", before, after, found
+
+
+def _pool_allocation(built: IntradayModel, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+    """Agents allocated per (pool, window interval, work type) and spare per (pool, window interval)."""
+    p = built.problem
+    width = p.last - p.first
+    allocation = np.zeros((len(p.pools), width, len(p.work_types)), dtype=np.int64)
+    for (pool, t, w), var in built.allocate.items():
+        allocation[pool, t - p.first, w] = solver.value(var)
+    on = np.zeros((len(p.pools), width), dtype=np.int64)
+    for (pool, t), expr in built.on.items():
+        on[pool, t - p.first] = solver.value(expr)
+    return allocation, np.clip(on - allocation.sum(axis=2), 0, None)
+
+
+def _literals(built: IntradayModel, choice: _Choice) -> list[cp_model.IntVar]:
+    """The decision literals of `choice` (absent agents and breaks: as published)."""
+    out = [vars_[choice.spans.get(a, 0)] for a, vars_ in built.use.items()]
+    for (a, g), positions in built.place.items():
+        wanted = choice.breaks.get((a, g), built.problem.agents[a].groups[g].original)
+        if wanted in positions and built.problem.agents[a].spans[choice.spans.get(a, 0)].movable_breaks:
+            out.append(positions[wanted])
+    return out
 
 
 def _hint_all(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
