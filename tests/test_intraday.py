@@ -12,13 +12,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from models import FORECAST, REQUIREMENT, Center, InputError, dump_center, load_center, read_table, write_table
 from planner.intraday import IntradayResult, IntradaySettings, build_intraday_problem, read_absences, replan
+from planner.intraday.heuristic import greedy_changes
 from planner.roster import validate_roster
+from planner.roster.model import RosterWeights
 from planner.staffing.requirements import requirement_table
 from tests.roster_helpers import MONDAY, Need, agent, at, build_center, contract, day, requirement, template
 from wfm import cli
@@ -383,3 +386,31 @@ def test_the_plans_calibrated_handle_times_carry_to_the_rest_of_the_day(
         return float(pd.read_csv(folder / "coverage.csv")["required"].sum())
 
     assert needed(calibrated) > needed(plain)
+
+
+def test_the_greedy_start_takes_the_extension_that_covers_the_absence() -> None:
+    center = build_center(
+        [agent("a", contract="flex"), agent("b", contract="fixed"), agent("c")],
+        contracts=[contract(max_overtime_minutes_day=120), contract("fixed", max_overtime_minutes_day=0)],
+    )
+    rows = [shift("a", "06:00", "14:00", "early"), shift("b", "06:00", "14:00", "early")]
+    rows.append(shift("c", "14:00", "22:00", "late"))
+    needs = [Need("calls", 0, "06:00", "22:00"), Need("calls", 0, "06:00", "14:00")]
+    frame = pd.DataFrame([{"agent_id": "c", "start": "2026-06-01T14:00", "end": "2026-06-01T16:00"}])
+    problem = build_intraday_problem(
+        center,
+        center.horizon(MONDAY, 7),
+        pd.DataFrame(rows),
+        at(MONDAY, "10:00"),
+        requirement(center, needs),
+        requirement(center, needs),
+        read_absences(frame, center, MONDAY),
+    )
+    # The day as published from 10:00: a and b until 14:00, nobody 14:00-16:00, c 16:00-22:00, one pool.
+    on = np.array([2, 2, 2, 2, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0])
+    allocation = np.minimum(on, problem.required[:, 0])[None, :, None]
+    spans, breaks = greedy_changes(
+        problem, {0: True}, allocation, on[None, :] - allocation[:, :, 0], RosterWeights(), 5
+    )
+    extended = problem.agents[0].spans[spans[0]]
+    assert (extended.kind, extended.overtime_minutes, breaks) == ("overtime", 120, {})
