@@ -7,8 +7,9 @@ Run from the repository root with the project's virtual environment::
     .venv/bin/python -m benchmarks.intraday --cases M:0 --work /tmp/intraday
 
 Each case ``SIZE:SEED`` is a demo centre with its planned week (`scenarios.run_demo` with a roster, cached under
-``--work DIR/SIZE-SEED``). On the week's Tuesday, the shock: +25% volume on the centre's busiest phone work type
-from 10:00 to the end of the day, and 8% of the day's rostered agents absent from 09:00 for the rest of the day.
+``--work DIR/SIZE-SEED``). On each of the week's ``--days`` (Tuesday to Thursday by default), the shock: +25%
+volume on the centre's busiest phone work type from 10:00 to the end of the day, and 8% of the day's rostered
+agents absent from 09:00 for the rest of the day.
 The supervisor re-plans at 10:30 with what they know: the contacts so far (`scenarios.snapshot.day_so_far`: the
 shocked morning simulated on the published roster, absent agents gone from 09:00, each contact with its answer
 time and agent), the absences, 200 open tickets. `wfm intraday`'s job runs as the command does (reforecast,
@@ -123,6 +124,14 @@ def _oracle(
     return result.roster
 
 
+def _hours_after(rows: pd.DataFrame, at: pd.Timestamp) -> float:
+    """Shift hours of `rows` after `at` (breaks included)."""
+    starts = pd.DatetimeIndex(rows["start"]).map(lambda t: max(t, at))
+    return float(
+        sum(max((pd.Timestamp(e) - s).total_seconds(), 0.0) for s, e in zip(starts, rows["end"], strict=True)) / 3600
+    )
+
+
 def _absent_from(today: pd.DataFrame, absent: list[str], since: pd.Timestamp) -> pd.DataFrame:
     """The day's rows with the absent agents' absence from `since` to their shift's end."""
     cells = []
@@ -187,16 +196,16 @@ def _rest_levels(
     return out
 
 
-def run_case(size: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_case(size: str, seed: int, args: argparse.Namespace, offset: int = 1) -> dict[str, Any]:
     folder = _inputs(size, seed, args.work, args.roster_limit)
     center = load_center(folder / "center.yaml")
     zone = center.timezone
     forecast = read_table(folder / "forecast.csv", FORECAST, timezone=zone)
     roster = read_table(folder / "roster.csv", ROSTER, timezone=zone)
     first = min(pd.to_datetime(roster["date"]).dt.date)
-    day = pd.Timestamp(first + timedelta(days=1)).tz_localize(zone)
+    day = pd.Timestamp(first + timedelta(days=offset)).tz_localize(zone)
     at = _local(day, AT)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, offset])
     starts = pd.DatetimeIndex(forecast["interval_start"])
     plain_day = forecast[(starts >= day) & (starts < day + pd.Timedelta(days=1))]
     shocked = busiest_phone(center, plain_day)
@@ -208,7 +217,7 @@ def run_case(size: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
     # The morning as it went (the absent agents gone from 09:00), as the centre's systems show it at 10:30.
     actuals = day_so_far(center, _absent_from(today, absent, _local(day, ABSENT_FROM)), shocked_day, at, seed=seed)
     tickets = _open_tickets(center, day, rng)
-    case = args.work / f"{size}-{seed}" / "intraday"
+    case = args.work / f"{size}-{seed}" / f"intraday-{day.date()}"
     case.mkdir(parents=True, exist_ok=True)
     write_table(actuals, TICKET_HISTORY, case / "actuals.csv")
     absences = pd.DataFrame(
@@ -234,11 +243,13 @@ def run_case(size: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
     made = job.summary["changes"]
     timing = {
         "case": f"{size}:{seed}",
+        "day": str(day.date()),
         "agents": len(center.agents),
         "shocked": shocked,
         "absent": len(absent),
         "rostered": len(today),
         "open_tickets": len(tickets),
+        "absent_shift_hours_after_at": _hours_after(today[today["agent_id"].astype(str).isin(absent)], at),
         "replan_s": replan_s,
         "solve_s": job.summary["solve_s"],
         "status": job.summary["status"],
@@ -283,7 +294,7 @@ def run_case(size: str, seed: int, args: argparse.Namespace) -> dict[str, Any]:
 
 def _print_case(case: dict[str, Any]) -> None:
     print(
-        f"\n{case['case']}: {case['agents']} agents, {case['absent']} of {case['rostered']} absent, "
+        f"\n{case['case']} {case['day']}: {case['agents']} agents, {case['absent']} of {case['rostered']} absent, "
         f"{case['shocked']} +25%; re-plan {case['replan_s']:.1f} s (solve {case['solve_s']:.1f} s, "
         f"{case['status'].lower()}), {case['changes']} changes {case['by_kind']}, cost {case['change_cost']:.0f}"
     )
@@ -316,6 +327,7 @@ def _sized(values: list[str] | None, default: dict[str, float]) -> dict[str, flo
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["M:0", "L:0"])
+    parser.add_argument("--days", nargs="+", type=int, default=[1, 2, 3], help="days of the week (0 = Monday)")
     parser.add_argument("--work", type=Path, default=Path("benchmarks/results/intraday-work"))
     parser.add_argument("--time-limit", nargs="*", help="SIZE=SECONDS for the re-plan (default M=4 L=10 XL=25)")
     parser.add_argument("--max-changes", type=int, default=15)
@@ -329,9 +341,19 @@ def main(argv: list[str] | None = None) -> None:
     cases = []
     for item in args.cases:
         size, _, seed = item.partition(":")
-        case = run_case(size.upper(), int(seed or 0), args)
-        _print_case(case)
-        cases.append(case)
+        for offset in args.days:
+            case = run_case(size.upper(), int(seed or 0), args, offset)
+            _print_case(case)
+            cases.append(case)
+    for item in args.cases:
+        mine = [c for c in cases if c["case"] == item.upper() and c.get("recovered") is not None]
+        if mine:
+            recovered = [c["recovered"] for c in mine]
+            print(
+                f"{item.upper()}: recovered {', '.join(f'{100 * r:.0f}%' for r in recovered)} (mean "
+                f"{100 * float(np.mean(recovered)):.0f}%) over {len(mine)} days; re-plan "
+                f"{max(c['replan_s'] for c in mine):.1f} s at most"
+            )
     write_report(RESULTS, {"date": datetime.now(UTC).isoformat(), "machine": machine_info(), "cases": cases})
 
 

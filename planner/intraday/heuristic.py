@@ -6,12 +6,14 @@ until `max_changes` are taken or no change helps. A change is one agent's span (
 call-in, voluntary time off) or one break moved; each agent changes its span at most once and each break moves at
 most once. The value of a change is judged interval by interval: an agent more in a pool's interval goes to the
 most costly missing agent of its skills there (or is spare), an agent less is taken from a spare one, else from the
-cheapest work it was covering. Exact enough to find the call-ins and extensions that matter, which the search then
+cheapest work it was covering. Then each change in turn is swapped for the best other one while that is worth more
+(within a time budget). Exact enough to find the call-ins and extensions that matter, which the search then
 completes and improves.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +79,96 @@ def _candidates(problem: IntradayProblem, movable: dict[int, bool]) -> list[_Can
     return out
 
 
+class _State:
+    """Missing agents per (interval, work type), each pool's allocation and spare agents, as changes are applied
+    to the day as published."""
+
+    def __init__(
+        self, problem: IntradayProblem, allocation: np.ndarray, spare: np.ndarray, weights: RosterWeights
+    ) -> None:
+        self.problem = problem
+        skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
+        self.holds = np.array([[skill in pool.skills for skill in skill_of] for pool in problem.pools], dtype=bool)[
+            :, None, :
+        ]
+        self.factor = np.array([weights.priority(problem.center.work_type(w).priority) for w in problem.work_types])
+        self.tiers = np.array(weights.understaffing_tiers, dtype=np.float64)
+        self.start = (allocation.astype(np.int64), spare.astype(np.int64))
+        self.reset()
+
+    def reset(self) -> None:
+        self.allocation, self.spare = self.start[0].copy(), self.start[1].copy()
+        self.missing = np.clip(self.problem.required - self.allocation.sum(axis=0), 0, None).astype(np.int64)
+        self._values()
+
+    def _tier(self, count: np.ndarray) -> np.ndarray:
+        """Weight of the count-th missing agent (1st, 2nd-3rd, 4th+), times the work type's priority factor."""
+        tiers = self.tiers
+        weight = np.where(count <= 1, tiers[0], np.where(count <= 3, tiers[1], tiers[2]))
+        return np.asarray(weight * self.factor, dtype=np.float64)
+
+    def _values(self) -> None:
+        # An agent more in (pool, t) covers the costliest missing agent of the pool's skills, if any.
+        worth_more = np.where(self.missing > 0, self._tier(self.missing), 0.0)
+        gain_by = np.where(self.holds, worth_more[None, :, :], 0.0)
+        self.gain_type, self.gain = gain_by.argmax(axis=2), gain_by.max(axis=2)
+        # An agent less: a spare one costs nothing, else the cheapest work it covered gets one more missing.
+        loss_by = np.where(self.allocation > 0, self._tier(self.missing + 1)[None, :, :], np.inf)
+        self.loss_type = loss_by.argmin(axis=2)
+        self.loss = np.where(self.spare > 0, 0.0, loss_by.min(axis=2))
+
+    def value(self, c: _Candidate) -> float:
+        pool = self.problem.agents[c.agent].pool
+        return float(self.gain[pool, c.plus].sum() - self.loss[pool, c.minus].sum())
+
+    def apply(self, c: _Candidate) -> None:
+        pool = self.problem.agents[c.agent].pool
+        for t in c.minus.tolist():
+            if self.spare[pool, t] > 0:
+                self.spare[pool, t] -= 1
+            else:
+                w = int(self.loss_type[pool, t])
+                self.allocation[pool, t, w] -= 1
+                self.missing[t, w] += 1
+        self._values()
+        for t in c.plus.tolist():
+            w = int(self.gain_type[pool, t])
+            if self.gain[pool, t] > 0 and self.missing[t, w] > 0:
+                self.allocation[pool, t, w] += 1
+                self.missing[t, w] -= 1
+            else:
+                self.spare[pool, t] += 1
+        self._values()
+
+
+def _allowed(c: _Candidate, chosen: list[_Candidate], problem: IntradayProblem) -> bool:
+    """Whether `c` may join `chosen`: one span per agent, each break moved once, breaks only in a span that keeps
+    the published start."""
+    for other in chosen:
+        if other.agent != c.agent:
+            continue
+        if c.group < 0 and other.group < 0:
+            return False
+        if c.group >= 0 and other.group == c.group:
+            return False
+        span = c.span if c.group < 0 else other.span if other.group < 0 else 0
+        if not problem.agents[c.agent].spans[span].movable_breaks:
+            return False
+    return True
+
+
+def _best(state: _State, candidates: list[_Candidate], chosen: list[_Candidate]) -> tuple[_Candidate | None, float]:
+    busy = {c.agent for c in chosen}
+    best, best_value = None, 1e-9
+    for c in candidates:
+        if c.agent in busy and not _allowed(c, chosen, state.problem):
+            continue
+        value = state.value(c)
+        if value > best_value:
+            best, best_value = c, value
+    return best, best_value
+
+
 def greedy_changes(
     problem: IntradayProblem,
     movable: dict[int, bool],
@@ -84,85 +176,37 @@ def greedy_changes(
     spare: np.ndarray,
     weights: RosterWeights,
     max_changes: int | None,
+    deadline: float | None = None,
 ) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
     """The greedy re-plan: per agent its span, per (agent, break) its start. `movable`: the agents with a choice;
     `allocation` (pools, window, work types) and `spare` (pools, window): the day as published, from the baseline
-    solve."""
-    work_types = len(problem.work_types)
-    skill_of = [problem.center.work_type(w).skill for w in problem.work_types]
-    holds = np.array([[skill_of[w] in pool.skills for w in range(work_types)] for pool in problem.pools], dtype=bool)
-    factor = np.array([weights.priority(problem.center.work_type(w).priority) for w in problem.work_types])
-    tiers = np.array(weights.understaffing_tiers, dtype=np.float64)
-    missing = np.clip(problem.required - allocation.sum(axis=0), 0, None).astype(np.int64)  # (window, w)
-    allocation = allocation.astype(np.int64).copy()
-    spare = spare.astype(np.int64).copy()
-
-    def tier(count: np.ndarray) -> np.ndarray:
-        """Weight of the count-th missing agent (1st, 2nd-3rd, 4th+)."""
-        return np.asarray(np.where(count <= 1, tiers[0], np.where(count <= 3, tiers[1], tiers[2])), dtype=np.float64)
-
-    def values() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        # An agent more in (pool, t): the costliest missing agent of the pool's skills, or nothing.
-        worth_more = np.where(missing > 0, tier(missing) * factor, 0.0)  # (window, w)
-        gain_by = np.where(holds[:, None, :], worth_more[None, :, :], 0.0)  # (pools, window, w)
-        gain_type = gain_by.argmax(axis=2)
-        gain = gain_by.max(axis=2)
-        # An agent less: a spare one costs nothing, else the cheapest work it covers gets one more missing.
-        worth_less = tier(missing + 1) * factor
-        loss_by = np.where(allocation > 0, worth_less[None, :, :], np.inf)
-        loss_type = loss_by.argmin(axis=2)
-        loss = np.where(spare > 0, 0.0, loss_by.min(axis=2))
-        return gain, gain_type, loss, loss_type
-
+    solve. Then, until `deadline` (a `time.monotonic()` instant) or no swap helps, each change in turn is taken
+    out and the best change in its place is put in if it is worth more."""
+    state = _State(problem, allocation, spare, weights)
     candidates = _candidates(problem, movable)
-    spans: dict[int, int] = {}
-    breaks: dict[tuple[int, int], int] = {}
-    taken = 0
     limit = max_changes if max_changes is not None else len(candidates)
-    while taken < limit and candidates:
-        gain, gain_type, loss, loss_type = values()
-        best, best_value = None, 1e-9
-        for c in candidates:
-            pool = problem.agents[c.agent].pool
-            value = gain[pool, c.plus].sum() - loss[pool, c.minus].sum()
-            if value > best_value:
-                best, best_value = c, value
+    chosen: list[_Candidate] = []
+    while len(chosen) < limit:
+        best, _ = _best(state, candidates, chosen)
         if best is None:
             break
-        pool = problem.agents[best.agent].pool
-        for t in best.minus.tolist():
-            if spare[pool, t] > 0:
-                spare[pool, t] -= 1
-            else:
-                w = int(loss_type[pool, t])
-                allocation[pool, t, w] -= 1
-                missing[t, w] += 1
-        gain, gain_type, _, _ = values()
-        for t in best.plus.tolist():
-            w = int(gain_type[pool, t])
-            if gain[pool, t] > 0 and missing[t, w] > 0:
-                allocation[pool, t, w] += 1
-                missing[t, w] -= 1
-            else:
-                spare[pool, t] += 1
-        taken += 1
-        if best.group < 0:
-            spans[best.agent] = best.span
-            # One span per agent; breaks then move only within the published start.
-            candidates = [
-                c
-                for c in candidates
-                if c.agent != best.agent or (c.group >= 0 and problem.agents[c.agent].spans[best.span].movable_breaks)
-            ]
-        else:
-            breaks[best.agent, best.group] = best.position
-            candidates = [c for c in candidates if not (c.agent == best.agent and c.group == best.group)]
-            candidates = [
-                c for c in candidates if not (c.agent == best.agent and c.group < 0 and not _keeps(c, problem))
-            ]
+        state.apply(best)
+        chosen.append(best)
+    improved = True
+    while improved and (deadline is None or time.monotonic() < deadline):
+        improved = False
+        for i in range(len(chosen)):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            others = chosen[:i] + chosen[i + 1 :]
+            state.reset()
+            for c in others:
+                state.apply(c)
+            kept = state.value(chosen[i])
+            best, value = _best(state, [c for c in candidates if c is not chosen[i]], others)
+            if best is not None and value > kept + 1e-6:
+                chosen[i] = best
+                improved = True
+    spans = {c.agent: c.span for c in chosen if c.group < 0}
+    breaks = {(c.agent, c.group): c.position for c in chosen if c.group >= 0}
     return spans, breaks
-
-
-def _keeps(candidate: _Candidate, problem: IntradayProblem) -> bool:
-    """Whether a span candidate keeps the published start (so a break already moved stays valid)."""
-    return problem.agents[candidate.agent].spans[candidate.span].movable_breaks

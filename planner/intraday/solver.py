@@ -29,7 +29,9 @@ CHANGES_COLUMNS = ["agent_id", "change", "start", "end", "before", "after", "cos
 #: Rounds of re-solving after the validator rejected a change.
 REPAIR_ROUNDS = 3
 #: Share of the time limit for the baseline (the day as published), and of what is left for the understaffing.
-BASELINE_SHARE, FIRST_SHARE = 0.1, 0.6
+BASELINE_SHARE, FIRST_SHARE = 0.1, 0.75
+#: Share of the time left for the greedy start's swaps.
+GREEDY_SHARE = 0.15
 _FOUND = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
@@ -202,6 +204,7 @@ def _solve(
         *_pool_allocation(built, solver),
         settings.weights,
         settings.max_changes,
+        deadline=time.monotonic() + GREEDY_SHARE * (deadline - time.monotonic()),
     )
     if spans or breaks:
         model.add_assumptions(_literals(built, _Choice(spans, breaks)))
