@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from models import FORECAST, REQUIREMENT, Center, InputError, dump_center, load_center, read_table, write_table
 from planner.intraday import IntradayResult, IntradaySettings, build_intraday_problem, read_absences, replan
+from planner.intraday import solver as solver_module
 from planner.intraday.heuristic import greedy_changes
 from planner.roster import validate_roster
 from planner.roster.model import RosterWeights
@@ -244,7 +245,9 @@ def test_the_new_roster_passes_the_validator_and_later_days_are_untouched() -> N
     assert all(pd.Timestamp(c[2]) >= pd.Timestamp("11:00") for c in made(result))
 
 
-def test_a_change_the_validator_refuses_is_taken_off_the_menu() -> None:
+@pytest.mark.parametrize("rounds", [0, 3])
+def test_a_change_the_validator_refuses_is_taken_off_the_menu(rounds: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver_module, "REPAIR_ROUNDS", rounds)  # 0: no re-solve, the change is simply undone
     # The menu does not know the weekend rule: calling b in on a Saturday breaks b's contract (no weekend work).
     center = build_center(
         [agent("a", contract="fixed"), agent("b", contract="weekdays")],

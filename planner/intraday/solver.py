@@ -122,6 +122,7 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
     rejected: list[Violation] = []
     published = validate_roster(problem.roster, problem.center, problem.horizon)
     known = {(v.rule, v.agent_id, v.date, v.detail) for v in published}
+    fresh: list[Violation] = []
     for _ in range(REPAIR_ROUNDS + 1):
         built = IntradayModel(problem, settings.weights, settings.max_changes).build()
         for a in banned:
@@ -135,10 +136,20 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
         ]
         refused = {v.agent_id for v in fresh}
         culprits = {a for a in built.use if problem.agents[a].agent.id in refused} - banned
-        if not fresh or not culprits or time.monotonic() >= deadline:
+        if not fresh or not culprits:
             break
         rejected += fresh
         banned |= culprits
+        if time.monotonic() >= deadline:
+            break
+    if fresh and banned:
+        # No round or no time left to re-solve: the refused agents keep the published day, the rest stays.
+        choice = _Choice(
+            {a: j for a, j in choice.spans.items() if a not in banned},
+            {key: p for key, p in choice.breaks.items() if key[0] not in banned},
+        )
+        roster, rows = _new_roster(problem, choice)
+        after = _evaluate(problem, choice, settings, after)
     cost = sum(float(r["cost"]) for r in rows)
     disturbed = len({r["agent_id"] for r in rows if r["change"] != "absence"})
     unchanged, _ = _new_roster(problem, _Choice({}, {}))
@@ -231,6 +242,18 @@ def _solve(
         final = "OPTIMAL" if status == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL else "FEASIBLE"
         return final, before, _covered(built, solver2), _choice(built, solver2)
     return "FEASIBLE", before, after, found
+
+
+def _evaluate(
+    problem: IntradayProblem, choice: _Choice, settings: IntradaySettings, fallback: np.ndarray
+) -> np.ndarray:
+    """The allocation of `choice` (its decisions fixed, a fresh model, a short solve), or `fallback`."""
+    built = IntradayModel(problem, settings.weights).build()
+    built.model.minimize(built.understaffing)
+    built.model.add_assumptions(_literals(built, choice))
+    solver = _solver(settings, min(settings.time_limit_s, 2.0))
+    found = solve(solver, built.model, cancel=settings.cancel) in _FOUND
+    return _covered(built, solver) if found else fallback
 
 
 def _pool_allocation(built: IntradayModel, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
