@@ -100,7 +100,7 @@ def run_demo(
     )
     picture = plot_forecast(forecast_inputs.hourly, job.result, out / "forecast.png")
     center = forecast_inputs.center
-    rostered = simulated = assigned = None
+    rostered = simulated = assigned = replanned = None
     planned = diagnosis = None
     if roster is None:
         requirement = run_requirements(job.result.table, center, out / "requirement.csv")
