@@ -574,10 +574,10 @@ class _MenuBuilder:
             high = start + rule.latest_start_minutes // self.step
             positions = tuple(p for p in range(max(low, first), high + 1) if p + duration <= end or p == b0)
             groups.append(BreakGroup(rule.name, duration, b0, positions if b0 in positions else (b0, *positions)))
-        # Breaks that do not move are part of the published span.
+        # Voluntary time off begins after the shift's last break.
         last_break_end = max([b1 for _, b1 in row["breaks"]], default=start)
         spans = [keep]
-        paid_week, days_week, max_paid, _ = self._week(agent, others)
+        paid_week, _, max_paid, _ = self._week(agent, others)
         # Extensions: minutes after the end, within the day's overtime, the week's paid maximum and the rest.
         if "overtime" in rules.allowed and row["vto"] == 0:
             room = min(
