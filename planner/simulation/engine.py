@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
@@ -34,7 +34,7 @@ import numpy as np
 import simpy
 
 from planner.simulation.contract import Contacts, Key, ReplanningPolicy, Routing, RoutingPolicy, Snapshot
-from planner.simulation.scenario import Scenario
+from planner.simulation.scenario import Scenario, WorkTypeSpec
 
 __all__ = ["Outcome", "draw_contacts", "run_replication"]
 
@@ -103,12 +103,7 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
             tier, ticket = tuple(tier[r] for r in rows), tuple(ticket[r] for r in rows)
         drawn = _handle_times(wt_aht[work_type], scenario, rng)
         handle = np.where(np.isnan(given) | (given <= 0), drawn, given)
-    wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
-    priority = np.where(priority > 0, priority, wt_priority[work_type])
-    patience_mean = np.array([w.patience_s for w in work_types])[work_type]
-    finite = np.isfinite(patience_mean)
-    patience = np.full(len(arrival), np.inf)
-    patience[finite] = rng.exponential(patience_mean[finite])
+    priority, patience = _priorities_and_patience(work_types, work_type, priority, rng)
     threshold = _thresholds(scenario, work_type, tier)
     drawn_contacts = Contacts(arrival, work_type, priority, handle, patience, threshold, tier, ticket)
     if scenario.state is None:
@@ -148,18 +143,26 @@ def _waiting_contacts(scenario: Scenario, rng: np.random.Generator) -> Contacts:
         mean = np.where(np.isnan(forecast), mean, forecast)
     given = np.array([w.handle_s for w in waiting], dtype=np.float64)
     handle = np.where(np.isnan(given), _handle_times(mean, scenario, rng), given)
-    wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
-    priority = np.array([w.priority for w in waiting], dtype=np.int64)
-    priority = np.where(priority > 0, priority, wt_priority[work_type])
-    patience_mean = np.array([w.patience_s for w in work_types])[work_type]
-    finite = np.isfinite(patience_mean)
-    patience = np.full(len(arrival), np.inf)
-    patience[finite] = rng.exponential(patience_mean[finite])
+    given_priority = np.array([w.priority for w in waiting], dtype=np.int64)
+    priority, patience = _priorities_and_patience(work_types, work_type, given_priority, rng)
     tier = tuple(w.tier for w in waiting)
     due = np.array([w.due_s for w in waiting], dtype=np.float64)
     threshold = np.where(np.isnan(due), _thresholds(scenario, work_type, tier), due - arrival)
     ticket = tuple(w.ticket_id for w in waiting)
     return Contacts(arrival, work_type, priority, handle, patience, threshold, tier, ticket)
+
+
+def _priorities_and_patience(
+    work_types: Sequence[WorkTypeSpec], work_type: np.ndarray, priority: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each contact's priority (its own, or its work type's where 0) and its patience, drawn exponential with the
+    work type's mean (inf where the work type has none)."""
+    wt_priority = np.array([w.priority for w in work_types], dtype=np.int64)
+    patience_mean = np.array([w.patience_s for w in work_types])[work_type]
+    finite = np.isfinite(patience_mean)
+    patience = np.full(len(work_type), np.inf)
+    patience[finite] = rng.exponential(patience_mean[finite])
+    return np.where(priority > 0, priority, wt_priority[work_type]), patience
 
 
 def _joined(first: Contacts, then: Contacts) -> Contacts:
