@@ -12,7 +12,7 @@ import pandas as pd
 
 from models import Center, InputError, Problem
 
-__all__ = ["change_minutes", "paid_cost", "seconds_from", "working_windows"]
+__all__ = ["change_minutes", "interval_pairs", "paid_cost", "seconds_from", "working_windows"]
 
 
 def change_minutes(roster: pd.DataFrame, column: str) -> np.ndarray:
@@ -77,7 +77,7 @@ def _spans(
     """A `breaks` or `absences` cell as (start, end) seconds from `origin`; what cannot be read goes to
     `problems`, naming the row and the column."""
     fix = f"write {column} as a JSON list of [start, end] ISO timestamps"
-    pairs = _break_pairs(cell)
+    pairs = interval_pairs(cell)
     if pairs is None:
         problems.append(
             Problem(f"row {row + 1}, column '{column}'", f"{cell!r} is not a list of [start, end] pairs", fix)
@@ -96,7 +96,7 @@ def _spans(
     return spans
 
 
-def _break_pairs(cell: Any) -> list[Any] | None:
+def interval_pairs(cell: Any) -> list[Any] | None:
     """A `breaks` (or `absences`) cell as a list (JSON text from CSV, a list, an array from Parquet; blank: none);
     None if it is none of these."""
     if isinstance(cell, np.ndarray):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.intraday.problem import AgentDay, IntradayProblem
+from planner.intraday.problem import AgentDay, IntradayProblem, Span
 from planner.roster.model import RosterWeights
 
 __all__ = ["greedy_changes"]
@@ -34,17 +34,15 @@ class _Candidate:
     minus: np.ndarray  # window offsets losing one
 
 
-def _base_on(problem: IntradayProblem, day: AgentDay) -> np.ndarray:
-    """The agent's on-duty offsets in the window as published (breaks where they are)."""
-    first = problem.first
-    span = day.spans[0]
-    on = np.zeros(problem.last - first, dtype=np.int64)
-    inside = span.on[(span.on >= first) & (span.on < problem.last)] - first
-    on[inside] = 1
+def _on(problem: IntradayProblem, day: AgentDay, span: Span) -> np.ndarray:
+    """The window offsets on duty in `span` (0/1 per interval), the published breaks where they are."""
+    first, last = problem.first, problem.last
+    on = np.zeros(last - first, dtype=np.int64)
+    on[span.on[(span.on >= first) & (span.on < last)] - first] = 1
     if span.movable_breaks:
-        on[day.fixed_off[(day.fixed_off >= first) & (day.fixed_off < problem.last)] - first] = 0
+        on[day.fixed_off[(day.fixed_off >= first) & (day.fixed_off < last)] - first] = 0
         for group in day.groups:
-            lo, hi = max(group.original, first), min(group.original + group.duration, problem.last)
+            lo, hi = max(group.original, first), min(group.original + group.duration, last)
             on[lo - first : max(hi, lo) - first] = 0
     return on
 
@@ -55,17 +53,9 @@ def _candidates(problem: IntradayProblem, movable: dict[int, bool]) -> list[_Can
     for a, day in enumerate(problem.agents):
         if a not in movable:
             continue
-        base = _base_on(problem, day)
+        base = _on(problem, day, day.spans[0])
         for j, span in enumerate(day.spans[1:], start=1):
-            on = np.zeros(width, dtype=np.int64)
-            inside = span.on[(span.on >= first) & (span.on < problem.last)] - first
-            on[inside] = 1
-            if span.movable_breaks:  # the published breaks stay where they are
-                on[day.fixed_off[(day.fixed_off >= first) & (day.fixed_off < problem.last)] - first] = 0
-                for group in day.groups:
-                    lo, hi = max(group.original, first), min(group.original + group.duration, problem.last)
-                    on[lo - first : max(hi, lo) - first] = 0
-            delta = on - base
+            delta = _on(problem, day, span) - base
             out.append(_Candidate(a, j, -1, -1, np.flatnonzero(delta > 0), np.flatnonzero(delta < 0)))
         for g, group in enumerate(day.groups):
             for position in group.positions:

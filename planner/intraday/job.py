@@ -88,7 +88,7 @@ def run_intraday(
     day_end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(zone)
 
     # Every input is read and checked before any work.
-    absence_rows = read_absences(_absence_frame(absences), center, day, str(absences)) if absences else []
+    absence_rows = read_absences(read_raw(absences)[0], center, day, str(absences)) if absences else []
     open_tickets = read_table(tickets, OPEN_TICKETS, timezone=zone) if tickets is not None else None
     plan = _plan_requirement(requirement, center, day_start, day_end) if requirement is not None else None
     forecast_table = read_table(forecast, FORECAST, timezone=zone)
@@ -102,7 +102,7 @@ def run_intraday(
                 "column 'interval_start'", f"has no interval on {day}, the day of --at", "give that day's forecast"
             ),
         )
-    history = _read_actuals(actuals, center, history_format)
+    history = load_history(actuals, center, fmt=history_format)
     counts = _counts(history, center, str(actuals), moment, day_start)
     refit = reforecast(today, counts, moment, center=center)
     rest_before = today[pd.DatetimeIndex(today["interval_start"]) >= refit.table["interval_start"].min()]
@@ -116,7 +116,7 @@ def run_intraday(
 
     solve_settings = settings
     if open_tickets is not None:
-        solve_settings = _with_limit(settings, settings.time_limit_s * (1 - ASSIGN_SHARE))
+        solve_settings = replace(settings, time_limit_s=max(settings.time_limit_s * (1 - ASSIGN_SHARE), 0.5))
     problem = build_intraday_problem(
         center,
         horizon,
@@ -203,10 +203,6 @@ def _check_forecast_grid(forecast: pd.DataFrame, center: Center, source: str) ->
             )
 
 
-def _read_actuals(path: str | Path, center: Center, fmt: HistoryFormat | None) -> History:
-    return load_history(path, center, fmt=fmt)
-
-
 def _counts(history: History, center: Center, source: str, at: pd.Timestamp, day_start: pd.Timestamp) -> pd.DataFrame:
     """Contacts per interval x work type so far (index: tz-aware interval start), after checking that every row
     is of `at`'s day and before `at`."""
@@ -285,15 +281,6 @@ def _plan_factors(plan: pd.DataFrame, rest: pd.DataFrame, center: Center) -> pd.
     factors = factors[~factors.index.duplicated()]
     wanted = pd.MultiIndex.from_arrays([pd.DatetimeIndex(rest["interval_start"]), rest["work_type"].astype(str)])
     return pd.Series(factors.reindex(wanted).fillna(1.0).to_numpy(), index=rest.index)
-
-
-def _absence_frame(path: str | Path) -> pd.DataFrame:
-    frame, _ = read_raw(path)
-    return frame
-
-
-def _with_limit(settings: IntradaySettings, limit: float) -> IntradaySettings:
-    return replace(settings, time_limit_s=max(limit, 0.5))
 
 
 def _window_rows(result: IntradayResult, requirement: pd.DataFrame, work_type: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -14,7 +14,6 @@ freeze the rest of it: an agent off sick is not asked to move a break.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +26,7 @@ from models import Center, Horizon, InputError, Problem
 from models.workforce import Agent, ShiftTemplate
 from planner.roster.options import AgentOptions, Shapes, agent_options, available_spans, build_shapes
 from planner.roster.problem import Pool, week_limits
+from planner.shifts import change_minutes, interval_pairs
 
 __all__ = [
     "CHANGE_KINDS",
@@ -356,7 +356,8 @@ def _shift_rows(
     """The roster's rows with their times as interval indices (start, end, breaks, absences)."""
     rows = []
     origin = intervals.asi8[0]
-    for record in roster.to_dict("records"):
+    overtime, vto = change_minutes(roster, "overtime_minutes"), change_minutes(roster, "vto_minutes")
+    for i, record in enumerate(roster.to_dict("records")):
         start = pd.Timestamp(record["start"]).tz_convert(zone)
         end = pd.Timestamp(record["end"]).tz_convert(zone)
         first = (start.value - origin) // step_ns
@@ -364,11 +365,11 @@ def _shift_rows(
         day_index = (pd.Timestamp(record["date"]).date() - dates[0]).days
         breaks = [
             (_index(a, origin, step_ns, zone), _index(b, origin, step_ns, zone, up=True))
-            for a, b in _pairs(record.get("breaks"))
+            for a, b in interval_pairs(record.get("breaks")) or []
         ]
         away = [
             (_index(a, origin, step_ns, zone), _index(b, origin, step_ns, zone, up=True))
-            for a, b in _pairs(record.get("absences"))
+            for a, b in interval_pairs(record.get("absences")) or []
         ]
         rows.append(
             {
@@ -380,24 +381,11 @@ def _shift_rows(
                 "breaks": breaks,
                 "absences": away,
                 "template": str(record["shift_template"]),
-                "overtime": _whole(record.get("overtime_minutes")),
-                "vto": _whole(record.get("vto_minutes")),
+                "overtime": int(overtime[i]),
+                "vto": int(vto[i]),
             }
         )
     return rows
-
-
-def _whole(value: Any) -> int:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return 0
-    return int(value)
-
-
-def _pairs(cell: Any) -> list[tuple[Any, Any]]:
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-        return []
-    pairs = json.loads(cell) if isinstance(cell, str) else cell
-    return [(a, b) for a, b in pairs]
 
 
 def _index(value: Any, origin: int, step_ns: int, zone: str, up: bool = False) -> int:
@@ -444,6 +432,7 @@ class _MenuBuilder:
         self.fewer_cache: dict[frozenset[str], np.ndarray] = {}
         self.open_cache: dict[frozenset[str], np.ndarray] = {}
         self.spans_cache: dict[str, np.ndarray] = {}
+        self.templates = np.array(shapes.template)
         self.day_first = int(np.concatenate([[0], np.cumsum(horizon.intervals_per_day)])[day])
 
     # -- rules ----------------------------------------------------------------------------------------------
@@ -551,7 +540,6 @@ class _MenuBuilder:
             )
             for a in absences
         )
-        keep = self._span("keep", start, end, template, base, row["overtime"], row["vto"], 0.0, movable=True, off=away)
         if absences or len(row["breaks"]) != len(rules_of_base) or end <= first:
             # Absent agents keep their day; a shift whose breaks do not follow its template is left as it is.
             fixed = self._span(
@@ -576,7 +564,7 @@ class _MenuBuilder:
             groups.append(BreakGroup(rule.name, duration, b0, positions if b0 in positions else (b0, *positions)))
         # Voluntary time off begins after the shift's last break.
         last_break_end = max([b1 for _, b1 in row["breaks"]], default=start)
-        spans = [keep]
+        spans = [self._span("keep", start, end, template, base, row["overtime"], row["vto"], 0.0, movable=True)]
         paid_week, _, max_paid, _ = self._week(agent, others)
         # Extensions: minutes after the end, within the day's overtime, the week's paid maximum and the rest.
         if "overtime" in rules.allowed and row["vto"] == 0:
@@ -624,7 +612,7 @@ class _MenuBuilder:
         mine = allowed[
             (shapes.day[allowed] == self.day)
             & (shapes.length[allowed] == base)
-            & (np.array(shapes.template)[allowed] == template.id)
+            & (self.templates[allowed] == template.id)
         ]
         notice = -(-rules.notice_minutes // self.step)
         offsets = [b0 - row["start"] for b0, _ in row["breaks"]]

@@ -204,7 +204,7 @@ def _solve(
     solver = _solver(settings, BASELINE_SHARE * (deadline - time.monotonic()))
     if solve(solver, model, cancel=settings.cancel) not in _FOUND:
         empty = np.zeros((built.problem.last - built.problem.first, len(built.problem.work_types)))
-        return "UNKNOWN", empty, empty, _keep(built)
+        return "UNKNOWN", empty, empty, _Choice({}, {})
     before, baseline, baseline_short = _covered(built, solver), _choice(built, solver), solver.objective_value
     model.clear_assumptions()
     # The greedy re-plan from there, completed by CP-SAT with its decisions fixed: the start if it is better.
@@ -303,16 +303,6 @@ def _choice(built: IntradayModel, solver: cp_model.CpSolver) -> _Choice:
         if any(solver.boolean_value(v) for v in positions.values())
     }
     return _Choice(spans, breaks)
-
-
-def _keep(built: IntradayModel) -> _Choice:
-    return _Choice(
-        {a: 0 for a in built.use},
-        {(a, g): built.problem.agents[a].groups[g].original for (a, g) in built.place},
-    )
-
-
-# -- the new roster and the changes -------------------------------------------------------------------------------
 
 
 def _hhmm(stamp: pd.Timestamp) -> str:
