@@ -204,6 +204,23 @@ def test_an_agent_off_today_is_called_in_after_the_notice() -> None:
     assert made(late_notice) == []
 
 
+def test_a_call_in_keeps_the_shortest_run_of_days_off() -> None:
+    # b works Monday and Thursday; called in on Tuesday, Wednesday would be one day off where the contract needs 2.
+    center = build_center(
+        [agent("a", contract="fixed"), agent("b", contract="rested")],
+        contracts=[contract("fixed", max_overtime_minutes_day=0), contract("rested", min_consecutive_days_off=2)],
+    )
+    tuesday = day(1)
+    rows = [shift("a", "06:00", "14:00", "early", on=tuesday), shift("b", "06:00", "14:00", "early")]
+    rows.append(shift("b", "06:00", "14:00", "early", on=day(3)))
+    result = solve(center, rows, [Need("calls", 1, "06:00", "22:00")], "10:00", on=tuesday)
+    assert made(result) == [] and result.rejected == []  # left off the menu, not refused afterwards
+    rows[-1] = shift("b", "06:00", "14:00", "early", on=day(4))  # Wednesday and Thursday off: enough
+    assert made(solve(center, rows, [Need("calls", 1, "06:00", "22:00")], "10:00", on=tuesday)) == [
+        ("b", "call_in", "14:00", "22:00")
+    ]
+
+
 def test_a_start_not_yet_reached_moves_within_its_template() -> None:
     center = build_center(
         [agent("a"), agent("b")], templates=[DAY_SHIFT], contracts=[contract(shift_templates=["day"])]

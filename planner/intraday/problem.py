@@ -636,7 +636,8 @@ class _MenuBuilder:
 
     def call_ins(self, agent: Agent, others: list[dict[str, Any]]) -> list[Span]:
         """Shifts of the agent's templates for an agent who is off today but could work (not on time off,
-        available, rested, within the week's paid minutes and days), starting after the notice."""
+        available, rested, within the week's paid minutes and days, the consecutive days worked and the shortest
+        run of days off), starting after the notice."""
         rules, shapes = self.rules, self.shapes
         if "call_in" not in rules.allowed:
             return []
@@ -656,6 +657,14 @@ class _MenuBuilder:
         while d in worked:
             run, d = run + 1, d + 1
         if run > consecutive:
+            return []
+        # The days off on either side must still make a run of at least the contract's minimum.
+        fewest_off = self.center.contract_of(agent).min_consecutive_days_off
+        before = [w for w in worked if w < self.day]
+        after = [w for w in worked if w > self.day]
+        if before and 0 < self.day - max(before) - 1 < fewest_off:
+            return []
+        if after and 0 < min(after) - self.day - 1 < fewest_off:
             return []
         allowed = options.shapes
         mine = allowed[shapes.day[allowed] == self.day]

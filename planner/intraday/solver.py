@@ -149,7 +149,7 @@ def replan(problem: IntradayProblem, settings: IntradaySettings | None = None) -
             {key: p for key, p in choice.breaks.items() if key[0] not in banned},
         )
         roster, rows = _new_roster(problem, choice)
-        after = _evaluate(problem, choice, settings, after)
+        after = _evaluate(problem, choice, settings, after, deadline)
     cost = sum(float(r["cost"]) for r in rows)
     disturbed = len({r["agent_id"] for r in rows if r["change"] != "absence"})
     unchanged, _ = _new_roster(problem, _Choice({}, {}))
@@ -245,13 +245,14 @@ def _solve(
 
 
 def _evaluate(
-    problem: IntradayProblem, choice: _Choice, settings: IntradaySettings, fallback: np.ndarray
+    problem: IntradayProblem, choice: _Choice, settings: IntradaySettings, fallback: np.ndarray, deadline: float
 ) -> np.ndarray:
-    """The allocation of `choice` (its decisions fixed, a fresh model, a short solve), or `fallback`."""
+    """The allocation of `choice` (its decisions fixed, a fresh model, a short solve up to the deadline, at least
+    a quarter of a second), or `fallback`."""
     built = IntradayModel(problem, settings.weights).build()
     built.model.minimize(built.understaffing)
     built.model.add_assumptions(_literals(built, choice))
-    solver = _solver(settings, min(settings.time_limit_s, 2.0))
+    solver = _solver(settings, min(2.0, max(0.25, deadline - time.monotonic())))
     found = solve(solver, built.model, cancel=settings.cancel) in _FOUND
     return _covered(built, solver) if found else fallback
 
