@@ -16,12 +16,12 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.base import check_timezone
 from models.center import Center
@@ -48,7 +48,7 @@ __all__ = [
     "dump_center",
     "format_timestamps",
     "load_center",
-    "locate_in_center",
+    "locate_in_yaml",
     "read_history",
     "read_raw",
     "read_table",
@@ -719,6 +719,25 @@ def _interval_minutes(frame: pd.DataFrame, source: str, rows: RowRef) -> int | N
 
 def load_center(path: str | Path) -> Center:
     """Read a centre from YAML. Problems name the line and path (``line 42, agents[3].skills[0]``)."""
+    source = str(path)
+    data, lines = read_yaml_mapping(
+        path,
+        "the centre configuration must be a YAML mapping (name: ..., agents: ...)",
+        "start from the demo centre: wfm demo --out DIR writes one",
+    )
+    center = validate_with_lines(Center, data, lines, source)
+    for finding in center.lint():
+        warnings.warn(f"{source}: {_with_line(finding, lines)}", InputWarning, stacklevel=2)
+    return center
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def read_yaml_mapping(path: str | Path, what: str, fix: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """A YAML file that must hold a mapping (`what` says which, `fix` what to do otherwise), and the line of each
+    path in it (``agents[3].skills``, for `validate_with_lines`). Unreadable files and bad YAML are a
+    `ConfigError` naming the line."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -734,36 +753,29 @@ def load_center(path: str | Path) -> Center:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(source, Problem(where, f"is not valid YAML: {problem}", "fix the YAML syntax")) from None
     except RecursionError:
-        raise ConfigError(
-            source, Problem("", "nests lists or mappings too deeply to be a centre", "fix the YAML structure")
-        ) from None
+        raise ConfigError(source, Problem("", "nests lists or mappings too deeply", "fix the YAML structure")) from None
     if not isinstance(data, dict):
         kinds = {list: "a list", str: "a single text value", int: "a number", float: "a number", bool: "a boolean"}
         found = "an empty file" if data is None else kinds.get(type(data), f"a {type(data).__name__}")
-        raise ConfigError(
-            source,
-            Problem(
-                "",
-                f"the centre configuration must be a YAML mapping (name: ..., agents: ...), not {found}",
-                "start from the demo centre: wfm demo --out DIR writes one",
-            ),
-        )
-    lines = _yaml_lines(node)
+        raise ConfigError(source, Problem("", f"{what}, not {found}", fix))
+    return data, _yaml_lines(node)
+
+
+def validate_with_lines(model: type[_Model], data: Any, lines: Mapping[str, int], source: str) -> _Model:
+    """`model.model_validate(data)`, its problems a `ConfigError` of `source` naming the line of each."""
     try:
-        center = Center.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, [_validation_problem(e, lines) for e in exc.errors()]) from None
     except ConfigError as exc:
         raise ConfigError(source, [_with_line(p, lines) for p in exc.problems]) from None
-    for finding in center.lint():
-        warnings.warn(f"{source}: {_with_line(finding, lines)}", InputWarning, stacklevel=2)
-    return center
 
 
-def locate_in_center(path: str | Path, problems: Iterable[Problem]) -> list[Problem]:
-    """Problems found later in a centre read from `path` (their place a path such as ``agents[3].availability``,
-    optionally followed by a label: ``shift_templates[0] ('early')``), with the YAML line added as `load_center`
-    adds it to its own. Problems stay as they are where the file cannot be read again."""
+def locate_in_yaml(path: str | Path, problems: Iterable[Problem]) -> list[Problem]:
+    """Problems found later in a YAML file read from `path` (a centre, a scenario file; their place a path such as
+    ``agents[3].availability``, optionally followed by a label: ``shift_templates[0] ('early')``), with the YAML
+    line added as `load_center` adds it to its own. Problems stay as they are where the file cannot be read
+    again."""
     listed = list(problems)
     try:
         node, _ = _parse_yaml(Path(path).read_text(encoding="utf-8"))

@@ -28,7 +28,7 @@ from models import (
     InputWarning,
     Problem,
     load_center,
-    locate_in_center,
+    locate_in_yaml,
     read_history,
 )
 from planner.roster import RosterConflicts, roster_conflicts
@@ -236,7 +236,7 @@ def locate_conflicts(error: InputError, center_path: str | Path | None, pins: st
     named by file: the centre's problems with their lines in the centre file (as `load_center` names its own),
     the pins' with the pins file. Errors of other sources are returned as they are."""
     if error.source == "center" and center_path is not None:
-        return type(error)(str(center_path), locate_in_center(center_path, error.problems))
+        return type(error)(str(center_path), locate_in_yaml(center_path, error.problems))
     if error.source == "pins" and pins is not None:
         return type(error)(str(pins), error.problems)
     return error

@@ -34,6 +34,7 @@ __all__ = [
     "plot_forecast",
     "plot_requirement_heatmap",
     "plot_service_heatmap",
+    "pyplot",
     "target_text",
     "work_type_label",
 ]
@@ -93,7 +94,7 @@ def plot_forecast(hourly: HourlyHistory, result: ForecastResult, path: str | Pat
     """A PNG with one panel per work type and one for the total: the last two weeks of hourly history, the
     hourly forecast and its p10-p90 band (band of the total: the sum of the types' bands is not a band, so the
     total shows its own calibrated band)."""
-    plt = _pyplot()
+    plt = pyplot()
     history = hourly.counts.copy()
     history[TOTAL] = hourly.total
     history = history.iloc[-HISTORY_DAYS_SHOWN * 24 :]
@@ -137,7 +138,7 @@ def plot_requirement_heatmap(requirement: pd.DataFrame, path: str | Path, center
 
 
 def _requirement_figure(requirement: pd.DataFrame, center: Center | None) -> Any:
-    plt = _pyplot()
+    plt = pyplot()
     grid = requirement.pivot_table(
         index="work_type", columns="interval_start", values="required_agents", aggfunc="sum", sort=True
     )
@@ -167,7 +168,7 @@ def _work_type_name(center: Center | None, work_type_id: str) -> str:
     return work_type_label(center.work_type(work_type_id))
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     """matplotlib's pyplot on the file-only backend (no display needed)."""
     import matplotlib
 
@@ -186,7 +187,7 @@ def _save_png(figure: Any, path: str | Path) -> Path:
     try:
         return atomic_write(path, write)
     finally:
-        _pyplot().close(figure)
+        pyplot().close(figure)
 
 
 # -- the plan's service level, loop and diagnosis (report sections) ------------------------------------------------
@@ -225,7 +226,7 @@ def plot_service_heatmap(simulation: SimulationResult, center: Center, path: str
 
 def _service_figure(gap: pd.DataFrame, center: Center) -> Any:
     """The heatmap of `gap` (work types x local wall-clock hours, naive): the service level less the target."""
-    plt = _pyplot()
+    plt = pyplot()
     order = [w.id for w in center.work_types if w.id in gap.index]
     present = pd.DatetimeIndex(gap.columns)
     if len(present):  # every wall-clock hour of the days shown, so that the axis is even where nothing arrived

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from models import Center
-from planner.reports import ReportSections, _pyplot, _requirement_figure, _service_figure
+from planner.reports import ReportSections, _requirement_figure, _service_figure, pyplot
 from planner.roster.export import _coverage_figure, _gantt_figures, _read_shifts, roster_report_html
 
 TZ = "Europe/London"
-plt = _pyplot()
+plt = pyplot()
 #: A raw decimal as the report printed them before: a fraction with four or more places.
 RAW_DECIMAL = re.compile(r"\b\d+\.\d{4,}\b")
 

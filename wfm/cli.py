@@ -1410,6 +1410,127 @@ def check_roster(
     raise typer.Exit(EXIT_ROSTER_BREAKS_RULES)
 
 
+# -- what-if scenarios --------------------------------------------------------------------------------------------
+
+scenarios_app = typer.Typer(
+    name="scenarios",
+    help="What-if scenarios: sweeps of changed centres planned on a Dask cluster, their report, capacity search.",
+    no_args_is_help=True,
+)
+app.add_typer(scenarios_app)
+
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="A Dask scheduler's address (tcp://HOST:8786); default: a local cluster started and stopped."),
+]
+DaskWorkers = Annotated[int, typer.Option(min=1, help="Worker processes of the local cluster.")]
+
+
+def _print_variant(event: Any) -> None:
+    took = "" if event.wall_s is None else f" ({event.wall_s:.1f} s)"
+    line = f"[{event.done}/{event.total}] {event.name}: {event.status}{took}"
+    if event.error:
+        line += f": {event.error}"
+    (err if event.error else console).print(line, markup=False)
+
+
+@scenarios_app.command("run")
+def scenarios_run(
+    spec: Annotated[Path, typer.Argument(help="The scenario file (YAML): base, planning options, variants, grid.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the variants' results and the report.")],
+    scheduler: Scheduler = None,
+    workers: DaskWorkers = 2,
+) -> None:
+    """Plan every variant of a scenario file (requirement, roster in the simulation loop, check simulation), each
+    a Dask task; results are written as variants finish and kept by a re-run; the report is written at the end."""
+    from scenarios.runner import run_scenarios
+
+    done = _run(lambda: run_scenarios(spec, out_dir, scheduler=scheduler, workers=workers, on_event=_print_variant))
+    console.print(
+        f"{len(done.results)} variants: {done.planned} planned, {done.kept} kept from an earlier run, "
+        f"{done.failed} failed; {done.wall_s:.1f} s",
+        markup=False,
+    )
+    for path in done.files:
+        console.print(f"wrote {path}", markup=False)
+    if done.failed:
+        raise typer.Exit(EXIT_INTERNAL_ERROR)
+
+
+@scenarios_app.command("report")
+def scenarios_report(
+    out_dir: Annotated[Path, typer.Argument(help="The folder of a scenarios run.")],
+) -> None:
+    """Write results.csv, report.html and summary.json again from a run's stored variant results."""
+    from scenarios.report import write_report
+    from scenarios.runner import read_results
+
+    def job() -> list[Path]:
+        results = read_results(out_dir)
+        if not results:
+            raise InputError(
+                str(out_dir),
+                Problem("", "holds no variant results (variants/*/result.json)", "run wfm scenarios run first"),
+            )
+        return write_report(out_dir, results)
+
+    for path in _run(job):
+        console.print(f"wrote {path}", markup=False)
+
+
+@scenarios_app.command("capacity")
+def scenarios_capacity(
+    center: Annotated[Path, typer.Option(help="Centre configuration (YAML).")],
+    forecast: Annotated[Path, typer.Option(help="The forecast to staff for.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the evaluations and capacity.json.")],
+    like: Annotated[
+        list[str] | None,
+        typer.Option(help="An agent whose profile new agents copy (repeatable, in turn); default: the centre's mix."),
+    ] = None,
+    max_agents: Annotated[int | None, typer.Option(min=1, help="The most agents to try (default: 3x today's).")] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="A scenario file whose roster, loop and simulation options to use.")
+    ] = None,
+    scheduler: Scheduler = None,
+    workers: DaskWorkers = 2,
+) -> None:
+    """The fewest agents that meet every work type's target in simulation: a search over headcount whose
+    evaluations run in parallel on the cluster."""
+    from scenarios.capacity import find_capacity
+    from scenarios.spec import load_spec
+
+    def job() -> Any:
+        options = load_spec(spec) if spec is not None else None
+        return find_capacity(
+            center,
+            forecast,
+            out_dir,
+            profiles=like,
+            max_agents=max_agents,
+            spec=options,
+            scheduler=scheduler,
+            workers=workers,
+            on_event=_print_variant,
+        )
+
+    done = _run(job)
+    summary = done.summary()
+    if done.headcount is None:
+        console.print(f"no headcount up to {max(done.meets)} meets every target", markup=False)
+    else:
+        console.print(
+            f"{done.headcount} agents meet every target (today: {done.base_headcount}); "
+            f"{len(done.meets)} headcounts evaluated in {summary['wall_s']:.0f} s",
+            markup=False,
+        )
+        for work_type, level in (summary["service_level"] or {}).items():
+            target = summary["target"][work_type]
+            shown = "-" if level is None else f"{level:.1%}"
+            console.print(f"  {work_type}: {shown} (target {target:.0%})", markup=False)
+    for path in done.files:
+        console.print(f"wrote {path}", markup=False)
+
+
 def main() -> None:
     """Console entry point."""
     keep_freed_memory()

@@ -32,7 +32,7 @@ from models.horizon import Horizon, local_time
 from models.service import Mode
 from models.tables import COVERAGE, ROSTER, TableSchema
 from models.workforce import Agent, BreakRule, Contract, ShiftTemplate
-from planner.reports import HOUR_TICKS, ReportSections, _pyplot, _save_png, hour_ticks, target_text, work_type_label
+from planner.reports import HOUR_TICKS, ReportSections, _save_png, hour_ticks, pyplot, target_text, work_type_label
 from planner.shifts import paid_cost
 
 __all__ = ["agent_calendars", "own_calendars", "plot_coverage", "plot_gantt", "roster_report_html"]
@@ -433,7 +433,7 @@ def _interval_step(instants: np.ndarray) -> int:
 
 
 def _empty_figure(message: str) -> Any:
-    figure, ax = _pyplot().subplots(figsize=(8, 1.5))
+    figure, ax = pyplot().subplots(figsize=(8, 1.5))
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10)
     ax.set_axis_off()
     return figure
@@ -462,7 +462,7 @@ def _coverage_figure(coverage: pd.DataFrame, timezone: str | None) -> Any:
     absent = np.isnan(cells["required"]).all(axis=0)
     totals = {name: np.where(absent, np.nan, np.nansum(values, axis=0)) for name, values in cells.items()}
 
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(
         2,
         2,
@@ -573,7 +573,7 @@ def _gantt_figure(
 
     templates = sorted({s.template.id for s in shifts})
     colour = {t: TEMPLATE_COLOURS[i % len(TEMPLATE_COLOURS)] for i, t in enumerate(templates)}
-    plt = _pyplot()
+    plt = pyplot()
     figure, ax = plt.subplots(figsize=(14, 0.25 * len(shown) + 2.2))
     # Every bar of the page as one collection of rectangles (one artist draws hundreds of agents quickly).
     boxes: list[tuple[float, float, float]] = []  # left, right, row
@@ -760,11 +760,15 @@ def roster_report_html(
         *sections.details,
         _solver_section(summary),
     ]
+    return html_document(f"{title}: {center.name}", parts)
+
+
+def html_document(title: str, parts: Iterable[str]) -> str:
+    """A self-contained HTML page (the reports' style) of `parts`, HTML fragments (empty ones left out)."""
     body = "\n".join(s for s in parts if s)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_e(title)}: {_e(center.name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n"
-        "</html>\n"
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 
