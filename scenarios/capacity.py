@@ -119,7 +119,9 @@ def find_capacity(
             fresh = sorted({n for n in counts if n not in meets and 1 <= n <= ceiling})
             if not fresh:
                 return
-            variants = [(capacity_variant(center, n, profiles, spec.simulation.seed), []) for n in fresh]
+            variants: list[tuple[Variant, list[str]]] = [
+                (capacity_variant(center, n, profiles, spec.simulation.seed), []) for n in fresh
+            ]
             done = sweep.run(variants, on_event)
             for n, (variant, _) in zip(fresh, variants, strict=True):
                 results[n] = done[variant.name]

@@ -225,7 +225,7 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler, timeout="30s") as client:
+        with Client(scheduler, timeout="30s") as client:  # type: ignore[no-untyped-call]
             yield client
         return
     with (
@@ -345,7 +345,7 @@ class Sweep:
             )
             for variant, aliases, stamp in todo
         }
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             variant, aliases, stamp = futures[future]
             try:
                 result = future.result()
