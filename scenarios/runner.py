@@ -228,17 +228,15 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         with Client(scheduler, timeout="30s") as client:  # type: ignore[no-untyped-call]
             yield client
         return
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
 
 
