@@ -80,7 +80,10 @@ def results_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
                 }
             )
     columns = RESULTS_COLUMNS[:-1] + [f"understaffed_{_label(k)}" for k in priorities] + ["error"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    for column in ("priority", "agents"):  # whole numbers, blank on a failed variant's row
+        table[column] = table[column].astype("Int64")
+    return table
 
 
 def _label(priority: str) -> str:

@@ -28,7 +28,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,10 @@ from models.errors import ConfigError, InputError, Problem
 from models.io import check_output_folder, locate_in_yaml, text_writer, write_files
 from planner.loop import LoopSettings, plan_with_simulation
 from planner.roster import RosterSettings
+from planner.runtime import Cancellation, Interrupted, honouring
 from planner.simulation import SimulationSettings, build_scenario, forecast_demand, simulate
 from scenarios.changes import apply_changes, reference_problems
-from scenarios.spec import ScenarioSpec, Variant, expand, load_spec
+from scenarios.spec import ScenarioSpec, Variant, expand, grid_variants, load_spec
 
 __all__ = [
     "CHECK_SEED_OFFSET",
@@ -247,10 +248,12 @@ def run_scenarios(
     scheduler: str | None = None,
     workers: int = 2,
     on_event: Callable[[VariantEvent], None] | None = None,
+    cancel: Cancellation | None = None,
 ) -> ScenarioRun:
     """Plan every variant of the scenario file at `spec_path` into `out_dir` (module docstring), then write the
     report. Bad input (the file, a change naming what the base centre lacks, the base centre or forecast) raises
-    before any work."""
+    before any work. Cancelled (`cancel`): the variants in flight are dropped, those finished stay written, and
+    `Interrupted` is raised."""
     began = time.perf_counter()
     check_workers(workers)
     spec = load_spec(spec_path)
@@ -258,7 +261,7 @@ def run_scenarios(
     center, forecast = load_base(spec, out)
     check_variants(spec, center, spec_path)
     variants = expand(spec)
-    with Sweep(spec, center, forecast, out / "variants", scheduler, workers) as sweep:
+    with Sweep(spec, center, forecast, out / "variants", scheduler, workers, cancel) as sweep:
         results = sweep.run(variants, on_event)
     from scenarios.report import write_report
 
@@ -288,9 +291,10 @@ class Sweep:
         folder: Path,
         scheduler: str | None = None,
         workers: int = 2,
+        cancel: Cancellation | None = None,
     ) -> None:
         self.spec, self.center, self.forecast, self.folder = spec, center, forecast, folder
-        self.scheduler, self.workers = scheduler, workers
+        self.scheduler, self.workers, self.cancel = scheduler, workers, cancel
         self.planned = 0
         self._stack: ExitStack | None = None
         self._client: Any = None
@@ -343,21 +347,32 @@ class Sweep:
             )
             for variant, aliases, stamp in todo
         }
-        for future in as_completed(futures):  # type: ignore[no-untyped-call]
-            variant, aliases, stamp = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker lost: the variant fails, the others go on
-                result = {"variant": variant.name, "error": f"{type(exc).__name__}: {exc}"}
-            result = {**result, "same_as": aliases, "fingerprint": stamp}
-            _write_result(self.folder / slug(variant.name), result, result.pop("roster_csv", None))
-            results[variant.name] = result
-            self.planned += 1
-            if on_event:
-                status = "failed" if "error" in result else "done"
-                on_event(
-                    VariantEvent(variant.name, status, len(results), total, result.get("wall_s"), result.get("error"))
-                )
+        stop = self.cancel.stopping(lambda: client.cancel(list(futures))) if self.cancel else nullcontext()
+        with honouring(self.cancel), stop:
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                if future.cancelled():
+                    continue
+                variant, aliases, stamp = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost: the variant fails, the others go on
+                    result = {"variant": variant.name, "error": f"{type(exc).__name__}: {exc}"}
+                result = {**result, "same_as": aliases, "fingerprint": stamp}
+                _write_result(self.folder / slug(variant.name), result, result.pop("roster_csv", None))
+                results[variant.name] = result
+                self.planned += 1
+                if on_event:
+                    status = "failed" if "error" in result else "done"
+                    event = VariantEvent(
+                        variant.name, status, len(results), total, result.get("wall_s"), result.get("error")
+                    )
+                    on_event(event)
+        if self.cancel is not None and self.cancel.cancelled:
+            written = [self.folder / slug(name) / RESULT for name in results]
+            raise Interrupted(
+                f"{len(results)} of {total} variants done and kept in {self.folder}; run again to plan the others",
+                written,
+            )
         return results
 
 
@@ -376,11 +391,8 @@ def check_variants(spec: ScenarioSpec, center: Center, spec_path: str | Path) ->
     problems = []
     for i, variant in enumerate(spec.variants):
         problems += [Problem(f"variants[{i}].{p.where}", p.what, p.fix) for p in reference_problems(center, variant)]
-    grid_problems = {
-        (p.where, p.what): p
-        for variant, _ in expand(spec)[1 + len(spec.variants) :]
-        for p in reference_problems(center, variant)
-    }
+    grid_problems = {(p.where, p.what): p for v in grid_variants(spec) for p in reference_problems(center, v)}
+
     problems += [Problem(f"grid.{p.where}", p.what, p.fix) for p in grid_problems.values()]
     if problems:
         raise ConfigError(str(spec_path), locate_in_yaml(spec_path, problems))

@@ -43,6 +43,7 @@ __all__ = [
     "ScenarioSpec",
     "Variant",
     "expand",
+    "grid_variants",
     "load_spec",
 ]
 
@@ -226,13 +227,18 @@ def expand(spec: ScenarioSpec) -> list[tuple[Variant, list[str]]]:
     """The variants to plan, each with the other names that are the same plan (``[]`` mostly): the base first,
     the listed variants, then the grid's combinations."""
     planned: dict[str, tuple[Variant, list[str]]] = {}
-    for variant in [Variant(name=BASE_NAME), *spec.variants, *_grid_variants(spec.grid, "grid", {})]:
+    for variant in [Variant(name=BASE_NAME), *spec.variants, *grid_variants(spec)]:
         key = variant.key()
         if key in planned:
             planned[key][1].append(variant.name)
         else:
             planned[key] = (variant, [])
     return list(planned.values())
+
+
+def grid_variants(spec: ScenarioSpec) -> list[Variant]:
+    """The grid's combinations as variants, named by their values."""
+    return _grid_variants(spec.grid, "grid", {})
 
 
 def _grid_variants(grid: dict[str, list[Any]], source: str, lines: dict[str, int]) -> list[Variant]:

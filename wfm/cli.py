@@ -114,8 +114,9 @@ class _CtrlC:
     the signal is also written to a wakeup socket that a watcher thread reads: it cancels the token (which stops the
     searches) and handles the second press."""
 
-    def __init__(self, cancel: Cancellation) -> None:
+    def __init__(self, cancel: Cancellation, stopping: str = "stopping with the best roster so far") -> None:
         self.cancel = cancel
+        self.stopping = stopping
         self.active = False
 
     def __enter__(self) -> _CtrlC:
@@ -161,8 +162,7 @@ class _CtrlC:
                 if presses == 1:
                     if self.cancel.honoured:
                         err.print(
-                            "Ctrl-C: stopping with the best roster so far (press again to quit at once, writing "
-                            "nothing more) ...",
+                            f"Ctrl-C: {self.stopping} (press again to quit at once, writing nothing more) ...",
                             markup=False,
                         )
                     else:  # the main thread may wait in a search that no token stops: stop it, then it interrupts
@@ -174,10 +174,10 @@ class _CtrlC:
                     os._exit(EXIT_INTERRUPTED)
 
 
-def _run(action: Callable[[], T], cancel: Cancellation | None = None) -> T:
-    """Run a command's one call under Ctrl-C handling (`_CtrlC`; `cancel` is the token the call honours), mapping
-    the planner's errors to exit codes."""
-    with _CtrlC(cancel or Cancellation()):
+def _run(action: Callable[[], T], cancel: Cancellation | None = None, stopping: str | None = None) -> T:
+    """Run a command's one call under Ctrl-C handling (`_CtrlC`; `cancel` is the token the call honours, `stopping`
+    what its first Ctrl-C does), mapping the planner's errors to exit codes."""
+    with _CtrlC(cancel or Cancellation(), *([stopping] if stopping else [])):
         try:
             return action()
         except Interrupted as exc:
@@ -1445,7 +1445,14 @@ def scenarios_run(
     a Dask task; results are written as variants finish and kept by a re-run; the report is written at the end."""
     from scenarios.runner import run_scenarios
 
-    done = _run(lambda: run_scenarios(spec, out_dir, scheduler=scheduler, workers=workers, on_event=_print_variant))
+    cancel = Cancellation()
+    done = _run(
+        lambda: run_scenarios(
+            spec, out_dir, scheduler=scheduler, workers=workers, on_event=_print_variant, cancel=cancel
+        ),
+        cancel,
+        "stopping the variants in flight; the finished ones are kept",
+    )
     console.print(
         f"{len(done.results)} variants: {done.planned} planned, {done.kept} kept from an earlier run, "
         f"{done.failed} failed; {done.wall_s:.1f} s",
