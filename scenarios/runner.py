@@ -43,7 +43,7 @@ from planner.roster import RosterSettings
 from planner.runtime import Cancellation, Interrupted, honouring
 from planner.simulation import SimulationSettings, build_scenario, forecast_demand, simulate
 from scenarios.changes import apply_changes, reference_problems
-from scenarios.spec import ScenarioSpec, Variant, expand, grid_variants, load_spec
+from scenarios.spec import BASE_NAME, ScenarioSpec, Variant, expand, grid_variants, load_spec
 
 __all__ = [
     "CHECK_SEED_OFFSET",
@@ -159,7 +159,7 @@ def plan_variant(center: Center, forecast: pd.DataFrame, variant: Variant, spec:
                 "service_level": _number(record["service_level"]),
                 "service_level_lo": _number(record["service_level_lo"]),
                 "service_level_hi": _number(record["service_level_hi"]),
-                "promised_service_level": promised.get(work_type.id, (None, None, None))[0],
+                "promised_service_level": _number(promised.get(work_type.id, (None, None, None))[0]),
                 "abandon_rate": None if deferred else _number(record.get("abandon_rate")),
                 "deferred_in_time": _number(record["service_level"]) if deferred else None,
                 "meets_target": bool(record["meets_target"]),
@@ -420,4 +420,5 @@ def read_results(out_dir: str | Path, names: list[str] | None = None) -> list[di
     if names is not None:
         found = [_stored(folder / slug(name) / RESULT) for name in names]
         return [r for r in found if r is not None]
-    return [r for p in sorted(folder.glob(f"*/{RESULT}")) if (r := _stored(p)) is not None]
+    found = [r for p in sorted(folder.glob(f"*/{RESULT}")) if (r := _stored(p)) is not None]
+    return sorted(found, key=lambda r: r.get("variant") != BASE_NAME)  # the base first
