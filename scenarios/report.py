@@ -139,8 +139,9 @@ def report_html(results: Sequence[dict[str, Any]], spec_path: Path | None = None
         f"{len(every) - len(good)} failed. Simulated service level: the roster of each variant checked by a "
         "simulation with other random numbers than the loop that made it (95% intervals).</p>",
     ]
+    plotted = [r for r in good if "alias_of" not in r]  # a plan once, under its first name
     if good:
-        parts += ["<h2>Cost and service level</h2>", html_image(_frontier_png(good), "cost against service level")]
+        parts += ["<h2>Cost and service level</h2>", html_image(_frontier_png(plotted), "cost against service level")]
         parts.append(
             "<p>Each point a variant: its paid cost and the service level of all its realtime work (contacts answered "
             "within target over contacts offered). The line joins the variants no other beats on both.</p>"
@@ -148,7 +149,7 @@ def report_html(results: Sequence[dict[str, Any]], spec_path: Path | None = None
         parts += ["<h2>Variants</h2>", html_rows_table(_summary_header(), [_summary_row(r, base) for r in every])]
         parts += [
             "<h2>Service level per work type</h2>",
-            html_image(_work_types_png(good[:FIGURE_VARIANTS], base), "service level per work type and variant"),
+            html_image(_work_types_png(plotted[:FIGURE_VARIANTS], base), "service level per work type and variant"),
         ]
         kinds = [row["work_type"] for row in good[0]["work_types"]]
         parts += [
