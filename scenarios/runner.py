@@ -420,5 +420,6 @@ def read_results(out_dir: str | Path, names: list[str] | None = None) -> list[di
     if names is not None:
         found = [_stored(folder / slug(name) / RESULT) for name in names]
         return [r for r in found if r is not None]
-    found = [r for p in sorted(folder.glob(f"*/{RESULT}")) if (r := _stored(p)) is not None]
+    stored = [_stored(p) for p in sorted(folder.glob(f"*/{RESULT}"))]
+    found = [r for r in stored if r is not None]
     return sorted(found, key=lambda r: r.get("variant") != BASE_NAME)  # the base first
