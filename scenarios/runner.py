@@ -415,11 +415,10 @@ def _write_result(folder: Path, result: dict[str, Any], roster_csv: str | None) 
 
 
 def read_results(out_dir: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:
-    """The variants' results stored under `out_dir` (all of them, in folder order, or those of `names`)."""
+    """The variants' results stored under `out_dir` (all of them, the base first, or those of `names`)."""
     folder = Path(out_dir) / "variants"
+    paths = [folder / slug(n) / RESULT for n in names] if names is not None else sorted(folder.glob(f"*/{RESULT}"))
+    found = [r for r in map(_stored, paths) if r is not None]
     if names is not None:
-        found = [_stored(folder / slug(name) / RESULT) for name in names]
-        return [r for r in found if r is not None]
-    stored = [_stored(p) for p in sorted(folder.glob(f"*/{RESULT}"))]
-    found = [r for r in stored if r is not None]
+        return found
     return sorted(found, key=lambda r: r.get("variant") != BASE_NAME)  # the base first
