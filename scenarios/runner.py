@@ -234,7 +234,7 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # its HTTP routes on a free port of `host`: no clash with another cluster's 8787
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
