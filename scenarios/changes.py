@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from models import Center
+from models.workforce import Contract
 from models.errors import ConfigError, Problem
 from planner.staffing.requirements import StaffingSettings
 from scenarios.spec import Variant
@@ -100,9 +101,19 @@ def reference_problems(center: Center, variant: Variant) -> list[Problem]:
         if key not in kinds:
             problems.append(_unknown(f"targets.{key}", "work type", key, sorted(kinds)))
     contracts = {c.id for c in center.contracts}
-    for key in variant.contracts:
+    fields = sorted(set(Contract.model_fields) - {"id"})
+    for key, change in variant.contracts.items():
         if key not in contracts:
             problems.append(_unknown(f"contracts.{key}", "contract", key, sorted(contracts)))
+        for name in change:
+            if name not in fields:
+                problems.append(
+                    Problem(
+                        f"contracts.{key}.{name}",
+                        f"a contract has no field '{name}'",
+                        f"use one of {', '.join(fields)}",
+                    )
+                )
     skills = {s.id for s in center.skills}
     for i, training in enumerate(variant.train):
         for name in ("skill", "from_skill"):

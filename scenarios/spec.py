@@ -194,8 +194,12 @@ class ScenarioSpec(FrozenModel):
 
     @model_validator(mode="after")
     def _unique_names(self) -> ScenarioSpec:
-        seen: set[str] = {BASE_NAME}
+        seen: set[str] = set()
         for i, variant in enumerate(self.variants):
+            if variant.name == BASE_NAME:
+                raise ValueError(
+                    f"variants[{i}] is named '{BASE_NAME}', the name of the plan with no change; rename it"
+                )
             if variant.name in seen:
                 raise ValueError(f"variants[{i}] repeats the name '{variant.name}'; give each variant its own name")
             seen.add(variant.name)
