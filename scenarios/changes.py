@@ -18,8 +18,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from models import Center
-from models.workforce import Contract
 from models.errors import ConfigError, Problem
+from models.workforce import Contract
 from planner.staffing.requirements import StaffingSettings
 from scenarios.spec import Variant
 
