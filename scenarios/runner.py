@@ -234,6 +234,9 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        # The scheduler's HTTP server (health, metrics) runs even without a dashboard, on port 8787 unless told:
+        # on a free port, so that another cluster on this machine is no clash (and no warning).
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
