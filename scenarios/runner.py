@@ -406,9 +406,14 @@ def _write_result(folder: Path, result: dict[str, Any], roster_csv: str | None) 
 
 
 def read_results(out_dir: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:
-    """The variants' results stored under `out_dir` (all of them, in folder order, or those of `names`)."""
+    """The variants' results stored under `out_dir`: those of `names`, or all of them in the order of the last
+    run's report (``summary.json``; the others after them, in folder order)."""
     folder = Path(out_dir) / "variants"
     if names is not None:
         found = [_stored(folder / slug(name) / RESULT) for name in names]
         return [r for r in found if r is not None]
-    return [r for p in sorted(folder.glob(f"*/{RESULT}")) if (r := _stored(p)) is not None]
+    every = [r for p in sorted(folder.glob(f"*/{RESULT}")) if (r := _stored(p)) is not None]
+    summary = _stored(Path(out_dir) / "summary.json") or {}
+    listed = [h.get("variant") for h in summary.get("by_variant", []) if isinstance(h, dict)]
+    order = {name: i for i, name in enumerate(listed)}
+    return sorted(every, key=lambda r: order.get(r.get("variant"), len(order)))

@@ -674,17 +674,24 @@ def test_the_capacity_search_finds_the_fewest_agents_that_meet_every_target(swep
 def test_the_report_command_rewrites_the_report_from_stored_results(swept: Swept, tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(swept.out, out)
+    for name in ("results.csv", "report.html"):
+        (out / name).unlink()
+    result = CliRunner().invoke(cli.app, ["scenarios", "report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    # The same table, in the run's order (the base first, then the spec's variants): kept in summary.json.
+    assert (out / "results.csv").read_bytes() == (swept.out / "results.csv").read_bytes()
+    assert [r["variant"] for r in read_results(out)] == [BASE_NAME, *PLANNED[1:6], FAILING, PLANNED[6]]
+    # Without summary.json the order is the folders'; the rows are the same.
     for name in ("results.csv", "report.html", "summary.json"):
         (out / name).unlink()
     result = CliRunner().invoke(cli.app, ["scenarios", "report", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("results.csv", "report.html", "summary.json"):
-        assert (out / name).exists()
     key = ["variant", "work_type"]
     rewritten = pd.read_csv(out / "results.csv").sort_values(key, na_position="first").reset_index(drop=True)
     original = swept.results().sort_values(key, na_position="first").reset_index(drop=True)
     pd.testing.assert_frame_equal(rewritten, original)
-    assert len(read_results(out)) == len(PLANNED) + 1
+    assert json.loads((out / "summary.json").read_text())["planned"] == len(PLANNED) + 1
 
 
 def test_the_report_command_on_a_folder_without_results_exits_2(tmp_path: Path) -> None:
