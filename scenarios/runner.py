@@ -42,7 +42,7 @@ from planner.loop import LoopSettings, plan_with_simulation
 from planner.roster import RosterSettings
 from planner.simulation import SimulationSettings, build_scenario, forecast_demand, simulate
 from scenarios.changes import apply_changes, reference_problems
-from scenarios.spec import ScenarioSpec, Variant, expand, load_spec
+from scenarios.spec import BASE_NAME, ScenarioSpec, Variant, expand, load_spec
 
 __all__ = [
     "CHECK_SEED_OFFSET",
@@ -379,9 +379,11 @@ def check_variants(spec: ScenarioSpec, center: Center, spec_path: str | Path) ->
     problems = []
     for i, variant in enumerate(spec.variants):
         problems += [Problem(f"variants[{i}].{p.where}", p.what, p.fix) for p in reference_problems(center, variant)]
+    listed = {BASE_NAME, *(v.name for v in spec.variants)}  # not a slice of expand's: a listed one may be an alias
     grid_problems = {
         (p.where, p.what): p
-        for variant, _ in expand(spec)[1 + len(spec.variants) :]
+        for variant, _ in expand(spec)
+        if variant.name not in listed
         for p in reference_problems(center, variant)
     }
     problems += [Problem(f"grid.{p.where}", p.what, p.fix) for p in grid_problems.values()]

@@ -207,6 +207,18 @@ def test_a_variant_naming_what_the_centre_lacks_exits_2_naming_the_line_and_writ
     assert not out.exists()
 
 
+def test_a_grid_naming_what_the_centre_lacks_exits_2_even_after_a_variant_that_is_the_base(tmp_path: Path) -> None:
+    """`as is` changes nothing (the base under another name): the grid's combinations are still checked."""
+    write_base(tmp_path)
+    path = write_spec(tmp_path, "variants:\n  - {name: as is, aht: {sales: 1.0}}\ngrid: {volume.salse: [1.1]}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.app, ["scenarios", "run", str(path), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    stderr = " ".join(result.stderr.split())
+    assert f"line {line_of(path, 'grid:')}, grid.volume.salse: the centre has no work type 'salse'" in stderr, stderr
+    assert not out.exists()
+
+
 def test_expand_lists_the_base_first_then_the_variants_then_the_grid_and_each_plan_once(tmp_path: Path) -> None:
     write_base(tmp_path)
     path = write_spec(
