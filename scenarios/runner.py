@@ -328,6 +328,9 @@ class Sweep:
             stamp = fingerprint(self.spec, variant)
             stored = _stored(self.folder / slug(variant.name) / RESULT)
             if stored is not None and stored.get("fingerprint") == stamp and "error" not in stored:
+                if stored.get("same_as") != aliases:  # this run's aliases, not the stored run's (for the report)
+                    stored = {**stored, "same_as": aliases}
+                    _write_result(self.folder / slug(variant.name), stored, None)
                 results[variant.name] = stored
                 if on_event:
                     on_event(VariantEvent(variant.name, "kept", len(results), total, stored.get("wall_s")))

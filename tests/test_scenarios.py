@@ -711,3 +711,16 @@ def test_the_report_command_on_a_folder_without_results_exits_2(tmp_path: Path) 
     assert result.exit_code == 2, result.output
     assert "holds no variant results" in " ".join(result.stderr.split())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_kept_variant_takes_its_aliases_from_the_spec_of_this_run(swept: Swept, tmp_path: Path) -> None:
+    """The first run's base had the grid point `volume.all=1` as an alias; this spec has no grid but a listed
+    variant that is the base under another name."""
+    out = tmp_path / "out"
+    shutil.copytree(swept.out, out)
+    spec = write_spec(swept.folder, "variants:\n  - {name: as is, volume: {all: 1.0}}\n", "aliases.yaml")
+    run, _ = sweep_into(spec, out, workers=2)
+    assert (run.planned, run.kept) == (0, 1)
+    assert run.results[0]["same_as"] == ["as is"]
+    assert sorted(set(pd.read_csv(out / "results.csv")["variant"])) == sorted([BASE_NAME, "as is"])
+    assert read_results(out, [BASE_NAME])[0]["same_as"] == ["as is"]  # stored too, for the report command
