@@ -9,6 +9,7 @@ A variant plans in well under a second, so what a test pays for is the cluster, 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -494,6 +495,9 @@ def test_a_sweep_writes_one_row_per_variant_and_work_type_and_the_report(swept: 
     assert {p.name for p in swept.run.files} == {"results.csv", "report.html", "summary.json"}
     for name in PLANNED:
         assert swept.roster(name)["agent_id"].notna().all()
+    page = (swept.out / "report.html").read_text()
+    for name in [*PLANNED, ALIAS, FAILING]:
+        assert html.escape(name) in page, name
 
 
 def test_a_failing_variant_is_reported_with_its_error_and_the_others_finish(swept: Swept) -> None:
@@ -724,3 +728,30 @@ def test_a_kept_variant_takes_its_aliases_from_the_spec_of_this_run(swept: Swept
     assert run.results[0]["same_as"] == ["as is"]
     assert sorted(set(pd.read_csv(out / "results.csv")["variant"])) == sorted([BASE_NAME, "as is"])
     assert read_results(out, [BASE_NAME])[0]["same_as"] == ["as is"]  # stored too, for the report command
+
+
+def test_a_sweep_stopped_after_one_variant_keeps_it_and_the_rerun_plans_the_rest(swept: Swept, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def stop_after_the_first(event: VariantEvent) -> None:
+        if event.status in ("done", "failed"):
+            raise KeyboardInterrupt  # as Ctrl-C would, while the others are still planning
+
+    with pytest.raises(KeyboardInterrupt):
+        run_scenarios(swept.spec, out, workers=2, on_event=stop_after_the_first)
+    stored = list((out / "variants").glob(f"*/{RESULT}"))
+    assert len(stored) == 1 and not (out / "results.csv").exists()
+    first = json.loads(stored[0].read_text())
+    kept = 0 if "error" in first else 1  # a failed variant is planned again
+    run, _ = sweep_into(swept.spec, out, workers=2)
+    assert (run.kept, run.planned) == (kept, len(PLANNED) + 1 - kept)
+    assert (out / "results.csv").read_bytes() == (swept.out / "results.csv").read_bytes()
+
+
+def test_the_capacity_command_refuses_a_profile_the_centre_lacks(swept: Swept, tmp_path: Path) -> None:
+    out = tmp_path / "capacity"
+    args = ["--center", str(swept.folder / "center.yaml"), "--forecast", str(swept.folder / "forecast.csv")]
+    result = CliRunner().invoke(cli.app, ["scenarios", "capacity", *args, "--out", str(out), "--like", "zz"])
+    assert result.exit_code == 2, result.output
+    assert "--like: no agent zz in the centre" in " ".join(result.stderr.split())
+    assert not out.exists()
