@@ -625,7 +625,8 @@ def test_a_sweep_runs_on_a_scheduler_and_worker_started_as_processes(swept: Swep
     assert dask.exists(), f"{dask} is missing: the dask command line comes with the project's dependencies"
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    paths = [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}  # the worker imports `scenarios` from here
 
     def start(*args: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
