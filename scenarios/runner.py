@@ -329,6 +329,9 @@ class Sweep:
             stamp = fingerprint(self.spec, variant)
             stored = _stored(self.folder / slug(variant.name) / RESULT)
             if stored is not None and stored.get("fingerprint") == stamp and "error" not in stored:
+                if stored.get("same_as") != aliases:  # this run's aliases, not the stored run's (for the report)
+                    stored = {**stored, "same_as": aliases}
+                    _write_result(self.folder / slug(variant.name), stored, None)
                 results[variant.name] = stored
                 if on_event:
                     on_event(VariantEvent(variant.name, "kept", len(results), total, stored.get("wall_s")))
@@ -415,10 +418,14 @@ def _write_result(folder: Path, result: dict[str, Any], roster_csv: str | None) 
 
 
 def read_results(out_dir: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:
-    """The variants' results stored under `out_dir` (all of them, the base first, or those of `names`)."""
+    """The variants' results stored under `out_dir`: those of `names`, or all of them in the order of the last
+    run's report (``summary.json``; the others after them, in folder order)."""
     folder = Path(out_dir) / "variants"
     paths = [folder / slug(n) / RESULT for n in names] if names is not None else sorted(folder.glob(f"*/{RESULT}"))
     found = [r for r in map(_stored, paths) if r is not None]
     if names is not None:
         return found
-    return sorted(found, key=lambda r: r.get("variant") != BASE_NAME)  # the base first
+    summary = _stored(Path(out_dir) / "summary.json") or {}
+    listed = [h.get("variant") for h in summary.get("by_variant", []) if isinstance(h, dict)]
+    order = {name: i for i, name in enumerate(listed)}
+    return sorted(found, key=lambda r: (order.get(r.get("variant"), len(order)), r.get("variant") != BASE_NAME))

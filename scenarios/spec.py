@@ -194,15 +194,18 @@ class ScenarioSpec(FrozenModel):
 
     @model_validator(mode="after")
     def _unique_names(self) -> ScenarioSpec:
-        seen: set[str] = set()
+        seen: dict[str, str] = {BASE_NAME: "the base"}
         for i, variant in enumerate(self.variants):
-            if variant.name == BASE_NAME:
-                raise ValueError(
-                    f"variants[{i}] is named '{BASE_NAME}', the name of the plan with no change; rename it"
+            if variant.name in seen:  # a ConfigError, not a ValueError: its place is the name's, with its line
+                raise ConfigError(
+                    "scenario file",
+                    Problem(
+                        f"variants[{i}].name",
+                        f"repeats the name '{variant.name}' of {seen[variant.name]}",
+                        "give each variant its own name",
+                    ),
                 )
-            if variant.name in seen:
-                raise ValueError(f"variants[{i}] repeats the name '{variant.name}'; give each variant its own name")
-            seen.add(variant.name)
+            seen[variant.name] = f"variants[{i}]"
         return self
 
 
