@@ -1,10 +1,11 @@
 """The capacity search: the fewest agents that meet every work type's target in simulation.
 
 A headcount `n` is the base centre with agents added (copies of the profiles given, in turn; by default copies of
-the centre's own agents in a fixed random order, so the mix of skills and contracts stays the centre's) or removed
-(at random, reproducibly). Each headcount is planned as a what-if variant (`scenarios.runner`): requirement,
-roster in the simulation loop, check simulation; it *meets* when every work type's simulated service level
-(deferred work: done in time) is at least its target.
+the centre's own agents in a fixed random order, so the mix of skills and contracts stays the centre's) or taken
+away (the first agents of that same order leave): the teams are nested, each a part of every larger one. Each
+headcount is planned as a what-if variant (`scenarios.runner`): requirement, roster in the simulation loop, check
+simulation; it *meets* when every work type's simulated service level (deferred work: done in time) is at least
+its target.
 
 The search assumes that more agents never serve worse and brackets the answer with as many headcounts per round as
 the cluster has workers: first upwards (or downwards) from the base in growing steps until the bracket
@@ -62,9 +63,10 @@ class CapacityResult:
 def capacity_variant(center: Center, headcount: int, profiles: list[str] | None, seed: int = 0) -> Variant:
     """The variant of `center` with `headcount` agents."""
     current = len(center.agents)
-    if headcount <= current:
-        return Variant(name=f"{headcount} agents", headcount=Headcount(remove=current - headcount))
-    order = profiles or [center.agents[i].id for i in np.random.default_rng(seed).permutation(current)]
+    order = [center.agents[i].id for i in np.random.default_rng(seed).permutation(current)]
+    if headcount <= current:  # the agents leave in one fixed order: a smaller team is part of every larger one
+        return Variant(name=f"{headcount} agents", headcount=Headcount(leave=sorted(order[: current - headcount])))
+    order = profiles or order
     counts: dict[str, int] = {}
     for k in range(headcount - current):
         like = order[k % len(order)]

@@ -123,6 +123,9 @@ def reference_problems(center: Center, variant: Variant) -> list[Problem]:
     if variant.headcount.remove_skill is not None and variant.headcount.remove_skill not in skills:
         problems.append(_unknown("headcount.remove_skill", "skill", variant.headcount.remove_skill, sorted(skills)))
     agents = center.agents_by_id
+    for i, agent_id in enumerate(variant.headcount.leave):
+        if agent_id not in agents:
+            problems.append(Problem(f"headcount.leave[{i}]", f"no agent '{agent_id}'", "name an agent of the centre"))
     for i, add in enumerate(variant.headcount.add):
         if add.like not in agents:
             problems.append(
@@ -153,9 +156,11 @@ def _skills_of(agent: dict[str, Any]) -> set[str]:
 
 
 def _remove(data: dict[str, Any], variant: Variant, rng: np.random.Generator, source: str) -> list[str]:
+    leaving = set(variant.headcount.leave)
+    data["agents"] = [a for a in data["agents"] if a["id"] not in leaving]
     count, skill = variant.headcount.remove, variant.headcount.remove_skill
     if count == 0:
-        return []
+        return sorted(leaving)
     eligible = [a["id"] for a in data["agents"] if skill is None or skill in _skills_of(a)]
     if count > len(eligible):
         among = f" with skill '{skill}'" if skill else ""
@@ -163,10 +168,9 @@ def _remove(data: dict[str, Any], variant: Variant, rng: np.random.Generator, so
             source,
             Problem("headcount.remove", f"removes {count} agents of {len(eligible)}{among}", "remove fewer agents"),
         )
-    chosen = sorted(str(a) for a in rng.choice(eligible, size=count, replace=False))
-    gone = set(chosen)
-    data["agents"] = [a for a in data["agents"] if a["id"] not in gone]
-    return chosen
+    chosen = {str(a) for a in rng.choice(eligible, size=count, replace=False)}
+    data["agents"] = [a for a in data["agents"] if a["id"] not in chosen]
+    return sorted(chosen | leaving)
 
 
 def _add(data: dict[str, Any], variant: Variant) -> list[str]:

@@ -21,7 +21,7 @@ import pandas as pd
 from models.io import text_writer, write_files
 from scenarios.spec import BASE_NAME
 
-__all__ = ["RESULTS_COLUMNS", "results_table", "write_report"]
+__all__ = ["RESULTS_COLUMNS", "results_table", "rewrite_report", "write_report"]
 
 RESULTS_COLUMNS = [
     "variant",
@@ -108,6 +108,27 @@ def write_report(out_dir: str | Path, results: Sequence[dict[str, Any]], spec_pa
             out / "summary.json": text_writer(json.dumps(summary, indent=2, default=str) + "\n"),
         }
     )
+
+
+def rewrite_report(out_dir: str | Path) -> list[Path]:
+    """The report of a run's folder written again from its stored results: the variants of the last run (its
+    ``summary.json``; every stored one where there is none), with the scenario file it named."""
+    from models.errors import InputError, Problem
+    from scenarios.runner import read_results
+
+    try:
+        summary = json.loads((Path(out_dir) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {}
+    listed = [h["variant"] for h in summary.get("by_variant", []) if isinstance(h, dict) and "variant" in h]
+    results = read_results(out_dir, listed) if listed else read_results(out_dir)
+    if not results:
+        raise InputError(
+            str(out_dir),
+            Problem("", "holds no variant results (variants/*/result.json)", "run wfm scenarios run first"),
+        )
+    spec = summary.get("spec")
+    return write_report(out_dir, results, spec_path=Path(spec) if spec else None)
 
 
 def _headline(result: dict[str, Any]) -> dict[str, Any]:

@@ -111,9 +111,10 @@ class AddLike(FrozenModel):
 
 
 class Headcount(FrozenModel):
-    """`remove` agents chosen at random (reproducibly), among those with `remove_skill` where given; `add` agents
-    copied from a profile."""
+    """`leave`: these agents leave; then `remove` more agents chosen at random (reproducibly), among those with
+    `remove_skill` where given; `add` agents copied from a profile."""
 
+    leave: list[Identifier] = Field(default_factory=list)
     remove: int = Field(default=0, ge=0)
     remove_skill: Identifier | None = None
     add: list[AddLike] = Field(default_factory=list)

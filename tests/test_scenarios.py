@@ -295,6 +295,13 @@ def test_headcount_remove_among_a_skill_removes_only_its_holders() -> None:
     assert set(applied.removed) <= {"s1", "s2", "s3", "m1"} and len(applied.removed) == 2
 
 
+def test_agents_named_to_leave_leave_before_the_random_removals() -> None:
+    center = tiny_center()
+    applied = apply_changes(center, tiny_forecast(center), variant(headcount={"leave": ["s1"], "remove": 1}))
+    assert "s1" in applied.removed and len(applied.removed) == 2
+    assert not set(applied.removed) & {a.id for a in applied.center.agents}
+
+
 def test_removing_more_agents_than_there_are_is_refused_naming_headcount_remove() -> None:
     center = tiny_center()
     with pytest.raises(ConfigError) as caught:
@@ -369,8 +376,8 @@ def test_reference_problems_name_the_field_of_each_unknown_reference() -> None:
     wrong = variant(
         volume={"sale": 1.1},
         targets={"email": {"service_level": 0.9}},
-        contracts={"part_time": {"max_paid_minutes_week": 600}},
-        headcount={"remove_skill": "billing", "add": [{"like": "x1", "count": 1}]},
+        contracts={"part_time": {"max_paid_minutes_week": 600}, "flex": {"max_paid_minute_week": 600}},
+        headcount={"leave": ["x2"], "remove_skill": "billing", "add": [{"like": "x1", "count": 1}]},
         train=[{"skill": "sales", "count": 1, "from_skill": "french"}],
     )
     places = [p.where for p in reference_problems(tiny_center(), wrong)]
@@ -379,6 +386,8 @@ def test_reference_problems_name_the_field_of_each_unknown_reference() -> None:
             "volume.sale",
             "targets.email",
             "contracts.part_time",
+            "contracts.flex.max_paid_minute_week",
+            "headcount.leave[0]",
             "train[0].from_skill",
             "headcount.remove_skill",
             "headcount.add[0].like",
@@ -389,7 +398,10 @@ def test_reference_problems_name_the_field_of_each_unknown_reference() -> None:
 
 def test_capacity_variant_adds_copies_in_turn_or_removes_down_to_the_headcount() -> None:
     center = tiny_center()
-    assert capacity_variant(center, 4, None).headcount.remove == 2
+    fewer = capacity_variant(center, 4, None).headcount.leave
+    assert len(fewer) == 2
+    # The teams are nested: the agents who leave a team of 4 include those who leave a team of 5.
+    assert set(capacity_variant(center, 5, None).headcount.leave) < set(fewer)
     more = capacity_variant(center, 9, ["s1", "t1"])
     assert [(a.like, a.count) for a in more.headcount.add] == [("s1", 2), ("t1", 1)]
     mix = capacity_variant(center, 12, None, seed=5)

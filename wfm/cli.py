@@ -1468,20 +1468,11 @@ def scenarios_run(
 def scenarios_report(
     out_dir: Annotated[Path, typer.Argument(help="The folder of a scenarios run.")],
 ) -> None:
-    """Write results.csv, report.html and summary.json again from a run's stored variant results."""
-    from scenarios.report import write_report
-    from scenarios.runner import read_results
+    """Write results.csv, report.html and summary.json again from a run's stored variant results (the variants of
+    its last run)."""
+    from scenarios.report import rewrite_report
 
-    def job() -> list[Path]:
-        results = read_results(out_dir)
-        if not results:
-            raise InputError(
-                str(out_dir),
-                Problem("", "holds no variant results (variants/*/result.json)", "run wfm scenarios run first"),
-            )
-        return write_report(out_dir, results)
-
-    for path in _run(job):
+    for path in _run(lambda: rewrite_report(out_dir)):
         console.print(f"wrote {path}", markup=False)
 
 
