@@ -21,8 +21,10 @@ from models.io import (
     locate_in_yaml,
     read_history,
     read_table,
+    read_yaml_mapping,
     table_writer,
     text_writer,
+    validate_with_lines,
     write_files,
     write_table,
 )
@@ -97,8 +99,10 @@ __all__ = [
     "locate_in_yaml",
     "read_history",
     "read_table",
+    "read_yaml_mapping",
     "table_writer",
     "text_writer",
+    "validate_with_lines",
     "write_files",
     "write_table",
 ]

@@ -52,8 +52,10 @@ __all__ = [
     "read_history",
     "read_raw",
     "read_table",
+    "read_yaml_mapping",
     "table_writer",
     "text_writer",
+    "validate_with_lines",
     "write_files",
     "write_table",
 ]
