@@ -37,10 +37,17 @@ from models.io import read_yaml_mapping, validate_with_lines
 
 __all__ = [
     "BASE_NAME",
+    "CHANGE_FIELDS",
+    "AddLike",
     "Base",
     "Changes",
     "Headcount",
+    "LoopOptions",
+    "RosterOptions",
     "ScenarioSpec",
+    "SimulationOptions",
+    "TargetChange",
+    "Training",
     "Variant",
     "expand",
     "grid_variants",
