@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,13 @@ def find_capacity(
             variants: list[tuple[Variant, list[str]]] = [
                 (capacity_variant(center, n, profiles, spec.simulation.seed), []) for n in fresh
             ]
-            done = sweep.run(variants, on_event)
+            before = len(meets)
+
+            def counted(event: VariantEvent) -> None:  # numbered across the search's rounds
+                if on_event is not None:
+                    on_event(replace(event, done=before + event.done, total=before + event.total))
+
+            done = sweep.run(variants, counted)
             for n, (variant, _) in zip(fresh, variants, strict=True):
                 results[n] = done[variant.name]
                 meets[n] = _meets(done[variant.name])

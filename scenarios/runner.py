@@ -92,10 +92,10 @@ def slug(name: str) -> str:
     return f"{text}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
 
 
-def load_base(spec: ScenarioSpec, out: Path) -> tuple[Center, pd.DataFrame]:
-    """The base centre and forecast (a history is forecast here, once, and its forecast written to
-    ``DIR/base_forecast.csv``)."""
-    center = load_center(spec.base.center)
+def load_base(spec: ScenarioSpec, out: Path, center: Center | None = None) -> tuple[Center, pd.DataFrame]:
+    """The base centre (`center` where already read) and forecast (a history is forecast here, once, and its
+    forecast written to ``DIR/base_forecast.csv``)."""
+    center = center or load_center(spec.base.center)
     if spec.base.forecast is not None:
         forecast = read_table(spec.base.forecast, FORECAST, timezone=center.timezone)
         return center, forecast
@@ -258,8 +258,9 @@ def run_scenarios(
     check_workers(workers)
     spec = load_spec(spec_path)
     out = check_output_folder(out_dir)
-    center, forecast = load_base(spec, out)
+    center = load_center(spec.base.center)
     check_variants(spec, center, spec_path)
+    center, forecast = load_base(spec, out, center)
     variants = expand(spec)
     with Sweep(spec, center, forecast, out / "variants", scheduler, workers, cancel) as sweep:
         results = sweep.run(variants, on_event)
@@ -342,8 +343,9 @@ class Sweep:
         from distributed import as_completed
 
         client, center_f, forecast_f = self._scattered()
+        options = self.spec.model_copy(update={"variants": [], "grid": {}})  # a task needs the options, not the list
         futures = {
-            client.submit(_task, center_f, forecast_f, variant, self.spec, key=f"variant-{stamp[:20]}"): (
+            client.submit(_task, center_f, forecast_f, variant, options, key=f"variant-{stamp[:20]}"): (
                 variant,
                 aliases,
                 stamp,
