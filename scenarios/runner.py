@@ -35,9 +35,9 @@ from typing import Any
 
 import pandas as pd
 
-from models import FORECAST, Center, Mode, load_center, read_table
+from models import FORECAST, ROSTER, Center, Mode, load_center, read_table
 from models.errors import ConfigError, InputError, Problem
-from models.io import check_output_folder, locate_in_yaml, text_writer, write_files
+from models.io import check_output_folder, locate_in_yaml, table_writer, text_writer, write_files
 from planner.loop import LoopSettings, plan_with_simulation
 from planner.roster import RosterSettings
 from planner.runtime import Cancellation, Interrupted, honouring
@@ -181,7 +181,7 @@ def plan_variant(center: Center, forecast: pd.DataFrame, variant: Variant, spec:
         "loop_stopped": planned.stopped,
         "wall_s": round(time.perf_counter() - began, 2),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
-        "roster_csv": planned.roster.roster.to_csv(index=False),
+        "roster": planned.roster.roster,
     }
 
 
@@ -363,7 +363,7 @@ class Sweep:
                 except Exception as exc:  # noqa: BLE001 - a worker lost: the variant fails, the others go on
                     result = {"variant": variant.name, "error": f"{type(exc).__name__}: {exc}"}
                 result = {**result, "same_as": aliases, "fingerprint": stamp}
-                _write_result(self.folder / slug(variant.name), result, result.pop("roster_csv", None))
+                _write_result(self.folder / slug(variant.name), result, result.pop("roster", None))
                 results[variant.name] = result
                 self.planned += 1
                 if on_event:
@@ -411,11 +411,13 @@ def _stored(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _write_result(folder: Path, result: dict[str, Any], roster_csv: str | None) -> None:
-    """The variant's roster, then its result (which marks it done), each atomically."""
+def _write_result(folder: Path, result: dict[str, Any], roster: pd.DataFrame | None) -> None:
+    """The variant's roster (the `models.ROSTER` contract, as `wfm roster` writes it), then its result (which marks
+    it done), each atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    if roster_csv is not None:
-        write_files({folder / "roster.csv": text_writer(roster_csv)})
+    if roster is not None:
+        path = folder / "roster.csv"
+        write_files({path: table_writer(roster, ROSTER, path)})
     write_files({folder / RESULT: text_writer(json.dumps(result, indent=2, default=str) + "\n")})
 
 

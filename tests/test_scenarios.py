@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models import FORECAST, Center, ConfigError, dump_center, load_center, write_table
+from models import FORECAST, ROSTER, Center, ConfigError, dump_center, load_center, read_table, write_table
 from scenarios.capacity import capacity_variant, find_capacity
 from scenarios.changes import apply_changes, reference_problems
 from scenarios.report import RESULTS_COLUMNS
@@ -451,7 +451,8 @@ class Swept:
         return data
 
     def roster(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.out / "variants" / slug(name) / "roster.csv")
+        """The variant's roster, read as the roster contract (as `wfm check-roster` reads it)."""
+        return read_table(self.out / "variants" / slug(name) / "roster.csv", ROSTER, timezone=TZ)
 
 
 #: The port Dask's scheduler serves HTTP on by default (its dashboard, health and metrics).
