@@ -20,7 +20,9 @@ same results on any number of Dask workers and under any load.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 import logging
 import re
@@ -206,9 +208,26 @@ def _peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
-def fingerprint(spec: ScenarioSpec, variant: Variant) -> str:
-    """What a variant's result depends on: the base files' bytes, the planning options, the variant's changes."""
+#: The packages whose code makes a plan: their source is part of every fingerprint.
+_PLANNING_PACKAGES = ("models", "forecasting", "planner", "scenarios")
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of the planning code's source files (`_PLANNING_PACKAGES`): results made by other code are not
+    kept by a resumed run."""
     digest = hashlib.sha256()
+    for name in _PLANNING_PACKAGES:
+        root = Path(importlib.import_module(name).__file__ or "").parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(spec: ScenarioSpec, variant: Variant) -> str:
+    """What a variant's result depends on: the planning code, the base files' bytes, the planning options, the
+    variant's changes."""
+    digest = hashlib.sha256(code_digest().encode())
     for path in (spec.base.center, spec.base.forecast, spec.base.history):
         if path is not None:
             digest.update(Path(path).read_bytes())

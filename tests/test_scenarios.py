@@ -30,6 +30,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models import FORECAST, ROSTER, Center, ConfigError, dump_center, load_center, read_table, write_table
+from scenarios import runner
 from scenarios.capacity import capacity_variant, find_capacity
 from scenarios.changes import apply_changes, reference_problems
 from scenarios.report import RESULTS_COLUMNS
@@ -631,6 +632,33 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
+
+
+def test_results_made_by_other_planning_code_are_planned_again(
+    swept: Swept, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(swept.out, out)
+    spec = write_spec(swept.folder, "variants:\n  - {name: two fewer, headcount: {remove: 2}}\n", "code.yaml")
+    run, _ = sweep_into(spec, out, workers=1)
+    assert (run.planned, run.kept) == (0, 2)
+    # The same inputs and options, but the planner's code changed (an upgrade): nothing stored is kept.
+    monkeypatch.setattr(runner, "code_digest", lambda: "other planning code")
+    run, _ = sweep_into(spec, out, workers=1)
+    assert (run.planned, run.kept) == (2, 0)
+
+
+def test_the_code_digest_covers_every_planning_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    full, packages = runner.code_digest(), runner._PLANNING_PACKAGES
+    try:
+        for name in packages:
+            runner.code_digest.cache_clear()
+            monkeypatch.setattr(runner, "_PLANNING_PACKAGES", tuple(p for p in packages if p != name))
+            assert runner.code_digest() != full, f"{name}'s code is not in the digest"
+    finally:
+        monkeypatch.undo()
+        runner.code_digest.cache_clear()
+    assert runner.code_digest() == full
 
 
 def test_a_sweep_runs_on_a_scheduler_and_worker_started_as_processes(swept: Swept, tmp_path: Path) -> None:
