@@ -1529,6 +1529,39 @@ def scenarios_capacity(
         console.print(f"wrote {path}", markup=False)
 
 
+# -- the service's users ------------------------------------------------------------------------------------------
+
+users_app = typer.Typer(name="users", help="The planning service's users and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app)
+
+Database = Annotated[
+    str,
+    typer.Option("--db", help="The store: sqlite:///FILE.db (default wfm.db here) or postgresql+psycopg://..."),
+]
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name (unique).")],
+    role: Annotated[str, typer.Option(help="planner, supervisor, analyst or viewer.")],
+    db: Database = "sqlite:///wfm.db",
+) -> None:
+    """Add a user with a role and print their API token once, alone on the last line (only its hash is kept)."""
+    from service.store import check_user, open_store
+
+    def job() -> str:
+        check_user(name, role)  # before the store is opened (or made)
+        store = open_store(db)
+        try:
+            return store.add_user(name, role)
+        finally:
+            store.close()
+
+    token = _run(job)
+    console.print(f"user {name.strip()} added as {role}; their API token (shown once, keep it safe):", markup=False)
+    console.print(token, markup=False)
+
+
 def main() -> None:
     """Console entry point."""
     keep_freed_memory()

@@ -1,0 +1,102 @@
+"""The store's tables (SQLAlchemy 2 declarative models). The migrations in `migrations/versions` create them; a
+change here needs a new migration (`alembic revision --autogenerate` against a store at the previous head).
+
+Large tables (a forecast, a requirement, a roster) are kept as Parquet blobs in the row that owns them, not as
+rows of their own: they are always read and written whole, the service never queries inside them, and a week's
+roster of 1,000 agents stays one compact, typed value (with its time zones) instead of thousands of rows whose
+schema would have to follow every table contract's changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["JOB_STATES", "ROLES", "ROSTER_STATES", "Base", "Center", "CenterVersion", "Job", "Roster", "User"]
+
+#: Who may do what: a planner publishes rosters, a supervisor applies intraday changes, an analyst runs scenarios,
+#: a viewer reads.
+ROLES = ("planner", "supervisor", "analyst", "viewer")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+ROSTER_STATES = ("draft", "published")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class User(Base):
+    """A person or a system calling the service, with one role; only the hash of the API token is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Center(Base):
+    """A centre by name; its configuration lives in its versions."""
+
+    __tablename__ = "centers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CenterVersion(Base):
+    """One version of a centre's configuration (its YAML text, as uploaded): a plan keeps the version it was made
+    from."""
+
+    __tablename__ = "center_versions"
+    __table_args__ = (UniqueConstraint("center_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    yaml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Job(Base):
+    """A solve run for a user: its kind, parameters, state and live progress, and where its result is."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    center_version_id: Mapped[int | None] = mapped_column(ForeignKey("center_versions.id"))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Roster(Base):
+    """A roster (a Parquet blob of the roster contract) of a centre version, draft or published (by whom, when)."""
+
+    __tablename__ = "rosters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_version_id: Mapped[int] = mapped_column(ForeignKey("center_versions.id"))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    table: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
