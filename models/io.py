@@ -47,8 +47,10 @@ __all__ = [
     "discard_staged_files",
     "dump_center",
     "format_timestamps",
+    "center_from_yaml",
     "load_center",
     "locate_in_yaml",
+    "parse_yaml_mapping",
     "read_history",
     "read_raw",
     "read_table",
@@ -721,9 +723,21 @@ def _interval_minutes(frame: pd.DataFrame, source: str, rows: RowRef) -> int | N
 
 def load_center(path: str | Path) -> Center:
     """Read a centre from YAML. Problems name the line and path (``line 42, agents[3].skills[0]``)."""
-    source = str(path)
-    data, lines = read_yaml_mapping(
-        path,
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(str(path), Problem("", "no such file", "check the path"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), Problem("", "the file is not UTF-8 text", "save it as UTF-8")) from None
+    return center_from_yaml(text, str(path))
+
+
+def center_from_yaml(text: str, source: str) -> Center:
+    """A centre from YAML text (`source` names it in problems, e.g. an uploaded file's name), as `load_center`."""
+    data, lines = parse_yaml_mapping(
+        text,
+        source,
         "the centre configuration must be a YAML mapping (name: ..., agents: ...)",
         "start from the demo centre: wfm demo --out DIR writes one",
     )
@@ -746,9 +760,15 @@ def read_yaml_mapping(path: str | Path, what: str, fix: str) -> tuple[dict[str, 
         raise ConfigError(source, Problem("", "no such file", "check the path"))
     try:
         text = path.read_text(encoding="utf-8")
-        node, data = _parse_yaml(text)
     except UnicodeDecodeError:
         raise ConfigError(source, Problem("", "the file is not UTF-8 text", "save it as UTF-8")) from None
+    return parse_yaml_mapping(text, source, what, fix)
+
+
+def parse_yaml_mapping(text: str, source: str, what: str, fix: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """`read_yaml_mapping` of YAML text; `source` names it in problems."""
+    try:
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -1529,6 +1529,32 @@ def scenarios_capacity(
         console.print(f"wrote {path}", markup=False)
 
 
+# -- the planning service -----------------------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    db: Annotated[
+        str, typer.Option("--db", help="The store: sqlite:///FILE.db (default wfm.db here) or postgresql+psycopg://...")
+    ] = "sqlite:///wfm.db",
+    host: Annotated[str, typer.Option(help="The address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
+) -> None:
+    """Run the planning service (REST API, OpenAPI at /docs) on its store, migrating the store first."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.store import open_store
+    from service.store.store import safe_url
+
+    store = _run(lambda: open_store(db))
+    console.print(f"serving on http://{host}:{port} (API docs at /docs), store {safe_url(db)}", markup=False)
+    try:
+        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    finally:
+        store.close()
+
+
 # -- the service's users ------------------------------------------------------------------------------------------
 
 users_app = typer.Typer(name="users", help="The planning service's users and their API tokens.", no_args_is_help=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.errors import InputError, Problem
 from service.store.schema import ROLES, User
 
-__all__ = ["DEFAULT_URL", "MIGRATIONS", "Store", "check_user", "hash_token", "open_store"]
+__all__ = ["DEFAULT_URL", "MIGRATIONS", "Store", "check_user", "hash_token", "open_store", "safe_url"]
 
 DEFAULT_URL = "sqlite:///wfm.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -89,7 +89,7 @@ def open_store(url: str = DEFAULT_URL) -> Store:
         engine = create_engine(url, **_engine_options(url))
     except (ArgumentError, ImportError, ValueError) as exc:
         raise InputError(
-            "--db", Problem("", f"'{_safe(url)}' is not a database URL this service can use: {exc}", _URL_FIX)
+            "--db", Problem("", f"'{safe_url(url)}' is not a database URL this service can use: {exc}", _URL_FIX)
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -101,7 +101,7 @@ def open_store(url: str = DEFAULT_URL) -> Store:
             command.upgrade(config, "head")
     except OperationalError as exc:
         engine.dispose()
-        raise InputError("--db", Problem("", f"cannot open '{_safe(url)}': {exc.orig}", _URL_FIX)) from None
+        raise InputError("--db", Problem("", f"cannot open '{safe_url(url)}': {exc.orig}", _URL_FIX)) from None
     return Store(url, engine, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -122,7 +122,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """`url` without its password."""
     head, at, tail = url.rpartition("@")
     if not at:

@@ -1,0 +1,202 @@
+"""The planning service's REST API (FastAPI): who is calling (API tokens, roles) and the centres, versioned.
+
+Every route under ``/api`` but ``/api/health`` needs ``Authorization: Bearer TOKEN`` (a token from ``wfm users
+add``): a missing or unknown token is 401, a role that may not do the action is 403. Bad input is 422 with the
+same problems (where, what, fix) the command line prints; nothing is stored then. OpenAPI at ``/openapi.json`` and
+``/docs``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from models import Center, InputError, Problem, center_from_yaml
+from service.store import ROLES, Store, User
+from service.store.schema import Center as CenterRow
+from service.store.schema import CenterVersion
+
+__all__ = ["create_app"]
+
+#: Roles that may change centres (upload a version).
+EDITORS = ("planner",)
+#: The largest centre file accepted, in bytes.
+MAX_CENTER_BYTES = 5 * 2**20
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class CenterOut(BaseModel):
+    id: int
+    name: str
+    version: int
+    versions: int
+    sha256: str
+    agents: int
+    work_types: list[str]
+
+
+class CenterUpload(BaseModel):
+    yaml: str
+    filename: str = "center.yaml"
+
+
+def current_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The user whose token the request carries: 401 without one or with an unknown one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "give Authorization: Bearer TOKEN (wfm users add)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    store: Store = request.app.state.store
+    user = store.user_for_token(credentials.credentials)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+def role(*allowed: str) -> Callable[[User], User]:
+    """A dependency: the calling user where their role is one of `allowed`, else 403."""
+
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"a {user.role} may not do this; it needs: {', '.join(allowed)}"
+            )
+        return user
+
+    return check
+
+
+Reader = Annotated[User, Depends(role(*ROLES))]
+Editor = Annotated[User, Depends(role(*EDITORS))]
+
+
+def create_app(store: Store) -> FastAPI:
+    """The service on `store`."""
+    app = FastAPI(
+        title="wfm planning service",
+        summary="Forecasts, rosters, intraday re-plans and what-if runs of customer-service centres.",
+        version="0.1.0",
+    )
+    app.state.store = store
+
+    @app.exception_handler(InputError)
+    async def _input_error(_: Request, exc: InputError) -> JSONResponse:
+        problems = [{"where": p.where, "what": p.what, "fix": p.fix} for p in exc.problems]
+        return JSONResponse(status_code=422, content={"source": exc.source, "problems": problems})
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/me")
+    def me(user: Reader) -> dict[str, Any]:
+        return {"name": user.name, "role": user.role}
+
+    @app.post("/api/centers", status_code=status.HTTP_201_CREATED)
+    def upload_center(upload: CenterUpload, user: Editor) -> CenterOut:
+        """A centre's configuration (its YAML text): a new centre, or a new version of the centre of that name
+        when it differs from its latest version. Checked as `wfm validate` checks it: 422 with the problems."""
+        if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
+            raise InputError(upload.filename, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
+            center = center_from_yaml(upload.yaml, upload.filename)
+        digest = hashlib.sha256(upload.yaml.encode("utf-8")).hexdigest()
+        with store.session() as session:
+            row = session.scalars(select(CenterRow).where(CenterRow.name == center.name)).first()
+            if row is None:
+                row = CenterRow(name=center.name)
+                session.add(row)
+                session.flush()
+            latest = session.scalars(
+                select(CenterVersion).where(CenterVersion.center_id == row.id).order_by(CenterVersion.version.desc())
+            ).first()
+            if latest is None or latest.sha256 != digest:
+                number = 1 if latest is None else latest.version + 1
+                latest = CenterVersion(
+                    center_id=row.id, version=number, yaml=upload.yaml, sha256=digest, created_by=user.id
+                )
+                session.add(latest)
+                session.flush()
+            count = session.scalar(select(func.count()).where(CenterVersion.center_id == row.id)) or 0
+            return _center_out(row, latest, int(count), center)
+
+    @app.get("/api/centers")
+    def list_centers(_: Reader) -> list[CenterOut]:
+        with store.session() as session:
+            out = []
+            for row in session.scalars(select(CenterRow).order_by(CenterRow.name)):
+                latest, count = _latest(session, row.id)
+                out.append(_center_out(row, latest, count, _parse(latest)))
+            return out
+
+    @app.get("/api/centers/{center_id}")
+    def get_center(center_id: int, _: Reader, version: int | None = None) -> CenterOut:
+        with store.session() as session:
+            row = session.get(CenterRow, center_id)
+            if row is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id}")
+            latest, count = _latest(session, center_id)
+            chosen: CenterVersion | None = latest
+            if version is not None:
+                chosen = session.scalars(
+                    select(CenterVersion).where(CenterVersion.center_id == center_id, CenterVersion.version == version)
+                ).first()
+            if chosen is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"centre {center_id} has no version {version}")
+            return _center_out(row, chosen, count, _parse(chosen))
+
+    @app.get("/api/centers/{center_id}/yaml")
+    def get_center_yaml(center_id: int, _: Reader, version: int | None = None) -> dict[str, Any]:
+        with store.session() as session:
+            query = select(CenterVersion).where(CenterVersion.center_id == center_id)
+            if version is not None:
+                query = query.where(CenterVersion.version == version)
+            chosen = session.scalars(query.order_by(CenterVersion.version.desc())).first()
+            if chosen is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id} (version {version})")
+            return {"id": center_id, "version": chosen.version, "yaml": chosen.yaml}
+
+    return app
+
+
+def _latest(session: Any, center_id: int) -> tuple[CenterVersion, int]:
+    versions = list(
+        session.scalars(
+            select(CenterVersion).where(CenterVersion.center_id == center_id).order_by(CenterVersion.version.desc())
+        )
+    )
+    return versions[0], len(versions)
+
+
+def _parse(version: CenterVersion) -> Center:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return center_from_yaml(version.yaml, f"centre version {version.id}")
+
+
+def _center_out(row: CenterRow, version: CenterVersion, count: int, center: Center) -> CenterOut:
+    return CenterOut(
+        id=row.id,
+        name=row.name,
+        version=version.version,
+        versions=count,
+        sha256=version.sha256,
+        agents=len(center.agents),
+        work_types=[w.id for w in center.work_types],
+    )
