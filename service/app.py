@@ -9,20 +9,33 @@ same problems (where, what, fix) the command line prints; nothing is stored then
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import tempfile
 import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from models import Center, InputError, Problem, center_from_yaml
+from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_from_yaml, write_table
+from models.io import read_raw
+from models.tables import parse_table
+from planner.assign import AssignSettings, assign, build_assign_problem
+from planner.jobs import replay_horizon
+from planner.matching import check_someone_on_shift
+from planner.roster import validate_roster
 from service.store import ROLES, Store, User
 from service.store.schema import Center as CenterRow
 from service.store.schema import CenterVersion
+from service.store.schema import Roster as RosterRow
 
 __all__ = ["create_app"]
 
@@ -47,6 +60,28 @@ class CenterOut(BaseModel):
 class CenterUpload(BaseModel):
     yaml: str
     filename: str = "center.yaml"
+
+
+class RosterUpload(BaseModel):
+    csv: str
+    filename: str = "roster.csv"
+    version: int | None = None  # the centre version it was made for (default: the latest)
+
+
+class RosterOut(BaseModel):
+    id: int
+    center_version: int
+    status: str
+    published_at: datetime | None
+    summary: dict[str, Any]
+
+
+class DispatchRequest(BaseModel):
+    at: str
+    tickets: list[dict[str, Any]]
+    time_limit_s: float = Field(default=0.8, gt=0, le=60)
+    horizon_minutes: float | None = Field(default=None, gt=0)
+    method: str = "optimal"
 
 
 def current_user(
@@ -83,6 +118,9 @@ def role(*allowed: str) -> Callable[[User], User]:
 
 Reader = Annotated[User, Depends(role(*ROLES))]
 Editor = Annotated[User, Depends(role(*EDITORS))]
+Dispatcher = Annotated[User, Depends(role("planner", "supervisor"))]
+#: CP-SAT workers of one dispatch (a request is short; the service serves several at once).
+DISPATCH_WORKERS = 2
 
 
 def create_app(store: Store) -> FastAPI:
@@ -172,6 +210,101 @@ def create_app(store: Store) -> FastAPI:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id} (version {version})")
             return {"id": center_id, "version": chosen.version, "yaml": chosen.yaml}
 
+    @app.post("/api/centers/{center_id}/rosters", status_code=status.HTTP_201_CREATED)
+    def upload_roster(center_id: int, upload: RosterUpload, user: Editor) -> RosterOut:
+        """A roster (the roster contract as CSV text) of a centre version (default its latest), kept as a draft,
+        with the independent validator's findings."""
+        with store.session() as session:
+            version = _version(session, center_id, upload.version)
+            center = _parse(version)
+            roster = _roster_from_csv(upload.csv, upload.filename, center)
+            horizon = replay_horizon(center, roster, upload.filename)
+            violations = [str(v) for v in validate_roster(roster, center, horizon)]
+            row = RosterRow(
+                center_version_id=version.id,
+                status="draft",
+                table=_parquet(roster),
+                summary={
+                    "shifts": len(roster),
+                    "agents": int(roster["agent_id"].nunique()) if len(roster) else 0,
+                    "first_day": str(horizon.dates[0]),
+                    "days": len(horizon.dates),
+                    "violations": violations,
+                    "uploaded_by": user.name,
+                },
+            )
+            session.add(row)
+            session.flush()
+            return _roster_out(row, version)
+
+    @app.get("/api/centers/{center_id}/rosters")
+    def list_rosters(center_id: int, _: Reader) -> list[RosterOut]:
+        with store.session() as session:
+            rows = session.execute(
+                select(RosterRow, CenterVersion)
+                .join(CenterVersion, RosterRow.center_version_id == CenterVersion.id)
+                .where(CenterVersion.center_id == center_id)
+                .order_by(RosterRow.id)
+            ).all()
+            return [_roster_out(roster, version) for roster, version in rows]
+
+    @app.post("/api/rosters/{roster_id}/publish")
+    def publish_roster(roster_id: int, user: Editor) -> RosterOut:
+        """Publish a draft roster (by whom, when). One the validator finds rules broken in is refused (422)."""
+        with store.session() as session:
+            row = session.get(RosterRow, roster_id)
+            if row is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
+            broken = row.summary.get("violations", [])
+            if broken:
+                raise InputError(
+                    f"roster {roster_id}",
+                    [Problem("", str(v), "fix the roster and upload it again") for v in broken[:20]],
+                )
+            if row.status != "published":
+                row.status, row.published_by, row.published_at = "published", user.id, datetime.now(UTC)
+            version = session.get(CenterVersion, row.center_version_id)
+            assert version is not None
+            return _roster_out(row, version)
+
+    @app.get("/api/rosters/{roster_id}.csv")
+    def roster_csv(roster_id: int, _: Reader) -> Response:
+        with store.session() as session:
+            row = session.get(RosterRow, roster_id)
+            if row is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
+            table = _from_parquet(row.table)
+        return Response(_csv_text(table), media_type="text/csv")
+
+    @app.post("/api/centers/{center_id}/dispatch")
+    def dispatch(center_id: int, request: DispatchRequest, _: Dispatcher) -> dict[str, Any]:
+        """Who handles which open ticket from `at`, on the centre's latest published roster: the assignment
+        model (skill, tier, region, priority, SLA deadlines, workload balance) within `time_limit_s`."""
+        with store.session() as session:
+            found = session.execute(
+                select(RosterRow, CenterVersion)
+                .join(CenterVersion, RosterRow.center_version_id == CenterVersion.id)
+                .where(CenterVersion.center_id == center_id, RosterRow.status == "published")
+                .order_by(RosterRow.published_at.desc(), RosterRow.id.desc())
+            ).first()
+            if found is None:
+                raise HTTPException(status.HTTP_409_CONFLICT, f"centre {center_id} has no published roster")
+            roster_row, version = found
+            center = _parse(version)
+            roster = _from_parquet(roster_row.table)
+        at = _moment(request.at, center.timezone)
+        tickets = parse_table(
+            pd.DataFrame(request.tickets, dtype=object), OPEN_TICKETS, "tickets", timezone=center.timezone
+        )
+        check_someone_on_shift(roster, at, request.horizon_minutes, center.timezone, f"roster {roster_row.id}")
+        problem = build_assign_problem(tickets, roster, center, at, horizon_minutes=request.horizon_minutes)
+        settings = AssignSettings(time_limit_s=request.time_limit_s, workers=DISPATCH_WORKERS)
+        result = assign(problem, request.method, settings)
+        rows = json.loads(result.table.to_json(orient="records", date_format="iso"))
+        return {"roster_id": roster_row.id, "center_version": version.version, "assignment": rows} | {
+            "summary": json.loads(json.dumps(result.summary(), default=str))
+        }
+
     return app
 
 
@@ -199,4 +332,74 @@ def _center_out(row: CenterRow, version: CenterVersion, count: int, center: Cent
         sha256=version.sha256,
         agents=len(center.agents),
         work_types=[w.id for w in center.work_types],
+    )
+
+
+def _version(session: Any, center_id: int, version: int | None) -> CenterVersion:
+    query = select(CenterVersion).where(CenterVersion.center_id == center_id)
+    if version is not None:
+        query = query.where(CenterVersion.version == version)
+    found: CenterVersion | None = session.scalars(query.order_by(CenterVersion.version.desc())).first()
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id} (version {version})")
+    return found
+
+
+def _roster_from_csv(text: str, filename: str, center: Center) -> pd.DataFrame:
+    """The uploaded CSV text read as a roster file is (`models.read_raw`, then the roster contract)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            raw, rows = read_raw(path)
+        except InputError as exc:
+            raise InputError(filename, exc.problems) from None
+    return parse_table(raw, ROSTER, filename, rows=rows, timezone=center.timezone)
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _from_parquet(blob: bytes) -> pd.DataFrame:
+    """A table stored by `_parquet`, its list cells (a roster's breaks and absences) lists again, not arrays."""
+    table = pd.read_parquet(io.BytesIO(blob))
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = [_as_list(v) for v in table[column]]
+    return table
+
+
+def _as_list(value: Any) -> Any:
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return [_as_list(v) for v in value.tolist()]
+    if isinstance(value, list):
+        return [_as_list(v) for v in value]
+    return value
+
+
+def _csv_text(table: pd.DataFrame) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        write_table(table, ROSTER, path)
+        return path.read_text(encoding="utf-8")
+
+
+def _moment(text: str, zone: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise InputError("at", Problem("", f"'{text}' is not a moment", "write YYYY-MM-DDTHH:MM")) from None
+    return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
+
+
+def _roster_out(row: RosterRow, version: CenterVersion) -> RosterOut:
+    return RosterOut(
+        id=row.id,
+        center_version=version.version,
+        status=row.status,
+        published_at=row.published_at,
+        summary=row.summary,
     )

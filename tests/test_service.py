@@ -8,18 +8,20 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from models import dump_center
+from models import ROSTER, dump_center, read_table, write_table
 from service.app import create_app
 from service.store import Store, open_store
-from tests.roster_helpers import agent, build_center
+from tests.roster_helpers import MONDAY, TZ, agent, at, build_center, work_type
 
 CENTER = dump_center(build_center([agent("a1"), agent("a2")]))
 
@@ -147,3 +149,122 @@ def _has_ss() -> bool:
     from shutil import which
 
     return which("ss") is not None
+
+
+# -- rosters and dispatch ----------------------------------------------------------------------------------------
+
+DESK = dump_center(
+    build_center(
+        [agent("a1", "phone"), agent("a2", "phone")],
+        work_types=[work_type("calls", "phone"), work_type("email", "phone", deferred=True)],
+    )
+)
+
+
+def roster_csv(rows: list[tuple[str, str, str]]) -> str:
+    """A roster (the contract's CSV) of (agent, start, end) shifts on Monday, template early, no breaks."""
+    frame = pd.DataFrame(
+        [
+            {
+                "agent_id": agent_id,
+                "date": MONDAY,
+                "start": at(MONDAY, start),
+                "end": at(MONDAY, end),
+                "shift_template": "early",
+                "breaks": [],
+                "paid_minutes": int((at(MONDAY, end) - at(MONDAY, start)).total_seconds() // 60),
+                "pinned": False,
+            }
+            for agent_id, start, end in rows
+        ]
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        write_table(frame, ROSTER, path)
+        return path.read_text()
+
+
+def tickets(count: int) -> list[dict[str, str]]:
+    return [
+        {"ticket_id": f"T{i}", "work_type": "email", "created_at": at(MONDAY, "07:00").isoformat()}
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def desk(client: TestClient, store: Store) -> tuple[int, dict[str, str]]:
+    headers = bearer(store.add_user("pat", "planner"))
+    made = client.post("/api/centers", json={"yaml": DESK}, headers=headers)
+    assert made.status_code == 201, made.json()
+    return made.json()["id"], headers
+
+
+def test_a_roster_is_uploaded_as_a_draft_then_published_by_whom_and_when(
+    client: TestClient, desk: tuple[int, dict[str, str]]
+) -> None:
+    center_id, headers = desk
+    text = roster_csv([("a1", "06:00", "14:00"), ("a2", "06:00", "14:00")])
+    uploaded = client.post(f"/api/centers/{center_id}/rosters", json={"csv": text}, headers=headers)
+    assert uploaded.status_code == 201, uploaded.json()
+    draft = uploaded.json()
+    assert (draft["status"], draft["summary"]["shifts"], draft["summary"]["violations"]) == ("draft", 2, [])
+    published = client.post(f"/api/rosters/{draft['id']}/publish", headers=headers).json()
+    assert published["status"] == "published" and published["published_at"] is not None
+    listed = client.get(f"/api/centers/{center_id}/rosters", headers=headers).json()
+    assert [(r["id"], r["status"]) for r in listed] == [(draft["id"], "published")]
+    # The stored roster comes back as the roster contract's CSV, the same shifts.
+    back = client.get(f"/api/rosters/{draft['id']}.csv", headers=headers)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "back.csv"
+        path.write_text(back.text)
+        again = read_table(path, ROSTER, timezone=TZ)
+    assert sorted(again["agent_id"]) == ["a1", "a2"]
+    assert again["start"].tolist() == [at(MONDAY, "06:00")] * 2
+
+
+def test_a_roster_breaking_a_rule_is_kept_as_a_draft_and_refused_at_publish(
+    client: TestClient, desk: tuple[int, dict[str, str]]
+) -> None:
+    center_id, headers = desk
+    text = roster_csv([("a1", "09:00", "17:00")])  # the early template starts at 06:00
+    uploaded = client.post(f"/api/centers/{center_id}/rosters", json={"csv": text}, headers=headers)
+    assert uploaded.status_code == 201, uploaded.json()
+    violations = uploaded.json()["summary"]["violations"]
+    assert violations and all("a1" in v for v in violations)
+    refused = client.post(f"/api/rosters/{uploaded.json()['id']}/publish", headers=headers)
+    assert refused.status_code == 422
+
+
+def test_a_roster_file_that_is_not_the_contract_is_422_naming_the_column(
+    client: TestClient, desk: tuple[int, dict[str, str]]
+) -> None:
+    center_id, headers = desk
+    response = client.post(
+        f"/api/centers/{center_id}/rosters", json={"csv": "agent_id,date\na1,2026-06-01\n"}, headers=headers
+    )
+    assert response.status_code == 422
+    assert any("start" in p["what"] or "start" in p["where"] for p in response.json()["problems"])
+    assert client.get(f"/api/centers/{center_id}/rosters", headers=headers).json() == []
+
+
+def test_dispatch_assigns_every_ticket_on_the_published_roster(
+    client: TestClient, store: Store, desk: tuple[int, dict[str, str]]
+) -> None:
+    center_id, headers = desk
+    body = {"at": at(MONDAY, "08:00").isoformat(), "tickets": tickets(6)}
+    assert client.post(f"/api/centers/{center_id}/dispatch", json=body, headers=headers).status_code == 409
+    text = roster_csv([("a1", "06:00", "14:00"), ("a2", "06:00", "14:00")])
+    draft = client.post(f"/api/centers/{center_id}/rosters", json={"csv": text}, headers=headers).json()
+    client.post(f"/api/rosters/{draft['id']}/publish", headers=headers)
+    supervisor = bearer(store.add_user("sue", "supervisor"))
+    response = client.post(f"/api/centers/{center_id}/dispatch", json=body, headers=supervisor)
+    assert response.status_code == 200, response.json()
+    rows = response.json()["assignment"]
+    assert sorted(r["ticket_id"] for r in rows) == sorted(t["ticket_id"] for t in body["tickets"])
+    assert {r["agent_id"] for r in rows} <= {"a1", "a2"} and all(r["agent_id"] for r in rows)
+    viewer = bearer(store.add_user("vic", "viewer"))
+    assert client.post(f"/api/centers/{center_id}/dispatch", json=body, headers=viewer).status_code == 403
+    unknown = {**body, "tickets": [{**body["tickets"][0], "work_type": "fax"}]}
+    assert client.post(f"/api/centers/{center_id}/dispatch", json=unknown, headers=supervisor).status_code == 422
+    night = {**body, "at": at(MONDAY, "23:00").isoformat()}
+    assert client.post(f"/api/centers/{center_id}/dispatch", json=night, headers=supervisor).status_code == 422
