@@ -172,6 +172,9 @@ def create_app(store: Store) -> FastAPI:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id} (version {version})")
             return {"id": center_id, "version": chosen.version, "yaml": chosen.yaml}
 
+    from service.routes_jobs import install_jobs  # here: the job routes use this module's auth dependencies
+
+    install_jobs(app, store)  # the job routes and their worker processes (service/jobs.py)
     return app
 
 
