@@ -70,6 +70,9 @@ CANCEL_POLL_S = 0.25
 SHUTDOWN_GRACE_S = 15.0
 #: Result keys that hold whole tables: served by `GET /api/jobs/{id}/result`, left out of the job's status.
 TABLE_KEYS = ("roster_csv",)
+#: The largest requirement table a roster job takes, in bytes of CSV text (a year of 15-minute intervals of a
+#: dozen work types is about 30 MB).
+MAX_REQUIREMENT_BYTES = 64 * 2**20
 #: The longest roster solve a job may ask for.
 MAX_TIME_LIMIT_S = 3600.0
 FINISHED = ("done", "failed", "cancelled")
@@ -105,6 +108,9 @@ def check_roster_params(params: Mapping[str, Any], store: Store) -> dict[str, An
                 "requirement_csv", "is missing or empty", "give the requirement table as CSV text (wfm requirements)"
             ),
         )
+    if len(text.encode("utf-8")) > MAX_REQUIREMENT_BYTES:
+        size = f"is larger than {MAX_REQUIREMENT_BYTES // 2**20} MB"
+        raise InputError("params", Problem("requirement_csv", size, "give the requirement of the roster's weeks only"))
     limit = params.get("time_limit_s", 60.0)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= MAX_TIME_LIMIT_S:
         raise InputError(
