@@ -11,9 +11,10 @@ The cancel request is kept in the row's `error` (who asked), which nothing else 
 request crosses processes (and servers sharing the store) and is never lost to a progress write. A job still
 `queued` becomes `cancelled` at once.
 
-A server that stops leaves jobs `running` or `queued`: the next `JobRunner` on the store marks them `failed`
-with `RECOVERED_ERROR` (nothing they would have written was written: a job writes its result only at its end).
-One server runs the jobs of a store.
+A server that is killed leaves jobs `running` or `queued`: its worker processes see it gone, stop their running
+jobs as if cancelled (keeping their best result) and take no more; the next `JobRunner` on the store marks what
+is still `running` or `queued` `failed` with `RECOVERED_ERROR` (nothing such a job would have written was
+written: a job writes its result only at its end). One server runs the jobs of a store.
 """
 
 from __future__ import annotations
@@ -304,7 +305,9 @@ class JobRunner:
     def _executor(self) -> ProcessPoolExecutor:
         pool = self._pool
         if pool is None or getattr(pool, "_broken", False):
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            )
             self._pool = pool
         return pool
 
@@ -341,6 +344,13 @@ class JobRunner:
 # -- the worker (in a pool process) ---------------------------------------------------------------------------------
 
 _stores: dict[str, Store] = {}
+
+
+def _orphaned() -> bool:
+    """True in a worker process whose server process has gone (killed): its jobs stop, keeping what they have,
+    and it takes no more (the next server fails what was left, `JobRunner.recover`)."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
 
 
 def _worker_store(url: str) -> Store:
@@ -387,14 +397,41 @@ class _Reporter:
                     )
                     self.written_at = time.monotonic()
                 request = session.scalar(select(Job.error).where(Job.id == self.job_id))
+            if request is None and _orphaned():
+                request = "cancelled: the server stopped"
             if request is not None and not self.cancel.cancelled:
                 self.request = request
                 self.cancel.cancel()
 
 
+#: Held while a worker process runs a job: a worker whose server has gone exits when it holds no job.
+_running = threading.Lock()
+
+
+def _start_worker() -> None:
+    """A pool process's start: a thread that ends the process once its server has gone and it runs no job."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(CANCEL_POLL_S)
+            if _orphaned() and _running.acquire(blocking=False):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="server watch", daemon=True).start()
+
+
 def run_job(url: str, job_id: str) -> None:
     """Run one stored job in this process (a pool worker): `running`, then its end state, result and error written
     in one transaction. A job that is no longer `queued` (cancelled meanwhile) is left as it is."""
+    with _running:
+        _run_job(url, job_id)
+        if _orphaned():  # the server has gone: what the job had is written, and nobody will read a reply
+            os._exit(0)
+
+
+def _run_job(url: str, job_id: str) -> None:
+    if _orphaned():
+        return
     store = _worker_store(url)
     with store.session() as session:
         taken = session.execute(

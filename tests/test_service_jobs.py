@@ -5,13 +5,20 @@ after a server stopped mid-job, and the job routes' 401 and 403."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
+import psutil
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -68,6 +75,28 @@ def wait_for(client: TestClient, job_id: str, headers: dict[str, str], states: t
     raise AssertionError(f"job {job_id} never reached {states}: {job}")
 
 
+def sixty_agents() -> Center:
+    """Sixty agents whose week CP-SAT does not prove optimal within minutes: a job that runs until cancelled."""
+    templates = [
+        template("early", "06:00", latest="10:00", lengths=(360, 480)),
+        template("late", "12:00", latest="16:00", lengths=(360, 480)),
+    ]
+    return build_center(
+        [agent(f"a{i}") for i in range(60)],
+        templates=templates,
+        contracts=[contract(max_working_days=5, min_paid_minutes_week=4 * 360)],
+        name="Sixty agents",
+    )
+
+
+def sixty_needs() -> list[Need]:
+    return [
+        Need("calls", d, f"{h:02d}:00", f"{h + 1:02d}:00", 6 + (7 * d + 5 * h) % 19)
+        for d in range(7)
+        for h in range(6, 22)
+    ]
+
+
 def jobs_stored(store: Store) -> int:
     with store.session() as session:
         return int(session.scalar(select(func.count()).select_from(Job)) or 0)
@@ -105,21 +134,8 @@ def test_a_queued_job_is_cancelled_at_once_and_a_running_one_keeps_its_best_rost
     client.app.state.jobs.shutdown()  # type: ignore[attr-defined]
     client.app.state.jobs = JobRunner(store, workers=1)  # type: ignore[attr-defined]  # one job at a time
     headers = bearer(store.add_user("pat", "planner"))
-    # Sixty agents whose week CP-SAT does not prove optimal within the time limit: it runs until cancelled.
-    templates = [
-        template("early", "06:00", latest="10:00", lengths=(360, 480)),
-        template("late", "12:00", latest="16:00", lengths=(360, 480)),
-    ]
-    big = build_center(
-        [agent(f"a{i}") for i in range(60)],
-        templates=templates,
-        contracts=[contract(max_working_days=5, min_paid_minutes_week=4 * 360)],
-    )
-    needs = [
-        Need("calls", d, f"{h:02d}:00", f"{h + 1:02d}:00", 6 + (7 * d + 5 * h) % 19)
-        for d in range(7)
-        for h in range(6, 22)
-    ]
+    big = sixty_agents()
+    needs = sixty_needs()
     long_params = {"center_id": upload(client, headers, big), "requirement_csv": requirement_csv(big, needs, tmp_path)}
     running = client.post("/api/jobs/roster", json=long_params | {"time_limit_s": 600}, headers=headers).json()["id"]
     tiny = {"center_id": upload(client, headers, TINY), "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
@@ -220,3 +236,88 @@ def test_the_job_routes_need_a_token_and_the_right_role(client: TestClient, stor
     assert client.get("/api/jobs/someone-elses", headers=viewer).json()["status"] == "queued"
     assert client.get("/api/jobs/no-such-job", headers=viewer).status_code == 404
     assert jobs_stored(store) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`wfm serve` on `port`, once it answers."""
+    with log.open("ab") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        )
+    end = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+            return server
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > end:
+                server.kill()
+                raise AssertionError(f"the server did not start: {log.read_text()}") from None
+            time.sleep(0.3)
+
+
+def _stop(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Kill those of `processes` still alive (by their ids); the ones that were."""
+    alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for process in alive:
+        process.kill()
+    psutil.wait_procs(alive, timeout=10)
+    return alive
+
+
+def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wfm.db'}"
+    made = open_store(url)
+    headers = bearer(made.add_user("pat", "planner"))
+    made.close()
+    port, log = _free_port(), tmp_path / "serve.log"
+    api = f"http://127.0.0.1:{port}/api"
+    server = _serve(url, port, log)
+    children: list[psutil.Process] = []
+    try:
+        big = sixty_agents()
+        center = httpx.post(f"{api}/centers", json={"yaml": dump_center(big)}, headers=headers, timeout=30).json()
+        params = {"center_id": center["id"], "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path)}
+        params["time_limit_s"] = 600
+        # Two running (the server's two worker processes) and one queued behind them.
+        ids = [httpx.post(f"{api}/jobs/roster", json=params, headers=headers, timeout=30).json()["id"] for _ in "abc"]
+        end = time.monotonic() + WAIT_S
+        while time.monotonic() < end:
+            jobs = [httpx.get(f"{api}/jobs/{i}", headers=headers, timeout=10).json() for i in ids]
+            if all("objective" in j["progress"] for j in jobs[:2]):
+                break
+            time.sleep(0.2)
+        assert [j["status"] for j in jobs] == ["running", "running", "queued"], jobs
+        children = psutil.Process(server.pid).children(recursive=True)
+        server.kill()  # as a crash would: no shutdown
+        server.wait(timeout=10)
+        # Its worker processes see it gone: they stop their jobs, keeping the best rosters, and exit.
+        gone, alive = psutil.wait_procs(children, timeout=60)
+        assert alive == [], alive
+        server = _serve(url, port, log)
+        jobs = [httpx.get(f"{api}/jobs/{i}", headers=headers, timeout=10).json() for i in ids]
+        for job in jobs[:2]:
+            assert (job["status"], job["error"]) == ("cancelled", "cancelled: the server stopped"), job
+            assert job["result"]["summary"]["interrupted"] is True
+        assert (jobs[2]["status"], jobs[2]["error"]) == ("failed", RECOVERED_ERROR)
+        listed = httpx.get(f"{api}/centers", headers=headers, timeout=10).json()
+        assert [(c["id"], c["version"]) for c in listed] == [(center["id"], 1)]  # the store is intact
+    finally:
+        children += psutil.Process(server.pid).children(recursive=True) if server.poll() is None else []
+        server.send_signal(signal.SIGINT)  # stopped by its process id, as Ctrl-C would
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        _stop(children)
