@@ -164,6 +164,30 @@ def test_a_queued_job_is_cancelled_at_once_and_a_running_one_keeps_its_best_rost
     assert client.get(f"/api/jobs/{queued}", headers=headers).json()["started_at"] is None  # it never ran
 
 
+def test_a_job_whose_worker_process_dies_fails_and_the_next_job_gets_a_new_pool(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    headers = bearer(store.add_user("pat", "planner"))
+    big = sixty_agents()
+    params = {
+        "center_id": upload(client, headers, big),
+        "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path),
+    }
+    job_id = client.post("/api/jobs/roster", json=params | {"time_limit_s": 600}, headers=headers).json()["id"]
+    assert wait_for(client, job_id, headers, ("running", *FINISHED))["status"] == "running"
+    workers = [
+        p for p in psutil.Process().children(recursive=True) if any("spawn_main" in part for part in p.cmdline())
+    ]
+    assert workers
+    for worker in workers:
+        worker.kill()  # as the kernel's out-of-memory killer would
+    job = wait_for(client, job_id, headers, FINISHED)
+    assert job["status"] == "failed" and job["error"].startswith("the job's worker process stopped"), job
+    tiny = {"center_id": upload(client, headers, TINY), "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
+    again = client.post("/api/jobs/roster", json=tiny, headers=headers).json()["id"]
+    assert wait_for(client, again, headers, FINISHED)["status"] == "done"
+
+
 def test_bad_input_fails_the_job_with_the_problem_and_bad_parameters_are_refused(
     client: TestClient, store: Store, tmp_path: Path
 ) -> None:
