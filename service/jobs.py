@@ -69,6 +69,8 @@ PROGRESS_EVERY_S = 0.5
 CANCEL_POLL_S = 0.25
 #: Seconds a stopping server gives its running jobs to stop by themselves before their processes are ended.
 SHUTDOWN_GRACE_S = 15.0
+#: Seconds the worker processes get to exit once their jobs have ended, before they are ended.
+EXIT_S = 5.0
 #: Result keys that hold whole tables: served by `GET /api/jobs/{id}/result`, left out of the job's status.
 TABLE_KEYS = ("roster_csv",)
 #: The largest requirement table a roster job takes, in bytes of CSV text (a year of 15-minute intervals of a
@@ -334,8 +336,9 @@ class JobRunner:
         processes = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         wait_futures(futures, timeout=grace_s)
+        end = time.monotonic() + EXIT_S
         for process in processes:
-            process.join(timeout=0.1 if process.is_alive() else 0)
+            process.join(timeout=max(0.0, end - time.monotonic()))
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGKILL)
                 process.join(timeout=5)
