@@ -305,6 +305,9 @@ def create_app(store: Store) -> FastAPI:
             "summary": json.loads(json.dumps(result.summary(), default=str))
         }
 
+    from service.routes_jobs import install_jobs  # here: the job routes use this module's auth dependencies
+
+    install_jobs(app, store)  # the job routes and their worker processes (service/jobs.py)
     return app
 
 

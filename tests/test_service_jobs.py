@@ -1,0 +1,347 @@
+"""The service's asynchronous jobs: a roster job accepted at once (202) and run in a worker process to its roster,
+cancelled while queued and while running (keeping its best roster), failed with the input's problem, failed
+after a server stopped mid-job, and the job routes' 401 and 403."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import psutil
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from models import REQUIREMENT, Center, InputError, dump_center
+from models.io import write_table
+from service.app import create_app
+from service.jobs import FINISHED, RECOVERED_ERROR, JobRunner, read_csv_text
+from service.store import Job, Store, open_store
+from tests.roster_helpers import Need, agent, build_center, contract, requirement, template
+
+TINY = build_center([agent("a1"), agent("a2")])
+TINY_NEEDS = [Need("calls", 0, "06:00", "14:00"), Need("calls", 1, "14:00", "22:00")]
+#: Bounds of the waits for a job's state (never reached when the service works; a test fails past them).
+WAIT_S = 120.0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[TestClient]:
+    # Leaving the block shuts the app down, and with it the job runner's worker processes.
+    with TestClient(create_app(store)) as test_client:
+        yield test_client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def requirement_csv(center: Center, needs: list[Need], folder: Path) -> str:
+    return write_table(requirement(center, needs), REQUIREMENT, folder / "requirement.csv").read_text()
+
+
+def upload(client: TestClient, headers: dict[str, str], center: Center) -> int:
+    response = client.post("/api/centers", json={"yaml": dump_center(center)}, headers=headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def wait_for(client: TestClient, job_id: str, headers: dict[str, str], states: tuple[str, ...]) -> dict[str, Any]:
+    """The job's status once it is in one of `states` (polled; fails past `WAIT_S`)."""
+    end = time.monotonic() + WAIT_S
+    while time.monotonic() < end:
+        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
+        if job["status"] in states:
+            return dict(job)
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} never reached {states}: {job}")
+
+
+def sixty_agents() -> Center:
+    """Sixty agents whose week CP-SAT does not prove optimal within minutes: a job that runs until cancelled."""
+    templates = [
+        template("early", "06:00", latest="10:00", lengths=(360, 480)),
+        template("late", "12:00", latest="16:00", lengths=(360, 480)),
+    ]
+    return build_center(
+        [agent(f"a{i}") for i in range(60)],
+        templates=templates,
+        contracts=[contract(max_working_days=5, min_paid_minutes_week=4 * 360)],
+        name="Sixty agents",
+    )
+
+
+def sixty_needs() -> list[Need]:
+    return [
+        Need("calls", d, f"{h:02d}:00", f"{h + 1:02d}:00", 6 + (7 * d + 5 * h) % 19)
+        for d in range(7)
+        for h in range(6, 22)
+    ]
+
+
+def jobs_stored(store: Store) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Job)) or 0)
+
+
+def test_a_roster_job_is_accepted_at_once_and_ends_with_its_roster(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    headers = bearer(store.add_user("pat", "planner"))
+    center_id = upload(client, headers, TINY)
+    params = {
+        "center_id": center_id,
+        "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path),
+        "time_limit_s": 20,
+    }
+    response = client.post("/api/jobs/roster", json=params, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    job_id = response.json()["id"]
+    job = wait_for(client, job_id, headers, FINISHED)
+    assert job["status"] == "done", job
+    assert job["error"] is None and job["started_at"] is not None and job["finished_at"] is not None
+    assert job["result"]["summary"]["status"] == "OPTIMAL" and "roster_csv" not in job["result"]
+    assert {"objective", "bound", "gap", "elapsed_s"} <= set(job["progress"])
+    result = client.get(f"/api/jobs/{job_id}/result", headers=headers).json()["result"]
+    roster = pd.read_csv(io.StringIO(result["roster_csv"]))
+    # One shift per needed day: a1 or a2 on Monday's early and Tuesday's late.
+    assert len(roster) == 2 and set(roster["agent_id"]) <= {"a1", "a2"}
+    assert sorted(roster["shift_template"]) == ["early", "late"]
+
+
+def test_a_queued_job_is_cancelled_at_once_and_a_running_one_keeps_its_best_roster(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    client.app.state.jobs.shutdown()  # type: ignore[attr-defined]
+    client.app.state.jobs = JobRunner(store, workers=1)  # type: ignore[attr-defined]  # one job at a time
+    headers = bearer(store.add_user("pat", "planner"))
+    big = sixty_agents()
+    needs = sixty_needs()
+    long_params = {"center_id": upload(client, headers, big), "requirement_csv": requirement_csv(big, needs, tmp_path)}
+    running = client.post("/api/jobs/roster", json=long_params | {"time_limit_s": 600}, headers=headers).json()["id"]
+    tiny = {"center_id": upload(client, headers, TINY), "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
+    queued = client.post("/api/jobs/roster", json=tiny, headers=headers).json()["id"]
+
+    response = client.delete(f"/api/jobs/{queued}", headers=headers)
+    assert response.status_code == 202 and response.json()["status"] == "cancelled"
+    job = client.get(f"/api/jobs/{queued}", headers=headers).json()
+    assert job["status"] == "cancelled" and job["started_at"] is None and "pat" in job["error"]
+    assert client.delete(f"/api/jobs/{queued}", headers=headers).status_code == 409
+
+    job = wait_for(client, running, headers, ("running", *FINISHED))
+    while job["status"] == "running" and "objective" not in job["progress"]:  # until a roster is found
+        time.sleep(0.1)
+        job = client.get(f"/api/jobs/{running}", headers=headers).json()
+    assert job["status"] == "running", job
+    assert client.get(f"/api/jobs/{running}/result", headers=headers).status_code == 409
+    assert client.delete(f"/api/jobs/{running}", headers=headers).status_code == 202
+    job = wait_for(client, running, headers, FINISHED)
+    assert job["status"] == "cancelled" and job["error"] == "cancelled by pat", job
+    assert job["result"]["summary"]["interrupted"] is True
+    roster = pd.read_csv(
+        io.StringIO(client.get(f"/api/jobs/{running}/result", headers=headers).json()["result"]["roster_csv"])
+    )
+    assert len(roster) > 0 and set(roster["agent_id"]) <= {f"a{i}" for i in range(60)}
+    assert client.get(f"/api/jobs/{queued}", headers=headers).json()["started_at"] is None  # it never ran
+
+
+def test_a_job_whose_worker_process_dies_fails_and_the_next_job_gets_a_new_pool(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    headers = bearer(store.add_user("pat", "planner"))
+    big = sixty_agents()
+    params = {
+        "center_id": upload(client, headers, big),
+        "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path),
+    }
+    job_id = client.post("/api/jobs/roster", json=params | {"time_limit_s": 600}, headers=headers).json()["id"]
+    assert wait_for(client, job_id, headers, ("running", *FINISHED))["status"] == "running"
+    workers = [
+        p for p in psutil.Process().children(recursive=True) if any("spawn_main" in part for part in p.cmdline())
+    ]
+    assert workers
+    for worker in workers:
+        worker.kill()  # as the kernel's out-of-memory killer would
+    job = wait_for(client, job_id, headers, FINISHED)
+    assert job["status"] == "failed" and job["error"].startswith("the job's worker process stopped"), job
+    tiny = {"center_id": upload(client, headers, TINY), "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
+    again = client.post("/api/jobs/roster", json=tiny, headers=headers).json()["id"]
+    assert wait_for(client, again, headers, FINISHED)["status"] == "done"
+
+
+def test_bad_input_fails_the_job_with_the_problem_and_bad_parameters_are_refused(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    headers = bearer(store.add_user("pat", "planner"))
+    center_id = upload(client, headers, TINY)
+    lines = requirement_csv(TINY, TINY_NEEDS, tmp_path).splitlines()
+    header = lines[0].split(",")
+    row = lines[3].split(",")
+    row[header.index("required_agents_int")] = "three"
+    lines[3] = ",".join(row)
+    text = "\n".join(lines) + "\n"
+    with pytest.raises(InputError) as expected:
+        read_csv_text(text, "requirement.csv", TINY.timezone)
+    response = client.post("/api/jobs/roster", json={"center_id": center_id, "requirement_csv": text}, headers=headers)
+    assert response.status_code == 202
+    job = wait_for(client, response.json()["id"], headers, FINISHED)
+    assert job["status"] == "failed" and job["error"] == str(expected.value) and job["result"] is None
+    assert "line 4" in job["error"] and "required_agents_int" in job["error"]
+    assert client.get(f"/api/jobs/{job['id']}/result", headers=headers).status_code == 409
+
+    # Parameters that cannot make a job: 422 with the problem, nothing queued.
+    before = jobs_stored(store)
+    for params, field in [
+        ({"center_id": 999, "requirement_csv": text}, "center_id"),
+        ({"center_id": center_id}, "requirement_csv"),
+        ({"center_id": center_id, "requirement_csv": text, "time_limit_s": -1}, "time_limit_s"),
+        ({"center_id": "1; DROP TABLE jobs", "requirement_csv": text}, "center_id"),
+    ]:
+        response = client.post("/api/jobs/roster", json=params, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"][0]["where"] == field
+    assert client.post("/api/jobs/nosuchkind", json={}, headers=headers).status_code == 404
+    assert jobs_stored(store) == before
+
+
+def test_jobs_a_stopped_server_left_are_failed_when_the_next_one_starts(store: Store) -> None:
+    now = datetime.now(UTC)
+    with store.session() as session:
+        session.add(Job(id="left-running", kind="roster", status="running", params={}, progress={}, started_at=now))
+        session.add(Job(id="left-queued", kind="roster", status="queued", params={}, progress={}))
+        session.add(Job(id="finished", kind="roster", status="done", params={}, progress={}, result={"a": 1}))
+    with TestClient(create_app(store)) as client:
+        headers = bearer(store.add_user("vic", "viewer"))
+        for job_id in ("left-running", "left-queued"):
+            job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
+            assert (job["status"], job["error"]) == ("failed", RECOVERED_ERROR)
+            assert job["finished_at"] is not None
+        job = client.get("/api/jobs/finished", headers=headers).json()
+        assert (job["status"], job["error"], job["result"]) == ("done", None, {"a": 1})
+
+
+def test_the_job_routes_need_a_token_and_the_right_role(client: TestClient, store: Store, tmp_path: Path) -> None:
+    planner = bearer(store.add_user("pat", "planner"))
+    viewer = bearer(store.add_user("vic", "viewer"))
+    center_id = upload(client, planner, TINY)
+    params = {"center_id": center_id, "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
+    with store.session() as session:
+        session.add(Job(id="someone-elses", kind="roster", status="queued", params={}, progress={}, created_by=None))
+    for method, path in [
+        ("POST", "/api/jobs/roster"),
+        ("GET", "/api/jobs/someone-elses"),
+        ("GET", "/api/jobs/someone-elses/result"),
+        ("DELETE", "/api/jobs/someone-elses"),
+    ]:
+        assert client.request(method, path, json=params).status_code == 401
+        assert client.request(method, path, json=params, headers=bearer("wrong")).status_code == 401
+    response = client.post("/api/jobs/roster", json=params, headers=viewer)
+    assert response.status_code == 403 and "planner" in response.json()["detail"]
+    assert client.delete("/api/jobs/someone-elses", headers=viewer).status_code == 403
+    assert client.get("/api/jobs/someone-elses", headers=viewer).json()["status"] == "queued"
+    assert client.get("/api/jobs/no-such-job", headers=viewer).status_code == 404
+    assert jobs_stored(store) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`wfm serve` on `port`, once it answers."""
+    with log.open("ab") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        )
+    end = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+            return server
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > end:
+                server.kill()
+                raise AssertionError(f"the server did not start: {log.read_text()}") from None
+            time.sleep(0.3)
+
+
+def _stop(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Kill those of `processes` still alive (by their ids); the ones that were."""
+    alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for process in alive:
+        process.kill()
+    psutil.wait_procs(alive, timeout=10)
+    return alive
+
+
+def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wfm.db'}"
+    made = open_store(url)
+    headers = bearer(made.add_user("pat", "planner"))
+    made.close()
+    port, log = _free_port(), tmp_path / "serve.log"
+    api = f"http://127.0.0.1:{port}/api"
+    server = _serve(url, port, log)
+    children: list[psutil.Process] = []
+    try:
+        big = sixty_agents()
+        center = httpx.post(f"{api}/centers", json={"yaml": dump_center(big)}, headers=headers, timeout=30).json()
+        params = {"center_id": center["id"], "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path)}
+        params["time_limit_s"] = 600
+        # Two running (the server's two worker processes) and one queued behind them.
+        ids = [httpx.post(f"{api}/jobs/roster", json=params, headers=headers, timeout=30).json()["id"] for _ in "abc"]
+        end = time.monotonic() + WAIT_S
+        while time.monotonic() < end:
+            jobs = [httpx.get(f"{api}/jobs/{i}", headers=headers, timeout=10).json() for i in ids]
+            if all("objective" in j["progress"] for j in jobs[:2]):
+                break
+            time.sleep(0.2)
+        assert [j["status"] for j in jobs] == ["running", "running", "queued"], jobs
+        children = psutil.Process(server.pid).children(recursive=True)
+        server.kill()  # as a crash would: no shutdown
+        server.wait(timeout=10)
+        # Its worker processes see it gone: they stop their jobs, keeping the best rosters, and exit.
+        gone, alive = psutil.wait_procs(children, timeout=60)
+        assert alive == [], alive
+        server = _serve(url, port, log)
+        jobs = [httpx.get(f"{api}/jobs/{i}", headers=headers, timeout=10).json() for i in ids]
+        for job in jobs[:2]:
+            assert (job["status"], job["error"]) == ("cancelled", "cancelled: the server stopped"), job
+            assert job["result"]["summary"]["interrupted"] is True
+        assert (jobs[2]["status"], jobs[2]["error"]) == ("failed", RECOVERED_ERROR)
+        listed = httpx.get(f"{api}/centers", headers=headers, timeout=10).json()
+        assert [(c["id"], c["version"]) for c in listed] == [(center["id"], 1)]  # the store is intact
+    finally:
+        children += psutil.Process(server.pid).children(recursive=True) if server.poll() is None else []
+        server.send_signal(signal.SIGINT)  # stopped by its process id, as Ctrl-C would
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        _stop(children)
