@@ -9,7 +9,6 @@ same problems (where, what, fix) the command line prints; nothing is stored then
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import tempfile
 import warnings
@@ -29,10 +28,10 @@ from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_fro
 from models.io import read_raw
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
-from planner.jobs import replay_horizon
 from planner.matching import check_someone_on_shift
-from planner.roster import validate_roster
+from service.rosters import draft_summary
 from service.store import ROLES, Store, User
+from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.store.schema import CenterVersion
 from service.store.schema import Roster as RosterRow
@@ -218,20 +217,11 @@ def create_app(store: Store) -> FastAPI:
             version = _version(session, center_id, upload.version)
             center = _parse(version)
             roster = _roster_from_csv(upload.csv, upload.filename, center)
-            horizon = replay_horizon(center, roster, upload.filename)
-            violations = [str(v) for v in validate_roster(roster, center, horizon)]
             row = RosterRow(
                 center_version_id=version.id,
                 status="draft",
-                table=_parquet(roster),
-                summary={
-                    "shifts": len(roster),
-                    "agents": int(roster["agent_id"].nunique()) if len(roster) else 0,
-                    "first_day": str(horizon.dates[0]),
-                    "days": len(horizon.dates),
-                    "violations": violations,
-                    "uploaded_by": user.name,
-                },
+                table=to_parquet_blob(roster),
+                summary=draft_summary(roster, center, upload.filename) | {"uploaded_by": user.name},
             )
             session.add(row)
             session.flush()
@@ -273,7 +263,7 @@ def create_app(store: Store) -> FastAPI:
             row = session.get(RosterRow, roster_id)
             if row is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
-            table = _from_parquet(row.table)
+            table = from_parquet_blob(row.table)
         return Response(_csv_text(table), media_type="text/csv")
 
     @app.post("/api/centers/{center_id}/dispatch")
@@ -291,7 +281,7 @@ def create_app(store: Store) -> FastAPI:
                 raise HTTPException(status.HTTP_409_CONFLICT, f"centre {center_id} has no published roster")
             roster_row, version = found
             center = _parse(version)
-            roster = _from_parquet(roster_row.table)
+            roster = from_parquet_blob(roster_row.table)
         at = _moment(request.at, center.timezone)
         tickets = parse_table(
             pd.DataFrame(request.tickets, dtype=object), OPEN_TICKETS, "tickets", timezone=center.timezone
@@ -358,29 +348,6 @@ def _roster_from_csv(text: str, filename: str, center: Center) -> pd.DataFrame:
         except InputError as exc:
             raise InputError(filename, exc.problems) from None
     return parse_table(raw, ROSTER, filename, rows=rows, timezone=center.timezone)
-
-
-def _parquet(table: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    return buffer.getvalue()
-
-
-def _from_parquet(blob: bytes) -> pd.DataFrame:
-    """A table stored by `_parquet`, its list cells (a roster's breaks and absences) lists again, not arrays."""
-    table = pd.read_parquet(io.BytesIO(blob))
-    for column in table.columns:
-        if table[column].dtype == object:
-            table[column] = [_as_list(v) for v in table[column]]
-    return table
-
-
-def _as_list(value: Any) -> Any:
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        return [_as_list(v) for v in value.tolist()]
-    if isinstance(value, list):
-        return [_as_list(v) for v in value]
-    return value
 
 
 def _csv_text(table: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ written: a job writes its result only at its end). One server runs the jobs of a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -48,7 +49,9 @@ from models.tables import ROSTER, RowRef, parse_table
 from planner.matching import check_forecast_work_types
 from planner.roster import Progress, RosterSettings, solve_roster
 from planner.runtime import Cancellation, Interrupted
-from service.store import CenterVersion, Job, Store, User, open_store
+from service.rosters import draft_summary
+from service.store import CenterVersion, Job, Roster, Store, User, open_store
+from service.store.blobs import to_parquet_blob
 
 __all__ = [
     "CANCEL_POLL_S",
@@ -73,6 +76,8 @@ SHUTDOWN_GRACE_S = 15.0
 EXIT_S = 5.0
 #: Result keys that hold whole tables: served by `GET /api/jobs/{id}/result`, left out of the job's status.
 TABLE_KEYS = ("roster_csv",)
+#: Where a job's function hands back a draft roster to store with the job's end (not part of its result).
+DRAFT = "_draft_roster"
 #: The largest requirement table a roster job takes, in bytes of CSV text (a year of 15-minute intervals of a
 #: dozen work types is about 30 MB).
 MAX_REQUIREMENT_BYTES = 64 * 2**20
@@ -188,7 +193,13 @@ def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
     with TemporaryDirectory() as folder:
         path = write_table(result.roster, ROSTER, Path(folder) / "roster.csv")
         roster_csv = path.read_text(encoding="utf-8")
-    return {"summary": result.summary(), "roster_csv": roster_csv}
+    draft = Roster(
+        center_version_id=params["center_version_id"],
+        status="draft",
+        table=to_parquet_blob(result.roster),
+        summary=draft_summary(result.roster, center, "the roster job"),
+    )
+    return {"summary": result.summary(), "roster_csv": roster_csv, DRAFT: draft}
 
 
 def read_csv_text(text: str, source: str, timezone: str) -> pd.DataFrame:
@@ -340,7 +351,8 @@ class JobRunner:
         for process in processes:
             process.join(timeout=max(0.0, end - time.monotonic()))
             if process.is_alive() and process.pid is not None:
-                os.kill(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # it ended between the check and the kill
+                    os.kill(process.pid, signal.SIGKILL)
                 process.join(timeout=5)
 
 
@@ -449,9 +461,12 @@ def _run_job(url: str, job_id: str) -> None:
     reporter = _Reporter(store, job_id, cancel)
     result: dict[str, Any] | None = None
     error: str | None = None
+    draft: Roster | None = None
     with reporter:
         try:
-            result = jsonable(JOB_KINDS[kind][1](params, JobContext(store, reporter, cancel)))
+            made = dict(JOB_KINDS[kind][1](params, JobContext(store, reporter, cancel)))
+            draft = made.pop(DRAFT, None)
+            result = jsonable(made)
             status = "cancelled" if cancel.cancelled else "done"
         except Interrupted as exc:
             status, error = "cancelled", f"{exc}"
@@ -462,7 +477,12 @@ def _run_job(url: str, job_id: str) -> None:
     if status == "cancelled" and cancel.cancelled:
         request = reporter.request or "cancelled"
         error = request if error is None else f"{request}: {error}"
-    with store.session() as session:
+    with store.session() as session:  # the end, and a roster job's draft roster, in one transaction
+        if draft is not None and result is not None:
+            draft.job_id = job_id
+            session.add(draft)
+            session.flush()
+            result = {**result, "roster_id": draft.id}
         session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "running")

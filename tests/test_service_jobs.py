@@ -126,6 +126,12 @@ def test_a_roster_job_is_accepted_at_once_and_ends_with_its_roster(
     # One shift per needed day: a1 or a2 on Monday's early and Tuesday's late.
     assert len(roster) == 2 and set(roster["agent_id"]) <= {"a1", "a2"}
     assert sorted(roster["shift_template"]) == ["early", "late"]
+    # The job's roster is kept as a draft of the centre, ready to publish.
+    drafts = client.get(f"/api/centers/{center_id}/rosters", headers=headers).json()
+    assert [(d["id"], d["status"], d["summary"]["shifts"]) for d in drafts] == [(result["roster_id"], "draft", 2)]
+    assert drafts[0]["summary"]["violations"] == []
+    published = client.post(f"/api/rosters/{result['roster_id']}/publish", headers=headers)
+    assert published.json()["status"] == "published"
 
 
 def test_a_queued_job_is_cancelled_at_once_and_a_running_one_keeps_its_best_roster(
