@@ -78,7 +78,7 @@ class RosterOut(BaseModel):
 class DispatchRequest(BaseModel):
     at: str
     tickets: list[dict[str, Any]]
-    time_limit_s: float = Field(default=0.8, gt=0, le=60)
+    time_limit_s: float = Field(default=0.6, gt=0, le=60)
     horizon_minutes: float | None = Field(default=None, gt=0)
     method: str = "optimal"
 
