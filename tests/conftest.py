@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from service.store import Store
 
 #: A small but complete centre: two work types (phone, email), two skills, two agents, one contract, one
 #: template with one unpaid lunch. Every cross-reference is valid and no lint finding is expected.
@@ -128,3 +133,27 @@ def assert_problem(error: BaseException, where: str, *fragments: str, source: st
         assert message.startswith(source), message
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+# -- the planning service ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """The service's store in a temporary SQLite file."""
+    from service.store import open_store
+
+    opened = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[TestClient]:
+    """The service's test client on `store`. Leaving it shuts the app down, and with it the job runner's workers."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(store)) as test_client:
+        yield test_client

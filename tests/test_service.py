@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,28 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models import ROSTER, dump_center, read_table, write_table
-from service.app import create_app
 from service.store import Store, open_store
 from tests.roster_helpers import MONDAY, TZ, agent, at, build_center, work_type
+from tests.service_helpers import bearer
 
 CENTER = dump_center(build_center([agent("a1"), agent("a2")]))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store)) as test_client:
-        yield test_client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_health_needs_no_token_and_everything_else_does(client: TestClient, store: Store) -> None:

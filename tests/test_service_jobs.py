@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,29 +28,12 @@ from service.app import create_app
 from service.jobs import FINISHED, RECOVERED_ERROR, JobRunner, read_csv_text
 from service.store import Job, Store, open_store
 from tests.roster_helpers import Need, agent, build_center, contract, requirement, template
+from tests.service_helpers import bearer
 
 TINY = build_center([agent("a1"), agent("a2")])
 TINY_NEEDS = [Need("calls", 0, "06:00", "14:00"), Need("calls", 1, "14:00", "22:00")]
 #: Bounds of the waits for a job's state (never reached when the service works; a test fails past them).
 WAIT_S = 120.0
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def client(store: Store) -> Iterator[TestClient]:
-    # Leaving the block shuts the app down, and with it the job runner's worker processes.
-    with TestClient(create_app(store)) as test_client:
-        yield test_client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def requirement_csv(center: Center, needs: list[Need], folder: Path) -> str:
