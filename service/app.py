@@ -122,8 +122,8 @@ Dispatcher = Annotated[User, Depends(role("planner", "supervisor"))]
 DISPATCH_WORKERS = 2
 
 
-def create_app(store: Store) -> FastAPI:
-    """The service on `store`."""
+def create_app(store: Store, workers: int = 2) -> FastAPI:
+    """The service on `store`, its jobs run by `workers` processes."""
     app = FastAPI(
         title="wfm planning service",
         summary="Forecasts, rosters, intraday re-plans and what-if runs of customer-service centres.",
@@ -297,7 +297,7 @@ def create_app(store: Store) -> FastAPI:
 
     from service.routes_jobs import install_jobs  # here: the job routes use this module's auth dependencies
 
-    install_jobs(app, store)  # the job routes and their worker processes (service/jobs.py)
+    install_jobs(app, store, workers)  # the job routes and their worker processes (service/jobs.py)
     return app
 
 

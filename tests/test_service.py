@@ -97,7 +97,7 @@ def test_wfm_serve_runs_a_server_on_this_machine_only(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port)],
+            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port), "--workers", "1"],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},

@@ -1539,6 +1539,7 @@ def serve(
     ] = "sqlite:///wfm.db",
     host: Annotated[str, typer.Option(help="The address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes that run the jobs (solves).")] = 2,
 ) -> None:
     """Run the planning service (REST API, OpenAPI at /docs) on its store, migrating the store first."""
     import uvicorn
@@ -1550,7 +1551,7 @@ def serve(
     store = _run(lambda: open_store(db))
     console.print(f"serving on http://{host}:{port} (API docs at /docs), store {safe_url(db)}", markup=False)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(store, workers), host=host, port=port, log_level="warning")
     finally:
         store.close()
 
