@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -24,8 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_from_yaml, write_table
-from models.io import read_raw
+from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_from_yaml
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
@@ -35,6 +32,7 @@ from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.store.schema import CenterVersion
 from service.store.schema import Roster as RosterRow
+from service.tables import csv_text, read_csv_text
 
 __all__ = ["create_app"]
 
@@ -201,12 +199,7 @@ def create_app(store: Store, workers: int = 2) -> FastAPI:
     @app.get("/api/centers/{center_id}/yaml")
     def get_center_yaml(center_id: int, _: Reader, version: int | None = None) -> dict[str, Any]:
         with store.session() as session:
-            query = select(CenterVersion).where(CenterVersion.center_id == center_id)
-            if version is not None:
-                query = query.where(CenterVersion.version == version)
-            chosen = session.scalars(query.order_by(CenterVersion.version.desc())).first()
-            if chosen is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {center_id} (version {version})")
+            chosen = _version(session, center_id, version)
             return {"id": center_id, "version": chosen.version, "yaml": chosen.yaml}
 
     @app.post("/api/centers/{center_id}/rosters", status_code=status.HTTP_201_CREATED)
@@ -216,7 +209,7 @@ def create_app(store: Store, workers: int = 2) -> FastAPI:
         with store.session() as session:
             version = _version(session, center_id, upload.version)
             center = _parse(version)
-            roster = _roster_from_csv(upload.csv, upload.filename, center)
+            roster = read_csv_text(upload.csv, ROSTER, upload.filename, center.timezone)
             row = RosterRow(
                 center_version_id=version.id,
                 status="draft",
@@ -242,9 +235,7 @@ def create_app(store: Store, workers: int = 2) -> FastAPI:
     def publish_roster(roster_id: int, user: Editor) -> RosterOut:
         """Publish a draft roster (by whom, when). One the validator finds rules broken in is refused (422)."""
         with store.session() as session:
-            row = session.get(RosterRow, roster_id)
-            if row is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
+            row = _roster(session, roster_id)
             broken = row.summary.get("violations", [])
             if broken:
                 raise InputError(
@@ -260,11 +251,8 @@ def create_app(store: Store, workers: int = 2) -> FastAPI:
     @app.get("/api/rosters/{roster_id}.csv")
     def roster_csv(roster_id: int, _: Reader) -> Response:
         with store.session() as session:
-            row = session.get(RosterRow, roster_id)
-            if row is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
-            table = from_parquet_blob(row.table)
-        return Response(_csv_text(table), media_type="text/csv")
+            table = from_parquet_blob(_roster(session, roster_id).table)
+        return Response(csv_text(table, ROSTER), media_type="text/csv")
 
     @app.post("/api/centers/{center_id}/dispatch")
     def dispatch(center_id: int, request: DispatchRequest, _: Dispatcher) -> dict[str, Any]:
@@ -338,23 +326,11 @@ def _version(session: Any, center_id: int, version: int | None) -> CenterVersion
     return found
 
 
-def _roster_from_csv(text: str, filename: str, center: Center) -> pd.DataFrame:
-    """The uploaded CSV text read as a roster file is (`models.read_raw`, then the roster contract)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "roster.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            raw, rows = read_raw(path)
-        except InputError as exc:
-            raise InputError(filename, exc.problems) from None
-    return parse_table(raw, ROSTER, filename, rows=rows, timezone=center.timezone)
-
-
-def _csv_text(table: pd.DataFrame) -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "roster.csv"
-        write_table(table, ROSTER, path)
-        return path.read_text(encoding="utf-8")
+def _roster(session: Any, roster_id: int) -> RosterRow:
+    row: RosterRow | None = session.get(RosterRow, roster_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
+    return row
 
 
 def _moment(text: str, zone: str) -> pd.Timestamp:

@@ -20,7 +20,6 @@ written: a job writes its result only at its end). One server runs the jobs of a
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import multiprocessing
@@ -35,23 +34,21 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 from uuid import uuid4
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import select, update
 
 from models import REQUIREMENT, InputError, PlannerError, Problem, center_from_yaml
-from models.io import write_table
-from models.tables import ROSTER, RowRef, parse_table
+from models.tables import ROSTER
 from planner.matching import check_forecast_work_types
 from planner.roster import Progress, RosterSettings, solve_roster
 from planner.runtime import Cancellation, Interrupted
 from service.rosters import draft_summary
 from service.store import CenterVersion, Job, Roster, Store, User, open_store
 from service.store.blobs import to_parquet_blob
+from service.tables import csv_text, read_csv_text
 
 __all__ = [
     "CANCEL_POLL_S",
@@ -180,7 +177,7 @@ def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
         warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
         center = center_from_yaml(text, source)
     name = params["requirement_filename"]
-    requirement = read_csv_text(params["requirement_csv"], name, center.timezone)
+    requirement = read_csv_text(params["requirement_csv"], REQUIREMENT, name, center.timezone)
     check_forecast_work_types(requirement, center, name, table="requirement")
 
     def report(step: Progress) -> None:
@@ -190,9 +187,7 @@ def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
 
     settings = RosterSettings(time_limit_s=params["time_limit_s"], cancel=context.cancel)
     result = solve_roster(requirement, center, settings, on_progress=report)
-    with TemporaryDirectory() as folder:
-        path = write_table(result.roster, ROSTER, Path(folder) / "roster.csv")
-        roster_csv = path.read_text(encoding="utf-8")
+    roster_csv = csv_text(result.roster, ROSTER)
     draft = Roster(
         center_version_id=params["center_version_id"],
         status="draft",
@@ -200,19 +195,6 @@ def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
         summary=draft_summary(result.roster, center, "the roster job"),
     )
     return {"summary": result.summary(), "roster_csv": roster_csv, DRAFT: draft}
-
-
-def read_csv_text(text: str, source: str, timezone: str) -> pd.DataFrame:
-    """A requirement table from CSV text, checked as `wfm roster` checks its file (problems name `source`)."""
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            source, Problem("", f"cannot be read as CSV: {detail}", "give the table as CSV text")
-        ) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return parse_table(raw, REQUIREMENT, source, rows=RowRef(csv=True), timezone=timezone)
 
 
 #: Each kind: its parameter check (run at submission) and its job function (run in a worker process).

@@ -96,7 +96,9 @@ def row_of(result: IntradayResult, agent_id: str, on: date = MONDAY) -> dict[str
     return dict(rows.iloc[0])
 
 
-def test_an_absence_is_covered_by_the_one_agent_who_may_extend() -> None:
+def one_may_extend() -> tuple[Center, list[dict[str, Any]], list[Need]]:
+    """a and b work 06:00-14:00, c 14:00-22:00; one agent wanted all day and a second until 14:00; only a may
+    work overtime (2 h)."""
     center = build_center(
         [agent("a", contract="flex"), agent("b", contract="fixed"), agent("c")],
         contracts=[contract(max_overtime_minutes_day=120), contract("fixed", max_overtime_minutes_day=0)],
@@ -104,6 +106,11 @@ def test_an_absence_is_covered_by_the_one_agent_who_may_extend() -> None:
     rows = [shift("a", "06:00", "14:00", "early"), shift("b", "06:00", "14:00", "early")]
     rows.append(shift("c", "14:00", "22:00", "late"))
     needs = [Need("calls", 0, "06:00", "22:00"), Need("calls", 0, "06:00", "14:00")]
+    return center, rows, needs
+
+
+def test_an_absence_is_covered_by_the_one_agent_who_may_extend() -> None:
+    center, rows, needs = one_may_extend()
     absent = [{"agent_id": "c", "start": "2026-06-01T14:00", "end": "2026-06-01T16:00", "reason": "doctor"}]
     result = solve(center, rows, needs, "10:00", absences=absent)
     assert made(result) == [("a", "overtime", "14:00", "16:00")]
@@ -409,13 +416,7 @@ def test_the_plans_calibrated_handle_times_carry_to_the_rest_of_the_day(
 
 
 def test_the_greedy_start_takes_the_extension_that_covers_the_absence() -> None:
-    center = build_center(
-        [agent("a", contract="flex"), agent("b", contract="fixed"), agent("c")],
-        contracts=[contract(max_overtime_minutes_day=120), contract("fixed", max_overtime_minutes_day=0)],
-    )
-    rows = [shift("a", "06:00", "14:00", "early"), shift("b", "06:00", "14:00", "early")]
-    rows.append(shift("c", "14:00", "22:00", "late"))
-    needs = [Need("calls", 0, "06:00", "22:00"), Need("calls", 0, "06:00", "14:00")]
+    center, rows, needs = one_may_extend()
     frame = pd.DataFrame([{"agent_id": "c", "start": "2026-06-01T14:00", "end": "2026-06-01T16:00"}])
     problem = build_intraday_problem(
         center,

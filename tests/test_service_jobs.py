@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 from models import REQUIREMENT, Center, InputError, dump_center
 from models.io import write_table
 from service.app import create_app
-from service.jobs import FINISHED, RECOVERED_ERROR, JobRunner, read_csv_text
+from service.jobs import FINISHED, RECOVERED_ERROR, JobRunner
 from service.store import Job, Store, open_store
+from service.tables import read_csv_text
 from tests.roster_helpers import Need, agent, build_center, contract, requirement, template
 from tests.service_helpers import bearer
 
@@ -188,7 +189,7 @@ def test_bad_input_fails_the_job_with_the_problem_and_bad_parameters_are_refused
     lines[3] = ",".join(row)
     text = "\n".join(lines) + "\n"
     with pytest.raises(InputError) as expected:
-        read_csv_text(text, "requirement.csv", TINY.timezone)
+        read_csv_text(text, REQUIREMENT, "requirement.csv", TINY.timezone)
     response = client.post("/api/jobs/roster", json={"center_id": center_id, "requirement_csv": text}, headers=headers)
     assert response.status_code == 202
     job = wait_for(client, response.json()["id"], headers, FINISHED)
