@@ -19,16 +19,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
 
 from models import InputError
 from service.store import ROLES, Base, hash_token, open_store
+from service.store.store import MIGRATIONS
 from wfm import cli
 
-TABLES = {"alembic_version", "centers", "center_versions", "jobs", "rosters", "users"}
+TABLES = {"alembic_version", "centers", "center_versions", "datasets", "job_files", "jobs", "plans", "rosters", "users"}
 
 
 def _postgres_bin() -> Path | None:
@@ -127,7 +130,7 @@ def test_opening_makes_the_schema_and_opening_again_changes_nothing(url: str) ->
     try:
         assert set(inspect(store.engine).get_table_names()) == TABLES
         with store.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     finally:
         store.close()
     again = open_store(url)
@@ -145,6 +148,32 @@ def test_the_migrations_make_exactly_the_models_tables(url: str) -> None:
     finally:
         store.close()
     assert differences == [], "the models changed without a migration: add one (alembic revision --autogenerate)"
+
+
+def test_a_store_made_by_an_older_release_is_upgraded_keeping_its_rows(url: str) -> None:
+    """A store at the first revision, with a user and a centre in it, opened by this release: the new tables come,
+    nothing stored before is lost."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                text("INSERT INTO users (name, role, token_hash, active) VALUES ('ana', 'planner', 'h', true)")
+            )
+            connection.execute(text("INSERT INTO centers (name) VALUES ('north')"))
+    finally:
+        engine.dispose()
+    store = open_store(url)
+    try:
+        assert set(inspect(store.engine).get_table_names()) == TABLES
+        with store.engine.connect() as connection:
+            assert connection.execute(text("SELECT name, role FROM users")).all() == [("ana", "planner")]
+            assert connection.execute(text("SELECT name FROM centers")).scalars().all() == ["north"]
+    finally:
+        store.close()
 
 
 def test_a_user_token_is_given_once_and_only_its_hash_is_kept(url: str) -> None:

@@ -9,19 +9,46 @@ schema would have to follow every table contract's changes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["JOB_STATES", "ROLES", "ROSTER_STATES", "Base", "Center", "CenterVersion", "Job", "Roster", "User"]
+__all__ = [
+    "DATASET_KINDS",
+    "JOB_STATES",
+    "ROLES",
+    "ROSTER_STATES",
+    "Base",
+    "Center",
+    "CenterVersion",
+    "Dataset",
+    "Job",
+    "JobFile",
+    "Plan",
+    "Roster",
+    "User",
+]
 
 #: Who may do what: a planner publishes rosters, a supervisor applies intraday changes, an analyst runs scenarios,
 #: a viewer reads.
 ROLES = ("planner", "supervisor", "analyst", "viewer")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 ROSTER_STATES = ("draft", "published")
+#: The tables of a centre kept whole: an uploaded history, a forecast, a requirement (uploaded or made by a job).
+DATASET_KINDS = ("history", "forecast", "requirement")
 
 
 class Base(DeclarativeBase):
@@ -100,3 +127,58 @@ class Roster(Base):
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Dataset(Base):
+    """A table of a centre kept whole as a Parquet blob, checked when it came in: an uploaded history (checked as
+    `wfm validate` checks it), a forecast or a requirement (uploaded, or made by the job `job_id`). `meta` holds
+    what reading it found: a history's kind (tickets or intervals), time zone, first and last moment, work types,
+    and the notes and warnings of the check."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    table: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class JobFile(Base):
+    """One file a job wrote (a plan's `roster.csv`, `report.html`, `calendars/a0001.ics`, ...), stored with the
+    job's end in the same transaction: a job's files are all there or none is."""
+
+    __tablename__ = "job_files"
+    __table_args__ = (UniqueConstraint("job_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Plan(Base):
+    """A plan (history -> forecast -> requirement -> roster -> simulation -> diagnosis) of a centre version, made
+    by the job `job_id`: its files are that job's, its roster a draft until a planner publishes it."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
+    center_version_id: Mapped[int] = mapped_column(ForeignKey("center_versions.id"))
+    history_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    start: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    roster_id: Mapped[int | None] = mapped_column(ForeignKey("rosters.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    roster: Mapped[Roster | None] = relationship()
