@@ -26,6 +26,7 @@ from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_fro
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
+from service.limits import DEFAULT_MAX_UPLOAD_BYTES, Guard
 from service.rosters import draft_summary
 from service.store import ROLES, Store, User
 from service.store.blobs import from_parquet_blob, to_parquet_blob
@@ -34,7 +35,7 @@ from service.store.schema import CenterVersion
 from service.store.schema import Roster as RosterRow
 from service.tables import csv_text, read_csv_text
 
-__all__ = ["create_app"]
+__all__ = ["Reader", "center_at", "create_app", "current_user", "role"]
 
 #: Roles that may change centres (upload a version).
 EDITORS = ("planner",)
@@ -120,14 +121,16 @@ Dispatcher = Annotated[User, Depends(role("planner", "supervisor"))]
 DISPATCH_WORKERS = 2
 
 
-def create_app(store: Store, workers: int = 2) -> FastAPI:
-    """The service on `store`, its jobs run by `workers` processes."""
+def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> FastAPI:
+    """The service on `store`, its jobs run by `workers` processes; request bodies larger than `max_upload_bytes`
+    are refused (413)."""
     app = FastAPI(
         title="wfm planning service",
         summary="Forecasts, rosters, intraday re-plans and what-if runs of customer-service centres.",
         version="0.1.0",
     )
     app.state.store = store
+    app.add_middleware(Guard, max_bytes=max_upload_bytes)
 
     @app.exception_handler(InputError)
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:
@@ -283,10 +286,21 @@ def create_app(store: Store, workers: int = 2) -> FastAPI:
             "summary": json.loads(json.dumps(result.summary(), default=str))
         }
 
-    from service.routes_jobs import install_jobs  # here: the job routes use this module's auth dependencies
+    # Imported here: these routes use this module's auth dependencies.
+    from service.routes_data import router as data_routes
+    from service.routes_jobs import install_jobs
+    from service.routes_plans import router as plan_routes
 
+    app.include_router(data_routes)
+    app.include_router(plan_routes)
     install_jobs(app, store, workers)  # the job routes and their worker processes (service/jobs.py)
     return app
+
+
+def center_at(store: Store, center_id: int, version: int | None = None) -> Center:
+    """The centre `center_id` as its version `version` (default its latest) configures it; 404 without one."""
+    with store.session() as session:
+        return _parse(_version(session, center_id, version))
 
 
 def _latest(session: Any, center_id: int) -> tuple[CenterVersion, int]:

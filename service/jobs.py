@@ -27,28 +27,21 @@ import os
 import signal
 import threading
 import time
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import numpy as np
 from sqlalchemy import select, update
 
-from models import REQUIREMENT, InputError, PlannerError, Problem, center_from_yaml
-from models.tables import ROSTER
-from planner.matching import check_forecast_work_types
-from planner.roster import Progress, RosterSettings, solve_roster
+from models import InputError, PlannerError, Problem
 from planner.runtime import Cancellation, Interrupted
-from service.rosters import draft_summary
-from service.store import CenterVersion, Job, Roster, Store, User, open_store
-from service.store.blobs import to_parquet_blob
-from service.tables import csv_text, read_csv_text
+from service.kinds import FILES, JOB_KINDS, ROWS, JobContext
+from service.kinds.base import media_type
+from service.store import Job, JobFile, Store, User, open_store
 
 __all__ = [
     "CANCEL_POLL_S",
@@ -73,134 +66,7 @@ SHUTDOWN_GRACE_S = 15.0
 EXIT_S = 5.0
 #: Result keys that hold whole tables: served by `GET /api/jobs/{id}/result`, left out of the job's status.
 TABLE_KEYS = ("roster_csv",)
-#: Where a job's function hands back a draft roster to store with the job's end (not part of its result).
-DRAFT = "_draft_roster"
-#: The largest requirement table a roster job takes, in bytes of CSV text (a year of 15-minute intervals of a
-#: dozen work types is about 30 MB).
-MAX_REQUIREMENT_BYTES = 64 * 2**20
-#: The longest roster solve a job may ask for.
-MAX_TIME_LIMIT_S = 3600.0
 FINISHED = ("done", "failed", "cancelled")
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job function gets besides its parameters: the store, a progress callback (any JSON-ready dict; the
-    latest is written, at most every `PROGRESS_EVERY_S`) and the job's cancellation token."""
-
-    store: Store
-    progress: Callable[[dict[str, Any]], None]
-    cancel: Cancellation
-
-
-JobFunction = Callable[[Mapping[str, Any], JobContext], dict[str, Any]]
-
-
-# -- the job kinds --------------------------------------------------------------------------------------------------
-
-
-def check_roster_params(params: Mapping[str, Any], store: Store) -> dict[str, Any]:
-    """A roster job's parameters, checked before it is queued: `center_id` and `version` (its latest where not
-    given) or `center_version_id`: a stored centre version;
-    `requirement_csv` (a requirement table as CSV text, `requirement_filename` naming it in messages) and
-    `time_limit_s` (default 60). Else an `InputError` naming the field."""
-    version = _center_version(params, store)
-    text = params.get("requirement_csv")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(
-            "params",
-            Problem(
-                "requirement_csv", "is missing or empty", "give the requirement table as CSV text (wfm requirements)"
-            ),
-        )
-    if len(text.encode("utf-8")) > MAX_REQUIREMENT_BYTES:
-        size = f"is larger than {MAX_REQUIREMENT_BYTES // 2**20} MB"
-        raise InputError("params", Problem("requirement_csv", size, "give the requirement of the roster's weeks only"))
-    limit = params.get("time_limit_s", 60.0)
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= MAX_TIME_LIMIT_S:
-        raise InputError(
-            "params",
-            Problem("time_limit_s", f"{limit!r} is not a time limit", f"give seconds, 0 < s <= {MAX_TIME_LIMIT_S:g}"),
-        )
-    filename = params.get("requirement_filename", "requirement.csv")
-    if not isinstance(filename, str) or not filename:
-        raise InputError("params", Problem("requirement_filename", "is not a name", "give the file's name, or none"))
-    return {
-        "center_version_id": version,
-        "requirement_csv": text,
-        "requirement_filename": Path(filename).name,  # a name for messages only, never opened
-        "time_limit_s": float(limit),
-    }
-
-
-_VERSION_FIX = "give center_id (and version, else its latest) as GET /api/centers lists them"
-
-
-def _center_version(params: Mapping[str, Any], store: Store) -> int:
-    """The id of the stored centre version the parameters name: `center_id` and `version` (its latest where not
-    given), or `center_version_id`."""
-    for field in ("center_version_id", "center_id", "version"):
-        value = params.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise InputError("params", Problem(field, f"{value!r} is not a whole number", _VERSION_FIX))
-    with store.session() as session:
-        if params.get("center_version_id") is not None:
-            found = session.get(CenterVersion, params["center_version_id"])
-            if found is None:
-                what = f"no centre version {params['center_version_id']}"
-                raise InputError("params", Problem("center_version_id", what, _VERSION_FIX))
-            return found.id
-        center = params.get("center_id")
-        if center is None:
-            raise InputError("params", Problem("center_id", "is missing", _VERSION_FIX))
-        query = select(CenterVersion).where(CenterVersion.center_id == center)
-        if params.get("version") is not None:
-            query = query.where(CenterVersion.version == params["version"])
-        chosen = session.scalars(query.order_by(CenterVersion.version.desc())).first()
-        if chosen is None:
-            version = params.get("version")
-            what = f"no centre {center}" + ("" if version is None else f" with a version {version}")
-            raise InputError("params", Problem("center_id", what, _VERSION_FIX))
-        return chosen.id
-
-
-def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
-    """Solve the roster of a requirement in a stored centre version: progress {objective, bound, gap, elapsed_s};
-    result {"summary": the solve's figures (status, objective, bound, gap, KPIs, notes), "roster_csv": the roster
-    table as CSV text (the roster contract)}."""
-    with context.store.session() as session:
-        version = session.get(CenterVersion, params["center_version_id"])
-        if version is None:
-            raise InputError("params", Problem("center_version_id", "the centre version is gone", _VERSION_FIX))
-        text, source = version.yaml, f"centre version {version.id}"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
-        center = center_from_yaml(text, source)
-    name = params["requirement_filename"]
-    requirement = read_csv_text(params["requirement_csv"], REQUIREMENT, name, center.timezone)
-    check_forecast_work_types(requirement, center, name, table="requirement")
-
-    def report(step: Progress) -> None:
-        context.progress(
-            {"objective": step.objective, "bound": step.bound, "gap": step.gap, "elapsed_s": step.elapsed_s}
-        )
-
-    settings = RosterSettings(time_limit_s=params["time_limit_s"], cancel=context.cancel)
-    result = solve_roster(requirement, center, settings, on_progress=report)
-    roster_csv = csv_text(result.roster, ROSTER)
-    draft = Roster(
-        center_version_id=params["center_version_id"],
-        status="draft",
-        table=to_parquet_blob(result.roster),
-        summary=draft_summary(result.roster, center, "the roster job"),
-    )
-    return {"summary": result.summary(), "roster_csv": roster_csv, DRAFT: draft}
-
-
-#: Each kind: its parameter check (run at submission) and its job function (run in a worker process).
-JOB_KINDS: dict[str, tuple[Callable[[Mapping[str, Any], Store], dict[str, Any]], JobFunction]] = {
-    "roster": (check_roster_params, roster_job),
-}
 
 
 # -- the runner (in the server's process) --------------------------------------------------------------------------
@@ -443,11 +309,12 @@ def _run_job(url: str, job_id: str) -> None:
     reporter = _Reporter(store, job_id, cancel)
     result: dict[str, Any] | None = None
     error: str | None = None
-    draft: Roster | None = None
+    rows: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
     with reporter:
         try:
             made = dict(JOB_KINDS[kind][1](params, JobContext(store, reporter, cancel)))
-            draft = made.pop(DRAFT, None)
+            rows, files = made.pop(ROWS, {}), made.pop(FILES, {})
             result = jsonable(made)
             status = "cancelled" if cancel.cancelled else "done"
         except Interrupted as exc:
@@ -459,12 +326,17 @@ def _run_job(url: str, job_id: str) -> None:
     if status == "cancelled" and cancel.cancelled:
         request = reporter.request or "cancelled"
         error = request if error is None else f"{request}: {error}"
-    with store.session() as session:  # the end, and a roster job's draft roster, in one transaction
-        if draft is not None and result is not None:
-            draft.job_id = job_id
-            session.add(draft)
-            session.flush()
-            result = {**result, "roster_id": draft.id}
+    with store.session() as session:  # the end, the job's rows and files, in one transaction
+        if result is not None:
+            for key, row in rows.items():
+                row.job_id = job_id
+                session.add(row)
+                session.flush()
+                result[key] = row.id
+            session.add_all(
+                JobFile(job_id=job_id, name=name, media_type=media_type(name), content=content)
+                for name, content in files.items()
+            )
         session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "running")

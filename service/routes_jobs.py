@@ -17,13 +17,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request, status
 
 from service.app import Reader, current_user
-from service.jobs import FINISHED, JOB_KINDS, TABLE_KEYS, JobRunner
+from service.jobs import FINISHED, TABLE_KEYS, JobRunner
+from service.kinds import JOB_KINDS, JOB_ROLES
 from service.store import Job, Store, User
 
-__all__ = ["JOB_ROLES", "install_jobs", "router"]
+__all__ = ["install_jobs", "router"]
 
-#: The roles that may submit each kind of job.
-JOB_ROLES: dict[str, tuple[str, ...]] = {"roster": ("planner",)}
 #: Roles that may cancel anyone's job.
 CANCELLERS = ("planner",)
 
