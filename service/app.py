@@ -26,6 +26,7 @@ from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_fro
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
+from planner.roster import agent_calendars
 from service.limits import DEFAULT_MAX_UPLOAD_BYTES, Guard
 from service.rosters import draft_summary
 from service.store import ROLES, Store, User
@@ -256,6 +257,42 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
         with store.session() as session:
             table = from_parquet_blob(_roster(session, roster_id).table)
         return Response(csv_text(table, ROSTER), media_type="text/csv")
+
+    @app.get("/api/rosters/{roster_id}.parquet")
+    def roster_parquet(roster_id: int, _: Reader) -> Response:
+        with store.session() as session:
+            blob = _roster(session, roster_id).table
+        return Response(
+            blob,
+            media_type="application/vnd.apache.parquet",
+            headers={"Content-Disposition": f'attachment; filename="roster-{roster_id}.parquet"'},
+        )
+
+    @app.get("/api/rosters/{roster_id}/calendars")
+    def roster_calendars(roster_id: int, _: Reader) -> dict[str, Any]:
+        """The agents with a shift in the roster, each with the address of their iCalendar file."""
+        with store.session() as session:
+            row = _roster(session, roster_id)
+            version = session.get(CenterVersion, row.center_version_id)
+            assert version is not None
+            agents = sorted(str(a) for a in from_parquet_blob(row.table)["agent_id"].unique())
+        return {"roster_id": roster_id, "calendars": {a: f"/api/rosters/{roster_id}/calendars/{a}.ics" for a in agents}}
+
+    @app.get("/api/rosters/{roster_id}/calendars/{agent_id}.ics")
+    def roster_calendar(roster_id: int, agent_id: str, _: Reader) -> Response:
+        """One agent's shifts of the roster as an iCalendar file (RFC 5545; events keep their UIDs across
+        re-published rosters, so a subscribed calendar updates)."""
+        with store.session() as session:
+            row = _roster(session, roster_id)
+            version = session.get(CenterVersion, row.center_version_id)
+            assert version is not None
+            center = _parse(version)
+            table = from_parquet_blob(row.table)
+        mine = table[table["agent_id"].astype(str) == agent_id]
+        if mine.empty:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"agent '{agent_id}' has no shift in roster {roster_id}")
+        content = next(iter(agent_calendars(mine, center).values()))
+        return Response(content, media_type="text/calendar")
 
     @app.post("/api/centers/{center_id}/dispatch")
     def dispatch(center_id: int, request: DispatchRequest, _: Dispatcher) -> dict[str, Any]:
