@@ -3,6 +3,8 @@
 - `POST /api/jobs/{kind}` (`roster`: a planner): checks the parameters (422), queues: 202 `{"id", "status"}`;
 - `GET /api/jobs/{id}` (any role): status, progress, timestamps, error, the result's figures once finished;
 - `GET /api/jobs/{id}/result` (any role): the whole result, 409 while the job is not finished;
+- `GET /api/jobs[?kind=&status=&limit=]` (any role): the latest jobs;
+- `GET /api/jobs/{id}/files`, `.../files/NAME` (any role): the files the job wrote;
 - `DELETE /api/jobs/{id}` (its submitter or a planner): cancels it (a roster keeps its best so far).
 """
 
@@ -14,14 +16,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from sqlalchemy import func, select
 
 from service.app import Reader, current_user
 from service.jobs import FINISHED, TABLE_KEYS, JobRunner
 from service.kinds import JOB_KINDS, JOB_ROLES
-from service.store import Job, Store, User
+from service.store import Job, JobFile, Store, User
 
-__all__ = ["install_jobs", "router"]
+__all__ = ["file_response", "install_jobs", "router"]
 
 #: Roles that may cancel anyone's job.
 CANCELLERS = ("planner",)
@@ -72,11 +76,33 @@ def submit_job(
     return {"id": job_id, "status": "queued"}
 
 
+@router.get("")
+def list_jobs(
+    request: Request,
+    _: Reader,
+    kind: str | None = None,
+    status_is: Annotated[str | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """The latest jobs, newest first (of one `kind`, in one `status`): what the web pages list."""
+    query = select(Job)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    if status_is is not None:
+        query = query.where(Job.status == status_is)
+    with _runner(request).store.session() as session:
+        jobs = list(session.scalars(query.order_by(Job.created_at.desc(), Job.id).limit(limit)))
+        return [_job_out(job) for job in jobs]
+
+
 @router.get("/{job_id}")
 def get_job(job_id: str, request: Request, _: Reader) -> dict[str, Any]:
     """The job's status, live progress, timestamps and error; once finished, its result's figures (the tables
     are at `/result`)."""
-    job = _job(request, job_id)
+    return _job_out(_job(request, job_id))
+
+
+def _job_out(job: Job) -> dict[str, Any]:
     result = None if job.result is None else {k: v for k, v in job.result.items() if k not in TABLE_KEYS}
     return {
         "id": job.id,
@@ -103,6 +129,35 @@ def get_job_result(job_id: str, request: Request, _: Reader) -> dict[str, Any]:
     if job.result is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} is {job.status} without a result: {job.error}")
     return {"id": job.id, "kind": job.kind, "status": job.status, "result": job.result}
+
+
+@router.get("/{job_id}/files")
+def list_job_files(job_id: str, request: Request, _: Reader) -> dict[str, Any]:
+    """The names and sizes of the files the job wrote (kept with its end)."""
+    _job(request, job_id)
+    with _runner(request).store.session() as session:
+        rows = session.execute(
+            select(JobFile.name, func.length(JobFile.content)).where(JobFile.job_id == job_id).order_by(JobFile.name)
+        ).all()
+    return {"id": job_id, "files": {name: size for name, size in rows}}
+
+
+@router.get("/{job_id}/files/{name:path}")
+def job_file(job_id: str, name: str, request: Request, _: Reader) -> Response:
+    """One file the job wrote, as its command would have written it."""
+    with _runner(request).store.session() as session:
+        found = session.scalars(select(JobFile).where(JobFile.job_id == job_id, JobFile.name == name)).first()
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job_id} has no file '{name}'")
+        return file_response(found)
+
+
+def file_response(found: JobFile) -> Response:
+    """A stored file as a response: inline for HTML, JSON and images, else as an attachment of its name."""
+    inline = found.media_type.startswith(("text/html", "application/json", "image/"))
+    base = found.name.rsplit("/", 1)[-1]
+    headers = {} if inline else {"Content-Disposition": f'attachment; filename="{base}"'}
+    return Response(found.content, media_type=found.media_type, headers=headers)
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from service.app import Reader, role
 from service.jobs import JobRunner
 from service.kinds import JOB_ROLES
+from service.routes_jobs import file_response
 from service.store import CenterVersion, JobFile, Plan, Store, User
 
 __all__ = ["router"]
@@ -92,11 +93,3 @@ def plan_file(plan_id: int, name: str, request: Request, _: Reader) -> Response:
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"plan {plan_id} has no file '{name}'; GET it for the list")
         return file_response(found)
-
-
-def file_response(found: JobFile) -> Response:
-    """A stored file as a response: inline for HTML, JSON and images, else as an attachment of its name."""
-    inline = found.media_type.startswith(("text/html", "application/json", "image/"))
-    base = found.name.rsplit("/", 1)[-1]
-    headers = {} if inline else {"Content-Disposition": f'attachment; filename="{base}"'}
-    return Response(found.content, media_type=found.media_type, headers=headers)

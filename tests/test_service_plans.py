@@ -184,6 +184,11 @@ def test_a_plan_runs_the_whole_pipeline_and_serves_its_files(
         assert session.scalar(select(func.count()).select_from(Plan)) == 1
     listed = client.get(f"/api/plans?center_id={center_id}", headers=planner).json()
     assert [p["id"] for p in listed] == [plan_id]
+    files = client.get(f"/api/jobs/{job['id']}/files", headers=planner).json()["files"]
+    assert set(files) == set(plan["files"]) and files["roster.csv"] == len(roster_csv.content)
+    assert client.get(f"/api/jobs/{job['id']}/files/roster.csv", headers=planner).content == roster_csv.content
+    jobs = client.get("/api/jobs?kind=plan&status=done", headers=planner).json()
+    assert [j["id"] for j in jobs] == [job["id"]] and jobs[0]["result"]["plan_id"] == plan_id
 
 
 @pytest.mark.parametrize(
