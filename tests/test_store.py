@@ -240,3 +240,26 @@ def test_users_add_with_a_bad_role_exits_2_and_makes_no_store(tmp_path: Path, ro
     assert result.exit_code == 2
     assert "is not a role" in result.stderr and ", ".join(ROLES) in result.stderr
     assert not path.exists()
+
+
+def test_the_migrations_go_down_to_nothing_and_up_again(url: str) -> None:
+    """Every revision's downgrade undoes its upgrade: down to the empty database, then up to the newest again."""
+    open_store(url).close()
+    engine = create_engine(url)
+    try:
+        for target, left in (
+            ("0001", {"alembic_version", "centers", "center_versions", "jobs", "rosters", "users"}),
+            ("base", {"alembic_version"}),
+            ("head", TABLES),
+        ):
+            with engine.begin() as connection:
+                config = Config()
+                config.set_main_option("script_location", str(MIGRATIONS))
+                config.attributes["connection"] = connection
+                if target == "head":
+                    command.upgrade(config, target)
+                else:
+                    command.downgrade(config, target)
+            assert set(inspect(engine).get_table_names()) == left, target
+    finally:
+        engine.dispose()
