@@ -225,3 +225,28 @@ def test_only_a_planner_runs_a_plan(
     for name, role in (("sue", "supervisor"), ("ann", "analyst"), ("val", "viewer")):
         assert client.post("/api/plans", json=params, headers=bearer(store.add_user(name, role))).status_code == 403
     assert client.post("/api/plans", json=params).status_code == 401
+
+
+def test_a_plan_cancelled_during_its_roster_solve_keeps_its_best_roster(
+    client: TestClient, store: Store, planner: dict[str, str], center_id: int, history_id: int, small: Scenario
+) -> None:
+    params = {
+        "center_id": center_id,
+        "history_id": history_id,
+        "start": small.settings.plan_start.isoformat(),
+        "time_limit_s": 600,
+        "loop_budget_s": 0,
+    }
+    job_id = client.post("/api/plans", json=params, headers=planner).json()["job_id"]
+    end = time.monotonic() + WAIT_S
+    while "objective" not in client.get(f"/api/jobs/{job_id}", headers=planner).json()["progress"]:
+        assert time.monotonic() < end, "the plan's roster solve never reported a roster"
+        time.sleep(0.2)
+    assert client.delete(f"/api/jobs/{job_id}", headers=planner).status_code == 202
+    job, _ = _wait(client, job_id, planner)
+    assert job["status"] == "cancelled" and job["error"].startswith("cancelled by pat")
+    assert job["result"]["interrupted"] and job["result"]["summary"]["interrupted"] is True
+    plan = client.get(f"/api/plans/{job['result']['plan_id']}", headers=planner).json()
+    assert plan["status"] == "interrupted" and {"roster.csv", "requirement.csv", "report.html"} <= set(plan["files"])
+    roster = pd.read_csv(io.StringIO(client.get(f"/api/rosters/{plan['roster_id']}.csv", headers=planner).text))
+    assert not roster.empty
