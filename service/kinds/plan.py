@@ -120,6 +120,7 @@ def plan_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
         center_yaml = version.yaml
         session.expunge(history)
     stages = _Stages(context)
+    stages.stage("forecast")
     loop_budget = params["loop_budget_s"]
     loop = LoopSettings(max_iterations=1) if loop_budget == 0 else LoopSettings(budget_s=loop_budget)
     interrupted = None
