@@ -1,19 +1,52 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
+# The virtual environment is installed from the lock file (requirements/dev.lock: every package of the project
+# and its `dev` extra, pinned with hashes), so that a fresh clone gets the versions the tests passed with.
+# `make lock` regenerates the lock files after a change to the dependencies in pyproject.toml.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+LOCK := requirements/dev.lock
+BENCH_LOCK := requirements/bench.lock
+# The locking tool, in a virtual environment of its own (never in $(VENV): it is not a dependency).
+LOCK_TOOLS ?= .venv-lock
+UV_VERSION := 0.13.9
+# Extra arguments for `uv pip compile`, e.g. `make lock LOCK_ARGS=--upgrade` (newest versions of everything)
+# or `make lock LOCK_ARGS='--upgrade-package pandas'`. Without them the pins already in the lock are kept.
+LOCK_ARGS ?=
+COMPILE = $(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' --quiet $(LOCK_ARGS)
 
-.PHONY: install demo test lint bench clean
+.PHONY: install install-bench lock demo test lint bench clean
 
 install: $(STAMP)
 
-# Re-install whenever the project's metadata changes.
-$(STAMP): pyproject.toml
+# Re-install whenever the lock or the project's metadata changes: first the locked packages (pip checks every
+# hash and installs nothing that is not pinned), then the project itself without its dependencies.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The `bench` extra (statsforecast, pyworkforce), for the benchmarks' comparisons: requirements/bench.lock is the
+# dev lock plus those packages, resolved with the dev lock as constraints, so no core version moves.
+install-bench: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(BENCH_LOCK) $(STAMP)
+	$(BIN)/python -m pip install --quiet -r $(BENCH_LOCK)
+	touch $(BENCH_STAMP)
+
+$(LOCK_TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+# Regenerate both lock files from pyproject.toml (Linux, macOS and Windows, Python 3.11 and newer).
+lock: $(LOCK_TOOLS)/bin/uv
+	$(COMPILE) --extra dev -o $(LOCK)
+	$(COMPILE) --extra dev --extra bench --constraint $(LOCK) -o $(BENCH_LOCK)
 
 demo: $(STAMP)
 	$(BIN)/wfm demo --out demo-out
@@ -30,4 +63,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.generate
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_TOOLS) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis
