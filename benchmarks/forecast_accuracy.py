@@ -15,7 +15,7 @@ Reported per model: WAPE, ratio to the seasonal naive WAPE on the same cells, bi
 the Poisson floor (the WAPE that even a perfect rate forecast would have). Side by side, statsforecast's MSTL
 (season lengths 24 and 168, AutoETS(model='ZZN') on the trend, freq='h') is fitted on the same hourly totals
 before each origin and scored on the same cells; it is skipped, and the output says so, when statsforecast is
-not installed (``pip install -e '.[bench]'``).
+not installed (``make install-bench``).
 
 Part ``august``: the per-call log of August 1999, turned into per-ticket history in code (arrival = ``date`` +
 ``vru_entry``, PHANTOM calls dropped, work type = ``type``, handle time = ``ser_time`` of served calls), written
@@ -140,7 +140,7 @@ def compare_statsforecast(
     origin, then hour); adds its WAPE per origin to `per_origin`."""
     version = statsforecast_version()
     if version is None:
-        return {"status": "skipped: statsforecast is not installed (pip install -e '.[bench]')"}
+        return {"status": "skipped: statsforecast is not installed (make install-bench)"}
     actual = naive["actual"].to_numpy(dtype=float)
     hours = {o: len(g) for o, g in naive.groupby("origin", sort=True)}
     started = time.perf_counter()

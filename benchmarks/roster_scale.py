@@ -28,7 +28,7 @@ shift shapes (the centre's templates, breaks at the middle of their windows as p
 vectors) and the same per-agent options (contract templates, time off, availability, opening hours: pyworkforce's
 ``banned_shifts``). Compared: total absolute deviation sum_t |on duty_t - required_t| over the week's intervals
 (both rosters counted the same way, by the validator's `on_duty`), wall time, and our validator's findings on
-both rosters. Without pyworkforce installed (``pip install -e '.[dev,bench]'``) the part is skipped.
+both rosters. Without pyworkforce installed (``make install-bench``) the part is skipped.
 
 Results are printed as tables and written as JSON to ``benchmarks/results/roster_scale.json`` (git-ignored).
 """
@@ -508,7 +508,7 @@ def bench_pyworkforce(work: Path, limit_s: float, workers: int) -> dict[str, Any
         from pyworkforce.rostering.binary_programming import MinHoursRoster  # type: ignore[import-untyped]
         from pyworkforce.scheduling import MinAbsDifference  # type: ignore[import-untyped]
     except ImportError:
-        print("part 2 skipped: pyworkforce is not installed (pip install -e '.[dev,bench]')", flush=True)
+        print("part 2 skipped: pyworkforce is not installed (make install-bench)", flush=True)
         return None
 
     center_full, requirement_full, inputs = demo_inputs(COMPARE_SIZE, work)
@@ -910,7 +910,7 @@ def main(argv: list[str] | None = None) -> int:
                 outputs.append(f"Part 2 FAILED: {compared['error']}")
             else:
                 if compared is None:
-                    outputs.append("Part 2 skipped: pyworkforce is not installed (pip install -e '.[dev,bench]')")
+                    outputs.append("Part 2 skipped: pyworkforce is not installed (make install-bench)")
                 else:
                     outputs.append(format_pyworkforce(compared))
             report["pyworkforce"] = compared

@@ -3,7 +3,7 @@ against pyworkforce's Erlang C, and numerical stability at thousands of erlangs 
 
 Run from the repository root with the project's virtual environment::
 
-    .venv/bin/pip install -e '.[bench]'            # pyworkforce and mpmath, for parts 2 and 3 (optional)
+    make install-bench                            # pyworkforce and mpmath, for parts 2 and 3 (optional)
     .venv/bin/python -m benchmarks.staffing        # all three parts, 7 timed runs each (~30 s on 2 cores)
     .venv/bin/python -m benchmarks.staffing --parts speed --repeat 5
 
@@ -447,7 +447,7 @@ def bench_pyworkforce(cells: Cells, repeat: int, limit: int | None) -> dict[str,
     try:
         import pyworkforce
     except ImportError:
-        print("part 2: pyworkforce is not installed (pip install -e '.[bench]'); skipped", flush=True)
+        print("part 2: pyworkforce is not installed (make install-bench); skipped", flush=True)
         return None
     version = getattr(pyworkforce, "__version__", "?")
     print(f"part 2: pyworkforce {version} ...", flush=True)
@@ -593,7 +593,7 @@ def _mp_erlang_a(n: float, a: float, aht_s: float, patience_s: float, t_s: float
 
 def bench_stability() -> dict[str, Any] | None:
     if not _mp_available():
-        print("part 3: mpmath is not installed (pip install -e '.[bench]'); skipped", flush=True)
+        print("part 3: mpmath is not installed (make install-bench); skipped", flush=True)
         return None
     import mpmath
 
