@@ -1,0 +1,52 @@
+"""The files a job wrote (every kind's: a simulation's figures, an assignment, an intraday re-plan, a what-if
+sweep's results and report), listed and fetched as the command line wrote them.
+
+- `GET /api/jobs/{id}/files` (any role): the names, media types and sizes of the job's files;
+- `GET /api/jobs/{id}/files/{name}` (any role): one of them (`summary.json`, `variants/base-1a2b3c/result.json`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from service.app import Reader
+from service.routes_plans import file_response
+from service.store import Job, JobFile, Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+@router.get("/{job_id}/files")
+def list_job_files(job_id: str, request: Request, _: Reader) -> list[dict[str, Any]]:
+    """The job's files (none until it has ended: a job's files are stored with its end)."""
+    with _store(request).session() as session:
+        if session.get(Job, job_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
+        rows = session.execute(
+            select(JobFile.name, JobFile.media_type, func.length(JobFile.content))
+            .where(JobFile.job_id == job_id)
+            .order_by(JobFile.name)
+        ).all()
+        return [{"name": name, "media_type": media, "bytes": int(size or 0)} for name, media, size in rows]
+
+
+@router.get("/{job_id}/files/{name:path}")
+def job_file(job_id: str, name: str, request: Request, _: Reader) -> Response:
+    """One of the job's files, as the command line wrote it."""
+    with _store(request).session() as session:
+        found = session.scalars(select(JobFile).where(JobFile.job_id == job_id, JobFile.name == name)).first()
+        if found is None:
+            what = f"job {job_id} has no file '{name}'; GET /api/jobs/{job_id}/files lists them"
+            raise HTTPException(status.HTTP_404_NOT_FOUND, what)
+        return file_response(found)
