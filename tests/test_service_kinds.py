@@ -188,6 +188,32 @@ def test_a_simulation_job_reports_its_replications_and_keeps_the_command_s_files
     assert centre.file(job["id"], "work_types.csv") == (tmp_path / "out" / "work_types.csv").read_bytes()
 
 
+def test_a_cancelled_simulation_job_stops_between_replications(centre: Centre) -> None:
+    params = {"roster_id": centre.roster(), "forecast_id": centre.forecast(), "replications": 1000}
+    job_id = centre.post("/api/jobs/simulate", centre.supervisor, json=params)["id"]
+    job = wait_for(centre.client, job_id, centre.supervisor, ("running", *FINISHED))
+    while job["status"] == "running" and not job["progress"].get("replications_done"):
+        job = centre.client.get(f"/api/jobs/{job_id}", headers=centre.supervisor).json()
+    assert centre.client.delete(f"/api/jobs/{job_id}", headers=centre.supervisor).status_code == 202
+    job = wait_for(centre.client, job_id, centre.supervisor, FINISHED)
+    assert job["status"] == "cancelled" and job["result"] is None, job
+    assert "cancelled by sam" in job["error"] and "of 1000 replications" in job["error"]
+    assert 0 < job["progress"]["replications_done"] < 1000
+    assert centre.files(job_id) == []
+
+
+def test_a_ticket_that_cannot_be_read_fails_the_job_naming_the_parameter(centre: Centre) -> None:
+    centre.roster(publish=True)
+    tickets = "ticket_id,work_type,created_at\nt1,calls,half past nine\n"
+    params = {"center_id": centre.id, "at": "2026-06-01T10:00", "tickets_csv": tickets}
+    job_id = centre.post("/api/jobs/assign", centre.planner, json=params)["id"]
+    job = wait_for(centre.client, job_id, centre.planner, FINISHED)
+    assert job["status"] == "failed" and job["error"].startswith("tickets_csv: row 1 (line 2), column 'created_at'"), (
+        job
+    )
+    assert "half past nine" in job["error"] and "/tmp" not in job["error"] and "wfm-" not in job["error"]
+
+
 def test_an_assign_job_assigns_the_open_tickets_on_the_published_roster(centre: Centre) -> None:
     centre.roster(publish=True)
     params = {"center_id": centre.id, "at": "2026-06-01T10:00", "tickets_csv": tickets_csv("09:50", "t1", "t2")}
@@ -271,6 +297,15 @@ def test_declining_the_changes_of_a_re_plan_publishes_the_day_with_its_absences_
     pd.testing.assert_frame_equal(roster.reset_index(drop=True), as_published.reset_index(drop=True))
     b = roster[roster["agent_id"] == "b"].iloc[0]
     assert b["absences"] and b["absences"][0][0] == at(MONDAY, "09:00").isoformat()
+
+
+def test_a_re_plan_is_not_applied_over_a_roster_published_after_it(centre: Centre) -> None:
+    centre.roster(publish=True)
+    job = centre.run("intraday", intraday_params(centre, replications=0), centre.supervisor)
+    newer = centre.roster(publish=True)
+    refused = centre.client.post(f"/api/intraday/{job['id']}/apply", headers=centre.supervisor)
+    assert refused.status_code == 409 and f"roster {newer}" in refused.text
+    assert dispatched_on(centre) == newer
 
 
 SPEC = """\
