@@ -188,6 +188,14 @@ def test_a_simulation_job_reports_its_replications_and_keeps_the_command_s_files
     assert centre.file(job["id"], "work_types.csv") == (tmp_path / "out" / "work_types.csv").read_bytes()
 
 
+def test_a_simulation_job_replays_a_stored_history_from_a_moment(centre: Centre) -> None:
+    history = centre.upload_table("histories", actuals_until_ten(), "history.csv")
+    params = {"roster_id": centre.roster(), "history_id": history, "start_at": "2026-06-01T08:00", "replications": 2}
+    result = centre.run("simulate", params, centre.analyst)["result"]
+    assert pd.Timestamp(result["summary"]["state"]["at"]) == at(MONDAY, "08:00")
+    assert result["summary"]["replications"] == 2
+
+
 def test_a_cancelled_simulation_job_stops_between_replications(centre: Centre) -> None:
     params = {"roster_id": centre.roster(), "forecast_id": centre.forecast(), "replications": 1000}
     job_id = centre.post("/api/jobs/simulate", centre.supervisor, json=params)["id"]
@@ -332,6 +340,16 @@ def test_a_scenarios_job_sweeps_the_variants_on_its_own_cluster(centre: Centre) 
     assert sorted(set(results["variant"])) == ["base", "one fewer agent", "volume +20%"]
     summary = json.loads(centre.file(job["id"], "summary.json"))
     assert "/tmp" not in json.dumps(summary) and summary["spec"] == "spec.yaml"
+
+
+def test_a_scenarios_job_forecasts_a_stored_history_as_its_base(centre: Centre) -> None:
+    history = centre.upload_table("histories", three_weeks_of_calls(), "history.csv")
+    spec = "base: {start: 2026-06-01, days: 1}\n" + SPEC.split("variants:")[0]
+    params = {"center_id": centre.id, "history_id": history, "spec_yaml": spec}
+    job = centre.run("scenarios", params, centre.analyst)
+    assert (job["result"]["variants"], job["result"]["failed"]) == (1, 0)
+    forecast = read_csv_text(centre.file(job["id"], "base_forecast.csv").decode(), FORECAST, "base_forecast", TZ)
+    assert pd.DatetimeIndex(forecast["interval_start"]).tz_convert(TZ).min() == at(MONDAY, "00:00")
 
 
 # -- refused at submission -------------------------------------------------------------------------------------------

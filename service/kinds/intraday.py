@@ -120,8 +120,8 @@ def replan_summary(roster: pd.DataFrame, center: Center, source: str) -> dict[st
 
 def change_rows(changes_csv: bytes) -> list[dict[str, Any]]:
     """The rows of a re-plan's `changes.csv`, each with its `id` (its place in the file, from 0)."""
-    table = pd.read_csv(io.BytesIO(changes_csv), dtype=str, keep_default_na=False)
-    rows = table.to_dict("records")
+    table = pd.read_csv(io.BytesIO(changes_csv), dtype={"agent_id": str, "change": str, "before": str, "after": str})
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
     return [{"id": i, **{str(k): v for k, v in row.items()}} for i, row in enumerate(rows)]
 
 
