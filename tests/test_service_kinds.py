@@ -370,6 +370,11 @@ def test_a_scenarios_job_forecasts_a_stored_history_as_its_base(centre: Centre) 
         ("scenarios", {"spec_yaml": "base: {center: /etc/passwd}\n" + SPEC}, "line 1, base.center"),
         ("scenarios", {"spec_yaml": "base: {forecast: ../forecast.csv}\n" + SPEC}, "line 1, base.forecast"),
         ("scenarios", {"spec_yaml": SPEC + "  - {name: x, aht: {mail: 1.1}}\n"}, "line 7, variants[2].aht.mail"),
+        (
+            "scenarios",
+            {"spec_yaml": SPEC + "grid: {volume.all: [" + ", ".join(["1"] * 999) + "], shrinkage: [0, 0.1]}"},
+            "line 7, grid",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_naming_the_field_and_nothing_is_queued(

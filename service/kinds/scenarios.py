@@ -13,6 +13,7 @@ names. A `base` that names any other file is refused (422, naming the field and 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -39,7 +40,14 @@ from service.kinds.base import (
 )
 from service.store import CenterVersion, Dataset, Store
 
-__all__ = ["BASE_FILES", "MAX_SCENARIO_WORKERS", "SCHEDULER_ENV", "check_scenarios_params", "scenarios_job"]
+__all__ = [
+    "BASE_FILES",
+    "MAX_SCENARIO_WORKERS",
+    "MAX_VARIANTS",
+    "SCHEDULER_ENV",
+    "check_scenarios_params",
+    "scenarios_job",
+]
 
 #: The files the service writes for a scenario file's `base`, by field: the only names `base` may give.
 BASE_FILES = {"center": "center.yaml", "forecast": "forecast.csv", "history": "history.parquet"}
@@ -48,6 +56,8 @@ BASE_FILES = {"center": "center.yaml", "forecast": "forecast.csv", "history": "h
 SCHEDULER_ENV = "WFM_DASK_SCHEDULER"
 #: The most worker processes of a job's own local cluster.
 MAX_SCENARIO_WORKERS = 8
+#: The most variants (the base, the listed ones and the grid's combinations) a job sweeps.
+MAX_VARIANTS = 2000
 #: The largest scenario file, in bytes.
 MAX_SPEC_BYTES = 1 * 2**20
 SOURCE = "spec_yaml"
@@ -102,6 +112,11 @@ def check_scenarios_params(params: Mapping[str, Any], store: Store) -> dict[str,
         raise InputError("params", Problem("spec_yaml", "is larger than 1 MB", "give the scenario file only"))
     data, lines = _filled_spec(text, demand)
     spec = validate_with_lines(ScenarioSpec, data, lines, SOURCE)
+    combinations = math.prod(len(values) for values in spec.grid.values()) if spec.grid else 0
+    if combinations + len(spec.variants) + 1 > MAX_VARIANTS:
+        what = f"makes {combinations + len(spec.variants) + 1:,} variants (with the base and the grid's combinations)"
+        fix = f"sweep at most {MAX_VARIANTS:,} variants a job; split the sweep"
+        raise InputError(SOURCE, Problem(_at(lines, "grid" if spec.grid else "variants"), what, fix))
     grid_variants(spec)  # each combination a valid variant
     with TemporaryDirectory(prefix="wfm-spec-") as folder:
         path = Path(folder) / "spec.yaml"
