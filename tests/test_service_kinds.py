@@ -117,6 +117,9 @@ class Centre:
         job = wait_for(self.client, job_id, headers, FINISHED)
         assert job["status"] == "done", job
         job["result"] = self.client.get(f"/api/jobs/{job_id}/result", headers=headers).json()["result"]
+        for name in self.files(job_id):  # no temporary path of the job's in what it keeps
+            assert b"/wfm-" not in self.file(job_id, name), name
+        assert "/wfm-" not in json.dumps(job["result"])
         return job
 
     def file(self, job_id: str, name: str) -> bytes:

@@ -25,6 +25,7 @@ from service.kinds.base import (
     folder_files,
     speaking_of,
     stored_center,
+    unplaced,
 )
 from service.kinds.simulate import stored_roster
 from service.store import Store
@@ -90,5 +91,5 @@ def assign_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
                 horizon_minutes=params["horizon_minutes"],
                 compare=others,
             )
-        files = folder_files(out)
+        files = unplaced(folder_files(out), names)
     return {"summary": json.loads(files["assignment.json"]), "files": sorted(files), FILES: files}

@@ -10,6 +10,7 @@ The runner stores them with the job's end in one transaction: all of a job's out
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -46,6 +47,8 @@ __all__ = [
     "speaking_of",
     "stored_center",
     "stored_table",
+    "unplaced",
+    "unplaced_value",
 ]
 
 ROWS = "_rows"
@@ -264,13 +267,7 @@ def speaking_of(names: Mapping[Path, str]) -> Iterator[None]:
     """Errors raised inside speak of the inputs by their names (`names`: the path a job wrote an input to -> what
     messages call it: "roster 12", "tickets_csv") and of its folders by their names relative to the job's, never
     of the temporary paths."""
-    replacements = sorted(((str(path), name) for path, name in names.items()), key=lambda pair: -len(pair[0]))
-
-    def said(text: str) -> str:
-        for path, name in replacements:
-            text = text.replace(path, name)
-        return text
-
+    said = _saying(names)
     try:
         yield
     except InputError as error:
@@ -278,3 +275,33 @@ def speaking_of(names: Mapping[Path, str]) -> Iterator[None]:
         raise type(error)(said(error.source), problems) from None
     except Interrupted as stop:
         raise Interrupted(said(str(stop))) from None
+
+
+def _saying(names: Mapping[Path, str]) -> Callable[[str], str]:
+    replacements = sorted(((str(path), name) for path, name in names.items()), key=lambda pair: -len(pair[0]))
+
+    def said(text: str) -> str:
+        for path, name in replacements:
+            text = text.replace(path, name)
+        return text
+
+    return said
+
+
+#: The files whose text may name an input's path (a summary's source, a report's scenario file).
+TEXT_SUFFIXES = (".json", ".csv", ".html", ".txt")
+
+
+def unplaced(files: Mapping[str, bytes], names: Mapping[Path, str]) -> dict[str, bytes]:
+    """A job's files with the temporary paths of its inputs replaced by their names (as `speaking_of` says them)
+    in the text files: what a job keeps names no temporary path."""
+    said = _saying(names)
+    return {
+        name: said(content.decode("utf-8")).encode("utf-8") if name.endswith(TEXT_SUFFIXES) else content
+        for name, content in files.items()
+    }
+
+
+def unplaced_value(value: Any, names: Mapping[Path, str]) -> Any:
+    """A JSON-ready value (a summary, notes) with the temporary paths of the job's inputs replaced by their names."""
+    return json.loads(_saying(names)(json.dumps(value, default=str)))

@@ -24,6 +24,8 @@ from service.kinds.base import (
     folder_files,
     speaking_of,
     stored_center,
+    unplaced,
+    unplaced_value,
 )
 from service.store import CenterVersion, Dataset, Store
 from service.store.blobs import to_parquet_blob
@@ -86,7 +88,7 @@ def forecast_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
             )
         context.progress({"stage": "storing"})
         table = read_table(out / "forecast.csv", FORECAST, timezone=center.timezone)
-        files = folder_files(out)
+        files = unplaced(folder_files(out), names)
     row = Dataset(
         center_id=center_id,
         kind="forecast",
@@ -101,8 +103,8 @@ def forecast_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
         "interval_minutes": interval,
         "work_types": sorted(str(w) for w in table["work_type"].unique()),
         "models": {str(k): str(v) for k, v in done.result.selected.items()},
-        "notes": [*inputs.notes, *done.result.notes],
-        "warnings": list(inputs.warnings),
+        "notes": unplaced_value([*inputs.notes, *done.result.notes], names),
+        "warnings": unplaced_value(list(inputs.warnings), names),
         ROWS: {"forecast_id": row},
         FILES: files,
     }

@@ -11,6 +11,7 @@ centre version; applying it publishes it.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -40,6 +41,8 @@ from service.kinds.base import (
     speaking_of,
     stored_center,
     stored_table,
+    unplaced,
+    unplaced_value,
 )
 from service.kinds.simulate import MAX_REPLICATIONS, stored_roster
 from service.rosters import draft_summary
@@ -214,9 +217,9 @@ def intraday_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
                 )
         stages.stage("storing")
         replanned = read_table(out / "roster.csv", ROSTER, timezone=zone)
-        files = folder_files(out)
+        files = unplaced(folder_files(out), names)
     files[AS_PUBLISHED] = csv_text(done.result.published, ROSTER).encode("utf-8")
-    summary = done.summary
+    summary = json.loads(files["summary.json"])
     draft = Roster(
         center_version_id=params["center_version_id"],
         status="draft",
@@ -235,7 +238,7 @@ def intraday_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
         "changes": change_rows(files["changes.csv"]),
         "base_roster_id": params["roster_id"],
         "files": sorted(files),
-        "warnings": list(done.warnings),
+        "warnings": unplaced_value(list(done.warnings), names),
         ROWS: {"roster_id": draft},
         FILES: files,
     }

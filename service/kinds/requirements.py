@@ -23,6 +23,8 @@ from service.kinds.base import (
     speaking_of,
     stored_center,
     stored_table,
+    unplaced,
+    unplaced_value,
 )
 from service.store import CenterVersion, Dataset, Store
 from service.store.blobs import to_parquet_blob
@@ -68,11 +70,12 @@ def requirements_job(params: Mapping[str, Any], context: JobContext) -> dict[str
     settings = StaffingSettings(plan_on=params["plan_on"], shrinkage=params["shrinkage"])
     with TemporaryDirectory(prefix="wfm-requirements-") as folder:
         out = Path(folder) / "out"
-        with speaking_of({out: "the requirement"}):
+        names = {out: "the requirement"}
+        with speaking_of(names):
             done = run_requirements(forecast, center, out / "requirement.csv", settings=settings)
         context.progress({"stage": "storing"})
         table = read_table(out / "requirement.csv", REQUIREMENT, timezone=center.timezone)
-        files = folder_files(out)
+        files = unplaced(folder_files(out), names)
     row = Dataset(
         center_id=center_id,
         kind="requirement",
@@ -84,7 +87,7 @@ def requirements_job(params: Mapping[str, Any], context: JobContext) -> dict[str
     return {
         "work_types": sorted(str(w) for w in table["work_type"].unique()),
         "intervals": int(table["interval_start"].nunique()),
-        "notes": list(done.notes),
+        "notes": unplaced_value(list(done.notes), names),
         ROWS: {"requirement_id": row},
         FILES: files,
     }

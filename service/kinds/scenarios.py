@@ -37,6 +37,7 @@ from service.kinds.base import (
     speaking_of,
     stored_center,
     stored_table,
+    unplaced,
 )
 from service.store import CenterVersion, Dataset, Store
 
@@ -166,7 +167,8 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
         spec_path = root / "spec.yaml"
         spec_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
         out = root / "results"
-        with speaking_of({root / name: name for name in (*BASE_FILES.values(), "spec.yaml", "results")}):
+        names = {root / name: name for name in (*BASE_FILES.values(), "spec.yaml", "results")} | {root: "."}
+        with speaking_of(names):
             done = run_scenarios(
                 spec_path,
                 out,
@@ -175,7 +177,7 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
                 on_event=finished,
                 cancel=context.cancel,
             )
-        files = {name: _unplaced(content, name, root) for name, content in folder_files(out).items()}
+        files = unplaced(folder_files(out), names)
     center_note = f"centre {center.name}, version {params['center_version_id']}"
     return {
         "variants": len(done.results),
@@ -188,10 +190,3 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
         "files": sorted(files),
         FILES: files,
     }
-
-
-def _unplaced(content: bytes, name: str, root: Path) -> bytes:
-    """A text file of the results without the job's temporary folder in it (the report names the scenario file)."""
-    if not name.endswith((".json", ".html", ".csv")):
-        return content
-    return content.replace(f"{root}/".encode(), b"").replace(str(root).encode(), b".")

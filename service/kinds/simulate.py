@@ -4,6 +4,7 @@ replications done, and every file `wfm simulate` writes is kept as the job's fil
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from service.kinds.base import (
     speaking_of,
     stored_center,
     stored_table,
+    unplaced,
+    unplaced_value,
 )
 from service.store import Dataset, Roster, Store
 from service.store.blobs import from_parquet_blob
@@ -138,5 +141,7 @@ def simulate_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
                     draws=draws,
                     start_at=None if params["start_at"] is None else pd.Timestamp(params["start_at"]),
                 )
-        files = folder_files(out)
-    return {"summary": done.result.summary, "notes": list(done.notes), "files": sorted(files), FILES: files}
+            files = unplaced(folder_files(out), names)
+    summary = json.loads(files["summary.json"])
+    notes = unplaced_value(list(done.notes), names)
+    return {"summary": summary, "notes": notes, "files": sorted(files), FILES: files}
