@@ -1,7 +1,7 @@
 """The files a job wrote (every kind's: a simulation's figures, an assignment, an intraday re-plan, a what-if
 sweep's results and report), listed and fetched as the command line wrote them.
 
-- `GET /api/jobs/{id}/files` (any role): the names, media types and sizes of the job's files;
+- `GET /api/jobs/{id}/files` (any role): `{"id", "files": {NAME: bytes}}`, the job's files;
 - `GET /api/jobs/{id}/files/{name}` (any role): one of them (`summary.json`, `variants/base-1a2b3c/result.json`).
 """
 
@@ -28,17 +28,15 @@ def _store(request: Request) -> Store:
 
 
 @router.get("/{job_id}/files")
-def list_job_files(job_id: str, request: Request, _: Reader) -> list[dict[str, Any]]:
-    """The job's files (none until it has ended: a job's files are stored with its end)."""
+def list_job_files(job_id: str, request: Request, _: Reader) -> dict[str, Any]:
+    """The names and sizes of the files the job wrote (none until it has ended: they are kept with its end)."""
     with _store(request).session() as session:
         if session.get(Job, job_id) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
         rows = session.execute(
-            select(JobFile.name, JobFile.media_type, func.length(JobFile.content))
-            .where(JobFile.job_id == job_id)
-            .order_by(JobFile.name)
+            select(JobFile.name, func.length(JobFile.content)).where(JobFile.job_id == job_id).order_by(JobFile.name)
         ).all()
-        return [{"name": name, "media_type": media, "bytes": int(size or 0)} for name, media, size in rows]
+        return {"id": job_id, "files": {name: int(size or 0) for name, size in rows}}
 
 
 @router.get("/{job_id}/files/{name:path}")

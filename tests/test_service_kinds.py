@@ -128,7 +128,7 @@ class Centre:
         return bytes(response.content)
 
     def files(self, job_id: str) -> list[str]:
-        return [f["name"] for f in self.client.get(f"/api/jobs/{job_id}/files", headers=self.viewer).json()]
+        return sorted(self.client.get(f"/api/jobs/{job_id}/files", headers=self.viewer).json()["files"])
 
 
 @pytest.fixture
