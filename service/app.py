@@ -325,11 +325,13 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
 
     # Imported here: these routes use this module's auth dependencies.
     from service.routes_data import router as data_routes
+    from service.routes_intraday import router as intraday_routes
     from service.routes_jobs import install_jobs
     from service.routes_plans import router as plan_routes
 
     app.include_router(data_routes)
     app.include_router(plan_routes)
+    app.include_router(intraday_routes)
     install_jobs(app, store, workers)  # the job routes and their worker processes (service/jobs.py)
     return app
 

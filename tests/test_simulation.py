@@ -33,6 +33,7 @@ import pytest
 from scipy import stats
 
 from models import Center, InputError
+from planner.runtime import Cancellation, Interrupted
 from planner.simulation import (
     Draws,
     Outcome,
@@ -383,6 +384,31 @@ def test_replication_i_runs_on_the_ith_child_seed(multi: Scenario) -> None:
     # One replication of the same seed is the first of those.
     first = simulate(multi, SimulationSettings(replications=1, seed=21))
     np.testing.assert_allclose(first.agents["handled"], outcomes[0].handled)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_finished_replication_is_reported_and_the_result_is_the_same(multi: Scenario, workers: int) -> None:
+    calls: list[tuple[int, int]] = []
+    reported = simulate(
+        multi, SimulationSettings(replications=3, seed=9, workers=workers, on_replication=lambda *a: calls.append(a))
+    )
+    assert calls == [(1, 3), (2, 3), (3, 3)]  # done so far, of all; in the order they finish
+    assert_same_result(reported, simulate(multi, SimulationSettings(replications=3, seed=9)))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_cancelled_simulation_stops_between_replications(multi: Scenario, workers: int) -> None:
+    cancel = Cancellation()
+
+    def stop_after_the_first(done: int, total: int) -> None:
+        cancel.cancel()
+
+    settings = SimulationSettings(
+        replications=6, seed=9, workers=workers, on_replication=stop_after_the_first, cancel=cancel
+    )
+    with pytest.raises(Interrupted, match="cancelled after [1-6] of 6 replications"):
+        simulate(multi, settings)
+    assert SimulationSettings(replications=3) == SimulationSettings(replications=3, on_replication=print)
 
 
 # -- 5. Rules the engine keeps ----------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ The runner stores them with the job's end in one transaction: all of a job's out
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from models import Center, InputError, Problem, center_from_yaml
-from planner.runtime import Cancellation
-from service.store import CenterVersion, Dataset, Store
+from planner.runtime import Cancellation, Interrupted
+from service.store import CenterVersion, Dataset, Roster, Store
 from service.store.blobs import from_parquet_blob
 
 __all__ = [
@@ -32,12 +35,20 @@ __all__ = [
     "JobContext",
     "JobFunction",
     "center_version_id",
+    "check_count",
     "check_dataset",
+    "check_date",
+    "check_moment",
     "check_number",
+    "check_roster",
+    "check_text",
     "folder_files",
     "media_type",
+    "speaking_of",
     "stored_center",
     "stored_table",
+    "unplaced",
+    "unplaced_value",
 ]
 
 ROWS = "_rows"
@@ -89,14 +100,26 @@ def center_version_id(params: Mapping[str, Any], store: Store) -> int:
 
 
 def check_number(
-    params: Mapping[str, Any], field: str, default: float, low: float, high: float, *, whole: bool = False
+    params: Mapping[str, Any],
+    field: str,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    whole: bool = False,
+    low_allowed: bool = False,
 ) -> float:
-    """`params[field]` (else `default`): a number with low < value <= high (a whole one where `whole`)."""
+    """`params[field]` (else `default`): a number with low < value <= high (low <= value where `low_allowed`; a
+    whole one where `whole`)."""
     value = params.get(field, default)
     kinds = int if whole else int | float
-    if isinstance(value, bool) or not isinstance(value, kinds) or not low < value <= high:
+    above = isinstance(value, int | float) and (low <= value if low_allowed else low < value)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not above or not value <= high:
         kind = "a whole number" if whole else "a number"
-        raise InputError("params", Problem(field, f"{value!r} is not allowed", f"give {kind}, {low:g} < x <= {high:g}"))
+        bound = "<=" if low_allowed else "<"
+        raise InputError(
+            "params", Problem(field, f"{value!r} is not allowed", f"give {kind}, {low:g} {bound} x <= {high:g}")
+        )
     return float(value)
 
 
@@ -150,3 +173,135 @@ def stored_table(store: Store, dataset_id: int) -> pd.DataFrame:
         if row is None:
             raise InputError("params", Problem("", f"dataset {dataset_id} is gone", "upload it again"))
         return from_parquet_blob(row.table)
+
+
+#: The largest table a job takes as CSV text in its parameters, in bytes.
+MAX_TEXT_BYTES = 64 * 2**20
+
+
+def check_count(params: Mapping[str, Any], field: str, default: int, least: int, most: int) -> int:
+    """`params[field]` (else `default`): a whole number with least <= value <= most."""
+    value = params.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise InputError(
+            "params", Problem(field, f"{value!r} is not allowed", f"give a whole number, {least} to {most}")
+        )
+    return value
+
+
+def check_date(params: Mapping[str, Any], field: str, *, required: bool = True) -> str | None:
+    """`params[field]`: a date YYYY-MM-DD (None where it may be left out and is)."""
+    text = params.get(field)
+    if text is None and not required:
+        return None
+    try:
+        day = date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InputError("params", Problem(field, f"{text!r} is not a date", "give the day as YYYY-MM-DD"))
+    return day.isoformat()
+
+
+def check_moment(params: Mapping[str, Any], field: str) -> str:
+    """`params[field]`: a date and time (ISO, local time of the centre unless it has an offset), as given."""
+    value = params.get(field)
+    fix = "give a date and time such as 2026-06-01T10:30 (the centre's local time unless it has an offset)"
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("params", Problem(field, "is missing" if value is None else f"{value!r} is not a moment", fix))
+    try:
+        moment = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        moment = None
+    if moment is None or pd.isna(moment):
+        raise InputError("params", Problem(field, f"{value!r} is not a moment", fix))
+    return value.strip()
+
+
+def check_text(params: Mapping[str, Any], field: str, what: str, *, required: bool = True) -> str | None:
+    """`params[field]`: a table as CSV text (`what` says which), at most `MAX_TEXT_BYTES`; None where it may be
+    left out and is."""
+    value = params.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("params", Problem(field, "is missing or empty", f"give {what} as CSV text"))
+    if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise InputError("params", Problem(field, f"is larger than {MAX_TEXT_BYTES // 2**20} MB", f"give {what} only"))
+    return value
+
+
+def check_roster(params: Mapping[str, Any], store: Store) -> tuple[int, int]:
+    """The roster a job works on and its centre version: `roster_id` (a stored roster; of the centre `center_id`
+    where that is given too), else the latest published roster of the centre `center_id`."""
+    roster = params.get("roster_id")
+    center = params.get("center_id")
+    fix = "give roster_id as GET /api/centers/ID/rosters lists them, or center_id for its latest published roster"
+    for field, value in (("roster_id", roster), ("center_id", center)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InputError("params", Problem(field, f"{value!r} is not a whole number", fix))
+    with store.session() as session:
+        if roster is not None:
+            found = session.get(Roster, roster)
+            version = None if found is None else session.get(CenterVersion, found.center_version_id)
+            if found is None or version is None or (center is not None and version.center_id != center):
+                where = "" if center is None else f" of centre {center}"
+                raise InputError("params", Problem("roster_id", f"no roster {roster}{where}", fix))
+            return found.id, version.id
+        if center is None:
+            raise InputError("params", Problem("center_id", "is missing", fix))
+        row = session.execute(
+            select(Roster.id, Roster.center_version_id)
+            .join(CenterVersion, Roster.center_version_id == CenterVersion.id)
+            .where(CenterVersion.center_id == center, Roster.status == "published")
+            .order_by(Roster.published_at.desc(), Roster.id.desc())
+        ).first()
+        if row is None:
+            what = f"centre {center} has no published roster"
+            raise InputError("params", Problem("roster_id", what, "publish one, or give roster_id"))
+        return int(row[0]), int(row[1])
+
+
+@contextmanager
+def speaking_of(names: Mapping[Path, str]) -> Iterator[None]:
+    """Errors raised inside speak of the inputs by their names (`names`: the path a job wrote an input to -> what
+    messages call it: "roster 12", "tickets_csv") and of its folders by their names relative to the job's, never
+    of the temporary paths."""
+    said = _saying(names)
+    try:
+        yield
+    except InputError as error:
+        problems = [Problem(said(p.where), said(p.what), said(p.fix)) for p in error.problems]
+        raise type(error)(said(error.source), problems) from None
+    except Interrupted as stop:
+        raise Interrupted(said(str(stop))) from None
+
+
+def _saying(names: Mapping[Path, str]) -> Callable[[str], str]:
+    replacements = sorted(((str(path), name) for path, name in names.items()), key=lambda pair: -len(pair[0]))
+
+    def said(text: str) -> str:
+        for path, name in replacements:
+            text = text.replace(path, name)
+        return text
+
+    return said
+
+
+#: The files whose text may name an input's path (a summary's source, a report's scenario file).
+TEXT_SUFFIXES = (".json", ".csv", ".html", ".txt")
+
+
+def unplaced(files: Mapping[str, bytes], names: Mapping[Path, str]) -> dict[str, bytes]:
+    """A job's files with the temporary paths of its inputs replaced by their names (as `speaking_of` says them)
+    in the text files: what a job keeps names no temporary path."""
+    said = _saying(names)
+    return {
+        name: said(content.decode("utf-8")).encode("utf-8") if name.endswith(TEXT_SUFFIXES) else content
+        for name, content in files.items()
+    }
+
+
+def unplaced_value(value: Any, names: Mapping[Path, str]) -> Any:
+    """A JSON-ready value (a summary, notes) with the temporary paths of the job's inputs replaced by their names."""
+    return json.loads(_saying(names)(json.dumps(value, default=str)))
