@@ -27,10 +27,10 @@ def _forbid(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("work started before the output path was checked")
 
     for module, name in [
-        (jobs, "load_center"),
-        (jobs, "read_table"),
-        (jobs, "read_history"),
-        (jobs, "load_forecast_inputs"),
+        (jobs.plan, "load_center"),
+        (jobs.plan, "read_table"),
+        (jobs.plan, "read_history"),
+        (jobs.plan, "load_forecast_inputs"),
         (cli, "load_forecast_inputs"),
         (demo, "generate"),
     ]:
