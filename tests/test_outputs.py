@@ -3,6 +3,8 @@ re-run into the same folder leaves none of the last run's files that this run di
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,12 @@ def _forbid(monkeypatch: pytest.MonkeyPatch) -> None:
     def called(*_: Any, **__: Any) -> None:
         raise AssertionError("work started before the output path was checked")
 
-    for module, name in [
-        (jobs.plan, "load_center"),
-        (jobs.plan, "read_table"),
-        (jobs.plan, "read_history"),
-        (jobs.plan, "load_forecast_inputs"),
-        (cli, "load_forecast_inputs"),
-        (demo, "generate"),
-    ]:
+    job_modules = [importlib.import_module(f"{jobs.__name__}.{m.name}") for m in pkgutil.iter_modules(jobs.__path__)]
+    for module in job_modules:
+        for name in ("load_center", "read_table", "read_history", "load_forecast_inputs"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, called)
+    for module, name in [(cli, "load_forecast_inputs"), (demo, "generate")]:
         monkeypatch.setattr(module, name, called)
 
 
