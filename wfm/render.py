@@ -121,18 +121,18 @@ def print_history_remarks(warnings: list[str], notes: list[str]) -> None:
 
 def print_inputs(report: InputReport, center: Path | None, history: Path | None) -> None:
     if report.center is not None:
-        print_center(report.center, str(center))
+        _print_center(report.center, str(center))
     if report.history is not None:
-        print_history(report.history, str(history))
+        _print_history(report.history, str(history))
     if report.outside_hours is not None:
-        print_outside_hours(report.outside_hours, str(history))
+        _print_outside_hours(report.outside_hours, str(history))
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False)
 
 
-def print_center(summary: CenterSummary, source: str) -> None:
+def _print_center(summary: CenterSummary, source: str) -> None:
     contracts = ", ".join(f"{n} on {c}" for c, n in summary.contracts.items())
     console.print(
         f"{source}: OK - '{summary.name}' ({summary.timezone}): {summary.agents} agents "
@@ -153,7 +153,7 @@ def print_center(summary: CenterSummary, source: str) -> None:
     console.print(str(table), markup=False)
 
 
-def print_history(summary: HistorySummary, source: str) -> None:
+def _print_history(summary: HistorySummary, source: str) -> None:
     shape = "one row per ticket" if summary.kind == "tickets" else f"counts per {summary.interval_minutes} min"
     console.print(
         f"{source}: OK - {summary.rows:,} rows ({shape}) from {summary.start:%Y-%m-%d %H:%M} to "
@@ -171,7 +171,7 @@ def print_history(summary: HistorySummary, source: str) -> None:
     console.print(str(table), markup=False)
 
 
-def print_outside_hours(outside: pd.DataFrame, source: str) -> None:
+def _print_outside_hours(outside: pd.DataFrame, source: str) -> None:
     if not (outside["outside"] > 0).any():
         console.print(f"{source}: every contact arrived within its work type's opening hours", markup=False)
         return
@@ -327,7 +327,7 @@ def print_iteration(step: Iteration) -> None:
     )
 
 
-def print_plan_quality(loop: LoopResult, diagnosis: Diagnosis) -> None:
+def _print_plan_quality(loop: LoopResult, diagnosis: Diagnosis) -> None:
     console.print("; ".join(loop.notes) + ".", markup=False)
     if not diagnosis.shortfalls:
         console.print("Capacity diagnosis: every work type is simulated within tolerance of its target.")
@@ -360,7 +360,7 @@ def print_plan(done: PlanJob) -> None:
     if done.simulation is not None:
         print_simulation(done.simulation)
     if done.loop is not None and done.diagnosis is not None:
-        print_plan_quality(done.loop, done.diagnosis)
+        _print_plan_quality(done.loop, done.diagnosis)
 
 
 # -- assignment, simulation, KPIs, intraday --------------------------------------------------------------------------
@@ -554,7 +554,7 @@ def print_demo(report: DemoReport) -> None:
     if report.simulation is not None:
         print_simulation(report.simulation)
     if report.loop is not None and report.diagnosis is not None:
-        print_plan_quality(report.loop, report.diagnosis)
+        _print_plan_quality(report.loop, report.diagnosis)
     if report.assignment is not None:
         console.print("Assignment snapshot (the tickets open at the plan week's Tuesday 11:00 of the simulation):")
         print_assign(report.assignment)
