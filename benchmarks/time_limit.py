@@ -39,6 +39,7 @@ from typing import Any
 
 from benchmarks.common import ROOT, machine_info, write_report
 from benchmarks.roster_scale import demo_inputs
+from wfm.exit_codes import ExitCode
 
 RESULTS = Path(__file__).resolve().parent / "results" / "time_limit.json"
 SIZES = ("S", "M", "L", "XL")
@@ -92,7 +93,7 @@ def run_limit(folder: Path, limit_s: float, mode: str, workers: int) -> dict[str
     }
     if mode == "wall":
         row["target_met"] = wall <= limit_s + max(MIN_SLACK_S, SLACK_SHARE * limit_s)
-    if done.returncode != 0:
+    if done.returncode != ExitCode.OK:
         row["stderr"] = done.stderr[-2000:]
     return row
 
@@ -150,7 +151,7 @@ def run_interrupt(folder: Path, workers: int) -> dict[str, Any]:
         "stop_s": stop_s,
         "exit_code": code,
         "interrupted": summary.get("interrupted"),
-        "roster_valid": check.returncode == 0,
+        "roster_valid": check.returncode == ExitCode.OK,
         "said": "interrupted: best roster so far" in rest,
     }
 

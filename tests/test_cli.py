@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from models import load_center
-from wfm import cli
+from wfm import cli, commands, render
+from wfm.exit_codes import ExitCode
 
 runner = CliRunner()
 
@@ -29,7 +30,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     code, stdout, stderr = wfm(
         "demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--loop-budget", "8", "--out", out
     )
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     return out, stdout
 
 
@@ -40,7 +41,7 @@ def demo_dir(demo_run: tuple[Path, str]) -> Path:
 
 def test_help_lists_the_commands() -> None:
     code, stdout, _ = wfm("--help")
-    assert code == 0
+    assert code == ExitCode.OK
     assert "demo" in stdout and "validate" in stdout
 
 
@@ -65,7 +66,7 @@ def test_demo_writes_a_centre_and_history_that_validate(demo_dir: Path) -> None:
     ]
     assert sorted(p.name for p in demo_dir.iterdir()) == expected
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", demo_dir / "history.csv")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "center.yaml: OK" in stdout
     assert "history.csv: OK" in stdout
     assert "one row per ticket" in stdout
@@ -109,7 +110,7 @@ def test_demo_re_plans_its_tuesday_morning(demo_dir: Path, demo_run: tuple[Path,
         "--out",
         folder / "again",
     )
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "Re-plan of 2026-03-24 from 10:30" in stdout
 
 
@@ -143,20 +144,20 @@ def test_assign_command_compares_the_dispatch_rules_and_rejects_a_bad_moment(dem
     args = ["--tickets", folder / "open_tickets.csv", "--roster", demo_dir / "roster.csv"]
     args += ["--center", demo_dir / "center.yaml", "--time-limit", "2"]
     code, stdout, stderr = wfm("assign", *args, "--at", "2026-03-24T11:00", "--out", tmp_path / "a.csv")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "Assignment (optimal)" in stdout and "priority-least-loaded" in stdout and "fifo-round-robin" in stdout
     assert (tmp_path / "a.csv").is_file() and (tmp_path / "a.json").is_file()
     code, _, stderr = wfm("assign", *args, "--at", "Tuesday late", "--out", tmp_path / "b.csv")
-    assert code == 2 and "--at" in stderr and "2026-03-23T10:30" in stderr
+    assert code == ExitCode.BAD_INPUT and "--at" in stderr and "2026-03-23T10:30" in stderr
     assert not (tmp_path / "b.csv").exists()
     code, _, stderr = wfm("assign", *args, "--at", "2026-03-24T11:00", "--method", "magic", "--out", tmp_path / "c.csv")
-    assert code == 2 and "fifo-round-robin" in stderr
+    assert code == ExitCode.BAD_INPUT and "fifo-round-robin" in stderr
 
 
 def test_simulate_command_writes_its_tables_and_rejects_a_foreign_agent(demo_dir: Path, tmp_path: Path) -> None:
     args = ["--center", demo_dir / "center.yaml", "--forecast", demo_dir / "forecast.csv", "--replications", "2"]
     code, stdout, stderr = wfm("simulate", "--roster", demo_dir / "roster.csv", *args, "--out", tmp_path / "ok")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "Simulation: 2 replications" in stdout and "billing_phone" in stdout
     summary = json.loads((tmp_path / "ok" / "summary.json").read_text())
     assert summary["replications"] == 2 and 0 <= summary["service_level"] <= 1
@@ -165,7 +166,7 @@ def test_simulate_command_writes_its_tables_and_rejects_a_foreign_agent(demo_dir
     bad = tmp_path / "bad-roster.csv"
     roster.to_csv(bad, index=False)
     code, _, stderr = wfm("simulate", "--roster", bad, *args, "--out", tmp_path / "bad")
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert "nobody" in stderr and "agent_id" in stderr
     assert not (tmp_path / "bad").exists()
 
@@ -182,7 +183,7 @@ def test_demo_roster_passes_the_independent_check(demo_dir: Path) -> None:
         "--coverage",
         demo_dir / "coverage.csv",
     )
-    assert code == 0, stdout + stderr
+    assert code == ExitCode.OK, stdout + stderr
     assert "roster valid" in stdout
     agents = {p.stem for p in (demo_dir / "calendars").iterdir()}
     assert agents and agents <= {line.split(",")[0] for line in (demo_dir / "roster.csv").read_text().splitlines()[1:]}
@@ -228,14 +229,14 @@ def test_demo_into_a_file_is_bad_input_and_writes_nothing(tmp_path: Path) -> Non
     target = tmp_path / "not-a-folder"
     target.write_text("keep me")
     code, _, stderr = wfm("demo", "--size", "S", "--history-weeks", "3", "--time-limit", "2", "--out", target)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "is a file, not a folder" in stderr and "Fix:" in stderr
     assert target.read_text() == "keep me"
 
 
 def test_history_alone_is_checked_and_the_time_zone_assumption_stated(demo_dir: Path) -> None:
     code, stdout, stderr = wfm("validate", "--history", demo_dir / "history.csv")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "history.csv: OK" in stdout
     # The demo history carries UTC offsets, so no assumption is needed; a naive file states one (below).
     assert "naive" not in stderr
@@ -245,7 +246,7 @@ def test_naive_history_states_how_it_was_read(tmp_path: Path) -> None:
     history = tmp_path / "naive.csv"
     history.write_text("created_at,work_type\n2026-03-02 09:00:00,billing\n2026-03-02 09:05:00,billing\n")
     code, stdout, stderr = wfm("validate", "--history", history, "--tz", "Europe/London")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "read as local time in Europe/London" in stderr
 
 
@@ -256,7 +257,7 @@ def test_unused_agent_skill_is_a_warning_not_an_error(demo_dir: Path, tmp_path: 
     center = tmp_path / "center.yaml"
     center.write_text(text)
     code, stdout, stderr = wfm("validate", "--center", center)
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "warning:" in stderr and "'french' that no work type requires" in stderr
 
 
@@ -278,7 +279,7 @@ def test_bad_history_exits_2_naming_file_place_and_fix(
     history = tmp_path / name
     history.write_text(content)
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", history)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert str(history) in stderr
     assert expected in stderr
     assert "Fix:" in stderr
@@ -297,7 +298,7 @@ def test_bad_center_exits_2(tmp_path: Path, content: str, expected: str) -> None
     center = tmp_path / "center.yaml"
     center.write_text(content)
     code, _, stderr = wfm("validate", "--center", center)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert str(center) in stderr and expected in stderr
 
 
@@ -306,7 +307,7 @@ def test_duplicate_agent_id_names_line_and_path(demo_dir: Path, tmp_path: Path) 
     center = tmp_path / "center.yaml"
     center.write_text(text)
     code, _, stderr = wfm("validate", "--center", center)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "agents[1].id: duplicate id 'a0001' (also agents[0])" in stderr
     assert "line " in stderr and "Fix:" in stderr
 
@@ -318,7 +319,7 @@ def test_column_mapping_and_single_work_type_flags(tmp_path: Path) -> None:
         "validate", "--history", history, "--tz", "Asia/Jerusalem",
         "--column", "interval_start=start", "--column", "volume=calls", "--work-type", "all",
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert "counts per 6 min" in stdout
 
 
@@ -334,7 +335,7 @@ def test_usage_mistakes_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     (tmp_path / "h.csv").write_text("created_at,work_type\n2026-03-02 09:00,billing\n")
     full = [str(tmp_path / a) if a == "h.csv" else a for a in args]
     code, _, stderr = wfm(*full)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "Fix:" in stderr
 
 
@@ -342,9 +343,9 @@ def test_internal_error_exits_1_with_a_plain_message(monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "check_inputs", broken)
+    monkeypatch.setattr(commands.forecast, "check_inputs", broken)
     code, _, stderr = wfm("validate", "--history", tmp_path / "h.csv")
-    assert code == cli.EXIT_INTERNAL_ERROR
+    assert code == ExitCode.INTERNAL_ERROR
     assert "internal error: RuntimeError: boom" in stderr
 
 
@@ -356,7 +357,7 @@ def test_forecast_from_a_centre_writes_the_forecast_contract(demo_dir: Path, tmp
         "forecast", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
         "--days", "2", "--interval-minutes", "30", "--out", out, "--plot", picture,
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     table = read_table(out, FORECAST, timezone="Europe/London")
     assert table["work_type"].nunique() == 7
     assert len(table) == 2 * 48 * 7  # two ordinary days of 30-min intervals for 7 work types
@@ -371,7 +372,7 @@ def test_forecast_from_history_alone_takes_zone_and_holidays_from_flags(demo_dir
         "forecast", "--history", demo_dir / "history.csv", "--tz", "Europe/London", "--country", "GB",
         "--start", "2026-03-23", "--days", "1", "--out", out,
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert out.read_text().startswith("interval_start,work_type,volume,volume_p10,volume_p50,volume_p90,aht_s")
     assert "(Europe/London)" in stdout
 
@@ -391,7 +392,7 @@ def test_bad_forecast_requests_exit_2_and_write_nothing(
     out = tmp_path / "forecast.csv"
     args = ["forecast", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml", "--out", out]
     code, _, stderr = wfm(*args, *extra)
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     assert expected in stderr and "Fix:" in stderr
     assert not out.exists()
 
@@ -404,7 +405,7 @@ def test_backtest_writes_metrics_per_work_type_and_model(demo_dir: Path, tmp_pat
         "backtest", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
         "--folds", "1", "--horizon-days", "3", "--out", out,
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     metrics = pd.read_csv(out)
     models = {"seasonal_naive", "recent_average", "mstl", "glm", "combination", "selected"}
     assert set(metrics["model"]) == models
@@ -425,7 +426,7 @@ def test_bad_backtest_origins_exit_2(demo_dir: Path, tmp_path: Path, origins: st
         "backtest", "--history", demo_dir / "history.csv", "--center", demo_dir / "center.yaml",
         "--origins", origins, "--out", out,
     )  # fmt: skip
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     assert expected in stderr
     assert not out.exists()
 
@@ -438,7 +439,7 @@ def test_requirements_from_a_forecast(demo_dir: Path, tmp_path: Path) -> None:
         "requirements", "--forecast", demo_dir / "forecast.csv", "--center", demo_dir / "center.yaml",
         "--plan-on", "p90", "--shrinkage", "0.2", "--out", out, "--plot", picture,
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     table = read_table(out, REQUIREMENT, timezone="Europe/London")
     assert set(table["method"]) == {"erlang_a", "chat", "deferred"}
     assert (table["shrinkage"] == 0.2).all()
@@ -457,7 +458,7 @@ def test_requirements_refuse_a_forecast_of_another_centre(demo_dir: Path, tmp_pa
     )
     out = tmp_path / "requirement.csv"
     code, _, stderr = wfm("requirements", "--forecast", forecast, "--center", demo_dir / "center.yaml", "--out", out)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "parcels are not work types of the centre" in stderr and "Fix:" in stderr
     assert not out.exists()
 
@@ -509,16 +510,16 @@ def test_forecast_of_a_raw_export_equals_that_of_the_clean_file(demo_dir: Path, 
     center = demo_dir / "center.yaml"
     common = ("--center", center, "--start", "2026-03-23", "--days", "1")
     code, _, stderr = wfm("forecast", "--history", demo_dir / "history.csv", *common, "--out", tmp_path / "clean.csv")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     code, _, stderr = wfm("forecast", "--history", raw, *common, *RAW_OPTIONS, "--out", tmp_path / "raw.csv")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert (tmp_path / "raw.csv").read_text() == (tmp_path / "clean.csv").read_text()
     assert "25 of " in stderr and "rows were excluded (25 by outcome=TEST)" in stderr
     assert "repeat an earlier row's ticket_id" in stderr
     # Without ignoring it, the export's priority of 0 is refused, naming the place and the fix.
     options = [o for o in RAW_OPTIONS if o not in ("--ignore-column", "priority")]
     code, _, stderr = wfm("forecast", "--history", raw, *common, *options, "--out", tmp_path / "no.csv")
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "column 'priority'" in stderr and "Fix:" in stderr
 
 
@@ -529,7 +530,7 @@ def test_plan_reads_a_raw_export_with_the_same_options(demo_dir: Path, tmp_path:
         "plan", "--history", raw, "--center", demo_dir / "center.yaml", "--start", "2026-03-23", "--days", "1",
         "--time-limit", "2", "--loop-budget", "0", "--no-remedies", *RAW_OPTIONS, "--out", out,
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert (out / "roster.csv").is_file()
     assert "rows were excluded (25 by outcome=TEST)" in stderr
 
@@ -539,7 +540,7 @@ def test_history_warnings_are_printed(demo_dir: Path, tmp_path: Path) -> None:
     doubled = tmp_path / "doubled.csv"
     pd.concat([history, history.iloc[::8]]).to_csv(doubled, index=False)
     code, stdout, stderr = wfm("validate", "--center", demo_dir / "center.yaml", "--history", doubled)
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert f"warning: {doubled}: {len(history.iloc[::8]):,} row(s) repeat an earlier row in every column" in stderr
 
 
@@ -548,7 +549,7 @@ def test_history_options_without_a_replay_are_refused(demo_dir: Path, tmp_path: 
         "simulate", "--roster", demo_dir / "roster.csv", "--center", demo_dir / "center.yaml",
         "--forecast", demo_dir / "forecast.csv", "--ignore-column", "priority", "--out", tmp_path / "sim",
     )  # fmt: skip
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "read a --replay file" in stderr and "Fix: give --replay" in stderr
     assert not (tmp_path / "sim").exists()
 
@@ -576,9 +577,9 @@ def test_simulate_replays_a_raw_export_read_with_the_history_options(demo_dir: P
     export.to_csv(tmp_path / "export.csv", index=False)
     args = ["--roster", demo_dir / "roster.csv", "--center", demo_dir / "center.yaml", "--replications", "1"]
     code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "clean.csv", "--out", tmp_path / "a")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     code, _, stderr = wfm("simulate", *args, "--replay", tmp_path / "export.csv", *RAW_OPTIONS, "--out", tmp_path / "b")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert (tmp_path / "b" / "work_types.csv").read_text() == (tmp_path / "a" / "work_types.csv").read_text()
 
 
@@ -596,6 +597,6 @@ def test_the_roster_summary_gives_deferred_work_its_share_done_in_time(capsys: p
         interrupted=False, status="FEASIBLE", objective=1.0, best_bound=0.5, gap=0.5, solve_time_s=1.0,
         first_solution_s=0.1, breakdown={}, kpis=kpis,
     )  # fmt: skip
-    cli._print_roster(SimpleNamespace(result=result, files=[]))  # type: ignore[arg-type]
+    render.print_roster(SimpleNamespace(result=result, files=[]))  # type: ignore[arg-type]
     out = " ".join(capsys.readouterr().out.split())
     assert "Expected service level: calls 85%, mail 97% in time." in out

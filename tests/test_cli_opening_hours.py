@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import CENTER_DATA
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 
 def test_wfm_requirements_notes_the_calls_it_dropped(write_yaml: Callable[[Any, str], Path], tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ def test_wfm_requirements_notes_the_calls_it_dropped(write_yaml: Callable[[Any, 
     result = CliRunner().invoke(
         cli.app, ["requirements", "--forecast", str(forecast), "--center", str(center), "--out", str(out)]
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert (
         "note: billing_phone: 80 contacts (50.0%) forecast outside opening hours dropped (outside_hours: drop)"
         in result.stdout + result.stderr

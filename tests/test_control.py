@@ -38,7 +38,8 @@ from planner.runtime import Cancellation, Interrupted
 from scenarios.demo import run_demo
 from scenarios.generator import GeneratorSettings
 from tests.roster_helpers import Need, agent, build_center, requirement
-from wfm import cli
+from wfm import cli, commands
+from wfm.exit_codes import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A limit no test waits for: reaching it means Ctrl-C did not stop the solve.
@@ -149,7 +150,7 @@ def test_ctrl_c_during_the_roster_search_writes_the_best_roster_and_exits_130(
     code = run.wait(timeout=STOP_BOUND_S + 10)
     took = time.monotonic() - signalled
     stderr = "".join(run.stderr)
-    assert code == 130, stderr
+    assert code == ExitCode.INTERRUPTED, stderr
     assert took < STOP_BOUND_S, f"took {took:.1f} s from Ctrl-C to exit"
     assert "interrupted: best roster so far" in stderr
     summary = json.loads((out / "summary.json").read_text())
@@ -173,7 +174,7 @@ def test_a_second_ctrl_c_quits_at_once(small_centre: Path, tmp_path: Path, comma
     time.sleep(0.05)
     run.interrupt()
     code = run.wait(timeout=STOP_BOUND_S + 10)
-    assert code == 130
+    assert code == ExitCode.INTERRUPTED
     assert "interrupted again: quitting at once" in "".join(run.stderr)
     assert not list((tmp_path / "out").rglob("*.tmp"))  # no half-written file left
 
@@ -332,11 +333,11 @@ def test_an_interrupted_plan_exits_130_listing_what_it_wrote(monkeypatch: pytest
             "best roster so far (the loop's)", [tmp_path / "roster.csv", tmp_path / "calendars" / "a.ics"]
         )
 
-    monkeypatch.setattr(cli, "run_plan", interrupted)
+    monkeypatch.setattr(commands.roster, "run_plan", interrupted)
     result = CliRunner().invoke(
         cli.app, ["plan", "--history", "h.csv", "--center", "c.yaml", "--start", "2026-03-23", "--out", str(tmp_path)]
     )
-    assert result.exit_code == 130
+    assert result.exit_code == ExitCode.INTERRUPTED
     assert "interrupted: best roster so far (the loop's)" in result.stderr
     assert f"Wrote: {tmp_path / 'roster.csv'}, and 1 calendars" in result.stderr
 

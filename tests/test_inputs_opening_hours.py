@@ -21,6 +21,7 @@ from planner.inputs import check_inputs, outside_opening_hours
 from tests.conftest import CENTER_DATA
 from tests.shared_data import shared_data
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 BANK_HOURS = [
     {"weekday": day, "start_minute": "08:00", "end_minute": "17:00"} for day in ("sun", "mon", "tue", "wed", "thu")
@@ -83,7 +84,7 @@ def test_wfm_validate_prints_the_outside_hours_table(
 ) -> None:
     center, history = write_yaml(bank_centre_data(), "center.yaml"), write_csv(TICKETS, "history.csv")
     result = CliRunner().invoke(cli.app, ["validate", "--center", str(center), "--history", str(history)])
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.split() == ["billing_phone", "6", "3", "50.0%", "drop"] for line in lines), result.stdout
     assert any(line.split() == ["tech_email", "2", "1", "50.0%", "next_opening"] for line in lines), result.stdout

@@ -26,6 +26,7 @@ from planner.roster.model import RosterWeights
 from planner.staffing.requirements import requirement_table
 from tests.roster_helpers import MONDAY, Need, agent, at, build_center, contract, day, requirement, template
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 SETTINGS = IntradaySettings(time_limit_s=5.0, workers=2, seed=0)
 DAY_SHIFT = template("day", "06:00", latest="10:00", lengths=(480,))
@@ -338,7 +339,7 @@ def intraday(files: dict[str, Path], out: Path, *extra: str) -> tuple[int, str, 
 def test_the_command_writes_the_re_plan(day_files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = intraday(day_files, out, "--at", "2026-06-01T10:00", "--absences", day_files["absences"])
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "changes.csv",
         "coverage.csv",
@@ -365,7 +366,7 @@ def test_the_command_refuses_a_moment_that_does_not_fit(
 ) -> None:
     out = tmp_path / "out"
     code, _, stderr = intraday(day_files, out, "--at", moment)
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert fragment in stderr
     assert not out.exists() or not any(out.iterdir())
 
@@ -373,7 +374,7 @@ def test_the_command_refuses_a_moment_that_does_not_fit(
 def test_the_command_refuses_actuals_of_another_day(day_files: dict[str, Path], tmp_path: Path) -> None:
     day_files["actuals"].write_text("created_at,work_type,ticket_id\n2026-05-31T09:00:00+01:00,calls,T9\n")
     code, _, stderr = intraday(day_files, tmp_path / "out", "--at", "2026-06-01T10:00")
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert "T9" in stderr and "not on 2026-06-01" in stderr
 
 
@@ -382,7 +383,7 @@ def test_the_command_refuses_an_absence_of_an_unknown_agent(day_files: dict[str,
     code, _, stderr = intraday(
         day_files, tmp_path / "out", "--at", "2026-06-01T10:00", "--absences", day_files["absences"]
     )
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert "absences.csv" in stderr and "row 2" in stderr and "zed" in stderr
 
 
@@ -407,7 +408,7 @@ def test_the_plans_calibrated_handle_times_carry_to_the_rest_of_the_day(
         "--requirement",
         day_files["requirement"],
     )
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
 
     def needed(folder: Path) -> float:
         return float(pd.read_csv(folder / "coverage.csv")["required"].sum())

@@ -23,6 +23,7 @@ from planner.kpis import compute_kpis
 from tests.conftest import assert_problem
 from tests.shared_data import shared_data
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 ZONE = "Europe/London"
 EXACT = 1e-12
@@ -272,7 +273,7 @@ def test_wfm_kpis_writes_the_tables_and_the_summary(
     code, stdout, stderr = wfm(
         "kpis", "--history", history, "--center", center_path, "--forecast", forecast, "--out", out
     )
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     names = {p.name for p in out.iterdir()}
     assert names == {
         "kpis_by_work_type.csv",
@@ -309,7 +310,7 @@ def test_wfm_kpis_reads_history_with_the_history_options(
         "--column", "created_at=opened", "--column", "work_type=queue", "--column", "first_response_at=answered",
         "--exclude", "outcome=TEST",
     )  # fmt: skip
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["work_types"]["billing_phone"]["offered"] == 2
     assert summary["work_types"]["billing_phone"]["service_level"] == pytest.approx(1 / 2, abs=EXACT)
@@ -323,20 +324,20 @@ def test_wfm_kpis_refuses_bad_input_and_writes_nothing(
     bad = write_csv(PHONE.replace(",false,5", ",false,great"), "bad.csv")
     out = tmp_path / "kpis"
     code, _, stderr = wfm("kpis", "--history", bad, "--center", center_path, "--out", out)
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert "bad.csv" in stderr and "row 1 (line 2)" in stderr and "'csat'" in stderr and "Fix:" in stderr
     assert not out.exists()
     good = write_csv(PHONE, "good.csv")
     code, _, stderr = wfm("kpis", "--history", good, "--center", center_path, "--from", "2026-03-05", "--to",
                           "2026-03-04", "--out", out)  # fmt: skip
-    assert code == 2 and "--from" in stderr and not out.exists()
+    assert code == ExitCode.BAD_INPUT and "--from" in stderr and not out.exists()
     forecast = write_csv(
         "interval_start,work_type,volume,volume_p10,volume_p50,volume_p90,aht_s\n"
         "2026-03-02T09:00:00+00:00,no_such_queue,4,2,4,6,300\n",
         "forecast.csv",
     )
     code, _, stderr = wfm("kpis", "--history", good, "--center", center_path, "--forecast", forecast, "--out", out)
-    assert code == 2 and "forecast.csv" in stderr and "no_such_queue" in stderr and not out.exists()
+    assert code == ExitCode.BAD_INPUT and "forecast.csv" in stderr and "no_such_queue" in stderr and not out.exists()
 
 
 # -- the real bank --------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from tests.roster_helpers import (
     work_type,
 )
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 runner = CliRunner()
 #: One replication in this process: the figures are not what these tests are about.
@@ -110,7 +111,7 @@ def test_simulating_a_forecast_of_another_week_is_refused(files: dict[str, Path]
         "simulate", "--roster", files["roster"], "--center", files["center"], "--forecast", other,
         "--replications", "1", "--workers", "1", "--out", out,
     )  # fmt: skip
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     text = " ".join(stderr.split())
     assert "2026-06-08..2026-06-14" in text and "2026-06-01..2026-06-07" in text and "no day in common" in text
     assert "Fix:" in text
@@ -150,7 +151,7 @@ def test_replaying_a_history_of_other_days_is_refused(files: dict[str, Path], tm
         "simulate", "--roster", files["roster"], "--center", files["center"], "--replay", history,
         "--replications", "1", "--workers", "1", "--out", out,
     )  # fmt: skip
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     text = " ".join(stderr.split())
     assert "2026-05-18..2026-05-20" in text and "2026-06-01..2026-06-07" in text
     assert not out.exists()
@@ -176,7 +177,7 @@ def test_assigning_when_nobody_is_on_shift_is_refused(
         "assign", "--tickets", tickets, "--roster", files["roster"], "--center", files["center"],
         "--at", moment, "--time-limit", "1", "--out", out,
     )  # fmt: skip
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     text = " ".join(stderr.split())
     assert expected in text and "Fix:" in text
     assert not out.exists()
@@ -190,7 +191,7 @@ def test_the_nearest_shifts_are_named_when_nobody_is_on(files: dict[str, Path], 
         "--at", "2026-06-02T03:00", "--out", tmp_path / "a.csv",
     )  # fmt: skip
     text = " ".join(stderr.split())
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "ends 2026-06-01 22:00 (b)" in text and "starts 2026-06-02 06:00 (a)" in text
 
 
@@ -203,7 +204,7 @@ def test_check_roster_against_another_weeks_requirement_exits_2(files: dict[str,
     code, stdout, stderr = wfm(
         "check-roster", "--roster", files["roster"], "--center", files["center"], "--requirement", other
     )
-    assert code == cli.EXIT_BAD_INPUT, stdout + stderr
+    assert code == ExitCode.BAD_INPUT, stdout + stderr
     text = " ".join(stderr.split())
     assert "2026-06-01..2026-06-07" in text and "2026-06-08..2026-06-14" in text and "no day in common" in text
     assert stdout.count("\n") < 5
@@ -212,7 +213,7 @@ def test_check_roster_against_another_weeks_requirement_exits_2(files: dict[str,
 def test_a_previous_roster_of_the_plan_week_is_refused(files: dict[str, Path], tmp_path: Path) -> None:
     args = ["--roster", files["roster"], "--center", files["center"], "--requirement", files["requirement"]]
     code, _, stderr = wfm("check-roster", *args, "--previous", files["roster"])
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "inside the plan's days (2026-06-01..2026-06-07)" in " ".join(stderr.split())
     out = tmp_path / "roster"
     with pytest.raises(InputError, match="previous roster holds the shifts before the plan"):
@@ -243,7 +244,7 @@ def test_a_forecast_missing_a_work_type_of_the_centre_is_refused(files: dict[str
     write_table(table[table["work_type"] == "calls"], FORECAST, partial)
     out = tmp_path / "calls-requirement.csv"
     code, _, stderr = wfm("requirements", "--forecast", partial, "--center", files["center"], "--out", out)
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     text = " ".join(stderr.split())
     assert "has no rows for the centre's work type(s) sales" in text and "Fix:" in text
     assert not out.exists()
@@ -257,7 +258,7 @@ def test_a_requirement_missing_a_work_type_of_the_centre_is_refused_by_the_roste
     write_table(table[table["work_type"] == "calls"], REQUIREMENT, partial)
     out = tmp_path / "roster"
     code, _, stderr = wfm("roster", "--requirement", partial, "--center", files["center"], "--out", out)
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     text = " ".join(stderr.split())
     assert f"{partial}: column 'work_type': has no rows for the centre's work type(s) sales" in text
     assert "Fix: compute the requirement from a forecast of every work type" in text
@@ -273,7 +274,7 @@ def test_the_requirement_says_where_each_handle_time_came_from(files: dict[str, 
     code, stdout, stderr = wfm(
         "requirements", "--forecast", mixed, "--center", files["center"], "--out", tmp_path / "r.csv"
     )
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     text = " ".join((stdout + stderr).split())
     assert "calls: handle time from the forecast (mean 240 s); the centre's aht_s (300 s) is not used" in text
     assert "sales: handle time from the centre's aht_s (300 s); the forecast gives none" in text
@@ -306,7 +307,7 @@ def test_validate_refuses_the_centre_the_roster_refuses_naming_the_line(tmp_path
     line = next(i for i, text in enumerate(path.read_text().splitlines(), start=1) if "availability:" in text)
     expected = f"line {line}, agents[1].availability: rule weekly_paid_minutes: agent 'b'"
     code, _, stderr = wfm("validate", "--center", path, "--start", "2026-06-01")
-    assert code == cli.EXIT_BAD_INPUT, stderr
+    assert code == ExitCode.BAD_INPUT, stderr
     assert expected in " ".join(stderr.split())
     needs = tmp_path / "requirement.csv"
     write_table(requirement(center, [Need("calls", 0, "08:00", "12:00")]), REQUIREMENT, needs)
@@ -318,5 +319,5 @@ def test_validate_refuses_the_centre_the_roster_refuses_naming_the_line(tmp_path
 
 def test_validate_names_the_week_it_checked_the_centre_for(files: dict[str, Path]) -> None:
     code, stdout, stderr = wfm("validate", "--center", files["center"], "--start", "2026-06-01", "--days", "14")
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert re.search(r"roster rules checked for 2026-06-01\.\.2026-06-14", " ".join(stdout.split()))

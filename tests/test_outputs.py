@@ -3,6 +3,8 @@ re-run into the same folder leaves none of the last run's files that this run di
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ from planner.jobs import write_roster
 from planner.roster import solve_roster
 from scenarios import demo
 from tests.roster_helpers import SETTINGS, Need, agent, build_center, requirement
-from wfm import cli
+from wfm import cli, commands
+from wfm.exit_codes import ExitCode
 
 runner = CliRunner()
 
@@ -26,14 +29,12 @@ def _forbid(monkeypatch: pytest.MonkeyPatch) -> None:
     def called(*_: Any, **__: Any) -> None:
         raise AssertionError("work started before the output path was checked")
 
-    for module, name in [
-        (jobs, "load_center"),
-        (jobs, "read_table"),
-        (jobs, "read_history"),
-        (jobs, "load_forecast_inputs"),
-        (cli, "load_forecast_inputs"),
-        (demo, "generate"),
-    ]:
+    job_modules = [importlib.import_module(f"{jobs.__name__}.{m.name}") for m in pkgutil.iter_modules(jobs.__path__)]
+    for module in job_modules:
+        for name in ("load_center", "read_table", "read_history", "load_forecast_inputs"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, called)
+    for module, name in [(commands.forecast, "load_forecast_inputs"), (demo, "generate")]:
         monkeypatch.setattr(module, name, called)
 
 
@@ -68,7 +69,7 @@ def test_an_output_path_that_cannot_be_written_is_bad_input_before_any_work(
         out.mkdir()
         expected = "is a folder"
     result = runner.invoke(cli.app, [*command, "--out", str(out)])
-    assert result.exit_code == 2, result.stderr
+    assert result.exit_code == ExitCode.BAD_INPUT, result.stderr
     assert "--out" in result.stderr and expected in result.stderr
     if out_kind == "file":
         assert out.read_text() == "mine\n"
@@ -80,7 +81,7 @@ def test_an_output_under_a_file_is_bad_input(tmp_path: Path, monkeypatch: pytest
     result = runner.invoke(
         cli.app, ["roster", "--requirement", "r.csv", "--center", "c.yaml", "--out", str(tmp_path / "plain" / "out")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.BAD_INPUT
     assert "is a file, not a folder" in result.stderr
 
 
@@ -89,7 +90,7 @@ def test_a_table_output_with_an_unknown_suffix_is_bad_input_before_any_work(
 ) -> None:
     _forbid(monkeypatch)
     result = runner.invoke(cli.app, ["forecast", "--history", "h.csv", "--out", str(tmp_path / "forecast.xlsx")])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.BAD_INPUT
     assert "not a table format" in result.stderr
 
 

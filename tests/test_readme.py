@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from models import Center
 from tests.shared_data import shared_data
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -40,7 +41,7 @@ def _run_in_order(commands: list[str], replace: dict[str, str]) -> None:
         for old, new in replace.items():
             args = [arg.replace(old, new) if arg.startswith(old) else arg for arg in args]
         result = runner.invoke(cli.app, args)
-        assert result.exit_code == 0, f"`{command}` failed:\n{result.stderr}"
+        assert result.exit_code == ExitCode.OK, f"`{command}` failed:\n{result.stderr}"
 
 
 def test_readme_commands_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

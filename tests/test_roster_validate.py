@@ -27,6 +27,7 @@ from models.horizon import local_time
 from planner.roster import RULES, Violation, check_roster_files, on_duty, validate_roster
 from planner.roster import validate as validate_module
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 TZ = "Europe/London"
 MONDAY = date(2026, 3, 23)
@@ -958,7 +959,7 @@ def test_check_roster_files_takes_the_horizon_from_the_requirement(files: dict[s
 
 def test_cli_valid_roster_exits_0(files: dict[str, Path]) -> None:
     code, stdout, stderr = wfm(files)
-    assert code == 0, stderr
+    assert code == ExitCode.OK, stderr
     assert stdout.strip() == "roster valid: 10 shifts, 2 agents"
 
 
@@ -967,7 +968,7 @@ def test_cli_broken_roster_exits_3_and_lists_the_rules(files: dict[str, Path], t
     rows.append(shift("a2", day(1), "07:00", 240))  # a second shift on a2's Tuesday
     files["roster"] = write_table(frame(rows), ROSTER, tmp_path / "broken.csv")
     code, stdout, _ = wfm(files)
-    assert code == 3
+    assert code == ExitCode.ROSTER_BREAKS_RULES
     lines = stdout.strip().splitlines()
     assert lines[0].startswith("min_rest a1 2026-03-24: rest 570 min between")
     assert any(line.startswith("one_shift_per_day a2 2026-03-24: 2 shifts on one date") for line in lines)
@@ -978,7 +979,7 @@ def test_cli_checks_coverage_against_the_roster(files: dict[str, Path], tmp_path
     coverage = tmp_path / "coverage.csv"
     table.assign(interval_start=table["interval_start"].map(pd.Timestamp.isoformat)).to_csv(coverage, index=False)
     code, stdout, _ = wfm(files, coverage=coverage)
-    assert code == 3
+    assert code == ExitCode.ROSTER_BREAKS_RULES
     assert "coverage - 2026-03-23: 2026-03-23 12:00: 2 agents scheduled in total, but only 0 on duty" in stdout
 
 
@@ -992,7 +993,7 @@ def test_cli_reads_the_days_changes_and_a_written_roster_keeps_them(files: dict[
     rows = with_change(rows, "a2", day(4), vto=60)
     files["roster"] = write_table(frame(rows), ROSTER, tmp_path / "changed.csv")
     code, stdout, stderr = wfm(files)
-    assert code == 0, stdout + stderr
+    assert code == ExitCode.OK, stdout + stderr
     table = read_table(files["roster"], ROSTER, timezone=TZ)
     again = write_table(table, ROSTER, tmp_path / "again.csv")
     assert again.read_bytes() == files["roster"].read_bytes()
@@ -1004,7 +1005,7 @@ def test_cli_reads_the_days_changes_and_a_written_roster_keeps_them(files: dict[
     table.loc[0, "overtime_minutes"] = pd.NA
     files["roster"] = write_table(table, ROSTER, tmp_path / "broken.csv")
     code, stdout, _ = wfm(files)
-    assert code == 3 and "shift_shape a1 2026-03-23: lasts 570 min" in stdout
+    assert code == ExitCode.ROSTER_BREAKS_RULES and "shift_shape a1 2026-03-23: lasts 570 min" in stdout
 
 
 def test_cli_missing_column_is_bad_input(files: dict[str, Path], tmp_path: Path) -> None:
@@ -1012,5 +1013,5 @@ def test_cli_missing_column_is_bad_input(files: dict[str, Path], tmp_path: Path)
     pd.read_csv(files["roster"], dtype=str).drop(columns=["paid_minutes"]).to_csv(broken, index=False)
     files["roster"] = broken
     code, _, stderr = wfm(files)
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == ExitCode.BAD_INPUT
     assert "missing required column 'paid_minutes'" in stderr and "Fix:" in stderr

@@ -38,6 +38,7 @@ from scenarios.runner import RESULT, ScenarioRun, VariantEvent, read_results, ru
 from scenarios.spec import BASE_NAME, Variant, expand, load_spec
 from tests.roster_helpers import EARLY, TZ, agent, build_center, contract
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 DAY = date(2026, 6, 1)  # a Monday
 REPO = Path(__file__).resolve().parent.parent
@@ -200,7 +201,7 @@ def test_a_variant_naming_what_the_centre_lacks_exits_2_naming_the_line_and_writ
     )
     out = tmp_path / "out"
     result = CliRunner().invoke(cli.app, ["scenarios", "run", str(path), "--out", str(out), "--workers", "1"])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
     stderr = " ".join(result.stderr.split())  # rich wraps long lines
     assert f"line {line_of(path, 'salse')}, variants[1].aht.salse" in stderr, stderr
     assert "no work type 'salse'" in stderr
@@ -215,7 +216,7 @@ def test_a_grid_naming_what_the_centre_lacks_exits_2_even_after_a_variant_that_i
     path = write_spec(tmp_path, "variants:\n  - {name: as is, aht: {sales: 1.0}}\ngrid: {volume.salse: [1.1]}\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli.app, ["scenarios", "run", str(path), "--out", str(out), "--workers", "1"])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
     stderr = " ".join(result.stderr.split())
     assert f"line {line_of(path, 'grid:')}, grid.volume.salse: the centre has no work type 'salse'" in stderr, stderr
     assert not out.exists()
@@ -685,7 +686,7 @@ def test_a_sweep_runs_on_a_scheduler_and_worker_started_as_processes(swept: Swep
         spec = write_spec(swept.folder, "variants:\n  - {name: two fewer, headcount: {remove: 2}}\n", "remote.yaml")
         out = tmp_path / "out"
         result = CliRunner().invoke(cli.app, ["scenarios", "run", str(spec), "--out", str(out), "--scheduler", address])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == ExitCode.OK, result.output
         assert "2 variants: 2 planned, 0 kept from an earlier run, 0 failed" in result.stdout
         assert "two fewer: done" in result.stdout
     finally:
@@ -735,7 +736,7 @@ def test_the_report_command_rewrites_the_report_from_stored_results(swept: Swept
     for name in ("results.csv", "report.html"):
         (out / name).unlink()
     result = CliRunner().invoke(cli.app, ["scenarios", "report", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.OK, result.output
     assert (out / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
     # The same table, in the run's order (the base first, then the spec's variants): kept in summary.json.
     assert (out / "results.csv").read_bytes() == (swept.out / "results.csv").read_bytes()
@@ -744,7 +745,7 @@ def test_the_report_command_rewrites_the_report_from_stored_results(swept: Swept
     for name in ("results.csv", "report.html", "summary.json"):
         (out / name).unlink()
     result = CliRunner().invoke(cli.app, ["scenarios", "report", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.OK, result.output
     key = ["variant", "work_type"]
     rewritten = pd.read_csv(out / "results.csv").sort_values(key, na_position="first").reset_index(drop=True)
     original = swept.results().sort_values(key, na_position="first").reset_index(drop=True)
@@ -754,7 +755,7 @@ def test_the_report_command_rewrites_the_report_from_stored_results(swept: Swept
 
 def test_the_report_command_on_a_folder_without_results_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.app, ["scenarios", "report", str(tmp_path)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert "holds no variant results" in " ".join(result.stderr.split())
     assert list(tmp_path.iterdir()) == []
 
@@ -794,6 +795,6 @@ def test_the_capacity_command_refuses_a_profile_the_centre_lacks(swept: Swept, t
     out = tmp_path / "capacity"
     args = ["--center", str(swept.folder / "center.yaml"), "--forecast", str(swept.folder / "forecast.csv")]
     result = CliRunner().invoke(cli.app, ["scenarios", "capacity", *args, "--out", str(out), "--like", "zz"])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert "--like: no agent zz in the centre" in " ".join(result.stderr.split())
     assert not out.exists()

@@ -43,6 +43,7 @@ from planner.simulation import (
 from tests.roster_helpers import MONDAY, agent, build_center, work_type
 from tests.test_simulation import realtime, replay, sec, shift, ticket, when
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 runner = CliRunner()
 
@@ -349,7 +350,7 @@ def test_wfm_simulate_from_a_moment_of_the_replayed_day(tmp_path: Path) -> None:
         cli.app, [str(a) for a in [*args, "--replay", tmp_path / "day.csv", "--from", "2026-06-01T10:30", "--out",
                                     tmp_path / "sim", "--replications", "1"]]
     )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert "with 3 contact(s) waiting and 0 in progress then" in result.stdout
     assert "being handled at the moment" in result.stderr
     summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
@@ -358,7 +359,7 @@ def test_wfm_simulate_from_a_moment_of_the_replayed_day(tmp_path: Path) -> None:
         cli.app, [str(a) for a in [*args, "--forecast", tmp_path / "day.csv", "--from", "2026-06-01T10:30", "--out",
                                     tmp_path / "other"]]
     )  # fmt: skip
-    assert refused.exit_code == cli.EXIT_BAD_INPUT and "give --replay with --from" in refused.stderr
+    assert refused.exit_code == ExitCode.BAD_INPUT and "give --replay with --from" in refused.stderr
     assert not (tmp_path / "other").exists()
 
 

@@ -30,6 +30,7 @@ from models import InputError
 from service.store import ROLES, Base, hash_token, open_store
 from service.store.store import MIGRATIONS
 from wfm import cli
+from wfm.exit_codes import ExitCode
 
 TABLES = {"alembic_version", "centers", "center_versions", "datasets", "job_files", "jobs", "plans", "rosters", "users"}
 
@@ -223,7 +224,7 @@ def test_a_url_that_cannot_be_used_names_the_option() -> None:
 def test_users_add_prints_the_token_alone_on_the_last_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wfm.db'}"
     result = CliRunner().invoke(cli.app, ["users", "add", "ann", "--role", "supervisor", "--db", url])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.OK, result.output
     token = result.stdout.strip().splitlines()[-1]
     store = open_store(url)
     try:
@@ -237,7 +238,7 @@ def test_users_add_prints_the_token_alone_on_the_last_line(tmp_path: Path) -> No
 def test_users_add_with_a_bad_role_exits_2_and_makes_no_store(tmp_path: Path, role: str) -> None:
     path = tmp_path / "wfm.db"
     result = CliRunner().invoke(cli.app, ["users", "add", "ann", "--role", role, "--db", f"sqlite:///{path}"])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.BAD_INPUT
     assert "is not a role" in result.stderr and ", ".join(ROLES) in result.stderr
     assert not path.exists()
 
