@@ -109,6 +109,12 @@ def test_a_roster_job_is_accepted_at_once_and_ends_with_its_roster(
     # One shift per needed day: a1 or a2 on Monday's early and Tuesday's late.
     assert len(roster) == 2 and set(roster["agent_id"]) <= {"a1", "a2"}
     assert sorted(roster["shift_template"]) == ["early", "late"]
+    # The files wfm roster writes, kept as the job's: the same roster, its report, each agent's calendar.
+    files = client.get(f"/api/jobs/{job_id}/files", headers=headers).json()["files"]
+    assert {"roster.csv", "coverage.csv", "summary.json", "report.html"} <= set(files)
+    assert any(name.startswith("calendars/") for name in files)
+    kept = client.get(f"/api/jobs/{job_id}/files/roster.csv", headers=headers).text
+    assert kept == result["roster_csv"]
     # The job's roster is kept as a draft of the centre, ready to publish.
     drafts = client.get(f"/api/centers/{center_id}/rosters", headers=headers).json()
     assert [(d["id"], d["status"], d["summary"]["shifts"]) for d in drafts] == [(result["roster_id"], "draft", 2)]

@@ -1,22 +1,27 @@
-"""The roster job: the roster of a requirement (a stored one, or CSV text) in a stored centre version, its draft
-kept with the job's end."""
+"""The roster job: the roster of a requirement (a stored one, or CSV text) in a stored centre version, by the same
+function as `wfm roster` (`planner.jobs.run_roster`): its files (roster, coverage, summary, report, calendars) kept
+as the job's, its roster as a draft, with the job's end."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from models import REQUIREMENT, InputError, Problem
 from models.tables import ROSTER
+from planner.jobs import run_roster
 from planner.matching import check_forecast_work_types
-from planner.roster import Progress, RosterSettings, solve_roster
+from planner.roster import Progress, RosterSettings
 from service.kinds.base import (
+    FILES,
     ROWS,
     JobContext,
     center_version_id,
     check_dataset,
     check_number,
+    folder_files,
     stored_center,
     stored_table,
 )
@@ -80,13 +85,23 @@ def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]
         requirement = read_csv_text(params["requirement_csv"], REQUIREMENT, name, center.timezone)
     check_forecast_work_types(requirement, center, name, table="requirement")
     settings = RosterSettings(time_limit_s=params["time_limit_s"], cancel=context.cancel)
-    result = solve_roster(
-        requirement, center, settings, on_progress=lambda step: context.progress(solve_progress(step))
-    )
+    with TemporaryDirectory(prefix="wfm-roster-") as folder:
+        out = Path(folder) / "roster"
+        done = run_roster(
+            requirement, center, out, settings=settings, on_progress=lambda s: context.progress(solve_progress(s))
+        )
+        files = folder_files(out)
+    result = done.result
     draft = Roster(
         center_version_id=params["center_version_id"],
         status="draft",
         table=to_parquet_blob(result.roster),
         summary=draft_summary(result.roster, center, "the roster job"),
     )
-    return {"summary": result.summary(), "roster_csv": csv_text(result.roster, ROSTER), ROWS: {"roster_id": draft}}
+    return {
+        "summary": result.summary(),
+        "roster_csv": csv_text(result.roster, ROSTER),
+        "files": sorted(files),
+        ROWS: {"roster_id": draft},
+        FILES: files,
+    }
