@@ -26,6 +26,7 @@ from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_fro
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
+from service.datasets import base_name
 from service.limits import DEFAULT_MAX_UPLOAD_BYTES, Guard
 from service.rosters import draft_summary
 from service.store import ROLES, Store, User
@@ -149,11 +150,12 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     def upload_center(upload: CenterUpload, user: Editor) -> CenterOut:
         """A centre's configuration (its YAML text): a new centre, or a new version of the centre of that name
         when it differs from its latest version. Checked as `wfm validate` checks it: 422 with the problems."""
+        source = base_name(upload.filename, "center.yaml")  # a name for messages, never opened
         if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
-            raise InputError(upload.filename, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
+            raise InputError(source, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
-            center = center_from_yaml(upload.yaml, upload.filename)
+            center = center_from_yaml(upload.yaml, source)
         digest = hashlib.sha256(upload.yaml.encode("utf-8")).hexdigest()
         with store.session() as session:
             row = session.scalars(select(CenterRow).where(CenterRow.name == center.name)).first()
@@ -212,12 +214,13 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
         with store.session() as session:
             version = _version(session, center_id, upload.version)
             center = _parse(version)
-            roster = read_csv_text(upload.csv, ROSTER, upload.filename, center.timezone)
+            source = base_name(upload.filename, "roster.csv")  # a name for messages, never opened
+            roster = read_csv_text(upload.csv, ROSTER, source, center.timezone)
             row = RosterRow(
                 center_version_id=version.id,
                 status="draft",
                 table=to_parquet_blob(roster),
-                summary=draft_summary(roster, center, upload.filename) | {"uploaded_by": user.name},
+                summary=draft_summary(roster, center, source) | {"uploaded_by": user.name},
             )
             session.add(row)
             session.flush()

@@ -24,12 +24,28 @@ from models.tables import TableSchema
 from planner.inputs import outside_opening_hours
 from service.store import Dataset
 
-__all__ = ["TABLE_KINDS", "Upload", "dataset_meta", "history_file", "read_history_upload", "read_table_upload"]
+__all__ = [
+    "TABLE_KINDS",
+    "Upload",
+    "base_name",
+    "dataset_meta",
+    "history_file",
+    "read_history_upload",
+    "read_table_upload",
+]
 
 #: The table contract of each kind of dataset other than a history.
 TABLE_KINDS: dict[str, TableSchema] = {"forecast": FORECAST, "requirement": REQUIREMENT}
 #: The suffixes an upload may have; anything else is refused before it is read.
 SUFFIXES = (".csv.gz", ".csv", ".parquet", ".pq")
+
+
+def base_name(filename: str, default: str = "upload") -> str:
+    """What the service calls a file a client names: the last part of the name (folders of either slash dropped),
+    letters, digits, '.', '-', '_' and spaces only (others become '_'), no leading dot, at most 200 characters;
+    `default` when nothing is left. It names the file in messages and listings and is never opened."""
+    base = PurePath(filename.replace("\\", "/")).name
+    return re.sub(r"[^\w.\- ]", "_", base).lstrip(". ")[:200] or default
 
 
 @dataclass(frozen=True)
@@ -41,9 +57,8 @@ class Upload:
 
     @property
     def name(self) -> str:
-        """The client's name without any folder, printable: what messages call the file."""
-        base = PurePath(self.filename.replace("\\", "/")).name
-        return re.sub(r"[^\w.\- ]", "_", base)[:200] or "upload"
+        """The client's name without any folder, printable: what messages call the file (`base_name`)."""
+        return base_name(self.filename)
 
 
 @contextmanager

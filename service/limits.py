@@ -10,7 +10,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "SECURITY_HEADERS", "Guard"]
+__all__ = ["API_CACHE_CONTROL", "DEFAULT_MAX_UPLOAD_BYTES", "REPORT_CSP", "SECURITY_HEADERS", "Guard"]
 
 #: The largest request body by default: two years of per-ticket history of a large centre as CSV.
 DEFAULT_MAX_UPLOAD_BYTES = 256 * 2**20
@@ -21,6 +21,9 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
 }
+#: Sent with the answers of the API (`/api/...`) that set no caching of their own: they hold a centre's data,
+#: fetched with a token, which no browser or proxy on the way should keep.
+API_CACHE_CONTROL = "no-store"
 #: For HTML the service makes (reports); the interactive API docs (/docs) load their own scripts and keep none.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
@@ -38,7 +41,7 @@ def _too_large(max_bytes: int) -> str:
 
 class Guard:
     """ASGI middleware: 413 for a body larger than `max_bytes`; the security headers on every response, and a
-    strict content security policy on the service's own HTML."""
+    strict content security policy on the service's own HTML; `Cache-Control: no-store` on the API's answers."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> None:
         if max_bytes < 1:
@@ -56,6 +59,7 @@ class Guard:
             return
         received = 0
         started = False
+        api = scope.get("path", "").startswith("/api/")
 
         async def counted() -> Message:
             nonlocal received
@@ -70,9 +74,12 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SET]
+                given = message.get("headers", [])
+                headers = [(k, v) for k, v in given if k.lower() not in _SET]
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                if api and not any(k.lower() == b"cache-control" for k, _ in given):
+                    headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
+                kind = dict(given).get(b"content-type", b"")
                 if kind.startswith(b"text/html") and not scope.get("path", "").startswith(("/docs", "/redoc")):
                     headers.append((b"content-security-policy", REPORT_CSP.encode()))
                 message = {**message, "headers": headers}
@@ -92,6 +99,7 @@ class Guard:
             (b"connection", b"close"),
         ]
         headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
         start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
         await send(start)
         await send({"type": "http.response.body", "body": body})

@@ -4,13 +4,13 @@ kept with the job's end."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from models import REQUIREMENT, InputError, Problem
 from models.tables import ROSTER
 from planner.matching import check_forecast_work_types
 from planner.roster import Progress, RosterSettings, solve_roster
+from service.datasets import base_name
 from service.kinds.base import (
     ROWS,
     JobContext,
@@ -57,7 +57,7 @@ def check_roster_params(params: Mapping[str, Any], store: Store) -> dict[str, An
     return {
         "center_version_id": version,
         "requirement_csv": text,
-        "requirement_filename": Path(filename).name,  # a name for messages only, never opened
+        "requirement_filename": base_name(filename, "requirement.csv"),  # a name for messages only, never opened
         "time_limit_s": limit,
     }
 
