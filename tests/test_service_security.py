@@ -628,3 +628,43 @@ def test_gzip_history_upload_within_the_limit_is_read(client: TestClient, store:
     )
     assert response.status_code == 201, response.text
     assert response.json()["rows"] == 3 and os.sep not in response.json()["name"]
+
+
+def _repeated(rows: int) -> bytes:
+    return b"created_at,work_type,handle_time_s\n" + b"2026-05-04 09:00,calls,300\n" * rows
+
+
+@pytest.mark.parametrize("packing", ["gzip", "parquet"])
+def test_a_compressed_upload_that_expands_past_the_limit_is_422_and_stores_nothing(
+    client: TestClient, store: Store, world: World, monkeypatch: pytest.MonkeyPatch, packing: str
+) -> None:
+    """A small file that unpacks to a large table (a decompression bomb) is refused before the table is built: by
+    its size as it unpacks (gzip), by the rows its own metadata declares (Parquet)."""
+    import io
+
+    import pandas as pd
+
+    import service.datasets
+
+    monkeypatch.setattr(service.datasets, "MAX_EXPANDED_BYTES", 200_000)
+    monkeypatch.setattr(service.datasets, "MAX_ROWS", 20_000)
+    rows = 40_000
+    if packing == "gzip":
+        name, content = "h.csv.gz", gzip.compress(_repeated(rows))
+    else:
+        frame = pd.read_csv(io.BytesIO(_repeated(rows)))
+        sink = io.BytesIO()
+        frame.to_parquet(sink, index=False)
+        name, content = "h.parquet", sink.getvalue()
+    assert len(content) < 100_000
+    before = snapshot(store)
+    url = f"/api/centers/{world.center_id}/histories"
+    response = client.post(url, files={"file": (name, content)}, headers=bearer(world.tokens["planner"]))
+    assert response.status_code == 422, response.text
+    said = "200,000 bytes uncompressed" if packing == "gzip" else "40,000 rows"
+    assert said in response.text and response.json()["source"] == name, response.text
+    assert snapshot(store) == before
+    if packing == "gzip":  # one that unpacks within the limit is read
+        small = gzip.compress(_repeated(100))
+        fits = client.post(url, files={"file": (name, small)}, headers=bearer(world.tokens["planner"]))
+        assert fits.status_code == 201 and fits.json()["rows"] == 100, fits.text
