@@ -668,3 +668,86 @@ def test_a_compressed_upload_that_expands_past_the_limit_is_422_and_stores_nothi
         small = gzip.compress(_repeated(100))
         fits = client.post(url, files={"file": (name, small)}, headers=bearer(world.tokens["planner"]))
         assert fits.status_code == 201 and fits.json()["rows"] == 100, fits.text
+
+
+# -- a real server -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live(store: Store, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`wfm serve` on the store, on a free port of 127.0.0.1, with a body limit of 0.01 MB: its address and a
+    planner's token. Stopped by its process id."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.postgres_helpers import free_port
+
+    token = store.add_user("pat", "planner")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "wfm", "serve", "--db", store.url, "--port", str(port)]
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [*command, "--workers", "1", "--max-upload-mb", "0.01"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + HANG_S
+        while True:
+            try:
+                httpx.get(f"{address}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the server did not start: {log.read_text()}") from None
+                time.sleep(0.3)
+        yield address, token
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def test_a_real_server_refuses_large_bodies_chunked_or_not_and_serves_a_burst_of_reads(
+    live: tuple[str, str], store: Store
+) -> None:
+    address, token = live
+    planner = bearer(token)
+    with httpx.Client(base_url=address, timeout=HANG_S) as http:
+        made = http.post("/api/centers", json={"yaml": DESK}, headers=planner)
+        assert made.status_code == 201, made.text
+        url = f"/api/centers/{made.json()['id']}/histories"
+        before = snapshot(store)
+        big = _history_of(600)
+        assert len(big) > 0.01 * 2**20
+        declared = http.post(url, files={"file": ("h.csv", big)}, headers=planner)
+        assert declared.status_code == 413, declared.text
+        body, content_type = _multipart("h.csv", big)
+
+        def chunks() -> Iterator[bytes]:
+            for start in range(0, len(body), 1024):
+                yield body[start : start + 1024]
+
+        chunked = http.post(url, content=chunks(), headers={**planner, "Content-Type": content_type})
+        assert chunked.status_code == 413, chunked.text
+        assert chunked.headers["x-content-type-options"] == "nosniff"
+        assert snapshot(store) == before
+        fits = http.post(url, files={"file": ("h.csv", _history_of(50))}, headers=planner)
+        assert fits.status_code == 201, fits.text
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=address, timeout=HANG_S) as http:
+            paths = ["/api/centers", "/api/me", "/api/health", f"{url.rsplit('/', 1)[0]}/datasets"]
+            return await asyncio.gather(*(http.get(paths[i % 4], headers=planner) for i in range(50)))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 50, [r.text for r in responses if r.status_code != 200]
+    assert all(r.headers["x-frame-options"] == "DENY" for r in responses)
