@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -315,10 +316,26 @@ def _latest(session: Any, center_id: int) -> tuple[CenterVersion, int]:
     return versions[0], len(versions)
 
 
+#: Centres already parsed, by the SHA-256 of their YAML text (a stored version never changes, and a `Center` is
+#: frozen): reading a centre of 100 agents costs 10-20 ms of parsing and checking, which every read of a centre,
+#: every upload of its data and every dispatch would pay again. The oldest leave first past `PARSED_CENTRES`.
+PARSED_CENTRES = 64
+_parsed: dict[str, Center] = {}
+_parsed_lock = threading.Lock()
+
+
 def _parse(version: CenterVersion) -> Center:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return center_from_yaml(version.yaml, f"centre version {version.id}")
+    with _parsed_lock:
+        center = _parsed.get(version.sha256)
+    if center is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            center = center_from_yaml(version.yaml, f"centre version {version.id}")
+        with _parsed_lock:
+            while len(_parsed) >= PARSED_CENTRES:
+                del _parsed[next(iter(_parsed))]
+            _parsed[version.sha256] = center
+    return center
 
 
 def _center_out(row: CenterRow, version: CenterVersion, count: int, center: Center) -> CenterOut:

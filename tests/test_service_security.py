@@ -751,3 +751,27 @@ def test_a_real_server_refuses_large_bodies_chunked_or_not_and_serves_a_burst_of
     responses = asyncio.run(burst())
     assert [r.status_code for r in responses] == [200] * 50, [r.text for r in responses if r.status_code != 200]
     assert all(r.headers["x-frame-options"] == "DENY" for r in responses)
+
+
+def test_a_parsed_centre_is_reused_only_for_the_same_text(tmp_path: Path) -> None:
+    """The service keeps the centres it parsed by the hash of their YAML text: the same version read twice is one
+    object; two stores whose centre 1 differs each get their own, and the kept centres stay bounded."""
+    import service.app
+    from models import dump_center
+    from service.app import PARSED_CENTRES, center_at
+    from tests.roster_helpers import agent, build_center
+
+    opened = []
+    for size in (2, 3):
+        store = open_store(f"sqlite:///{tmp_path / f'{size}.db'}")
+        opened.append(store)
+        token = store.add_user("pat", "planner")
+        with TestClient(create_app(store, workers=1)) as client:
+            yaml_text = dump_center(build_center([agent(f"a{i}") for i in range(size)]))
+            assert client.post("/api/centers", json={"yaml": yaml_text}, headers=bearer(token)).status_code == 201
+    first, second = (center_at(store, 1) for store in opened)
+    assert (len(first.agents), len(second.agents)) == (2, 3)
+    assert center_at(opened[0], 1) is first
+    assert len(service.app._parsed) <= PARSED_CENTRES
+    for store in opened:
+        store.close()
