@@ -452,11 +452,10 @@ def test_a_path_in_a_json_filename_field_is_named_by_its_base_only(
     assert _entries(*watched) == around
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # it starts a worker process: one store is enough
 def test_a_roster_job_keeps_the_base_name_of_its_requirement_file(
     client: TestClient, store: Store, world: World
 ) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("a worker process is started: once is enough")
     body = {
         "center_id": world.center_id,
         "requirement_csv": "interval_start,work_type,agents\n",
