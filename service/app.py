@@ -28,7 +28,7 @@ from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
 from service.datasets import base_name
-from service.limits import DEFAULT_MAX_UPLOAD_BYTES, Guard
+from service.limits import DEFAULT_MAX_UPLOAD_BYTES, NO_TOKEN, UNKNOWN_TOKEN, Guard
 from service.rosters import draft_summary
 from service.store import ROLES, Store, User
 from service.store.blobs import from_parquet_blob, to_parquet_blob
@@ -89,17 +89,11 @@ def current_user(
 ) -> User:
     """The user whose token the request carries: 401 without one or with an unknown one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "give Authorization: Bearer TOKEN (wfm users add)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     store: Store = request.app.state.store
     user = store.user_for_token(credentials.credentials)
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, UNKNOWN_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     return user
 
 

@@ -200,6 +200,29 @@ def test_every_mutating_route_refuses_missing_wrong_and_misplaced_tokens_and_wro
     assert response.status_code not in (401, 403, 500), response.text
 
 
+@pytest.mark.parametrize(
+    ("what", "content_type", "body"),
+    [
+        ("broken multipart", "multipart/form-data; boundary=xyz", b"not multipart at all"),
+        ("broken JSON", "application/json", b"{not json"),
+        ("JSON of the wrong shape", "application/json", b"[1, 2, 3]"),
+    ],
+)
+def test_a_body_from_a_caller_without_a_valid_token_is_refused_401_before_it_is_read(
+    client: TestClient, store: Store, world: World, what: str, content_type: str, body: bytes
+) -> None:
+    """The token is checked before the body is parsed: a stranger gets 401 whatever they send, never a 400 or 422
+    that shows the body was read (and a stranger's upload costs the server no parsing)."""
+    before = snapshot(store)
+    for route in MUTATING.values():
+        method, path = route[0], route[1](world)
+        for headers in ({}, bearer("not-a-token"), bearer(world.revoked)):
+            response = client.request(method, path, content=body, headers={**headers, "Content-Type": content_type})
+            assert response.status_code == 401, f"{what} to {method} {path}: {response.status_code} {response.text}"
+            assert response.headers["www-authenticate"] == "Bearer"
+    assert snapshot(store) == before
+
+
 # -- sizes -------------------------------------------------------------------------------------------------------
 
 
