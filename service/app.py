@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -132,6 +133,11 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:
         problems = [{"where": p.where, "what": p.what, "fix": p.fix} for p in exc.problems]
         return JSONResponse(status_code=422, content={"source": exc.source, "problems": problems})
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_request_problem(error) for error in exc.errors()]
+        return JSONResponse(status_code=422, content={"source": "request", "problems": problems})
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -367,6 +373,20 @@ def _moment(text: str, zone: str) -> pd.Timestamp:
     except (ValueError, TypeError):
         raise InputError("at", Problem("", f"'{text}' is not a moment", "write YYYY-MM-DDTHH:MM")) from None
     return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
+
+
+def _request_problem(error: Any) -> dict[str, str]:
+    """A request FastAPI could not read (not JSON, a field missing or of the wrong type) as a problem."""
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    what = str(error.get("msg", "is not valid"))
+    if error.get("type") == "json_invalid":
+        where, what = "body", f"is not JSON: {error.get('ctx', {}).get('error', what)}"
+        fix = "send a JSON object with Content-Type: application/json"
+    elif error.get("type") == "missing":
+        fix = "add it"
+    else:
+        fix = f"correct {where}: /docs gives each field's type"
+    return {"where": where, "what": what, "fix": fix}
 
 
 def _roster_out(row: RosterRow, version: CenterVersion) -> RosterOut:

@@ -338,6 +338,36 @@ def test_malformed_yaml_is_422_with_problems_builds_no_object_and_stores_nothing
     assert snapshot(store) == before
 
 
+@pytest.mark.parametrize(
+    ("what", "path", "content", "where"),
+    [
+        ("broken JSON", "/api/centers", b"{not json", "body"),
+        ("no yaml field", "/api/centers", b'{"filename": "c.yaml"}', "body.yaml"),
+        ("yaml not text", "/api/centers", b'{"yaml": 5}', "body.yaml"),
+        ("a list for a body", "/api/centers", b"[1, 2]", "body"),
+        ("a centre id that is not a number", "/api/centers/one/rosters", b'{"csv": "x"}', "path.center_id"),
+        (
+            "a roster version that is not a number",
+            "/api/centers/1/rosters",
+            b'{"csv": "x", "version": "v2"}',
+            "version",
+        ),
+    ],
+)
+def test_a_malformed_json_body_is_422_with_problems_as_every_bad_input(
+    client: TestClient, store: Store, world: World, what: str, path: str, content: bytes, where: str
+) -> None:
+    before = snapshot(store)
+    headers = {**bearer(world.tokens["planner"]), "Content-Type": "application/json"}
+    response = client.post(path, content=content, headers=headers)
+    assert response.status_code == 422, f"{what}: {response.text}"
+    body = response.json()
+    assert body["source"] == "request" and body["problems"], body
+    assert any(where in p["where"] for p in body["problems"]), body
+    assert all(p["what"] and p["fix"] for p in body["problems"]), body
+    assert snapshot(store) == before
+
+
 # -- malformed tables ----------------------------------------------------------------------------------------------
 
 KINDS = ("histories", "forecasts", "requirements")
