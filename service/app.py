@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 
 from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_from_yaml
 from models.tables import parse_table
@@ -133,6 +134,13 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:
         problems = [{"where": p.where, "what": p.what, "fix": p.fix} for p in exc.problems]
         return JSONResponse(status_code=422, content={"source": exc.source, "problems": problems})
+
+    @app.exception_handler(DataError)  # PostgreSQL: an integer past its range, a text with a NUL character
+    @app.exception_handler(OverflowError)  # SQLite: an integer past 64 bits
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        what = "holds a number past the store's range or a text with a NUL character"
+        fix = "send ids as the API lists them, and text without NUL characters"
+        return JSONResponse(status_code=422, content={"source": "request", "problems": [_problem("", what, fix)]})
 
     @app.exception_handler(RequestValidationError)
     async def _request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -375,6 +383,10 @@ def _moment(text: str, zone: str) -> pd.Timestamp:
     return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
 
 
+def _problem(where: str, what: str, fix: str) -> dict[str, str]:
+    return {"where": where, "what": what, "fix": fix}
+
+
 def _request_problem(error: Any) -> dict[str, str]:
     """A request FastAPI could not read (not JSON, a field missing or of the wrong type) as a problem."""
     where = ".".join(str(part) for part in error.get("loc", ()))
@@ -386,7 +398,7 @@ def _request_problem(error: Any) -> dict[str, str]:
         fix = "add it"
     else:
         fix = f"correct {where}: /docs gives each field's type"
-    return {"where": where, "what": what, "fix": fix}
+    return _problem(where, what, fix)
 
 
 def _roster_out(row: RosterRow, version: CenterVersion) -> RosterOut:

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select, update
 
 from service.app import create_app
-from service.store import Dataset, Job, JobFile, Plan, Store, User, hash_token, open_store
+from service.store import CenterVersion, Job, JobFile, Plan, Store, User, hash_token, open_store
 from tests.postgres_helpers import new_database
 from tests.service_helpers import bearer
 from tests.test_service import DESK, roster_csv, tickets
@@ -505,6 +505,22 @@ def test_a_path_in_a_json_filename_field_is_named_by_its_base_only(
     assert _entries(*watched) == around
 
 
+@pytest.mark.parametrize(
+    "name", ["..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..%5C..%5Cx", "report.html%00.csv", "%2e%2e/%2e%2e/x"]
+)
+def test_a_path_in_a_file_route_names_a_stored_file_only(
+    client: TestClient, store: Store, world: World, name: str
+) -> None:
+    """A plan's file is looked up by its name among the files its job stored, never on the disk."""
+    planner = bearer(world.tokens["planner"])
+    plan_id = stored_plan(store, world)
+    assert client.get(f"/api/plans/{plan_id}/report.html", headers=planner).status_code == 200
+    for path in (f"/api/plans/{plan_id}/{name}", f"/api/plans/{plan_id}/calendars/{name}", f"/api/datasets/{name}"):
+        response = client.get(path, headers=planner)
+        assert response.status_code in (404, 422), f"{path}: {response.status_code} {response.text}"
+        assert "root:" not in response.text
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # it starts a worker process: one store is enough
 def test_a_roster_job_keeps_the_base_name_of_its_requirement_file(
     client: TestClient, store: Store, world: World
@@ -597,9 +613,108 @@ def test_sql_looking_strings_are_stored_as_text_or_refused_and_the_tables_stay(
     assert len(snapshot(store)["users"]) == 5
 
 
+@pytest.mark.parametrize("number", [2**40, 2**70])
+def test_an_id_past_the_store_s_integers_is_404_or_422_never_500(
+    client: TestClient, store: Store, world: World, number: int
+) -> None:
+    """2**40 is past PostgreSQL's integer, 2**70 past SQLite's: a request naming one finds nothing or is refused,
+    on either store."""
+    planner = bearer(world.tokens["planner"])
+    before = snapshot(store)
+    for path in (
+        f"/api/centers/{number}",
+        f"/api/centers/{world.center_id}?version={number}",
+        f"/api/centers/{number}/yaml",
+        f"/api/centers/{number}/datasets",
+        f"/api/centers/{number}/rosters",
+        f"/api/datasets/{number}",
+        f"/api/datasets/{number}.csv",
+        f"/api/plans?center_id={number}",
+        f"/api/plans/{number}",
+        f"/api/plans/{number}/report.html",
+        f"/api/rosters/{number}.csv",
+    ):
+        response = client.get(path, headers=planner)
+        assert response.status_code in (404, 422) or response.json() == [], f"{path}: {response.text}"
+    for method, path, call in [
+        ("POST", f"/api/centers/{number}/histories", _file()),
+        ("POST", f"/api/centers/{number}/rosters", {"json": {"csv": "agent_id\n"}}),
+        ("POST", f"/api/rosters/{number}/publish", {}),
+        ("POST", f"/api/centers/{number}/dispatch", {"json": {"at": "2026-06-01T08:00", "tickets": []}}),
+        ("POST", "/api/jobs/roster", {"json": {"center_id": number, "requirement_csv": "x"}}),
+        ("POST", "/api/plans", {"json": {"center_id": world.center_id, "history_id": number, "start": "2026-06-01"}}),
+    ]:
+        response = client.request(method, path, headers=planner, **call)
+        allowed = (404, 409, 422) if path.endswith("dispatch") else (404, 422)  # 409: no published roster
+        assert response.status_code in allowed, f"{method} {path}: {response.status_code} {response.text}"
+    assert snapshot(store) == before
+
+
+def test_a_nul_character_is_refused_or_kept_as_text_never_500(client: TestClient, store: Store, world: World) -> None:
+    """PostgreSQL keeps no NUL character in text: a request carrying one is refused (or, on SQLite, looked up or
+    kept as the text it is), never a server error."""
+    planner = bearer(world.tokens["planner"])
+    before = snapshot(store)
+    plan_id = stored_plan(store, world)
+    for method, path in [
+        ("GET", "/api/jobs/a%00b"),
+        ("GET", "/api/jobs/a%00b/result"),
+        ("DELETE", "/api/jobs/a%00b"),
+        ("GET", f"/api/plans/{plan_id}/report.html%00"),
+        ("GET", f"/api/centers/{world.center_id}/datasets?kind=history%00"),
+    ]:
+        response = client.request(method, path, headers=planner)
+        assert response.status_code in (404, 422), f"{method} {path}: {response.status_code} {response.text}"
+    typed = client.post(
+        f"/api/centers/{world.center_id}/histories",
+        files={"file": ("h.csv", b"created_at\n2026-05-04 09:00\n")},
+        data={"work_type": "calls\x00"},
+        headers=planner,
+    )
+    assert typed.status_code == 422, typed.text
+    with store.session() as session:  # the plan added above, gone again
+        session.execute(Plan.__table__.delete())
+        session.execute(JobFile.__table__.delete())
+        session.execute(Job.__table__.delete().where(Job.id == "plan-job"))
+    assert snapshot(store) == before
+    named = client.post("/api/centers", json={"yaml": DESK.replace("name: ", 'name: "x\\0y" #', 1)}, headers=planner)
+    assert named.status_code in (201, 422), named.text
+    if named.status_code == 201:
+        assert named.json()["name"] == "x\x00y"
+    else:
+        assert named.json()["problems"] and snapshot(store) == before
+
+
 # -- headers ---------------------------------------------------------------------------------------------------------
 
 HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
+
+
+def stored_plan(store: Store, world: World) -> int:
+    """A finished plan of the world's centre with one file, `report.html` (with a script), as a plan job stores
+    it; its id."""
+    with store.session() as session:
+        job = Job(id="plan-job", kind="plan", status="done", params={}, progress={}, finished_at=datetime.now(UTC))
+        session.add(job)
+        session.flush()
+        html = b"<!doctype html><html><body><h1>Plan</h1><script>alert(1)</script></body></html>"
+        session.add(JobFile(job_id=job.id, name="report.html", media_type="text/html", content=html))
+        version = session.scalars(
+            select(CenterVersion.id).where(CenterVersion.center_id == world.center_id).order_by(CenterVersion.id)
+        ).first()
+        assert version is not None
+        plan = Plan(
+            job_id=job.id,
+            center_version_id=version,
+            history_id=world.history_id,
+            start=datetime(2026, 6, 1).date(),
+            days=1,
+            status="done",
+            summary={},
+        )
+        session.add(plan)
+        session.flush()
+        return plan.id
 
 
 def test_api_responses_carry_the_security_headers_and_served_html_a_content_security_policy(
@@ -621,28 +736,7 @@ def test_api_responses_carry_the_security_headers_and_served_html_a_content_secu
             assert response.headers.get(name) == value, f"{what}: {name} = {response.headers.get(name)}"
         assert response.headers.get("cache-control") == "no-store", f"{what}: {response.headers}"
     # A plan's HTML report, as a plan job stores it, served with a policy that runs no script and loads nothing.
-    with store.session() as session:
-        job = Job(id="plan-job", kind="plan", status="done", params={}, progress={}, finished_at=datetime.now(UTC))
-        session.add(job)
-        session.flush()
-        html = b"<!doctype html><html><body><h1>Plan</h1><script>alert(1)</script></body></html>"
-        session.add(JobFile(job_id=job.id, name="report.html", media_type="text/html", content=html))
-        version = session.scalars(select(Dataset.center_id).where(Dataset.id == world.history_id)).one()
-        from service.store import CenterVersion
-
-        center_version = session.scalars(select(CenterVersion.id).where(CenterVersion.center_id == version)).first()
-        plan = Plan(
-            job_id=job.id,
-            center_version_id=center_version,
-            history_id=world.history_id,
-            start=datetime(2026, 6, 1).date(),
-            days=1,
-            status="done",
-            summary={},
-        )
-        session.add(plan)
-        session.flush()
-        plan_id = plan.id
+    plan_id = stored_plan(store, world)
     report = client.get(f"/api/plans/{plan_id}/report.html", headers=planner)
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
     policy = report.headers["content-security-policy"]
