@@ -9,6 +9,7 @@ import asyncio
 import base64
 import gzip
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -220,6 +221,52 @@ def test_a_body_from_a_caller_without_a_valid_token_is_refused_401_before_it_is_
             response = client.request(method, path, content=body, headers={**headers, "Content-Type": content_type})
             assert response.status_code == 401, f"{what} to {method} {path}: {response.status_code} {response.text}"
             assert response.headers["www-authenticate"] == "Bearer"
+    assert snapshot(store) == before
+
+
+#: The route (method, path as the app declares it) each entry of `MUTATING` calls.
+TESTED_ROUTES = {
+    ("POST", "/api/centers"): "centre",
+    ("POST", "/api/centers/{center_id}/histories"): "history",
+    ("POST", "/api/centers/{center_id}/forecasts"): "forecast",
+    ("POST", "/api/centers/{center_id}/requirements"): "requirement",
+    ("POST", "/api/centers/{center_id}/rosters"): "roster",
+    ("POST", "/api/rosters/{roster_id}/publish"): "publish",
+    ("POST", "/api/plans"): "plan",
+    ("POST", "/api/jobs/{kind}"): "roster job",
+    ("POST", "/api/centers/{center_id}/dispatch"): "dispatch",
+    ("DELETE", "/api/jobs/{job_id}"): "cancel",
+}
+
+
+def _api_routes(client: TestClient) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves under /api, as its OpenAPI description lists them."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return sorted((method.upper(), path) for path, item in paths.items() if path.startswith("/api/") for method in item)
+
+
+def test_every_route_that_changes_the_store_is_in_the_token_and_role_tests(client: TestClient) -> None:
+    """A route added later is refused here until `MUTATING` calls it with every wrong token and role."""
+    mutating = {(m, p) for m, p in _api_routes(client) if m not in ("GET", "HEAD")}
+    assert mutating == set(TESTED_ROUTES), f"untested: {mutating - set(TESTED_ROUTES)}"
+    assert set(TESTED_ROUTES.values()) == set(MUTATING)
+
+
+def test_every_api_route_but_health_needs_a_token(client: TestClient, store: Store) -> None:
+    """Each route under /api (read or write, present or added later), its path filled in, without a token or with
+    one in the URL: 401."""
+    token = store.add_user("pat", "planner")
+    before = snapshot(store)
+    checked = 0
+    for method, template in _api_routes(client):
+        if template == "/api/health":
+            continue
+        path = re.sub(r"\{[^}]+\}", "1", template)
+        for params in ({}, {"token": token}):
+            response = client.request(method, path, params=params)
+            assert response.status_code == 401, f"{method} {template} {params}: {response.status_code}"
+        checked += 1
+    assert checked >= len(TESTED_ROUTES) + 10
     assert snapshot(store) == before
 
 
