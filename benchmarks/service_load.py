@@ -115,7 +115,8 @@ def publishable(center: Center) -> tuple[Center, pd.DataFrame]:
     for contract in data["contracts"]:
         contract["max_paid_minutes_week"] = 7 * 480
     center = Center.model_validate(data)
-    roster = roster_frame(center).assign(breaks=lambda f: [[] for _ in range(len(f))])
+    roster = roster_frame(center)
+    roster["breaks"] = [[] for _ in range(len(roster))]
     roster["paid_minutes"] = ((roster["end"] - roster["start"]).dt.total_seconds() // 60).astype(int)
     return center, roster
 

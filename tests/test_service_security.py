@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, select, update
+from sqlalchemy import MetaData, delete, select, update
 
 from service.app import create_app
 from service.store import CenterVersion, Job, JobFile, Plan, Store, User, hash_token, open_store
@@ -340,9 +340,9 @@ work_types: *i
 """
 
 
-def _in_time(call: Callable[[], httpx.Response]) -> httpx.Response:
+def _in_time(call: Callable[[], Any]) -> Any:
     """`call()`'s response, failing the test (instead of hanging it) past `HANG_S`."""
-    found: list[httpx.Response] = []
+    found: list[Any] = []
     worker = threading.Thread(target=lambda: found.append(call()), daemon=True)
     worker.start()
     worker.join(HANG_S)
@@ -720,9 +720,9 @@ def test_a_nul_character_is_refused_or_kept_as_text_never_500(client: TestClient
     )
     assert typed.status_code == 422, typed.text
     with store.session() as session:  # the plan added above, gone again
-        session.execute(Plan.__table__.delete())
-        session.execute(JobFile.__table__.delete())
-        session.execute(Job.__table__.delete().where(Job.id == "plan-job"))
+        session.execute(delete(Plan))
+        session.execute(delete(JobFile))
+        session.execute(delete(Job).where(Job.id == "plan-job"))
     assert snapshot(store) == before
     named = client.post("/api/centers", json={"yaml": DESK.replace("name: ", 'name: "x\\0y" #', 1)}, headers=planner)
     assert named.status_code in (201, 422), named.text
