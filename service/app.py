@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,17 +18,20 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 
 from models import OPEN_TICKETS, ROSTER, Center, InputError, Problem, center_from_yaml
 from models.tables import parse_table
 from planner.assign import AssignSettings, assign, build_assign_problem
 from planner.matching import check_someone_on_shift
 from planner.roster import agent_calendars
-from service.limits import DEFAULT_MAX_UPLOAD_BYTES, Guard
+from service.datasets import base_name
+from service.limits import DEFAULT_MAX_UPLOAD_BYTES, NO_TOKEN, UNKNOWN_TOKEN, Guard
 from service.rosters import draft_summary
 from service.store import ROLES, Store, User
 from service.store.blobs import from_parquet_blob, to_parquet_blob
@@ -88,17 +92,11 @@ def current_user(
 ) -> User:
     """The user whose token the request carries: 401 without one or with an unknown one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "give Authorization: Bearer TOKEN (wfm users add)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     store: Store = request.app.state.store
     user = store.user_for_token(credentials.credentials)
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, UNKNOWN_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
@@ -138,6 +136,18 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
         problems = [{"where": p.where, "what": p.what, "fix": p.fix} for p in exc.problems]
         return JSONResponse(status_code=422, content={"source": exc.source, "problems": problems})
 
+    @app.exception_handler(DataError)  # PostgreSQL: an integer past its range, a text with a NUL character
+    @app.exception_handler(OverflowError)  # SQLite: an integer past 64 bits
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        what = "holds a number past the store's range or a text with a NUL character"
+        fix = "send ids as the API lists them, and text without NUL characters"
+        return JSONResponse(status_code=422, content={"source": "request", "problems": [_problem("", what, fix)]})
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_request_problem(error) for error in exc.errors()]
+        return JSONResponse(status_code=422, content={"source": "request", "problems": problems})
+
     @app.get("/api/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -150,11 +160,12 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     def upload_center(upload: CenterUpload, user: Editor) -> CenterOut:
         """A centre's configuration (its YAML text): a new centre, or a new version of the centre of that name
         when it differs from its latest version. Checked as `wfm validate` checks it: 422 with the problems."""
+        source = base_name(upload.filename, "center.yaml")  # a name for messages, never opened
         if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
-            raise InputError(upload.filename, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
+            raise InputError(source, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
-            center = center_from_yaml(upload.yaml, upload.filename)
+            center = center_from_yaml(upload.yaml, source)
         digest = hashlib.sha256(upload.yaml.encode("utf-8")).hexdigest()
         with store.session() as session:
             row = session.scalars(select(CenterRow).where(CenterRow.name == center.name)).first()
@@ -213,12 +224,13 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
         with store.session() as session:
             version = _version(session, center_id, upload.version)
             center = _parse(version)
-            roster = read_csv_text(upload.csv, ROSTER, upload.filename, center.timezone)
+            source = base_name(upload.filename, "roster.csv")  # a name for messages, never opened
+            roster = read_csv_text(upload.csv, ROSTER, source, center.timezone)
             row = RosterRow(
                 center_version_id=version.id,
                 status="draft",
                 table=to_parquet_blob(roster),
-                summary=draft_summary(roster, center, upload.filename) | {"uploaded_by": user.name},
+                summary=draft_summary(roster, center, source) | {"uploaded_by": user.name},
             )
             session.add(row)
             session.flush()
@@ -351,10 +363,26 @@ def _latest(session: Any, center_id: int) -> tuple[CenterVersion, int]:
     return versions[0], len(versions)
 
 
+#: Centres already parsed, by the SHA-256 of their YAML text (a stored version never changes, and a `Center` is
+#: frozen): reading a centre of 100 agents costs 10-20 ms of parsing and checking, which every read of a centre,
+#: every upload of its data and every dispatch would pay again. The oldest leave first past `PARSED_CENTRES`.
+PARSED_CENTRES = 64
+_parsed: dict[str, Center] = {}
+_parsed_lock = threading.Lock()
+
+
 def _parse(version: CenterVersion) -> Center:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return center_from_yaml(version.yaml, f"centre version {version.id}")
+    with _parsed_lock:
+        center = _parsed.get(version.sha256)
+    if center is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            center = center_from_yaml(version.yaml, f"centre version {version.id}")
+        with _parsed_lock:
+            while len(_parsed) >= PARSED_CENTRES:
+                del _parsed[next(iter(_parsed))]
+            _parsed[version.sha256] = center
+    return center
 
 
 def _center_out(row: CenterRow, version: CenterVersion, count: int, center: Center) -> CenterOut:
@@ -392,6 +420,24 @@ def _moment(text: str, zone: str) -> pd.Timestamp:
     except (ValueError, TypeError):
         raise InputError("at", Problem("", f"'{text}' is not a moment", "write YYYY-MM-DDTHH:MM")) from None
     return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
+
+
+def _problem(where: str, what: str, fix: str) -> dict[str, str]:
+    return {"where": where, "what": what, "fix": fix}
+
+
+def _request_problem(error: Any) -> dict[str, str]:
+    """A request FastAPI could not read (not JSON, a field missing or of the wrong type) as a problem."""
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    what = str(error.get("msg", "is not valid"))
+    if error.get("type") == "json_invalid":
+        where, what = "body", f"is not JSON: {error.get('ctx', {}).get('error', what)}"
+        fix = "send a JSON object with Content-Type: application/json"
+    elif error.get("type") == "missing":
+        fix = "add it"
+    else:
+        fix = f"correct {where}: /docs gives each field's type"
+    return _problem(where, what, fix)
 
 
 def _roster_out(row: RosterRow, version: CenterVersion) -> RosterOut:

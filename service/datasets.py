@@ -3,12 +3,17 @@ files (`wfm validate`, `read_table`), kept whole as Parquet blobs, and handed ba
 
 An upload is written, under a name of the service's choosing (only the suffix of the client's name is kept: `.csv`,
 `.csv.gz`, `.parquet`), into a temporary folder that is removed afterwards; the client's file name appears in
-messages only. Error messages speak of the client's name, never of the temporary path.
+messages only, as its base name (`base_name`). Error messages speak of the client's name, never of the temporary
+path. A compressed upload is refused before it is read where it unpacks to more than `MAX_EXPANDED_BYTES` (gzip,
+counted as it unpacks) or declares more than `MAX_ROWS` rows (Parquet).
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,14 +27,39 @@ from models import FORECAST, REQUIREMENT, Center, History, HistoryFormat, InputE
 from models.io import read_history
 from models.tables import TableSchema
 from planner.inputs import outside_opening_hours
+from service.limits import DEFAULT_MAX_UPLOAD_BYTES
 from service.store import Dataset
 
-__all__ = ["TABLE_KINDS", "Upload", "dataset_meta", "history_file", "read_history_upload", "read_table_upload"]
+__all__ = [
+    "TABLE_KINDS",
+    "Upload",
+    "base_name",
+    "dataset_meta",
+    "history_file",
+    "read_history_upload",
+    "read_table_upload",
+]
 
 #: The table contract of each kind of dataset other than a history.
 TABLE_KINDS: dict[str, TableSchema] = {"forecast": FORECAST, "requirement": REQUIREMENT}
 #: The suffixes an upload may have; anything else is refused before it is read.
 SUFFIXES = (".csv.gz", ".csv", ".parquet", ".pq")
+#: The most bytes a compressed CSV upload may unpack to (four times the default body limit): a small file that
+#: unpacks to gigabytes is refused as it unpacks, before any table is built.
+MAX_EXPANDED_BYTES = 4 * DEFAULT_MAX_UPLOAD_BYTES
+#: The most rows a Parquet upload may declare (its metadata is read first: a file of a few kilobytes can hold
+#: millions of equal rows); two years of per-ticket history of a large centre hold fewer.
+MAX_ROWS = 30_000_000
+#: The piece of a compressed upload unpacked at a time.
+_CHUNK = 2**20
+
+
+def base_name(filename: str, default: str = "upload") -> str:
+    """What the service calls a file a client names: the last part of the name (folders of either slash dropped),
+    letters, digits, '.', '-', '_' and spaces only (others become '_'), no leading dot, at most 200 characters;
+    `default` when nothing is left. It names the file in messages and listings and is never opened."""
+    base = PurePath(filename.replace("\\", "/")).name
+    return re.sub(r"[^\w.\- ]", "_", base).lstrip(". ")[:200] or default
 
 
 @dataclass(frozen=True)
@@ -41,9 +71,8 @@ class Upload:
 
     @property
     def name(self) -> str:
-        """The client's name without any folder, printable: what messages call the file."""
-        base = PurePath(self.filename.replace("\\", "/")).name
-        return re.sub(r"[^\w.\- ]", "_", base)[:200] or "upload"
+        """The client's name without any folder, printable: what messages call the file (`base_name`)."""
+        return base_name(self.filename)
 
 
 @contextmanager
@@ -56,9 +85,57 @@ def _staged(upload: Upload, stem: str) -> Iterator[Path]:
     if not upload.content:
         raise InputError(upload.name, Problem("", "is empty", "upload the file with its header row and data"))
     with TemporaryDirectory(prefix="wfm-upload-") as folder:
-        path = Path(folder) / f"{stem}{suffix}"
-        path.write_bytes(upload.content)
+        if suffix == ".csv.gz":  # unpacked here, counting, so that its size is known before it is read
+            path = Path(folder) / f"{stem}.csv"
+            _gunzip(upload, path)
+        else:
+            path = Path(folder) / f"{stem}{suffix}"
+            path.write_bytes(upload.content)
+            if suffix in (".parquet", ".pq"):
+                _check_parquet_rows(upload, path)
         yield path
+
+
+def _gunzip(upload: Upload, path: Path) -> None:
+    """The gzip upload unpacked into `path`: an `InputError` past `MAX_EXPANDED_BYTES` or for a broken file."""
+    written = 0
+    try:
+        with gzip.open(io.BytesIO(upload.content)) as packed, path.open("wb") as sink:
+            while piece := packed.read(_CHUNK):
+                written += len(piece)
+                if written > MAX_EXPANDED_BYTES:
+                    raise InputError(
+                        upload.name,
+                        Problem(
+                            "",
+                            f"unpacks to more than {MAX_EXPANDED_BYTES:,} bytes uncompressed",
+                            "upload a shorter period, or the CSV uncompressed within the size limit",
+                        ),
+                    )
+                sink.write(piece)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(
+            upload.name,
+            Problem("", f"is not a readable gzip file: {exc}", "compress the CSV with gzip, or send it plain"),
+        ) from None
+
+
+def _check_parquet_rows(upload: Upload, path: Path) -> None:
+    """An `InputError` for a Parquet file declaring more than `MAX_ROWS` rows; one whose metadata cannot be read
+    is left to the reader, which names what is wrong."""
+    import pyarrow.parquet as pq
+
+    try:
+        rows = pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # noqa: BLE001 - the table reader reports a broken file with its own problem
+        return
+    if rows > MAX_ROWS:
+        raise InputError(
+            upload.name,
+            Problem(
+                "", f"holds {rows:,} rows, more than the {MAX_ROWS:,} an upload may have", "upload a shorter period"
+            ),
+        )
 
 
 def _renamed(error: InputError, path: Path, name: str) -> InputError:

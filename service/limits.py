@@ -1,16 +1,27 @@
 """What every response and request of the service goes through: a limit on the size of a request's body (413 past
 it, checked on the declared length before anything is read and on the bytes as they arrive, so a body without a
-length cannot pass it either) and the security headers of every response."""
+length cannot pass it either), the caller's token checked before a request's body is read (401), and the
+security headers of every response."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "SECURITY_HEADERS", "Guard"]
+__all__ = [
+    "API_CACHE_CONTROL",
+    "DEFAULT_MAX_UPLOAD_BYTES",
+    "NO_TOKEN",
+    "REPORT_CSP",
+    "SECURITY_HEADERS",
+    "UNKNOWN_TOKEN",
+    "Guard",
+    "bearer_token",
+]
 
 #: The largest request body by default: two years of per-ticket history of a large centre as CSV.
 DEFAULT_MAX_UPLOAD_BYTES = 256 * 2**20
@@ -21,8 +32,27 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
 }
+#: Sent with the answers of the API (`/api/...`) that set no caching of their own: they hold a centre's data,
+#: fetched with a token, which no browser or proxy on the way should keep.
+API_CACHE_CONTROL = "no-store"
 #: For HTML the service makes (reports); the interactive API docs (/docs) load their own scripts and keep none.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+#: The 401 answers: no token (or not as `Authorization: Bearer TOKEN`), and a token of no active user.
+NO_TOKEN = "give Authorization: Bearer TOKEN (wfm users add)"
+UNKNOWN_TOKEN = "unknown or revoked token"
+#: Methods whose request is read without a body: their token is checked by the routes alone.
+_BODILESS = ("GET", "HEAD", "OPTIONS")
+#: The only route under /api that needs no token.
+_OPEN = "/api/health"
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header (the scheme in any case), or None."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 class _TooLarge(HTTPException):
@@ -37,8 +67,10 @@ def _too_large(max_bytes: int) -> str:
 
 
 class Guard:
-    """ASGI middleware: 413 for a body larger than `max_bytes`; the security headers on every response, and a
-    strict content security policy on the service's own HTML."""
+    """ASGI middleware: 413 for a body larger than `max_bytes`; 401 for a request with a body under /api whose
+    token is missing or unknown, before the body is read (the routes check the token again, and the role); the
+    security headers on every response, and a strict content security policy on the service's own HTML;
+    `Cache-Control: no-store` on the API's answers."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> None:
         if max_bytes < 1:
@@ -50,12 +82,20 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        given = dict(scope.get("headers") or [])
+        declared = given.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
+        path = scope.get("path", "")
+        if scope.get("method", "GET") not in _BODILESS and path.startswith("/api/") and path != _OPEN:
+            refusal = await self._token_refusal(scope, given.get(b"authorization"))
+            if refusal is not None:
+                await self._answer(send, 401, refusal, [(b"www-authenticate", b"Bearer"), (b"connection", b"close")])
+                return
         received = 0
         started = False
+        api = scope.get("path", "").startswith("/api/")
 
         async def counted() -> Message:
             nonlocal received
@@ -70,9 +110,12 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SET]
+                given = message.get("headers", [])
+                headers = [(k, v) for k, v in given if k.lower() not in _SET]
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                if api and not any(k.lower() == b"cache-control" for k, _ in given):
+                    headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
+                kind = dict(given).get(b"content-type", b"")
                 if kind.startswith(b"text/html") and not scope.get("path", "").startswith(("/docs", "/redoc")):
                     headers.append((b"content-security-policy", REPORT_CSP.encode()))
                 message = {**message, "headers": headers}
@@ -84,15 +127,35 @@ class Guard:
             if not started:
                 await self._refuse(send)
 
+    @staticmethod
+    async def _token_refusal(scope: Scope, authorization: bytes | None) -> str | None:
+        """Why the request's token is refused (`NO_TOKEN`, `UNKNOWN_TOKEN`), or None where it is an active user's
+        (or where the app keeps no store to ask)."""
+        token = bearer_token(authorization.decode("latin-1") if authorization is not None else None)
+        if token is None:
+            return NO_TOKEN
+        app = scope.get("app")
+        store = getattr(getattr(app, "state", None), "store", None)
+        if store is None:
+            return None
+        user = await to_thread.run_sync(store.user_for_token, token)
+        return UNKNOWN_TOKEN if user is None else None
+
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": _too_large(self.max_bytes)}).encode()
+        await self._answer(send, 413, _too_large(self.max_bytes), [(b"connection", b"close")])
+
+    @staticmethod
+    async def _answer(send: Send, code: int, detail: str, extra: list[tuple[bytes, bytes]]) -> None:
+        """An error answer `{"detail": detail}` with the security headers, sent before the body is read."""
+        body = json.dumps({"detail": detail}).encode()
         headers: list[tuple[bytes, bytes]] = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
+            *extra,
         ]
         headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-        start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
+        headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
+        start: dict[str, Any] = {"type": "http.response.start", "status": code, "headers": headers}
         await send(start)
         await send({"type": "http.response.body", "body": body})
 

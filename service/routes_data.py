@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from models import HistoryFormat
+from models import HistoryFormat, InputError, Problem
 from service.app import Reader, center_at, role
 from service.datasets import TABLE_KINDS, Upload, dataset_meta, read_history_upload, read_table_upload
 from service.store import DATASET_KINDS, Dataset, Store, User
@@ -128,7 +128,7 @@ for _kind in TABLE_KINDS:
 def list_datasets(center_id: int, request: Request, _: Reader, kind: str | None = None) -> list[dict[str, Any]]:
     """The centre's datasets, newest first; `kind` keeps one kind (history, forecast, requirement)."""
     if kind is not None and kind not in DATASET_KINDS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"kind: use one of {', '.join(DATASET_KINDS)}")
+        raise InputError("kind", Problem("", "is not a kind of dataset", f"use one of {', '.join(DATASET_KINDS)}"))
     query = select(Dataset).where(Dataset.center_id == center_id)
     if kind is not None:
         query = query.where(Dataset.kind == kind)

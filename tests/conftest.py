@@ -157,3 +157,16 @@ def client(store: Store) -> Iterator[TestClient]:
 
     with TestClient(create_app(store)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server of its own for the test module, on 127.0.0.1 (tests/postgres_helpers.py): the URL of
+    its `postgres` database; skipped, saying why, where PostgreSQL is not installed."""
+    from tests.postgres_helpers import SKIP_REASON, postgres_bin, postgres_server
+
+    binaries = postgres_bin()
+    if binaries is None:
+        pytest.skip(SKIP_REASON)
+    with postgres_server(binaries) as url:
+        yield url

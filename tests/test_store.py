@@ -1,20 +1,14 @@
 """The plan store: its schema made by the migrations on SQLite and on a real PostgreSQL server, the migrations
 matching the models, users with hashed tokens, and `wfm users add`.
 
-The PostgreSQL server is started by this module on 127.0.0.1 (a fresh cluster in a temporary folder, run as an
-unprivileged user when the tests run as root, as in CI) and stopped by its process id. Where PostgreSQL's
-programs are not installed the PostgreSQL cases skip, saying so; `.ci/run` installs them.
+The PostgreSQL server (`postgres_url` in conftest.py) is started for this module on 127.0.0.1 (a fresh cluster in
+a temporary folder, run as an unprivileged user when the tests run as root, as in CI) and stopped by its process
+id. Where PostgreSQL's programs are not installed the PostgreSQL cases skip, saying so; `.ci/run` installs them.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,84 +23,11 @@ from typer.testing import CliRunner
 from models import InputError
 from service.store import ROLES, Base, hash_token, open_store
 from service.store.store import MIGRATIONS
+from tests.postgres_helpers import free_port, new_database
 from wfm import cli
 from wfm.exit_codes import ExitCode
 
 TABLES = {"alembic_version", "centers", "center_versions", "datasets", "job_files", "jobs", "plans", "rosters", "users"}
-
-
-def _postgres_bin() -> Path | None:
-    """The folder of PostgreSQL's server programs (initdb, pg_ctl), on PATH or where Debian installs them."""
-    on_path = shutil.which("initdb")
-    if on_path:
-        return Path(on_path).resolve().parent
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server of its own for this module, on 127.0.0.1, stopped by its process id at the end."""
-    binaries = _postgres_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed; .ci/run installs them")
-    # Not under pytest's own temporary folder, which only root may enter.
-    folder = Path(tempfile.mkdtemp(prefix="wfm-postgres-"))
-    data = folder / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as an unprivileged user, owning the folder
-        user = "postgres" if shutil.which("runuser") and _user_exists("postgres") else "nobody"
-        shutil.chown(folder, user)
-        folder.chmod(0o700)
-        run_as = ["runuser", "-u", user, "--"]
-    port = _free_port()
-    subprocess.run(
-        [*run_as, str(binaries / "initdb"), "-D", str(data), "-U", "wfm", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    server = subprocess.Popen(
-        [*run_as, str(binaries / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the PostgreSQL server did not start") from None
-                time.sleep(0.2)
-        time.sleep(0.5)  # accepting connections a moment after the port opens
-        yield f"postgresql+psycopg://wfm@127.0.0.1:{port}/postgres"
-    finally:
-        server.terminate()  # a smart shutdown by process id
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -114,16 +35,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wfm.db'}"
         return
-    base: str = request.getfixturevalue("postgres_url")
-    # A database of its own per test, dropped after it.
-    name = f"t{os.getpid()}_{time.monotonic_ns()}"
-    admin = open_store(base)
-    try:
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.close()
-    yield base.rsplit("/", 1)[0] + f"/{name}"
+    yield new_database(request.getfixturevalue("postgres_url"))  # a database of its own per test
 
 
 def test_opening_makes_the_schema_and_opening_again_changes_nothing(url: str) -> None:
@@ -217,7 +129,7 @@ def test_a_url_that_cannot_be_used_names_the_option() -> None:
         open_store("nosuchdb://x")
     assert "postgresql+psycopg://" in str(caught.value)
     with pytest.raises(InputError) as refused:
-        open_store(f"postgresql+psycopg://u:secret@127.0.0.1:{_free_port()}/db")
+        open_store(f"postgresql+psycopg://u:secret@127.0.0.1:{free_port()}/db")
     assert "secret" not in str(refused.value) and "u:***@" in str(refused.value)
 
 

@@ -14,6 +14,7 @@ from models.tables import ROSTER
 from planner.jobs import run_roster
 from planner.matching import check_forecast_work_types
 from planner.roster import Progress, RosterSettings
+from service.datasets import base_name
 from service.kinds.base import (
     FILES,
     ROWS,
@@ -62,7 +63,7 @@ def check_roster_params(params: Mapping[str, Any], store: Store) -> dict[str, An
     return {
         "center_version_id": version,
         "requirement_csv": text,
-        "requirement_filename": Path(filename).name,  # a name for messages only, never opened
+        "requirement_filename": base_name(filename, "requirement.csv"),  # a name for messages only, never opened
         "time_limit_s": limit,
     }
 

@@ -18,6 +18,9 @@ def serve(
     host: Annotated[str, typer.Option(help="The address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes that run the jobs (solves).")] = 2,
+    max_upload_mb: Annotated[
+        float, typer.Option(min=0.001, max=4096, help="The largest request body (an upload), in MB; larger is 413.")
+    ] = 256,
 ) -> None:
     """Run the planning service (REST API, OpenAPI at /docs) on its store, migrating the store first."""
     import uvicorn
@@ -29,7 +32,8 @@ def serve(
     store = run(lambda: open_store(db))
     print_serving(host, port, safe_url(db))
     try:
-        uvicorn.run(create_app(store, workers), host=host, port=port, log_level="warning")
+        app = create_app(store, workers, max_upload_bytes=int(max_upload_mb * 2**20))
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         store.close()
 
