@@ -138,12 +138,18 @@ def assert_problem(error: BaseException, where: str, *fragments: str, source: st
 # -- the planning service ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """The service's store in a temporary SQLite file."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The service's store: every test that uses it (and `client`) runs on a temporary SQLite file and on a fresh
+    database of a real PostgreSQL server (`postgres_url`; skipped, saying why, where PostgreSQL is missing)."""
     from service.store import open_store
+    from tests.postgres_helpers import new_database
 
-    opened = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'wfm.db'}"
+    else:
+        url = new_database(request.getfixturevalue("postgres_url"))
+    opened = open_store(url)
     yield opened
     opened.close()
 

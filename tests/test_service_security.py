@@ -24,7 +24,6 @@ from sqlalchemy import MetaData, delete, select, update
 
 from service.app import create_app
 from service.store import CenterVersion, Job, JobFile, Plan, Store, User, hash_token, open_store
-from tests.postgres_helpers import new_database
 from tests.service_helpers import bearer
 from tests.test_service import DESK, roster_csv, tickets
 
@@ -38,18 +37,6 @@ HISTORY = """created_at,work_type,handle_time_s
 2026-05-04 09:05,calls,310
 2026-05-04 09:10,email,290
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The service's store on SQLite and on a fresh database of a real PostgreSQL server (`client` uses it)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'wfm.db'}"
-    else:
-        url = new_database(request.getfixturevalue("postgres_url"))
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
