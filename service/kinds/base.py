@@ -46,6 +46,7 @@ __all__ = [
     "media_type",
     "speaking_of",
     "stored_center",
+    "stored_dataset",
     "stored_table",
     "unplaced",
     "unplaced_value",
@@ -166,13 +167,19 @@ def stored_center(store: Store, version_id: int) -> Center:
         return center_from_yaml(text, source)
 
 
-def stored_table(store: Store, dataset_id: int) -> pd.DataFrame:
-    """A stored dataset's table."""
+def stored_dataset(store: Store, dataset_id: int, field: str = "") -> Dataset:
+    """A stored dataset (detached from its session), else an `InputError` naming the parameter `field`."""
     with store.session() as session:
         row = session.get(Dataset, dataset_id)
         if row is None:
-            raise InputError("params", Problem("", f"dataset {dataset_id} is gone", "upload it again"))
-        return from_parquet_blob(row.table)
+            raise InputError("params", Problem(field, f"dataset {dataset_id} is gone", "upload it again"))
+        session.expunge(row)
+        return row
+
+
+def stored_table(store: Store, dataset_id: int) -> pd.DataFrame:
+    """A stored dataset's table."""
+    return from_parquet_blob(stored_dataset(store, dataset_id).table)
 
 
 #: The largest table a job takes as CSV text in its parameters, in bytes.

@@ -24,6 +24,7 @@ from service.kinds.base import (
     folder_files,
     speaking_of,
     stored_center,
+    stored_dataset,
     unplaced,
     unplaced_value,
 )
@@ -63,12 +64,11 @@ def forecast_job(params: Mapping[str, Any], context: JobContext) -> dict[str, An
     model selected per series, "notes", "warnings"}; the file `forecast.csv`."""
     store = context.store
     center = stored_center(store, params["center_version_id"])
+    history = stored_dataset(store, params["history_id"], "history_id")
     with store.session() as session:
-        history = session.get(Dataset, params["history_id"])
         version = session.get(CenterVersion, params["center_version_id"])
-        if history is None or version is None:
-            raise InputError("params", Problem("history_id", "the history is gone", "upload it again"))
-        session.expunge(history)
+        if version is None:
+            raise InputError("params", Problem("", "the centre version is gone", "submit it again"))
         center_id = version.center_id
     interval = params["interval_minutes"] or center.interval_minutes
     start = None if params["start"] is None else date.fromisoformat(params["start"])

@@ -40,13 +40,14 @@ from service.kinds.base import (
     folder_files,
     speaking_of,
     stored_center,
+    stored_dataset,
     stored_table,
     unplaced,
     unplaced_value,
 )
 from service.kinds.simulate import MAX_REPLICATIONS, stored_roster
 from service.rosters import draft_summary
-from service.store import Dataset, Roster, Store
+from service.store import Roster, Store
 from service.store.blobs import to_parquet_blob
 from service.tables import csv_text
 
@@ -250,10 +251,5 @@ def _actuals(store: Store, params: Mapping[str, Any], path: Path) -> Iterator[Pa
     if params["actuals_id"] is None:
         yield path
         return
-    with store.session() as session:
-        row = session.get(Dataset, params["actuals_id"])
-        if row is None:
-            raise InputError("params", Problem("actuals_id", "the history is gone", "upload it again"))
-        session.expunge(row)
-    with history_file(row) as stored:
+    with history_file(stored_dataset(store, params["actuals_id"], "actuals_id")) as stored:
         yield stored

@@ -33,10 +33,11 @@ from service.kinds.base import (
     check_dataset,
     check_number,
     folder_files,
+    stored_dataset,
 )
 from service.kinds.roster import MAX_TIME_LIMIT_S, solve_progress
 from service.rosters import draft_summary
-from service.store import CenterVersion, Dataset, Plan, Roster, Store
+from service.store import CenterVersion, Plan, Roster, Store
 from service.store.blobs import to_parquet_blob
 
 __all__ = ["PLAN_FILES", "check_plan_params", "plan_job"]
@@ -112,13 +113,12 @@ def plan_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
     """Run `wfm plan` on the stored inputs; result {"summary": the roster's summary.json, "files": the names of
     the plan's files, "interrupted": whether it was cut short}, plus `plan_id` and `roster_id`."""
     store = context.store
+    history = stored_dataset(store, params["history_id"], "history_id")
     with store.session() as session:
         version = session.get(CenterVersion, params["center_version_id"])
-        history = session.get(Dataset, params["history_id"])
-        if version is None or history is None:
-            raise InputError("params", Problem("", "the centre version or the history is gone", "submit it again"))
+        if version is None:
+            raise InputError("params", Problem("", "the centre version is gone", "submit it again"))
         center_yaml = version.yaml
-        session.expunge(history)
     stages = _Stages(context)
     stages.stage("forecast")
     loop_budget = params["loop_budget_s"]

@@ -29,11 +29,12 @@ from service.kinds.base import (
     folder_files,
     speaking_of,
     stored_center,
+    stored_dataset,
     stored_table,
     unplaced,
     unplaced_value,
 )
-from service.store import Dataset, Roster, Store
+from service.store import Roster, Store
 from service.store.blobs import from_parquet_blob
 
 __all__ = ["MAX_REPLICATIONS", "check_simulate_params", "simulate_job", "stored_roster"]
@@ -94,11 +95,7 @@ def _demand(store: Store, params: Mapping[str, Any], folder: Path) -> Iterator[t
         write_table(stored_table(store, params["forecast_id"]), FORECAST, path)
         yield path, f"forecast {params['forecast_id']}"
         return
-    with store.session() as session:
-        history = session.get(Dataset, params["history_id"])
-        if history is None:
-            raise InputError("params", Problem("history_id", "the history is gone", "upload it again"))
-        session.expunge(history)
+    history = stored_dataset(store, params["history_id"], "history_id")
     with history_file(history) as path:
         yield path, f"history {history.id}"
 
