@@ -331,6 +331,14 @@ def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(t
         assert (jobs[2]["status"], jobs[2]["error"]) == ("failed", RECOVERED_ERROR)
         listed = httpx.get(f"{api}/centers", headers=headers, timeout=10).json()
         assert [(c["id"], c["version"]) for c in listed] == [(center["id"], 1)]  # the store is intact
+        # What the stopped jobs kept is whole after the restart: each one's draft roster and the files wfm roster
+        # writes, the kept roster.csv the same roster as its draft.
+        drafts = httpx.get(f"{api}/centers/{center['id']}/rosters", headers=headers, timeout=10).json()
+        assert sorted(d["id"] for d in drafts) == sorted(j["result"]["roster_id"] for j in jobs[:2])
+        for job in jobs[:2]:
+            kept = httpx.get(f"{api}/jobs/{job['id']}/files/roster.csv", headers=headers, timeout=10).text
+            draft = httpx.get(f"{api}/rosters/{job['result']['roster_id']}.csv", headers=headers, timeout=10).text
+            assert kept == draft and len(pd.read_csv(io.StringIO(kept))) > 0
     finally:
         children += psutil.Process(server.pid).children(recursive=True) if server.poll() is None else []
         server.send_signal(signal.SIGINT)  # stopped by its process id, as Ctrl-C would
