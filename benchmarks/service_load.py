@@ -31,16 +31,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,61 +45,15 @@ import pandas as pd
 
 from benchmarks.assign_scale import AT_HOUR, DAY, TIMEZONE, build_centre, kinds, roster_frame, tickets_frame
 from benchmarks.common import machine_info, write_report
+from benchmarks.serving import latency_figures, planner_token, serve, store_url
 from models import REQUIREMENT, ROSTER, Center, dump_center, write_table
 from models.horizon import local_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "service_load.json"
-ROOT = Path(__file__).resolve().parents[1]
 #: The kinds of request in the mix (dispatch's share is `--dispatch-share`, the reads share the rest evenly).
 MIX = ("GET /api/centers", "GET /api/jobs/{id}", "POST dispatch")
-#: Bounds of the set-up's waits (the server's start, the roster job): past them the run stops with an error.
-START_S = 60.0
+#: Bound of the set-up's roster job: past it the run stops with an error.
 JOB_S = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wfm(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "wfm", *args], capture_output=True, text=True, env=env, check=True)
-
-
-@contextmanager
-def serve(url: str, folder: Path) -> Iterator[str]:
-    """`wfm serve` on `url`, a free port of 127.0.0.1, one worker process: its address; stopped by its process id."""
-    port = _free_port()
-    log = folder / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port), "--workers", "1"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_S
-        while True:
-            try:
-                httpx.get(f"{address}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.3)
-        yield address
-    finally:
-        server.send_signal(signal.SIGINT)  # by its process id, as Ctrl-C
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def publishable(center: Center) -> tuple[Center, pd.DataFrame]:
@@ -221,31 +169,6 @@ async def load(address: str, token: str, world: dict[str, Any], args: argparse.N
     return done
 
 
-def figures(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    def stats(latencies: list[float]) -> dict[str, float]:
-        values = np.array(latencies) * 1000
-        return {
-            "p50_ms": round(float(np.median(values)), 1),
-            "p95_ms": round(float(np.quantile(values, 0.95)), 1),
-            "max_ms": round(float(values.max()), 1),
-        }
-
-    out: dict[str, Any] = {
-        "requests": len(rows),
-        "seconds": round(seconds, 2),
-        "requests_per_s": round(len(rows) / seconds, 1),
-        "errors": sum(1 for r in rows if r["status"] != 200),
-        **stats([r["latency_s"] for r in rows]),
-        "routes": {},
-    }
-    for name in MIX:
-        mine = [r for r in rows if r["route"] == name]
-        if mine:
-            errors = sum(1 for r in mine if r["status"] != 200)
-            out["routes"][name] = {"requests": len(mine), "errors": errors, **stats([r["latency_s"] for r in mine])}
-    return out
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -261,17 +184,9 @@ def main(argv: list[str] | None = None) -> None:
 
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wfm-load-")))
-        url = args.db or f"sqlite:///{folder / 'wfm.db'}"
-        if args.postgres:
-            sys.path.insert(0, str(ROOT))
-            from tests.postgres_helpers import SKIP_REASON, new_database, postgres_bin, postgres_server
-
-            binaries = postgres_bin()
-            if binaries is None:
-                raise SystemExit(SKIP_REASON)
-            url = new_database(stack.enter_context(postgres_server(binaries)))
-        token = _wfm("users", "add", "load", "--role", "planner", "--db", url).stdout.strip().splitlines()[-1]
-        address = stack.enter_context(serve(url, folder))
+        url = store_url(args, stack, folder)
+        token = planner_token(url)
+        address = stack.enter_context(serve(url, folder)).address
         world = prepare(address, token, args, folder)
         began = time.perf_counter()
         rows = asyncio.run(load(address, token, world, args))
@@ -284,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         "tickets": args.tickets,
         "dispatch_share": args.dispatch_share,
         "job_status": world["job_status"],
-        **figures(rows, seconds),
+        **latency_figures(rows, seconds, MIX),
     }
     print(
         f"service under load ({store}, {args.clients} clients, {result['requests']} requests in "

@@ -129,6 +129,7 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
         version="0.1.0",
     )
     app.state.store = store
+    roster_csvs = Rendered(RENDERED_ROSTERS)
     app.add_middleware(Guard, max_bytes=max_upload_bytes)
 
     @app.exception_handler(InputError)
@@ -267,8 +268,9 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     @app.get("/api/rosters/{roster_id}.csv")
     def roster_csv(roster_id: int, _: Reader) -> Response:
         with store.session() as session:
-            table = from_parquet_blob(_roster(session, roster_id).table)
-        return Response(csv_text(table, ROSTER), media_type="text/csv")
+            blob = _roster(session, roster_id).table
+        text = roster_csvs.text(blob, lambda: csv_text(from_parquet_blob(blob), ROSTER))
+        return Response(text, media_type="text/csv")
 
     @app.get("/api/rosters/{roster_id}.parquet")
     def roster_parquet(roster_id: int, _: Reader) -> Response:
@@ -383,6 +385,33 @@ def _parse(version: CenterVersion) -> Center:
                 del _parsed[next(iter(_parsed))]
             _parsed[version.sha256] = center
     return center
+
+
+#: Rosters whose CSV text the service keeps (`Rendered`): a page polls the roster it shows.
+RENDERED_ROSTERS = 32
+
+
+class Rendered:
+    """Texts made from stored blobs, by the blob's SHA-256 (what is served is always the stored table's text,
+    whatever changes): rendering a roster's CSV costs far more than reading its blob, and every client showing
+    a roster reads it again and again. The oldest leave first past `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def text(self, blob: bytes, render: Callable[[], str]) -> str:
+        key = hashlib.sha256(blob).hexdigest()
+        with self._lock:
+            text = self._texts.get(key)
+        if text is None:
+            text = render()
+            with self._lock:
+                while len(self._texts) >= self.size:
+                    del self._texts[next(iter(self._texts))]
+                self._texts[key] = text
+        return text
 
 
 def _center_out(row: CenterRow, version: CenterVersion, count: int, center: Center) -> CenterOut:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -46,6 +47,7 @@ from service.store import Job, JobFile, Store, User, open_store
 __all__ = [
     "CANCEL_POLL_S",
     "JOB_KINDS",
+    "JOB_NICE",
     "PROGRESS_EVERY_S",
     "RECOVERED_ERROR",
     "TABLE_KEYS",
@@ -64,6 +66,9 @@ CANCEL_POLL_S = 0.25
 SHUTDOWN_GRACE_S = 15.0
 #: Seconds the worker processes get to exit once their jobs have ended, before they are ended.
 EXIT_S = 5.0
+#: How much less CPU priority a job's worker process (and every thread it starts: the solvers') has than the
+#: server (`os.nice`), so that on a machine whose cores the jobs fill the API's requests are scheduled first.
+JOB_NICE = 10
 #: Result keys that hold whole tables: served by `GET /api/jobs/{id}/result`, left out of the job's status.
 TABLE_KEYS = ("roster_csv",)
 FINISHED = ("done", "failed", "cancelled")
@@ -271,8 +276,22 @@ class _Reporter:
 _running = threading.Lock()
 
 
+def _lower_priority() -> None:
+    """Lower this process's CPU priority by `JOB_NICE`: its threads started from now on (the solvers') inherit the
+    main thread's level; on Linux, where a nice level is a thread's, those started already while the job's modules
+    were imported (numpy's) are lowered one by one."""
+    level = os.nice(JOB_NICE)
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    if tasks.is_dir():
+        for task in tasks.iterdir():
+            with contextlib.suppress(OSError, ValueError):  # a thread that ended meanwhile
+                os.setpriority(os.PRIO_PROCESS, int(task.name), level)
+
+
 def _start_worker() -> None:
-    """A pool process's start: a thread that ends the process once its server has gone and it runs no job."""
+    """A pool process's start: its priority lowered (`_lower_priority`), and a thread that ends the process once
+    its server has gone and it runs no job."""
+    _lower_priority()
 
     def watch() -> None:
         while True:

@@ -17,8 +17,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+import service.app
 from models import ROSTER, dump_center, read_table, write_table
+from models.tables import TableSchema
 from service.store import Store, open_store
+from service.tables import csv_text
 from tests.roster_helpers import MONDAY, TZ, agent, at, build_center, work_type
 from tests.service_helpers import bearer
 
@@ -202,6 +205,31 @@ def test_a_roster_is_uploaded_as_a_draft_then_published_by_whom_and_when(
         again = read_table(path, ROSTER, timezone=TZ)
     assert sorted(again["agent_id"]) == ["a1", "a2"]
     assert again["start"].tolist() == [at(MONDAY, "06:00")] * 2
+
+
+def test_a_roster_s_csv_is_rendered_once_and_served_again_as_it_was(
+    client: TestClient, desk: tuple[int, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page polls the roster it shows: its CSV is rendered from the stored table once, not on every read.
+    center_id, headers = desk
+    rendered: list[int] = []
+
+    def counted(table: pd.DataFrame, schema: TableSchema) -> str:
+        rendered.append(len(table))
+        return csv_text(table, schema)
+
+    monkeypatch.setattr(service.app, "csv_text", counted)
+    ids = []
+    for rows in ([("a1", "06:00", "14:00")], [("a1", "06:00", "14:00"), ("a2", "06:00", "14:00")]):
+        uploaded = client.post(f"/api/centers/{center_id}/rosters", json={"csv": roster_csv(rows)}, headers=headers)
+        ids.append(uploaded.json()["id"])
+    first = [client.get(f"/api/rosters/{i}.csv", headers=headers) for i in ids]
+    again = [client.get(f"/api/rosters/{i}.csv", headers=headers) for i in ids * 3]
+    assert [r.status_code for r in first + again] == [200] * 8
+    assert [r.text for r in again] == [r.text for r in first] * 3
+    assert [r.text.count("\n") for r in first] == [2, 3]  # each roster's own rows, under the header
+    assert rendered == [1, 2]
+    assert client.get(f"/api/rosters/{ids[-1] + 1}.csv", headers=headers).status_code == 404
 
 
 def test_a_roster_breaking_a_rule_is_kept_as_a_draft_and_refused_at_publish(

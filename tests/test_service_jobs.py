@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from models import REQUIREMENT, Center, InputError, dump_center
 from models.io import write_table
 from service.app import create_app
-from service.jobs import FINISHED, RECOVERED_ERROR, JobRunner
+from service.jobs import FINISHED, JOB_NICE, RECOVERED_ERROR, JobRunner
 from service.store import Job, Store, open_store
 from service.tables import read_csv_text
 from tests.roster_helpers import Need, agent, build_center, contract, requirement, template
@@ -181,6 +181,36 @@ def test_a_job_whose_worker_process_dies_fails_and_the_next_job_gets_a_new_pool(
     tiny = {"center_id": upload(client, headers, TINY), "requirement_csv": requirement_csv(TINY, TINY_NEEDS, tmp_path)}
     again = client.post("/api/jobs/roster", json=tiny, headers=headers).json()["id"]
     assert wait_for(client, again, headers, FINISHED)["status"] == "done"
+
+
+def test_a_job_runs_below_the_server_s_priority_solver_threads_and_all(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    # The API's reads are scheduled before the jobs' solves: every thread of a worker process (CP-SAT's search
+    # threads, started while the job runs, among them) has a higher nice level than the server.
+    headers = bearer(store.add_user("pat", "planner"))
+    big = sixty_agents()
+    params = {
+        "center_id": upload(client, headers, big),
+        "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path),
+        "time_limit_s": 600,
+    }
+    job_id = client.post("/api/jobs/roster", json=params, headers=headers).json()["id"]
+    deadline = time.monotonic() + 120
+    while not (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())["progress"].get("objective"):
+        assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+        time.sleep(0.1)  # the solver has found a roster: its threads run
+    workers = [
+        p for p in psutil.Process().children(recursive=True) if any("spawn_main" in part for part in p.cmdline())
+    ]
+    assert workers
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + JOB_NICE)
+    for worker in workers:
+        threads = [t.id for t in worker.threads()]
+        assert len(threads) > 2  # the main thread, the server watch, and the job's (its reporter, the solver's)
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {expected}
+    client.delete(f"/api/jobs/{job_id}", headers=headers)
+    assert wait_for(client, job_id, headers, FINISHED)["status"] == "cancelled"
 
 
 def test_bad_input_fails_the_job_with_the_problem_and_bad_parameters_are_refused(
