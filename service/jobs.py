@@ -345,7 +345,7 @@ def _run_job(url: str, job_id: str) -> None:
     if status == "cancelled" and cancel.cancelled:
         request = reporter.request or "cancelled"
         error = request if error is None else f"{request}: {error}"
-    with store.session() as session:  # the end, the job's rows and files, in one transaction
+    with contextlib.suppress(_Ended), store.session() as session:  # the end, its rows and files: one transaction
         if result is not None:
             for key, row in rows.items():
                 row.job_id = job_id
@@ -356,11 +356,17 @@ def _run_job(url: str, job_id: str) -> None:
                 JobFile(job_id=job_id, name=name, media_type=media_type(name), content=content)
                 for name, content in files.items()
             )
-        session.execute(
+        ended = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "running")
             .values(status=status, result=result, error=error, progress=reporter.latest, finished_at=_now())
         )
+        if not _rowcount(ended):
+            raise _Ended  # ended meanwhile (failed by a stopping server): none of its rows or files are kept
+
+
+class _Ended(Exception):
+    """A job whose row was ended by someone else while it finished: its end's transaction is rolled back."""
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 import psutil
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models import REQUIREMENT, Center, InputError, dump_center
 from models.io import write_table
@@ -378,3 +378,27 @@ def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(t
             server.kill()
             server.wait(timeout=10)
         _stop(children)
+
+
+def test_a_job_ended_by_someone_else_while_it_finished_keeps_none_of_its_files(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job whose row a stopping server failed while the job was finishing stays failed, and what it would have
+    stored with its end (its files, its rows) is not kept: nothing of a job is stored without its end."""
+    from service.jobs import _run_job
+    from service.kinds import FILES, JOB_KINDS
+    from service.store import JobFile
+
+    def ended_meanwhile(params: dict[str, Any], context: Any) -> dict[str, Any]:
+        with context.store.session() as session:
+            session.execute(update(Job).where(Job.id == "late").values(status="failed", error=RECOVERED_ERROR))
+        return {"summary": {}, FILES: {"roster.csv": b"agent_id\n"}}
+
+    monkeypatch.setitem(JOB_KINDS, "late", (lambda params, _: dict(params), ended_meanwhile))
+    with store.session() as session:
+        session.add(Job(id="late", kind="late", status="queued", params={}, progress={}))
+    _run_job(store.url, "late")
+    with store.session() as session:
+        job = session.get(Job, "late")
+        assert job is not None and (job.status, job.error, job.result) == ("failed", RECOVERED_ERROR, None)
+        assert session.scalar(select(func.count()).select_from(JobFile)) == 0
