@@ -18,10 +18,11 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError
 
@@ -58,6 +59,26 @@ class CenterOut(BaseModel):
     sha256: str
     agents: int
     work_types: list[str]
+
+
+#: The media types a centre's YAML may be sent as, raw.
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+#: The body of `POST /api/centers` as the OpenAPI description gives it (the route reads it by its media type).
+CENTER_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["yaml"],
+                    "properties": {"yaml": {"type": "string"}, "filename": {"type": "string"}},
+                }
+            },
+        },
+    }
+}
 
 
 class CenterUpload(BaseModel):
@@ -157,10 +178,32 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     def me(user: Reader) -> dict[str, Any]:
         return {"name": user.name, "role": user.role}
 
-    @app.post("/api/centers", status_code=status.HTTP_201_CREATED)
-    def upload_center(upload: CenterUpload, user: Editor) -> CenterOut:
-        """A centre's configuration (its YAML text): a new centre, or a new version of the centre of that name
+    @app.post("/api/centers", status_code=status.HTTP_201_CREATED, openapi_extra=CENTER_BODY)
+    async def upload_center(request: Request, user: Editor, filename: str = "center.yaml") -> CenterOut:
+        """A centre's configuration: its YAML file as the body (`Content-Type: application/yaml`, the file's name
+        in `?filename=`), or JSON `{"yaml", "filename"}`. A new centre, or a new version of the centre of that name
         when it differs from its latest version. Checked as `wfm validate` checks it: 422 with the problems."""
+        body = await request.body()
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/json":
+            try:
+                upload = CenterUpload.model_validate_json(body)
+            except ValidationError as exc:
+                errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+                raise RequestValidationError(errors) from None
+        elif kind in YAML_TYPES:
+            try:
+                upload = CenterUpload(yaml=body.decode("utf-8"), filename=filename)
+            except UnicodeDecodeError:
+                raise InputError(filename, Problem("", "is not UTF-8 text", "save the file as UTF-8")) from None
+        else:
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                f"send the centre as Content-Type: application/yaml (or JSON {{yaml, filename}}), not '{kind}'",
+            )
+        return await run_in_threadpool(store_center, upload, user)
+
+    def store_center(upload: CenterUpload, user: User) -> CenterOut:
         source = base_name(upload.filename, "center.yaml")  # a name for messages, never opened
         if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
             raise InputError(source, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))

@@ -79,6 +79,31 @@ def test_a_bad_centre_is_422_naming_the_line_and_field_and_nothing_is_stored(cli
     assert client.get("/api/centers", headers=headers).json() == []
 
 
+def test_a_centre_may_be_sent_as_its_yaml_file(client: TestClient, store: Store) -> None:
+    """The contract's `POST /api/centers` with the YAML file as the body (as `curl --data-binary @center.yaml`
+    sends it), the same centre as the JSON form; another media type is 415; a bad file names itself."""
+    headers = bearer(store.add_user("pat", "planner"))
+    raw = client.post(
+        "/api/centers", content=CENTER.encode(), headers={**headers, "Content-Type": "application/yaml"}
+    ).json()
+    assert (raw["version"], raw["agents"]) == (1, 2)
+    same = client.post("/api/centers", json={"yaml": CENTER}, headers=headers).json()
+    assert (same["id"], same["version"]) == (raw["id"], 1)
+    form = client.post("/api/centers", data={"yaml": CENTER}, headers=headers)
+    assert form.status_code == 415 and "application/yaml" in form.json()["detail"]
+    broken = client.post(
+        "/api/centers?filename=mine.yaml",
+        content=b"name: [unclosed",
+        headers={**headers, "Content-Type": "text/yaml"},
+    )
+    assert broken.status_code == 422 and broken.json()["source"] == "mine.yaml"
+    latin = client.post(
+        "/api/centers", content="name: Zürich".encode("latin-1"), headers={**headers, "Content-Type": "text/yaml"}
+    )
+    assert latin.status_code == 422 and "UTF-8" in latin.json()["problems"][0]["fix"]
+    assert [c["id"] for c in client.get("/api/centers", headers=headers).json()] == [raw["id"]]
+
+
 def test_the_openapi_description_lists_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/health", "/api/me", "/api/centers", "/api/centers/{center_id}"} <= set(paths)
