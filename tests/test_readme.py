@@ -70,3 +70,104 @@ def test_readme_example_centre_is_valid() -> None:
     assert [w.mode.value for w in center.work_types] == ["realtime", "deferred"]
     assert center.agents_by_id["bob"].proficiency("billing") == 0.8
     assert center.lint() == []
+
+
+def _shell_commands(block: str) -> list[str]:
+    """A `shell` block's commands: `$ ` lines joined with their continuation lines, without trailing comments."""
+    commands: list[str] = []
+    pending = ""
+    for line in block.splitlines():
+        text = line[2:] if line.startswith("$ ") else line.strip()
+        text = re.sub(r"\s{2,}#.*$", "", text)
+        if text.endswith("\\"):
+            pending += text[:-1].strip() + " "
+            continue
+        commands.append((pending + text).strip())
+        pending = ""
+    return [c for c in commands if c]
+
+
+def test_readme_service_example_runs_against_a_real_server(tmp_path: Path) -> None:
+    """The README's planning-service example, run as written against a real `wfm serve` on a free port of
+    127.0.0.1 (stopped by its process id), from a folder holding the S demo centre and three weeks of its history
+    as `demo-out/`; the plan's time limit is cut from 30 s to 5 s, nothing else changes."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from scenarios.generator import GeneratorSettings, generate, write_scenario
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (.ci/run installs it): the README's service example uses it")
+    (block,) = [b for b in _blocks("shell") if "wfm serve" in b]
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    commands = [
+        c.replace("8000", port).replace('"time_limit_s": 30', '"time_limit_s": 5') for c in _shell_commands(block)
+    ]
+    write_scenario(generate(GeneratorSettings(size="S", history_weeks=3)), tmp_path / "demo-out")
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    wfm = [sys.executable, "-m", "wfm"]
+    server: subprocess.Popen[bytes] | None = None
+    outputs: list[str] = []
+    try:
+        for command in commands:
+            if command.startswith("wfm users add"):
+                made = subprocess.run([*wfm, *shlex.split(command)[1:]], cwd=tmp_path, env=env, capture_output=True)
+                assert made.returncode == 0, made.stderr
+                env["TOKEN"] = made.stdout.decode().strip().splitlines()[-1]
+            elif command.startswith("wfm serve"):
+                args = shlex.split(command.removesuffix("&"))[1:]
+                with (tmp_path / "serve.log").open("wb") as log:  # the server keeps its own copy of the file
+                    server = subprocess.Popen(
+                        [*wfm, *args], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+                    )
+                end = time.monotonic() + 60
+                while True:
+                    try:
+                        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                        break
+                    except httpx.TransportError:
+                        assert server.poll() is None and time.monotonic() < end, (tmp_path / "serve.log").read_text()
+                        time.sleep(0.3)
+            else:
+                assert command.startswith("curl "), command
+                if "/roster.csv" in command:  # "once it is done"
+                    end = time.monotonic() + 300
+                    while json.loads(outputs[-1])["status"] not in ("done", "failed", "cancelled"):
+                        assert time.monotonic() < end, outputs[-1]
+                        time.sleep(1)
+                        outputs.append(
+                            _curl(command.replace("/plans/1/roster.csv", f"/jobs/{env['JOB']}"), env, tmp_path)
+                        )
+                    assert json.loads(outputs[-1])["status"] == "done", outputs[-1]
+                outputs.append(_curl(command, env, tmp_path))
+                if "/api/plans" in command and "--data" in command:
+                    env["JOB"] = json.loads(outputs[-1])["job_id"]
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+    center, history = json.loads(outputs[0]), json.loads(outputs[1])
+    assert (center["id"], center["agents"]) == (1, 20) and (history["id"], history["kind"]) == (1, "history")
+    assert outputs[-1].startswith("agent_id,date,start,end"), outputs[-1][:200]
+
+
+def _curl(command: str, env: dict[str, str], folder: Path) -> str:
+    import subprocess
+
+    run = ["bash", "-c", command + " --fail-with-body"]
+    done = subprocess.run(run, cwd=folder, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, f"`{command}`: {done.stdout.decode()} {done.stderr.decode()}"
+    return done.stdout.decode()
