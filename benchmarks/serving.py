@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 
 __all__ = [
@@ -35,6 +31,9 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the tests' helpers: the server and the PostgreSQL cluster are started as they are
+from tests.service_helpers import free_port, start_server, stop_server  # noqa: E402
+
 #: Seconds the server gets to answer its health check after it starts.
 START_S = 60.0
 #: Seconds it gets to stop after SIGINT (its job workers get 15 s of these) before it is killed.
@@ -47,13 +46,6 @@ class Server:
 
     address: str
     pid: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wfm_command(*args: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +63,6 @@ def store_url(args: argparse.Namespace, stack: ExitStack, folder: Path) -> str:
     """The store of a run: `args.db`, else a PostgreSQL server of its own with `args.postgres` (as the tests start
     one, `tests/postgres_helpers.py`; stopped with `stack`), else a SQLite file in `folder`."""
     if args.postgres:
-        sys.path.insert(0, str(ROOT))
         from tests.postgres_helpers import SKIP_REASON, new_database, postgres_bin, postgres_server
 
         binaries = postgres_bin()
@@ -86,31 +77,11 @@ def serve(url: str, folder: Path, *, workers: int = 1) -> Iterator[Server]:
     """`wfm serve` on `url`, a free port of 127.0.0.1, `workers` job processes (its output in `folder/serve.log`);
     stopped by its process id (SIGINT, as Ctrl-C; killed if it has not stopped within `STOP_S`)."""
     port = free_port()
-    log = folder / "serve.log"
-    command = [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port), "--workers", str(workers)]
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}
-        )
-    address = f"http://127.0.0.1:{port}"
+    server = start_server(["--db", url, "--workers", str(workers)], port, folder / "serve.log", wait_s=START_S)
     try:
-        deadline = time.monotonic() + START_S
-        while True:
-            try:
-                httpx.get(f"{address}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.3)
-        yield Server(address, server.pid)
+        yield Server(f"http://127.0.0.1:{port}", server.pid)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=STOP_S)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server, STOP_S)
 
 
 def latency_figures(rows: list[dict[str, Any]], seconds: float, routes: Iterable[str]) -> dict[str, Any]:

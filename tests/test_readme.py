@@ -93,15 +93,13 @@ def test_readme_service_example_runs_against_a_real_server(tmp_path: Path) -> No
     as `demo-out/`; the plan's time limit is cut from 30 s to 5 s, nothing else changes."""
     import json
     import os
-    import signal
     import socket
     import subprocess
     import sys
     import time
 
-    import httpx
-
     from scenarios.generator import GeneratorSettings, generate, write_scenario
+    from tests.service_helpers import start_server, stop_server
 
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed (.ci/run installs it): the README's service example uses it")
@@ -124,19 +122,11 @@ def test_readme_service_example_runs_against_a_real_server(tmp_path: Path) -> No
                 assert made.returncode == 0, made.stderr
                 env["TOKEN"] = made.stdout.decode().strip().splitlines()[-1]
             elif command.startswith("wfm serve"):
-                args = shlex.split(command.removesuffix("&"))[1:]
-                with (tmp_path / "serve.log").open("wb") as log:  # the server keeps its own copy of the file
-                    server = subprocess.Popen(
-                        [*wfm, *args], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
-                    )
-                end = time.monotonic() + 60
-                while True:
-                    try:
-                        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-                        break
-                    except httpx.TransportError:
-                        assert server.poll() is None and time.monotonic() < end, (tmp_path / "serve.log").read_text()
-                        time.sleep(0.3)
+                args = shlex.split(command.removesuffix("&"))[2:]
+                at = args.index("--port")
+                server = start_server(
+                    args[:at] + args[at + 2 :], int(port), tmp_path / "serve.log", cwd=tmp_path, env=env
+                )
             else:
                 assert command.startswith("curl "), command
                 if "/roster.csv" in command:  # "once it is done"
@@ -153,12 +143,7 @@ def test_readme_service_example_runs_against_a_real_server(tmp_path: Path) -> No
                     env["JOB"] = json.loads(outputs[-1])["job_id"]
     finally:
         if server is not None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            stop_server(server)
     center, history = json.loads(outputs[0]), json.loads(outputs[1])
     assert (center["id"], center["agents"]) == (1, 20) and (history["id"], history["kind"]) == (1, "history")
     assert outputs[-1].startswith("agent_id,date,start,end"), outputs[-1][:200]

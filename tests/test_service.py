@@ -3,13 +3,8 @@ with the command line's problems, and `wfm serve` as a real server process on 12
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -23,7 +18,7 @@ from models.tables import TableSchema
 from service.store import Store, open_store
 from service.tables import csv_text
 from tests.roster_helpers import MONDAY, TZ, agent, at, build_center, work_type
-from tests.service_helpers import bearer
+from tests.service_helpers import bearer, free_port, start_server, stop_server
 
 CENTER = dump_center(build_center([agent("a1"), agent("a2")]))
 
@@ -109,37 +104,15 @@ def test_the_openapi_description_lists_the_routes(client: TestClient) -> None:
     assert {"/api/health", "/api/me", "/api/centers", "/api/centers/{center_id}"} <= set(paths)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_wfm_serve_runs_a_server_on_this_machine_only(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wfm.db'}"
     made = open_store(url)
     token = made.add_user("ann", "analyst")
     made.close()
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port), "--workers", "1"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-        )
+    port = free_port()
+    server = start_server(["--db", url, "--workers", "1"], port, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.3)
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
         assert health.json() == {"status": "ok"}
         me = httpx.get(f"http://127.0.0.1:{port}/api/me", headers=bearer(token), timeout=5)
         assert me.json() == {"name": "ann", "role": "analyst"}
@@ -147,12 +120,7 @@ def test_wfm_serve_runs_a_server_on_this_machine_only(tmp_path: Path) -> None:
             listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
             assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
     finally:
-        server.send_signal(signal.SIGINT)  # stopped by its process id, as Ctrl-C would
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server)  # stopped by its process id, as Ctrl-C would
 
 
 def _has_ss() -> bool:

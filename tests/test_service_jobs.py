@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +26,7 @@ from service.jobs import FINISHED, JOB_NICE, RECOVERED_ERROR, JobRunner
 from service.store import Job, Store, open_store
 from service.tables import read_csv_text
 from tests.roster_helpers import Need, agent, build_center, contract, requirement, template
-from tests.service_helpers import bearer
+from tests.service_helpers import bearer, free_port, start_server, stop_server
 
 TINY = build_center([agent("a1"), agent("a2")])
 TINY_NEEDS = [Need("calls", 0, "06:00", "14:00"), Need("calls", 1, "14:00", "22:00")]
@@ -287,32 +284,8 @@ def test_the_job_routes_need_a_token_and_the_right_role(client: TestClient, stor
     assert jobs_stored(store) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`wfm serve` on `port`, once it answers."""
-    with log.open("ab") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wfm", "serve", "--db", url, "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-        )
-    end = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-            return server
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > end:
-                server.kill()
-                raise AssertionError(f"the server did not start: {log.read_text()}") from None
-            time.sleep(0.3)
+    return start_server(["--db", url], port, log)
 
 
 def _stop(processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -329,7 +302,7 @@ def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(t
     made = open_store(url)
     headers = bearer(made.add_user("pat", "planner"))
     made.close()
-    port, log = _free_port(), tmp_path / "serve.log"
+    port, log = free_port(), tmp_path / "serve.log"
     api = f"http://127.0.0.1:{port}/api"
     server = _serve(url, port, log)
     children: list[psutil.Process] = []
@@ -371,12 +344,7 @@ def test_a_killed_server_s_workers_stop_and_the_next_start_fails_what_was_left(t
             assert kept == draft and len(pd.read_csv(io.StringIO(kept))) > 0
     finally:
         children += psutil.Process(server.pid).children(recursive=True) if server.poll() is None else []
-        server.send_signal(signal.SIGINT)  # stopped by its process id, as Ctrl-C would
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server, 30)  # stopped by its process id, as Ctrl-C would
         _stop(children)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import MetaData, delete, select, update
 
 from service.app import create_app
 from service.store import CenterVersion, Job, JobFile, Plan, Store, User, hash_token, open_store
-from tests.service_helpers import bearer
+from tests.service_helpers import bearer, free_port, start_server, stop_server
 from tests.test_service import DESK, roster_csv, tickets
 
 #: The body limit of the app the size tests build.
@@ -859,43 +859,16 @@ def test_a_compressed_upload_that_expands_past_the_limit_is_422_and_stores_nothi
 def live(store: Store, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`wfm serve` on the store, on a free port of 127.0.0.1, with a body limit of 0.01 MB: its address and a
     planner's token. Stopped by its process id."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from tests.postgres_helpers import free_port
-
     token = store.add_user("pat", "planner")
     port = free_port()
-    log = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "wfm", "serve", "--db", store.url, "--port", str(port)]
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*command, "--workers", "1", "--max-upload-mb", "0.01"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-        )
+    server = start_server(
+        ["--db", store.url, "--workers", "1", "--max-upload-mb", "0.01"], port, tmp_path / "serve.log", wait_s=HANG_S
+    )
     address = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + HANG_S
-        while True:
-            try:
-                httpx.get(f"{address}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the server did not start: {log.read_text()}") from None
-                time.sleep(0.3)
         yield address, token
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server)
 
 
 def test_a_real_server_refuses_large_bodies_chunked_or_not_and_serves_a_burst_of_reads(
