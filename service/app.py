@@ -390,6 +390,9 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     app.include_router(plan_routes)
     app.include_router(intraday_routes)
     install_jobs(app, store, workers)  # the job routes and their worker processes (service/jobs.py)
+    from service.web import install_pages
+
+    install_pages(app)  # the web pages (service/web/)
     return app
 
 

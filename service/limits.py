@@ -16,6 +16,7 @@ __all__ = [
     "API_CACHE_CONTROL",
     "DEFAULT_MAX_UPLOAD_BYTES",
     "NO_TOKEN",
+    "PAGE_CSP",
     "REPORT_CSP",
     "SECURITY_HEADERS",
     "UNKNOWN_TOKEN",
@@ -37,11 +38,19 @@ SECURITY_HEADERS = {
 API_CACHE_CONTROL = "no-store"
 #: For HTML the service makes (reports); the interactive API docs (/docs) load their own scripts and keep none.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
+#: For the web pages: their scripts, styles and pictures from the service only, no inline script or style, forms
+#: sent to the service only.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 #: The 401 answers: no token (or not as `Authorization: Bearer TOKEN`), and a token of no active user.
 NO_TOKEN = "give Authorization: Bearer TOKEN (wfm users add)"
 UNKNOWN_TOKEN = "unknown or revoked token"
+#: The 401 answer to a page's form sent without a session (before its body is read).
+SIGNED_OUT = "sign in first (/signin): the session has ended or was never opened"
 #: Methods whose request is read without a body: their token is checked by the routes alone.
 _BODILESS = ("GET", "HEAD", "OPTIONS")
 #: The only route under /api that needs no token.
@@ -68,7 +77,8 @@ def _too_large(max_bytes: int) -> str:
 
 class Guard:
     """ASGI middleware: 413 for a body larger than `max_bytes`; 401 for a request with a body under /api whose
-    token is missing or unknown, before the body is read (the routes check the token again, and the role); the
+    token is missing or unknown, or to a page without a session, before the body is read (the routes check the
+    token or session again, the role, and a page's CSRF token); the
     security headers on every response, and a strict content security policy on the service's own HTML;
     `Cache-Control: no-store` on the API's answers."""
 
@@ -93,6 +103,10 @@ class Guard:
             if refusal is not None:
                 await self._answer(send, 401, refusal, [(b"www-authenticate", b"Bearer"), (b"connection", b"close")])
                 return
+        elif scope.get("method", "GET") not in _BODILESS and not path.startswith(("/api/", "/signin")):
+            if not await self._signed_in(scope, given.get(b"cookie")):  # a page's form: its session first
+                await self._answer(send, 401, SIGNED_OUT, [(b"connection", b"close")])
+                return
         received = 0
         started = False
         api = scope.get("path", "").startswith("/api/")
@@ -112,12 +126,15 @@ class Guard:
                 started = True
                 given = message.get("headers", [])
                 headers = [(k, v) for k, v in given if k.lower() not in _SET]
-                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if api or k not in _PAGE]
+                if not api:  # a page's forms send their origin (checked against CSRF), to the service only
+                    headers += [(k.encode(), v.encode()) for k, v in _PAGE.items()]
                 if api and not any(k.lower() == b"cache-control" for k, _ in given):
                     headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
                 kind = dict(given).get(b"content-type", b"")
-                if kind.startswith(b"text/html") and not scope.get("path", "").startswith(("/docs", "/redoc")):
-                    headers.append((b"content-security-policy", REPORT_CSP.encode()))
+                if kind.startswith(b"text/html") and not path.startswith(("/docs", "/redoc")):
+                    policy = REPORT_CSP if api else PAGE_CSP  # a plan's report is under /api
+                    headers.append((b"content-security-policy", policy.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -141,6 +158,24 @@ class Guard:
         user = await to_thread.run_sync(store.user_for_token, token)
         return UNKNOWN_TOKEN if user is None else None
 
+    @staticmethod
+    async def _signed_in(scope: Scope, cookie: bytes | None) -> bool:
+        """Whether the request carries the session cookie of a signed-in user (or the app keeps no store)."""
+        from http.cookies import SimpleCookie
+
+        from service.web.sessions import SESSION_COOKIE, viewer_for
+
+        store = getattr(getattr(scope.get("app"), "state", None), "store", None)
+        if store is None:
+            return True
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load((cookie or b"").decode("latin-1"))
+        except Exception:  # a malformed Cookie header: no session
+            return False
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel is not None and await to_thread.run_sync(viewer_for, store, morsel.value) is not None
+
     async def _refuse(self, send: Send) -> None:
         await self._answer(send, 413, _too_large(self.max_bytes), [(b"connection", b"close")])
 
@@ -161,3 +196,6 @@ class Guard:
 
 
 _SET = {k.encode() for k in SECURITY_HEADERS}
+#: The pages' own: `no-referrer` would make the browser send `Origin: null` with their forms, so they say
+#: `same-origin` (the address goes to the service's own pages only).
+_PAGE = {"referrer-policy": "same-origin"}

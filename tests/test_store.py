@@ -27,7 +27,18 @@ from tests.postgres_helpers import free_port, new_database
 from wfm import cli
 from wfm.exit_codes import ExitCode
 
-TABLES = {"alembic_version", "centers", "center_versions", "datasets", "job_files", "jobs", "plans", "rosters", "users"}
+TABLES = {
+    "alembic_version",
+    "centers",
+    "center_versions",
+    "datasets",
+    "job_files",
+    "jobs",
+    "plans",
+    "rosters",
+    "users",
+    "web_sessions",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,7 +54,7 @@ def test_opening_makes_the_schema_and_opening_again_changes_nothing(url: str) ->
     try:
         assert set(inspect(store.engine).get_table_names()) == TABLES
         with store.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     finally:
         store.close()
     again = open_store(url)
@@ -161,6 +172,7 @@ def test_the_migrations_go_down_to_nothing_and_up_again(url: str) -> None:
     engine = create_engine(url)
     try:
         for target, left in (
+            ("0002", TABLES - {"web_sessions"}),
             ("0001", {"alembic_version", "centers", "center_versions", "jobs", "rosters", "users"}),
             ("base", {"alembic_version"}),
             ("head", TABLES),

@@ -40,6 +40,7 @@ __all__ = [
     "Plan",
     "Roster",
     "User",
+    "WebSession",
 ]
 
 #: Who may do what: a planner publishes rosters, a supervisor applies intraday changes, an analyst runs scenarios,
@@ -65,6 +66,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: The agent this user is (the centre's agent id), for the agent's own week on the web pages.
+    agent_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -182,3 +185,16 @@ class Plan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     roster: Mapped[Roster | None] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser (the web pages): the SHA-256 of its session cookie, whose user it is, the token its
+    forms must carry (CSRF) and when it expires. Signing out deletes it."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

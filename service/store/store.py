@@ -47,13 +47,23 @@ class Store:
         with self.sessions.begin() as session:
             yield session
 
-    def add_user(self, name: str, role: str) -> str:
-        """A new user with `role`; returns the API token, which is not kept (only its hash is)."""
+    def add_user(self, name: str, role: str, agent_id: str | None = None) -> str:
+        """A new user with `role` (`agent_id`: the centre's agent they are, for their own week on the web pages);
+        returns the API token, which is not kept (only its hash is)."""
         name = check_user(name, role)
+        if agent_id is not None and not 0 < len(agent_id.strip()) <= 100:
+            raise InputError("--agent", Problem("", "the agent id is empty or longer than 100", "give the agent's id"))
         token = secrets.token_urlsafe(32)
         try:
             with self.session() as session:
-                session.add(User(name=name, role=role, token_hash=hash_token(token)))
+                session.add(
+                    User(
+                        name=name,
+                        role=role,
+                        token_hash=hash_token(token),
+                        agent_id=None if agent_id is None else agent_id.strip(),
+                    )
+                )
         except IntegrityError:
             raise InputError("NAME", Problem("", f"a user '{name}' exists already", "choose another name")) from None
         return token

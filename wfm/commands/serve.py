@@ -41,6 +41,9 @@ def serve(
 def users_add(
     name: Annotated[str, typer.Argument(help="The user's name (unique).")],
     role: Annotated[str, typer.Option(help="planner, supervisor, analyst or viewer.")],
+    agent: Annotated[
+        str | None, typer.Option(help="The agent id (in the centre) this user is: their own week on the web pages.")
+    ] = None,
     db: Database = "sqlite:///wfm.db",
 ) -> None:
     """Add a user with a role and print their API token once, alone on the last line (only its hash is kept)."""
@@ -50,7 +53,7 @@ def users_add(
         check_user(name, role)  # before the store is opened (or made)
         store = open_store(db)
         try:
-            return store.add_user(name, role)
+            return store.add_user(name, role, agent)
         finally:
             store.close()
 
