@@ -18,7 +18,7 @@ LOCK_ARGS ?=
 COMPILE = $(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock' --quiet $(LOCK_ARGS)
 
-.PHONY: install install-bench lock demo test lint bench clean
+.PHONY: install install-bench lock demo test lint bench screenshots clean
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Pictures of every page (docs/screenshots/*.png, shown in the README): the browser tests, each saving the pages
+# it reaches in headless Chromium at 1280x800.
+screenshots: $(STAMP)
+	WFM_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -m browser -p no:xdist -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -40,6 +40,9 @@ USERS: dict[str, tuple[str, str | None]] = {
     "ada": ("analyst", None),
     "a0001": ("viewer", "a0001"),
 }
+#: Where the browser tests save a picture of each page they reach (`make screenshots` sets it to
+#: docs/screenshots); unset, no picture is taken.
+SCREENSHOTS = "WFM_SCREENSHOTS"
 #: The size of the browser's window: the issue's smallest screen the pages must be usable at.
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -119,3 +122,12 @@ def sign_in(page: object, service: WebService, user: str) -> None:
     page.get_by_label("API token").fill(service.tokens[user])  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+def screenshot(page: object, name: str) -> None:
+    """Save the whole page as `NAME.png` in the folder `WFM_SCREENSHOTS` names (`make screenshots`); nothing
+    without it. The page is shot as the test sees it, at the test's window size."""
+    folder = os.environ.get(SCREENSHOTS)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
