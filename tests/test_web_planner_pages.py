@@ -57,7 +57,7 @@ def _signed_in(client: TestClient, token: str) -> str:
 def _web(store: Store, user: str = "pat", role: str = "planner") -> Iterator[Web]:
     token = store.add_user(user, role)
     with TestClient(create_app(store, workers=1), base_url="http://127.0.0.1") as client:
-        yield Web(client, store, _signed_in(client, token) if role == "planner" else "")
+        yield Web(client, store, _signed_in(client, token))
 
 
 @pytest.fixture
@@ -108,9 +108,11 @@ def _problems(html: str) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("path", ["/planner", "/planner/runs/some-job", "/planner/plans/1", "/planner/plans/1/files/x"])
 def test_another_role_is_refused_the_planners_pages(sqlite_store: Store, role: str, path: str) -> None:
     for web in _web(sqlite_store, f"{role}-user", role):
-        _signed_in(web.client, sqlite_store.add_user(f"{role}-2", role))
         response = web.client.get(path)
         assert response.status_code == 403 and "it is for: planner" in response.text
+        refused = web.client.post("/planner/centers/1/plans", data={"csrf": web.csrf, "history_id": "1"})
+        assert refused.status_code == 403
+    assert _count(sqlite_store, Job) == 0
 
 
 def test_without_a_session_the_pages_go_to_sign_in_and_the_forms_are_refused(sqlite_store: Store) -> None:
