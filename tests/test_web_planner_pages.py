@@ -442,9 +442,11 @@ COMPARISON = (
 )
 
 
-def _plan(store: Store, violations: list[str]) -> int:
-    """A finished plan job with its files, its draft roster (`violations` found by the validator) and plan row."""
-    _job(store, status="done", finished_at=datetime.now(UTC))
+def _plan(store: Store, violations: list[str], interrupted: str | None = None) -> int:
+    """A finished plan job with its files, its draft roster (`violations` found by the validator) and plan row;
+    `interrupted`: stopped during its roster solve (a summary without simulation or diagnosis, no comparison)."""
+    _job(store, status="cancelled" if interrupted else "done", finished_at=datetime.now(UTC))
+    summary = {k: v for k, v in SUMMARY.items() if k in ("status", "objective", "kpis")} if interrupted else SUMMARY
     with store.session() as session:
         job = session.get(Job, "run-1")
         assert job is not None
@@ -460,18 +462,20 @@ def _plan(store: Store, violations: list[str]) -> int:
             history_id=job.params["history_id"],
             start=date(2026, 3, 9),
             days=2,
-            status="complete",
-            summary={"interrupted": None},
+            status="interrupted" if interrupted else "complete",
+            summary={"interrupted": interrupted},
             roster=roster,
         )
         session.add(plan)
         for name, content, kind in (
-            ("summary.json", json.dumps(SUMMARY).encode(), "application/json"),
+            ("summary.json", json.dumps(summary).encode(), "application/json"),
             ("simulation/comparison.csv", COMPARISON.encode(), "text/csv"),
             ("report.html", b"<html><body style='x'>report</body></html>", "text/html; charset=utf-8"),
         ):
-            session.add(JobFile(job_id="run-1", name=name, media_type=kind, content=content))
+            if not (interrupted and name.startswith("simulation/")):
+                session.add(JobFile(job_id="run-1", name=name, media_type=kind, content=content))
         session.flush()
+        job.result = {"plan_id": plan.id, "roster_id": roster.id, "interrupted": interrupted}
         return plan.id
 
 
@@ -532,3 +536,15 @@ def test_a_roster_that_breaks_rules_is_not_published_and_the_page_says_why(page:
     assert _problems(response.text)[0][1] == "agent a1 works 2 shifts on 2026-03-09 (one shift a day)"
     with page.store.session() as session:
         assert session.scalars(select(Roster.status)).one() == "draft"
+
+
+def test_a_plan_stopped_during_its_roster_solve_says_what_it_lacks(page: Web) -> None:
+    _with_history(page)
+    plan_id = _plan(page.store, [], interrupted="best roster so far, not simulated yet")
+    text = _text(page.client.get(f"/planner/plans/{plan_id}").text)
+    assert "Stopped before the end: best roster so far, not simulated yet." in text
+    # billing_phone: no promise, no check simulation; the staffing maths' 71% is there.
+    assert "80.0% answered within 20 s – 71.0% – not simulated" in text, text
+    assert "No diagnosis: the plan stopped before it." in text and "Publish the roster" in text
+    run = _text(page.client.get("/planner/runs/run-1").text)
+    assert "Stopped: " in run and f"Open plan {plan_id}" in run
