@@ -175,6 +175,17 @@ def _only_centre(store: Store) -> int:
     return ids[0]
 
 
+def test_a_stored_version_that_no_longer_reads_is_said_in_the_list(page: Web) -> None:
+    with page.store.session() as session:
+        row = CenterRow(name="Old Centre")
+        session.add(row)
+        session.flush()
+        session.add(CenterVersion(center_id=row.id, version=1, yaml="name: Old Centre\n", sha256="0" * 64))
+    html = page.client.get("/planner")
+    assert html.status_code == 200
+    assert re.search(r"Old Centre.*?cannot be read: .*?timezone", _text(html.text)), _text(html.text)
+
+
 def test_a_bad_centre_file_shows_its_problems_and_stores_nothing(page: Web) -> None:
     bad = {**CENTER_DATA, "agents": [{**CENTER_DATA["agents"][0], "skills": ["juggling"]}]}  # type: ignore[index]
     response = _upload_center(page, bad)

@@ -205,16 +205,22 @@ def _centres(store: Store) -> list[dict[str, Any]]:
         mine = versions.get(center_id, [])
         if not mine:
             continue
-        center = center_at(store, center_id)
+        center: Center | None = None
+        unreadable = None
+        try:
+            center = center_at(store, center_id)
+        except InputError as error:  # a version stored before the centre's rules changed: said, not a 500
+            unreadable = str(error)
         out.append(
             {
                 "id": center_id,
                 "name": name,
                 "version": mine[0]["version"],
                 "versions": mine,
-                "agents": len(center.agents),
-                "work_types": [w.id for w in center.work_types],
-                "timezone": center.timezone,
+                "agents": None if center is None else len(center.agents),
+                "work_types": [] if center is None else [w.id for w in center.work_types],
+                "timezone": "" if center is None else center.timezone,
+                "unreadable": unreadable,
             }
         )
     return out
