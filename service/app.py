@@ -41,7 +41,18 @@ from service.store.schema import CenterVersion
 from service.store.schema import Roster as RosterRow
 from service.tables import csv_text, read_csv_text
 
-__all__ = ["Reader", "center_at", "create_app", "current_user", "role"]
+__all__ = [
+    "CenterOut",
+    "CenterUpload",
+    "Reader",
+    "RosterOut",
+    "center_at",
+    "create_app",
+    "current_user",
+    "publish",
+    "role",
+    "store_center",
+]
 
 #: Roles that may change centres (upload a version).
 EDITORS = ("planner",)
@@ -201,34 +212,7 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 f"send the centre as Content-Type: application/yaml (or JSON {{yaml, filename}}), not '{kind}'",
             )
-        return await run_in_threadpool(store_center, upload, user)
-
-    def store_center(upload: CenterUpload, user: User) -> CenterOut:
-        source = base_name(upload.filename, "center.yaml")  # a name for messages, never opened
-        if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
-            raise InputError(source, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
-            center = center_from_yaml(upload.yaml, source)
-        digest = hashlib.sha256(upload.yaml.encode("utf-8")).hexdigest()
-        with store.session() as session:
-            row = session.scalars(select(CenterRow).where(CenterRow.name == center.name)).first()
-            if row is None:
-                row = CenterRow(name=center.name)
-                session.add(row)
-                session.flush()
-            latest = session.scalars(
-                select(CenterVersion).where(CenterVersion.center_id == row.id).order_by(CenterVersion.version.desc())
-            ).first()
-            if latest is None or latest.sha256 != digest:
-                number = 1 if latest is None else latest.version + 1
-                latest = CenterVersion(
-                    center_id=row.id, version=number, yaml=upload.yaml, sha256=digest, created_by=user.id
-                )
-                session.add(latest)
-                session.flush()
-            count = session.scalar(select(func.count()).where(CenterVersion.center_id == row.id)) or 0
-            return _center_out(row, latest, int(count), center)
+        return await run_in_threadpool(store_center, store, upload, user)
 
     @app.get("/api/centers")
     def list_centers(_: Reader) -> list[CenterOut]:
@@ -294,19 +278,7 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     @app.post("/api/rosters/{roster_id}/publish")
     def publish_roster(roster_id: int, user: Editor) -> RosterOut:
         """Publish a draft roster (by whom, when). One the validator finds rules broken in is refused (422)."""
-        with store.session() as session:
-            row = _roster(session, roster_id)
-            broken = row.summary.get("violations", [])
-            if broken:
-                raise InputError(
-                    f"roster {roster_id}",
-                    [Problem("", str(v), "fix the roster and upload it again") for v in broken[:20]],
-                )
-            if row.status != "published":
-                row.status, row.published_by, row.published_at = "published", user.id, datetime.now(UTC)
-            version = session.get(CenterVersion, row.center_version_id)
-            assert version is not None
-            return _roster_out(row, version)
+        return publish(store, roster_id, user)
 
     @app.get("/api/rosters/{roster_id}.csv")
     def roster_csv(roster_id: int, _: Reader) -> Response:
@@ -394,6 +366,56 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
 
     install_pages(app)  # the web pages (service/web/)
     return app
+
+
+def store_center(store: Store, upload: CenterUpload, user: User) -> CenterOut:
+    """A centre's YAML file uploaded by `user`: checked as `wfm validate` checks it (an `InputError` with the
+    problems, nothing stored), then a new centre, or a new version of the centre of that name where it differs from
+    its latest version (the latest one otherwise). What `POST /api/centers` and the planner's page both call."""
+    source = base_name(upload.filename, "center.yaml")  # a name for messages, never opened
+    if len(upload.yaml.encode("utf-8")) > MAX_CENTER_BYTES:
+        raise InputError(source, Problem("", "is larger than 5 MB", "upload the centre's YAML only"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lint findings are the centre's own notes, not errors
+        center = center_from_yaml(upload.yaml, source)
+    digest = hashlib.sha256(upload.yaml.encode("utf-8")).hexdigest()
+    with store.session() as session:
+        row = session.scalars(select(CenterRow).where(CenterRow.name == center.name)).first()
+        if row is None:
+            row = CenterRow(name=center.name)
+            session.add(row)
+            session.flush()
+        latest = session.scalars(
+            select(CenterVersion).where(CenterVersion.center_id == row.id).order_by(CenterVersion.version.desc())
+        ).first()
+        if latest is None or latest.sha256 != digest:
+            number = 1 if latest is None else latest.version + 1
+            latest = CenterVersion(
+                center_id=row.id, version=number, yaml=upload.yaml, sha256=digest, created_by=user.id
+            )
+            session.add(latest)
+            session.flush()
+        count = session.scalar(select(func.count()).where(CenterVersion.center_id == row.id)) or 0
+        return _center_out(row, latest, int(count), center)
+
+
+def publish(store: Store, roster_id: int, user: User) -> RosterOut:
+    """Publish the draft roster `roster_id` (by `user`, now; a published one stays as it was). One the validator
+    finds rules broken in is refused (an `InputError` with the first 20); 404 for no such roster. What `POST
+    /api/rosters/{id}/publish` and the planner's page both call."""
+    with store.session() as session:
+        row = _roster(session, roster_id)
+        broken = row.summary.get("violations", [])
+        if broken:
+            raise InputError(
+                f"roster {roster_id}",
+                [Problem("", str(v), "fix the roster and upload it again") for v in broken[:20]],
+            )
+        if row.status != "published":
+            row.status, row.published_by, row.published_at = "published", user.id, datetime.now(UTC)
+        version = session.get(CenterVersion, row.center_version_id)
+        assert version is not None
+        return _roster_out(row, version)
 
 
 def center_at(store: Store, center_id: int, version: int | None = None) -> Center:

@@ -132,7 +132,8 @@ class Guard:
                 if api and not any(k.lower() == b"cache-control" for k, _ in given):
                     headers.append((b"cache-control", API_CACHE_CONTROL.encode()))
                 kind = dict(given).get(b"content-type", b"")
-                if kind.startswith(b"text/html") and not path.startswith(("/docs", "/redoc")):
+                own = any(k.lower() == b"content-security-policy" for k, _ in given)  # a report a page serves
+                if kind.startswith(b"text/html") and not own and not path.startswith(("/docs", "/redoc")):
                     policy = REPORT_CSP if api else PAGE_CSP  # a plan's report is under /api
                     headers.append((b"content-security-policy", policy.encode()))
                 message = {**message, "headers": headers}

@@ -24,7 +24,7 @@ from service.store import DATASET_KINDS, Dataset, Store, User
 from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.tables import csv_text
 
-__all__ = ["UPLOADERS", "router"]
+__all__ = ["UPLOADERS", "dataset_out", "router", "store_history"]
 
 #: Who may upload a centre's data: a planner (the plan's history) and an analyst (a what-if's history).
 UPLOADERS = ("planner", "analyst")
@@ -40,7 +40,7 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _out(row: Dataset) -> dict[str, Any]:
+def dataset_out(row: Dataset) -> dict[str, Any]:
     return {
         "id": row.id,
         "center_id": row.center_id,
@@ -65,12 +65,20 @@ def upload_history(
     time_format: Annotated[str | None, Form(description="strftime format of the timestamps (default ISO).")] = None,
 ) -> dict[str, Any]:
     """A history of the centre, checked against its version as `wfm validate --center --history` checks it."""
-    store = _store(request)
-    center = center_at(store, center_id, version)
     upload = Upload(file.filename or "history.csv", file.file.read())
     fmt = HistoryFormat(
         time_format=time_format or None, assume_timezone=history_tz or None, work_type=work_type or None
     )
+    return store_history(_store(request), center_id, upload, user, version, fmt)
+
+
+def store_history(
+    store: Store, center_id: int, upload: Upload, user: User, version: int | None, fmt: HistoryFormat
+) -> dict[str, Any]:
+    """A history `upload` of the centre, checked against its version `version` (default latest) as `wfm validate
+    --center --history` checks it (an `InputError` naming the file, row and field; nothing stored), then kept:
+    its description. What `POST /api/centers/{id}/histories` and the planner's page both call."""
+    center = center_at(store, center_id, version)
     history = read_history_upload(upload, center, fmt)
     row = Dataset(
         center_id=center_id,
@@ -84,7 +92,7 @@ def upload_history(
     with store.session() as session:
         session.add(row)
         session.flush()
-        return _out(row)
+        return dataset_out(row)
 
 
 def _upload_table(kind: str) -> Any:
@@ -111,7 +119,7 @@ def _upload_table(kind: str) -> Any:
         with store.session() as session:
             session.add(row)
             session.flush()
-            return _out(row)
+            return dataset_out(row)
 
     upload_table.__doc__ = f"A {kind} table of the centre, read against the {kind} contract (docs/tables)."
     upload_table.__name__ = f"upload_{kind}"
@@ -133,7 +141,7 @@ def list_datasets(center_id: int, request: Request, _: Reader, kind: str | None 
     if kind is not None:
         query = query.where(Dataset.kind == kind)
     with _store(request).session() as session:
-        return [_out(row) for row in session.scalars(query.order_by(Dataset.id.desc()))]
+        return [dataset_out(row) for row in session.scalars(query.order_by(Dataset.id.desc()))]
 
 
 @router.get("/centers/{center_id}/histories")
@@ -169,7 +177,7 @@ def dataset_parquet(dataset_id: int, request: Request, _: Reader) -> Response:
 
 @router.get("/datasets/{dataset_id}")
 def get_dataset(dataset_id: int, request: Request, _: Reader) -> dict[str, Any]:
-    return _out(_dataset(request, dataset_id))
+    return dataset_out(_dataset(request, dataset_id))
 
 
 def _attachment(name: str) -> dict[str, str]:

@@ -100,12 +100,16 @@ def action_role(*allowed: str) -> Callable[[Request], Awaitable[Viewer]]:
         if origin is not None and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
             raise PageError(403, "This form was sent from another site; open the page here and send it again.")
         given = request.headers.get("x-csrf-token")
+        form = None
         if given is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")
         ):
-            value = (await request.form()).get("csrf")
+            form = await request.form()
+            value = form.get("csrf")
             given = value if isinstance(value, str) else None
         if not same_token(given, viewer.csrf):
+            if form is not None:
+                await form.close()  # its files' temporary copies go now: the action will not read them
             raise PageError(403, "The form has expired or did not come from this page; reload the page and retry.")
         return viewer
 
