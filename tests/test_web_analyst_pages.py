@@ -95,6 +95,10 @@ def test_a_viewer_is_refused_and_a_planner_sees_the_runs_without_the_form(centre
 def test_the_form_queues_the_scenario_file_it_describes_with_the_apis_parameters(centre: Centre, store: Store) -> None:
     history = centre.upload_table("histories", three_weeks_of_calls(), "history.csv")
     csrf = sign_in(centre.client, centre.analyst)
+    blank = centre.client.get("/analyst").text  # the start: the day after the history's last (London) day
+    assert 'id="f-start" name="start" value="2026-06-01"' in blank and "2026-05-11 to 2026-05-31" in blank
+    choices = centre.client.get("/analyst/bases", params={"center_id": centre.id, "form": "y"})
+    assert f'<option value="history:{history}"' in choices.text and 'id="y-base"' in choices.text
     response = centre.client.post(
         "/analyst/runs", data=form(csrf, f"history:{history}", center_id=str(centre.id)), follow_redirects=False
     )

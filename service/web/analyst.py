@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import numpy as np
+import pandas as pd
 import yaml
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -386,19 +387,22 @@ def _bases(request: Request, center_id: int | None) -> list[dict[str, Any]]:
 
 
 def _span(meta: Mapping[str, Any] | None) -> str:
-    first, last = (meta or {}).get("first"), (meta or {}).get("last")
+    first, last = (meta or {}).get("start"), (meta or {}).get("end")
     return f", {str(first)[:10]} to {str(last)[:10]}" if first and last else ""
 
 
 def _default_start(bases: list[dict[str, Any]]) -> str:
-    """The day after the newest history ends (where its end is known)."""
+    """The day after the newest history ends, in its time zone (where its end is known)."""
     for base in bases:
-        last = base["meta"].get("last")
-        if base["kind"] == "history" and last:
+        end, zone = base["meta"].get("end"), base["meta"].get("timezone")
+        if base["kind"] == "history" and end:
             try:
-                return (datetime.fromisoformat(str(last)).date() + timedelta(days=1)).isoformat()
-            except ValueError:
+                moment = pd.Timestamp(end)
+                if zone and moment.tzinfo is not None:
+                    moment = moment.tz_convert(zone)
+            except (ValueError, TypeError):
                 return ""
+            return (moment.date() + timedelta(days=1)).isoformat()
     return ""
 
 
