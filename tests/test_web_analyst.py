@@ -88,7 +88,7 @@ def test_the_analyst_builds_runs_and_compares_a_scenario_set(service: WebService
     form.get_by_role("button", name="Run the scenario set").click()
     page.wait_for_url("**/analyst/runs/*")
     page.evaluate("window.wfmSamePage = true")  # still there at the end: the page was updated, never reloaded
-    status = page.locator("#run [role=status]")
+    status = page.locator("#run-status")
     assert "of 3 variants finished" in status.inner_text()
     page.locator("#frontier-table").wait_for(timeout=SWEEP_WAIT_MS)
     assert page.evaluate("window.wfmSamePage === true")

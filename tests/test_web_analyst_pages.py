@@ -104,7 +104,6 @@ def test_the_form_queues_the_scenario_file_it_describes_with_the_apis_parameters
     )
     assert response.status_code == 303, response.text
     job_id = response.headers["location"].removeprefix("/analyst/runs/")
-    centre.client.app.state.jobs.cancel(job_id, "the test")  # type: ignore[attr-defined]  # its params are enough
     params = queued_params(store, job_id)
     assert (params["history_id"], params["forecast_id"], params["workers"]) == (history, None, 1)
     assert params["variants"] == 1 + 2 + 3 - 1  # the grid's volume.all=1 is the base
@@ -129,6 +128,11 @@ def test_the_form_queues_the_scenario_file_it_describes_with_the_apis_parameters
     assert f"/analyst/runs/{job_id}" in runs and "ann" in runs
     page = centre.client.get(f"/analyst/runs/{job_id}")
     assert page.status_code == 200 and "two more, 90/20" in page.text  # the scenario file, shown
+    stopped = centre.client.post(f"/analyst/runs/{job_id}/cancel", data={"csrf": csrf}, follow_redirects=False)
+    assert stopped.status_code == 303  # its submitter stops it: its params were all this test needed
+    with store.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and (job.status == "cancelled" or job.error == "cancelled by ann")
 
 
 def test_a_bad_scenario_file_shows_its_line_and_field_and_queues_nothing(centre: Centre, store: Store) -> None:
@@ -322,3 +326,34 @@ def test_the_charts_are_svg_and_the_files_are_downloads(centre: Centre, store: S
     assert centre.client.get(f"/analyst/runs/{job_id}/files/nothing.csv").status_code == 404
     sign_in(centre.client, centre.viewer)
     assert centre.client.get(f"/analyst/runs/{job_id}/frontier.svg").status_code == 403
+
+
+def test_a_running_run_shows_its_finished_variants_and_keeps_polling(centre: Centre, store: Store) -> None:
+    sign_in(centre.client, centre.analyst)
+    job_id = "00000000-0000-4000-8000-000000000002"
+    finished = [
+        {
+            "name": "base",
+            "status": "done",
+            "wall_s": 4.2,
+            "error": None,
+            "cost": 2000.0,
+            "service_level": 0.81,
+            "work_types": {"calls": 0.805},
+        },
+        {"name": "bad", "status": "failed", "wall_s": 0.1, "error": "removes 9 agents of 3"},
+    ]
+    progress = {"variants_done": 2, "variants": 3, "finished": finished}
+    with store.session() as session:
+        session.add(Job(id=job_id, kind="scenarios", status="running", params={"variants": 3}, progress=progress))
+    url = f"/analyst/runs/{job_id}/progress"
+    same = centre.client.get(url, params={"seen": "running-2-3-False"}, headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="every 1s"' in same and "hx-swap-oob" not in same  # no change: the status line stays
+    assert table(same, "finished") == [
+        ["base", "done", "2,000", "81.0%", "80.5%", "4.2"],
+        ["bad", "failed removes 9 agents of 3", "—", "—", "—", "0.1"],
+    ]
+    changed = centre.client.get(url, params={"seen": "running-1-3-False"}, headers={"HX-Request": "true"}).text
+    assert 'hx-swap-oob="innerHTML"' in changed and "2 of 3 variants finished" in changed
+    sign_in(centre.client, centre.viewer)
+    assert centre.client.get(url).status_code == 403

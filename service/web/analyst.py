@@ -500,10 +500,14 @@ def run_page(request: Request, viewer: Analyst, job_id: str, x: str = "cost", y:
 
 
 @router.get("/analyst/runs/{job_id}/progress")
-def run_progress(request: Request, viewer: Analyst, job_id: str, x: str = "cost", y: str = OVERALL) -> HTMLResponse:
-    """The run's part of the page that changes (polled each second while it runs; the comparison once it ends)."""
+def run_progress(
+    request: Request, viewer: Analyst, job_id: str, x: str = "cost", y: str = OVERALL, seen: str = ""
+) -> HTMLResponse:
+    """The run's part of the page that changes (polled each second while it runs; the comparison once it ends),
+    and its status line where the state changed since `seen` (the page's)."""
     run = _run(request, job_id)
-    return render(request, "analyst/_run.html", viewer, **_run_context(request, viewer, run, x, y))
+    context = _run_context(request, viewer, run, x, y)
+    return render(request, "analyst/_run.html", viewer, status_changed=seen != context["state_key"], **context)
 
 
 @router.get("/analyst/runs/{job_id}/frontier")
@@ -527,6 +531,7 @@ def _run_context(request: Request, viewer: Viewer, run: Run, x: str, y: str) -> 
         "points": None if comparison is None else comparison.points(*choice),
         "x_figures": X_FIGURES,
         "may_cancel": not run.finished and (viewer.role in CANCELLERS or run.by == viewer.user.name),
+        "state_key": f"{run.status}-{run.done}-{run.total}-{run.cancel_requested}",
     }
 
 
