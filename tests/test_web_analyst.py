@@ -112,3 +112,18 @@ def test_the_analyst_builds_runs_and_compares_a_scenario_set(service: WebService
     assert page.locator("#frontier-table tbody tr").count() == 3
     chosen = page.get_by_label("Service level (y)").input_value()
     shown(page, page.get_by_alt_text(f"simulated service level ({chosen})", exact=False))
+
+
+def test_a_pasted_scenario_file_with_a_mistake_is_shown_with_its_line_and_field(
+    service: WebService, uploaded: str, page: Any
+) -> None:
+    sign_in(page, service, "ada")
+    page.get_by_text("Paste YAML instead").click()
+    pasted = f"base: {{start: {uploaded}, days: 1}}\nvariants:\n  - {{name: more, volume: {{al: 1.1}}}}\n"
+    page.get_by_label("Scenario file (YAML)").fill(pasted)
+    page.get_by_role("button", name="Run the pasted scenario file").click()
+    problems = page.get_by_role("alert")
+    problems.wait_for()
+    assert "line 3, variants[0].volume.al" in page.locator(".problems").inner_text()
+    assert page.get_by_label("Scenario file (YAML)").input_value() == pasted  # kept, to fix
+    assert "/analyst/runs/" not in page.url

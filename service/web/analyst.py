@@ -35,7 +35,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from models import InputError, Problem
-from scenarios.report import frontier
+from scenarios.report import FIGURE_VARIANTS, frontier
 from scenarios.spec import BASE_NAME, LoopOptions, RosterOptions, SimulationOptions
 from service.jobs import FINISHED
 from service.kinds import JOB_ROLES
@@ -74,6 +74,8 @@ GRID_ROWS = 2
 #: The x and y of the frontier: x a figure of cost; y the overall service level or one work type's.
 X_FIGURES = {"cost": "paid cost", "paid_hours": "paid hours"}
 OVERALL = "overall"
+#: Past this many variants the frontier's chart labels only the base and the frontier's points (the table has all).
+LABELLED_POINTS = 30
 
 
 # -- the page and its form -------------------------------------------------------------------------------------------
@@ -530,6 +532,7 @@ def _run_context(request: Request, viewer: Viewer, run: Run, x: str, y: str) -> 
         "choice": choice,
         "points": None if comparison is None else comparison.points(*choice),
         "x_figures": X_FIGURES,
+        "figure_variants": FIGURE_VARIANTS,
         "may_cancel": not run.finished and (viewer.role in CANCELLERS or run.by == viewer.user.name),
         "state_key": f"{run.status}-{run.done}-{run.total}-{run.cancel_requested}",
     }
@@ -774,8 +777,10 @@ def _frontier_figure(points: list[Point], x: str, y: str) -> Figure:
     on.sort(key=lambda i: xs[i])
     if on:
         ax.plot(xs[on], ys[on], color="#e69f00", linewidth=2, zorder=2, label="frontier")
+    crowded = len(points) > LABELLED_POINTS
     for p, px, py in zip(points, xs, ys, strict=True):
-        ax.annotate(p.variant, (px, py), fontsize=8, xytext=(4, 4), textcoords="offset points")
+        if not crowded or p.on_frontier or p.variant == BASE_NAME:
+            ax.annotate(p.variant, (px, py), fontsize=8, xytext=(4, 4), textcoords="offset points")
         if p.variant == BASE_NAME:
             ax.scatter([px], [py], s=140, facecolors="none", edgecolors="black", zorder=4, label="base")
     ax.set_xlabel(X_FIGURES[x] + " of the horizon")
@@ -787,7 +792,7 @@ def _frontier_figure(points: list[Point], x: str, y: str) -> Figure:
 
 
 def _work_types_figure(comparison: Comparison) -> Figure:
-    kinds, plotted = comparison.work_types, comparison.plotted
+    kinds, plotted = comparison.work_types, comparison.plotted[:FIGURE_VARIANTS]
     names = [v["variant"] for v in plotted]
     figure = Figure(figsize=(min(3.4 * len(kinds), 12), 0.35 * len(names) + 1.9))
     axes = figure.subplots(1, len(kinds), sharey=True, squeeze=False)
