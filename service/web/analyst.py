@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -83,7 +84,7 @@ LABELLED_POINTS = 30
 
 @router.get("/analyst")
 def analyst_home(request: Request, viewer: Analyst) -> HTMLResponse:
-    return _home(request, viewer, _blank_form(request, None))
+    return _home(request, viewer, _blank_form())
 
 
 @router.get("/analyst/bases")
@@ -109,15 +110,16 @@ async def new_run(request: Request, viewer: Runner) -> Response:
     form = _posted_form(data)
     if data.get("action") == "add_variant":
         form["variants"].append(_blank_variant())
-        return _home(request, viewer, form)
+        return await run_in_threadpool(_home, request, viewer, form)
+    kept = [i + 1 for i, row in enumerate(form["variants"]) if any(row.values())]  # the form's, in the file
     try:
         params = _params(form)
-        user = await run_in_threadpool(_user, request, viewer)
-        job_id = await run_in_threadpool(request.app.state.jobs.submit, KIND, params, user)
+        job_id = await run_in_threadpool(request.app.state.jobs.submit, KIND, params, viewer.user)
     except InputError as error:
-        source = "the scenario file" if form["mode"] == "yaml" else "the form"
-        problems = problems_of(error)
-        return _home(request, viewer, form, problems=problems, source=source, status_code=422)
+        yaml_mode = form["mode"] == "yaml"
+        problems = problems_of(error) if yaml_mode else _as_the_form_names_them(problems_of(error), kept)
+        source = "the scenario file" if yaml_mode else "the form"
+        return await run_in_threadpool(_home, request, viewer, form, problems=problems, source=source, status_code=422)
     address = f"/analyst/runs/{job_id}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": address})
@@ -172,10 +174,10 @@ def _blank_variant() -> dict[str, str]:
     return dict.fromkeys(VARIANT_FIELDS, "")
 
 
-def _blank_form(request: Request, center_id: int | None) -> dict[str, Any]:
+def _blank_form() -> dict[str, Any]:
     return {
         "mode": "form",
-        "center_id": center_id,
+        "center_id": None,
         "base": "",
         "start": "",
         "days": "7",
@@ -248,6 +250,21 @@ def _params(form: Mapping[str, Any]) -> dict[str, Any]:
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
     InputError.collect("the form", problems)
     return {"center_id": form["center_id"], f"{kind}_id": int(dataset), "spec_yaml": text, "workers": workers}
+
+
+def _as_the_form_names_them(problems: list[dict[str, str]], kept: list[int]) -> list[dict[str, str]]:
+    """The job's problems with a scenario file made from the form, named as the form names its fields: no line
+    (of a file the analyst never saw), `variants[1]` as the form's number of that variant."""
+
+    def named(where: str) -> str:
+        where = re.sub(r"^line \d+, ", "", where)
+        return re.sub(
+            r"variants\[(\d+)\]\.?",
+            lambda m: f"variant {kept[int(m.group(1))] if int(m.group(1)) < len(kept) else int(m.group(1)) + 1}, ",
+            where,
+        ).rstrip(", ")
+
+    return [{**p, "where": named(p["where"])} for p in problems]
 
 
 def build_spec(form: Mapping[str, Any], *, history: bool) -> tuple[dict[str, Any], list[Problem]]:
@@ -351,15 +368,6 @@ def _scalar(text: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError:
         return text
-
-
-def _user(request: Request, viewer: Viewer) -> User:
-    with store_of(request).session() as session:
-        user = session.get(User, viewer.user.id)
-        if user is None:
-            raise PageError(403, "Your user is gone; sign in again.")
-        session.expunge(user)
-        return user
 
 
 def _centers(request: Request) -> list[dict[str, Any]]:
