@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,27 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from service.store import Job, JobFile, Store
+from service.app import create_app
+from service.store import Job, JobFile, Store, open_store
 from tests.test_service_jobs import jobs_stored
 from tests.test_service_kinds import Centre, three_weeks_of_calls
 
 
 @pytest.fixture
 def centre(client: TestClient, store: Store, tmp_path: Path) -> Centre:
+    """The tiny centre on each kind of store (the tests where what is stored or queued matters)."""
     return Centre(client, store, tmp_path)
+
+
+@pytest.fixture
+def shown(tmp_path: Path) -> Iterator[tuple[Centre, Store]]:
+    """The tiny centre on a SQLite store only, and the store (the tests of what the pages show)."""
+    store = open_store(f"sqlite:///{tmp_path / 'wfm.db'}")
+    try:
+        with TestClient(create_app(store)) as client:
+            yield Centre(client, store, tmp_path), store
+    finally:
+        store.close()
 
 
 def token_of(headers: dict[str, str]) -> str:
@@ -78,7 +92,8 @@ def queued_params(store: Store, job_id: str) -> dict[str, Any]:
         return dict(job.params)
 
 
-def test_a_viewer_is_refused_and_a_planner_sees_the_runs_without_the_form(centre: Centre) -> None:
+def test_a_viewer_is_refused_and_a_planner_sees_the_runs_without_the_form(shown: tuple[Centre, Store]) -> None:
+    centre, _ = shown
     client = centre.client
     sign_in(client, centre.viewer)
     refused = client.get("/analyst")
@@ -174,7 +189,8 @@ def test_bad_values_of_the_form_are_named_by_their_label_and_queue_nothing(centr
     assert jobs_stored(store) == before
 
 
-def test_add_variant_without_javascript_keeps_what_was_typed(centre: Centre) -> None:
+def test_add_variant_without_javascript_keeps_what_was_typed(shown: tuple[Centre, Store]) -> None:
+    centre, _ = shown
     forecast = centre.forecast()
     csrf = sign_in(centre.client, centre.analyst)
     data = form(csrf, f"forecast:{forecast}", center_id=str(centre.id), action="add_variant")
@@ -287,8 +303,9 @@ def table(page: str, table_id: str) -> list[list[str]]:
 
 
 def test_a_finished_runs_comparison_marks_the_frontier_and_the_differences_from_the_base(
-    centre: Centre, store: Store
+    shown: tuple[Centre, Store],
 ) -> None:
+    centre, store = shown
     sign_in(centre.client, centre.analyst)
     job_id = finished_run(store, None)
     page = centre.client.get(f"/analyst/runs/{job_id}").text
@@ -319,7 +336,8 @@ def test_a_finished_runs_comparison_marks_the_frontier_and_the_differences_from_
     assert [name for name, row in rows.items() if row[-1] == "yes"] == ["base", "volume -10%", "two more"]
 
 
-def test_the_charts_are_svg_and_the_files_are_downloads(centre: Centre, store: Store) -> None:
+def test_the_charts_are_svg_and_the_files_are_downloads(shown: tuple[Centre, Store]) -> None:
+    centre, store = shown
     sign_in(centre.client, centre.analyst)
     job_id = finished_run(store, None)
     chart = centre.client.get(f"/analyst/runs/{job_id}/frontier.svg", params={"y": "calls"})
@@ -334,7 +352,8 @@ def test_the_charts_are_svg_and_the_files_are_downloads(centre: Centre, store: S
     assert centre.client.get(f"/analyst/runs/{job_id}/frontier.svg").status_code == 403
 
 
-def test_a_running_run_shows_its_finished_variants_and_keeps_polling(centre: Centre, store: Store) -> None:
+def test_a_running_run_shows_its_finished_variants_and_keeps_polling(shown: tuple[Centre, Store]) -> None:
+    centre, store = shown
     sign_in(centre.client, centre.analyst)
     job_id = "00000000-0000-4000-8000-000000000002"
     finished = [
