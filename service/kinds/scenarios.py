@@ -62,6 +62,8 @@ MAX_VARIANTS = 2000
 #: The largest scenario file, in bytes.
 MAX_SPEC_BYTES = 1 * 2**20
 SOURCE = "spec_yaml"
+#: The progress lists the figures of the latest this many variants finished (a large sweep's are in its files).
+PROGRESS_VARIANTS = 200
 
 
 def _filled_spec(text: str, demand: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -153,8 +155,8 @@ def _headline(path: Path) -> dict[str, Any]:
 
 
 def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
-    """Run the sweep as `wfm scenarios run` does: progress {"variants_done", "variants", "last", "finished": each
-    variant finished so far with its figures (`_headline`)}; result
+    """Run the sweep as `wfm scenarios run` does: progress {"variants_done", "variants", "last", "finished": the
+    latest `PROGRESS_VARIANTS` variants finished with their figures (`_headline`)}; result
     {"variants", "planned", "kept", "failed", "wall_s", "summary": summary.json, "files"}; the results folder's
     files (results.csv, summary.json, report.html, variants/SLUG/result.json and roster.csv, base_forecast.csv)."""
     store = context.store
@@ -180,7 +182,7 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
             last = {"name": event.name, "status": event.status, "wall_s": event.wall_s, "error": event.error}
             finished_rows.append({**last, **_headline(out / "variants" / slug(event.name) / RESULT)})
             progress = {"variants_done": event.done, "variants": event.total, "last": last}
-            context.progress({"stage": "planning", **progress, "finished": list(finished_rows)})
+            context.progress({"stage": "planning", **progress, "finished": finished_rows[-PROGRESS_VARIANTS:]})
 
         (root / BASE_FILES["center"]).write_text(center_yaml, encoding="utf-8")
         if params["forecast_id"] is not None:

@@ -446,9 +446,7 @@ class Run:
 
     @property
     def done(self) -> int:
-        if self.result is not None:
-            return int(self.result.get("variants", 0))
-        return int(self.progress.get("variants_done", 0))
+        return int(self.progress.get("variants_done") or (self.result or {}).get("variants") or 0)
 
     @property
     def total(self) -> int:
@@ -460,15 +458,19 @@ class Run:
 
 
 def _runs(request: Request) -> list[Run]:
+    """The latest runs, newest first: what the list shows (not their results, which can be large)."""
     query = (
-        select(Job, User.name)
+        select(Job.id, Job.status, User.name, Job.created_at, Job.params, Job.progress, Job.error)
         .outerjoin(User, User.id == Job.created_by)
         .where(Job.kind == KIND)
         .order_by(Job.created_at.desc(), Job.id)
         .limit(RUNS_SHOWN)
     )
     with store_of(request).session() as session:
-        return [_run_of(job, name) for job, name in session.execute(query)]
+        return [
+            Run(row.id, row.status, row.name, row.created_at, None, None, row.params, row.progress, None, row.error)
+            for row in session.execute(query)
+        ]
 
 
 def _run_of(job: Job, by: str | None) -> Run:
