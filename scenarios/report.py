@@ -21,7 +21,7 @@ import pandas as pd
 from models.io import text_writer, write_files
 from scenarios.spec import BASE_NAME
 
-__all__ = ["RESULTS_COLUMNS", "results_table", "rewrite_report", "write_report"]
+__all__ = ["RESULTS_COLUMNS", "frontier", "results_table", "rewrite_report", "write_report"]
 
 RESULTS_COLUMNS = [
     "variant",
@@ -248,7 +248,7 @@ def _frontier_png(results: list[dict[str, Any]]) -> bytes:
     level = np.array([np.nan if r["service_level"] is None else 100 * r["service_level"] for r in results])
     figure, ax = plt.subplots(figsize=(8, 5))
     ax.scatter(cost, level, color="#4c72b0", zorder=3)
-    efficient = _frontier(cost, level)
+    efficient = frontier(cost, level)
     ax.plot(cost[efficient], level[efficient], color="#dd8452", zorder=2, label="frontier")
     for r, x, y in zip(results, cost, level, strict=True):
         ax.annotate(r["variant"], (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
@@ -262,7 +262,7 @@ def _frontier_png(results: list[dict[str, Any]]) -> bytes:
     return _png(figure)
 
 
-def _frontier(cost: np.ndarray, level: np.ndarray) -> np.ndarray:
+def frontier(cost: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Indices of the variants no other is at least as cheap and at least as good as (better in one), by cost."""
     keep = []
     for i in np.argsort(cost, kind="stable"):

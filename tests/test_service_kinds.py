@@ -334,6 +334,9 @@ def test_a_scenarios_job_sweeps_the_variants_on_its_own_cluster(centre: Centre) 
     assert centre.client.post("/api/jobs/scenarios", headers=centre.planner, json=params).status_code == 403
     job = centre.run("scenarios", params, centre.analyst)
     assert job["progress"]["variants_done"] == job["progress"]["variants"] == 3
+    finished = {row["name"]: row for row in job["progress"]["finished"]}  # each variant's figures as it finished
+    assert set(finished) == {"base", "volume +20%", "one fewer agent"}
+    assert finished["base"]["status"] == "done" and set(finished["base"]["work_types"]) == {"calls"}
     result = job["result"]
     assert (result["variants"], result["planned"], result["failed"]) == (3, 3, 0)
     files = centre.files(job["id"])
@@ -343,6 +346,8 @@ def test_a_scenarios_job_sweeps_the_variants_on_its_own_cluster(centre: Centre) 
     assert sorted(set(results["variant"])) == ["base", "one fewer agent", "volume +20%"]
     summary = json.loads(centre.file(job["id"], "summary.json"))
     assert "/tmp" not in json.dumps(summary) and summary["spec"] == "spec.yaml"
+    headlines = {h["variant"]: h for h in summary["by_variant"]}
+    assert {name: row["cost"] for name, row in finished.items()} == {n: h["cost"] for n, h in headlines.items()}
 
 
 def test_a_scenarios_job_forecasts_a_stored_history_as_its_base(centre: Centre) -> None:

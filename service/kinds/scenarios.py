@@ -24,7 +24,7 @@ import yaml
 
 from models import FORECAST, InputError, Problem, write_table
 from models.io import parse_yaml_mapping, validate_with_lines
-from scenarios.runner import VariantEvent, check_variants, run_scenarios
+from scenarios.runner import RESULT, VariantEvent, check_variants, run_scenarios, slug
 from scenarios.spec import ScenarioSpec, expand, grid_variants
 from service.kinds.base import (
     FILES,
@@ -62,6 +62,8 @@ MAX_VARIANTS = 2000
 #: The largest scenario file, in bytes.
 MAX_SPEC_BYTES = 1 * 2**20
 SOURCE = "spec_yaml"
+#: The progress lists the figures of the latest this many variants finished (a large sweep's are in its files).
+PROGRESS_VARIANTS = 200
 
 
 def _filled_spec(text: str, demand: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -134,8 +136,27 @@ def check_scenarios_params(params: Mapping[str, Any], store: Store) -> dict[str,
     }
 
 
+def _headline(path: Path) -> dict[str, Any]:
+    """A finished variant's figures from its `result.json` (as the progress shows them while the others run):
+    cost, paid hours, overall service level and each work type's; none where it failed or cannot be read."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(result, dict) or "error" in result:
+        return {}
+    return {
+        "agents": result.get("agents"),
+        "paid_hours": result.get("paid_hours"),
+        "cost": result.get("cost"),
+        "service_level": result.get("service_level"),
+        "work_types": {row["work_type"]: row.get("service_level") for row in result.get("work_types", [])},
+    }
+
+
 def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
-    """Run the sweep as `wfm scenarios run` does: progress {"variants_done", "variants", "last"}; result
+    """Run the sweep as `wfm scenarios run` does: progress {"variants_done", "variants", "last", "finished": the
+    latest `PROGRESS_VARIANTS` variants finished with their figures (`_headline`)}; result
     {"variants", "planned", "kept", "failed", "wall_s", "summary": summary.json, "files"}; the results folder's
     files (results.csv, summary.json, report.html, variants/SLUG/result.json and roster.csv, base_forecast.csv)."""
     store = context.store
@@ -150,14 +171,19 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
         history_bytes = None if history is None else history.table
     center = stored_center(store, params["center_version_id"])
     total = params["variants"]
-    context.progress({"stage": "starting", "variants_done": 0, "variants": total})
-
-    def finished(event: VariantEvent) -> None:
-        last = {"name": event.name, "status": event.status, "wall_s": event.wall_s, "error": event.error}
-        context.progress({"stage": "planning", "variants_done": event.done, "variants": event.total, "last": last})
+    context.progress({"stage": "starting", "variants_done": 0, "variants": total, "finished": []})
 
     with TemporaryDirectory(prefix="wfm-scenarios-") as folder:
         root = Path(folder)
+        out = root / "results"
+        finished_rows: list[dict[str, Any]] = []
+
+        def finished(event: VariantEvent) -> None:
+            last = {"name": event.name, "status": event.status, "wall_s": event.wall_s, "error": event.error}
+            finished_rows.append({**last, **_headline(out / "variants" / slug(event.name) / RESULT)})
+            progress = {"variants_done": event.done, "variants": event.total, "last": last}
+            context.progress({"stage": "planning", **progress, "finished": finished_rows[-PROGRESS_VARIANTS:]})
+
         (root / BASE_FILES["center"]).write_text(center_yaml, encoding="utf-8")
         if params["forecast_id"] is not None:
             write_table(stored_table(store, params["forecast_id"]), FORECAST, root / BASE_FILES["forecast"])
@@ -166,7 +192,6 @@ def scenarios_job(params: Mapping[str, Any], context: JobContext) -> dict[str, A
             (root / BASE_FILES["history"]).write_bytes(history_bytes)
         spec_path = root / "spec.yaml"
         spec_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        out = root / "results"
         names = {root / name: name for name in (*BASE_FILES.values(), "spec.yaml", "results")} | {root: "."}
         with speaking_of(names):
             done = run_scenarios(
