@@ -6,10 +6,12 @@ assignment (a bad file's rows shown), an agent's week and calendar."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -122,6 +124,9 @@ def test_a_re_plan_lists_its_changes_and_applying_them_publishes_the_roster(day:
         assert change["after"] in page.text
     so_far = result["summary"]["reforecast"]["calls"]
     assert f'<td class="num">{so_far["actual_so_far"]:.0f}</td>' in page.text
+    rest = pd.read_csv(io.BytesIO(day.centre.file(job_id, "reforecast.csv")))["volume"].sum()
+    low, high = (rest * so_far[f"multiplier_{p}"] / so_far["multiplier"] for p in ("p10", "p90"))
+    assert f'<td class="num">{rest:.0f}</td><td class="num">{low:.0f}-{high:.0f}</td>' in page.text  # the band
     for chart in ("so-far.svg", "reforecast.svg"):
         svg = day.client.get(f"/today/replans/{job_id}/{chart}")
         assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"

@@ -265,7 +265,7 @@ def so_far_chart(request: Request, viewer: Supervisor, job_id: str) -> Response:
     ax.set_yticks(positions, [r["work_type"] for r in rows])
     ax.invert_yaxis()
     ax.set_xlabel("contacts so far")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
@@ -291,7 +291,7 @@ def reforecast_chart(request: Request, viewer: Supervisor, job_id: str) -> Respo
             ax.step(mine["local"], mine["forecast"], where="post", color="#e69f00", linestyle="--", label="forecast")
         ax.set_ylabel(work_type, rotation=0, ha="right", va="center")
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0, 0].legend(loc="upper right", frameon=False, ncol=3, fontsize="small")
+    axes[0, 0].legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncol=3, fontsize="small")
     axes[-1, 0].set_xlabel("local time")
     import matplotlib.dates as mdates
 
@@ -335,7 +335,7 @@ def _replan_context(store: Store, job_id: str, viewer: Viewer) -> dict[str, Any]
         "summary": summary,
         "at_local": _local(summary["at"], zone),
         "so_far": _so_far(job),
-        "rest": _rest_of_day(reforecast),
+        "rest": _rest_of_day(reforecast, summary.get("reforecast", {})),
         "intervals": reforecast.to_dict("records"),
         "outlook": _outlook(summary),
         "absences": [c for c in changes if c["change"] == "absence"],
@@ -411,17 +411,23 @@ def _reforecast(store: Store, job: Job) -> pd.DataFrame:
     return table[columns].sort_values(["work_type", "interval_start"], kind="stable").reset_index(drop=True)
 
 
-def _rest_of_day(reforecast: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rest of the day per work type: the reforecast's volume (and the sums of its p10 and p90 per interval)
-    and the day-ahead forecast's."""
+def _rest_of_day(reforecast: pd.DataFrame, multipliers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rest of the day per work type: the reforecast's volume with the band of its day-level multiplier (p10 to
+    p90: the same rest of the day at those multipliers), and the day-ahead forecast's volume."""
     rows = []
     for work_type, mine in reforecast.groupby("work_type", sort=False):
+        volume = float(mine["volume"].sum())
+        figures = multipliers.get(str(work_type), {})
+        middle = figures.get("multiplier") or 0.0
+        low, high = (None, None)
+        if middle > 0 and figures.get("multiplier_p10") is not None and figures.get("multiplier_p90") is not None:
+            low, high = volume * figures["multiplier_p10"] / middle, volume * figures["multiplier_p90"] / middle
         rows.append(
             {
                 "work_type": work_type,
-                "volume": float(mine["volume"].sum()),
-                "p10": float(mine["volume_p10"].sum()),
-                "p90": float(mine["volume_p90"].sum()),
+                "volume": volume,
+                "p10": low,
+                "p90": high,
                 "forecast": None if mine["forecast"].isna().all() else float(mine["forecast"].astype(float).sum()),
             }
         )
