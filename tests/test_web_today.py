@@ -135,8 +135,8 @@ def test_the_supervisor_re_plans_an_absence_accepts_the_changes_and_publishes_th
     agent = page.get_by_label("Agent (absence 1)", exact=True)
     label = next(o for o in agent.locator("option").all_inner_texts() if o.startswith(f"{sick} ("))
     agent.select_option(label=label)
-    page.get_by_label("From", exact=True).fill("11:30")
-    page.get_by_label("Reason", exact=True).fill("sick")
+    page.get_by_label("From (absence 1)", exact=True).fill("11:30")
+    page.get_by_label("Reason (absence 1)", exact=True).fill("sick")
     page.get_by_text("Search settings").click()
     page.get_by_label("Search time (s)", exact=True).fill("2")
     page.get_by_label("Simulation runs", exact=True).fill("0")
@@ -150,11 +150,17 @@ def test_the_supervisor_re_plans_an_absence_accepts_the_changes_and_publishes_th
     boxes = page.get_by_role("checkbox", name=re.compile(r"^Accept "))
     assert boxes.count() > 0, "no change proposed"
     assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    boxes.first.focus()  # by keyboard: Space declines an agent's changes, and accepts them again
+    page.keyboard.press("Space")
+    assert not boxes.first.is_checked()
+    page.keyboard.press("Space")
+    assert boxes.first.is_checked()
     page.get_by_role("button", name="Apply the accepted changes").click()
     outcome = page.locator("#apply-outcome").get_by_role("status")
     outcome.wait_for()
     text = outcome.inner_text()
     assert f"(replaces roster {published.roster_id}) by sam" in text and "0 declined" in text, text
+    assert page.locator("#apply-actions").inner_text() == "Applied."  # the Apply button is gone
     new_id = int(re.search(r"Published roster (\d+)", text).group(1))  # type: ignore[union-attr]
     assert outcome.get_by_role("link", name=str(new_id)).get_attribute("href") == f"/rosters/{new_id}"
     api = httpx.get(f"{service.url}/api/centers/{published.center_id}/rosters", headers=bearer(service.tokens["pat"]))

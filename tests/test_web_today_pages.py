@@ -152,6 +152,7 @@ def test_declining_every_change_publishes_the_day_with_its_absence_only(day: Day
     csrf = csrf_of(day.client.get(f"/today/replans/{job_id}").text)
     applied = day.client.post(f"/today/replans/{job_id}/apply", data={"csrf": csrf}, headers={"HX-Request": "true"})
     assert applied.status_code == 200 and "0 changes applied" in applied.text
+    assert '<p id="apply-actions" hx-swap-oob="true">Applied.</p>' in applied.text  # the Apply button goes
     roster = applied.text.split('href="/rosters/')[1].split('"')[0]
     described = day.client.get(f"/api/centers/{day.centre.id}/rosters", headers=day.centre.viewer).json()
     mine = next(r for r in described if str(r["id"]) == roster)

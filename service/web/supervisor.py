@@ -248,7 +248,7 @@ def apply(
         status_code = 422
         outcome = {"problems": problems_of(error), "source": error.source}
     if is_htmx(request):
-        return render(request, "supervisor/_applied.html", viewer, status_code=status_code, o=outcome)
+        return render(request, "supervisor/_applied.html", viewer, status_code=status_code, o=outcome, oob=True)
     context = _replan_context(store, job_id, viewer) | {"outcome": outcome}
     return render(request, "supervisor/replan.html", viewer, status_code=status_code, **context)
 
