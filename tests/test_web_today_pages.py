@@ -56,8 +56,9 @@ class Day:
         assert response.status_code == 200, response.text
         return response.text
 
-    def replan(self, **extra: Any) -> str:
-        """Submit the page's re-plan form (b absent from 09:00): the re-plan's job id, once it has ended."""
+    def replan(self, tickets: str | None = None, **extra: Any) -> str:
+        """Submit the page's re-plan form (b absent from 09:00; the open `tickets`): the re-plan's job id, once it
+        has ended."""
         form = {
             **self.fields,
             "csrf": csrf_of(self.page()),
@@ -71,6 +72,8 @@ class Day:
             **extra,
         }
         files = {"actuals": ("today.csv", actuals_until_ten().encode(), "text/csv")}
+        if tickets is not None:
+            files["open_tickets"] = ("open.csv", tickets.encode(), "text/csv")
         response = self.client.post("/today/replan", data=form, files=files, follow_redirects=False)
         assert response.status_code == 303, response.text
         job_id = response.headers["location"].rsplit("/", 1)[-1]
@@ -110,7 +113,7 @@ def test_today_offers_the_day_s_agents_and_the_forecast_and_adds_absence_rows(da
 
 
 def test_a_re_plan_lists_its_changes_and_applying_them_publishes_the_roster(day: Day) -> None:
-    job_id = day.replan()
+    job_id = day.replan(tickets=tickets_csv("09:50", "t1", "t2"))
     page = day.client.get(f"/today/replans/{job_id}")
     assert page.status_code == 200
     result = day.client.get(f"/api/jobs/{job_id}/result", headers=day.centre.supervisor).json()["result"]
@@ -127,6 +130,12 @@ def test_a_re_plan_lists_its_changes_and_applying_them_publishes_the_roster(day:
     rest = pd.read_csv(io.BytesIO(day.centre.file(job_id, "reforecast.csv")))["volume"].sum()
     low, high = (rest * so_far[f"multiplier_{p}"] / so_far["multiplier"] for p in ("p10", "p90"))
     assert f'<td class="num">{rest:.0f}</td><td class="num">{low:.0f}-{high:.0f}</td>' in page.text  # the band
+    assigned = pd.read_csv(io.BytesIO(day.centre.file(job_id, "assignment.csv")), dtype=str)
+    assert len(assigned) == 2  # the open tickets, re-assigned on the re-planned day, listed with their agents
+    for ticket in assigned.itertuples():
+        assert f'<th scope="row">{ticket.ticket_id}</th>' in page.text and f"<td>{ticket.agent_id}</td>" in page.text
+    ended = day.client.get(f"/today/replans/{job_id}/progress").text  # the polled part, once done: no more polling
+    assert ended.lstrip().startswith('<div id="replan">') and "hx-trigger" not in ended and "Proposed changes" in ended
     for chart in ("so-far.svg", "reforecast.svg"):
         svg = day.client.get(f"/today/replans/{job_id}/{chart}")
         assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"

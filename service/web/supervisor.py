@@ -125,6 +125,7 @@ def replan(
     at: Annotated[str, Form()],
     forecast: Annotated[str, Form()] = "",
     actuals: Annotated[UploadFile | None, File()] = None,
+    open_tickets: Annotated[UploadFile | None, File()] = None,
     agent: Annotated[list[str] | None, Form()] = None,
     start: Annotated[list[str] | None, Form()] = None,
     end: Annotated[list[str] | None, Form()] = None,
@@ -134,7 +135,8 @@ def replan(
     replications: Annotated[int, Form()] = 10,
     max_changes: Annotated[int, Form()] = 15,
 ) -> Response:
-    """Queue the re-plan (or, with `edit`, add or remove an absence row and show the form again)."""
+    """Queue the re-plan (or, with `edit`, add or remove an absence row and show the form again); the open tickets,
+    where given, are re-assigned on the re-planned day."""
     store = store_of(request)
     chosen = _day(store, center, day, at)
     if chosen is None:
@@ -151,6 +153,8 @@ def replan(
         text = _text(Upload(actuals.filename, actuals.file.read()))
         params = _replan_params(store, viewer.user, chosen, forecast, text, rows)
         params |= {"time_limit_s": time_limit_s, "replications": replications, "max_changes": max_changes}
+        if open_tickets is not None and open_tickets.filename:
+            params["tickets_csv"] = _text(Upload(open_tickets.filename, open_tickets.file.read()))
         job_id = request.app.state.jobs.submit("intraday", params, viewer.user)
     except InputError as error:
         return _today_page(
@@ -713,7 +717,7 @@ def _absences_csv(rows: list[Absence], chosen: Day) -> str | None:
 
 
 @router.post("/today/tickets")
-def open_tickets(
+def assign_open_tickets(
     request: Request,
     viewer: Dispatcher,
     center: Annotated[int, Form()],
