@@ -178,10 +178,15 @@ def test_a_re_plan_over_a_roster_published_since_is_refused_with_the_reason(day:
     assert published(day.centre)[-1] == newer
 
 
-def test_a_re_plan_without_the_actuals_shows_the_problem_and_queues_nothing(day: Day) -> None:
+def test_a_re_plan_without_the_actuals_or_with_a_bad_absence_shows_the_problem_and_queues_nothing(day: Day) -> None:
     form = {**day.fields, "csrf": csrf_of(day.page()), "forecast": str(day.forecast)}
     response = day.client.post("/today/replan", data=form, files={"actuals": ("", b"", "text/csv")})
     assert response.status_code == 422 and "choose the file of today" in response.text
+    files = {"actuals": ("today.csv", actuals_until_ten().encode(), "text/csv")}
+    bad = {**form, "agent": ["b", "c"], "start": ["09:00", "half nine"], "end": ["", ""], "reason": ["sick", ""]}
+    response = day.client.post("/today/replan", data=bad, files=files)
+    assert response.status_code == 422 and "absence 2, from" in response.text and "half nine" in response.text
+    assert '<option value="c" selected>' in response.text  # the rows as they were entered, to correct
     jobs = day.client.get("/api/jobs", headers=day.centre.supervisor).json()
     assert not [j for j in jobs if j["kind"] == "intraday"]
 

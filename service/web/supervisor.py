@@ -585,7 +585,9 @@ def _forecast_choices(store: Store, chosen: Day) -> list[dict[str, Any]]:
 def _replan_params(
     store: Store, user: User, chosen: Day, forecast: str, actuals: str, absences: list[Absence]
 ) -> dict[str, Any]:
-    """The intraday job's parameters (the API's) of the page's form."""
+    """The intraday job's parameters (the API's) of the page's form (the absences checked first: a plan's
+    forecast is stored as a dataset only for a form that is otherwise complete)."""
+    absences_csv = _absences_csv(absences, chosen)
     forecast_id, requirement_id = _forecast(store, user, chosen, forecast)
     params: dict[str, Any] = {
         "roster_id": chosen.roster.id,
@@ -595,8 +597,8 @@ def _replan_params(
     }
     if requirement_id is not None:
         params["requirement_id"] = requirement_id
-    if absences:
-        params["absences_csv"] = _absences_csv(absences, chosen)
+    if absences_csv is not None:
+        params["absences_csv"] = absences_csv
     return params
 
 
@@ -705,8 +707,15 @@ def _absences_csv(rows: list[Absence], chosen: Day) -> str | None:
         if not row.start:
             problems.append(Problem(f"absence {i + 1}", f"agent {row.agent} has no start", "give the time it starts"))
             continue
-        start = f"{chosen.day.isoformat()}T{_time_or(row.start, row.start)}"
-        end = "" if not row.end else f"{chosen.day.isoformat()}T{_time_or(row.end, row.end)}"
+        times = []
+        for field, value in (("from", row.start), ("to", row.end)):
+            try:
+                times.append("" if not value else f"{chosen.day.isoformat()}T{_time_or(value, value)}")
+            except PageError:
+                problems.append(Problem(f"absence {i + 1}, {field}", f"'{value}' is not a time of day", "write HH:MM"))
+        if len(times) < 2:
+            continue
+        start, end = times
         reason = row.reason.replace(",", " ").replace('"', "'").replace("\n", " ") or "absent"
         lines.append(f"{row.agent},{start},{end},{reason}")
     InputError.collect("absences", problems)
