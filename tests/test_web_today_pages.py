@@ -96,6 +96,8 @@ def test_today_is_refused_to_a_viewer_and_the_re_plan_to_an_analyst(day: Day, st
 
 
 def test_today_offers_the_day_s_agents_and_the_forecast_and_adds_absence_rows(day: Day) -> None:
+    default = day.client.get("/today").text  # the roster's Monday is not today: its first day at noon
+    assert 'name="day" type="date" value="2026-06-01"' in default and 'name="at" type="time" value="12:00"' in default
     html = day.page()
     assert f'<a href="/rosters/{day.roster}">{day.roster}</a>' in html
     for agent, shift in (("a", "06:00-14:00"), ("b", "06:00-14:00"), ("c", "14:00-22:00")):
