@@ -327,30 +327,14 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     def dispatch(center_id: int, request: DispatchRequest, _: Dispatcher) -> dict[str, Any]:
         """Who handles which open ticket from `at`, on the centre's latest published roster: the assignment
         model (skill, tier, region, priority, SLA deadlines, workload balance) within `time_limit_s`."""
-        with store.session() as session:
-            found = session.execute(
-                select(RosterRow, CenterVersion)
-                .join(CenterVersion, RosterRow.center_version_id == CenterVersion.id)
-                .where(CenterVersion.center_id == center_id, RosterRow.status == "published")
-                .order_by(RosterRow.published_at.desc(), RosterRow.id.desc())
-            ).first()
-            if found is None:
-                raise HTTPException(status.HTTP_409_CONFLICT, f"centre {center_id} has no published roster")
-            roster_row, version = found
-            center = _parse(version)
-            roster = from_parquet_blob(roster_row.table)
-        at = _moment(request.at, center.timezone)
-        tickets = parse_table(
-            pd.DataFrame(request.tickets, dtype=object), OPEN_TICKETS, "tickets", timezone=center.timezone
-        )
-        check_someone_on_shift(roster, at, request.horizon_minutes, center.timezone, f"roster {roster_row.id}")
-        problem = build_assign_problem(tickets, roster, center, at, horizon_minutes=request.horizon_minutes)
+
+        def tickets(zone: str) -> pd.DataFrame:
+            return parse_table(pd.DataFrame(request.tickets, dtype=object), OPEN_TICKETS, "tickets", timezone=zone)
+
         settings = AssignSettings(time_limit_s=request.time_limit_s, workers=DISPATCH_WORKERS)
-        result = assign(problem, request.method, settings)
-        rows = json.loads(result.table.to_json(orient="records", date_format="iso"))
-        return {"roster_id": roster_row.id, "center_version": version.version, "assignment": rows} | {
-            "summary": json.loads(json.dumps(result.summary(), default=str))
-        }
+        return dispatch_tickets(
+            store, center_id, request.at, tickets, settings, request.horizon_minutes, request.method
+        )
 
     # Imported here: these routes use this module's auth dependencies.
     from service.routes_data import router as data_routes
@@ -509,6 +493,41 @@ def _roster(session: Any, roster_id: int) -> RosterRow:
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no roster {roster_id}")
     return row
+
+
+def dispatch_tickets(
+    store: Store,
+    center_id: int,
+    at: str,
+    tickets: Callable[[str], pd.DataFrame],
+    settings: AssignSettings,
+    horizon_minutes: float | None = None,
+    method: str = "optimal",
+) -> dict[str, Any]:
+    """The open tickets (`tickets(zone)`: the open-tickets table read in the centre's zone) assigned from `at` on
+    the centre's latest published roster (`POST /api/centers/{id}/dispatch`, and the supervisor's page): its id,
+    the centre version, the assignment's rows and summary. 409 without a published roster."""
+    with store.session() as session:
+        found = session.execute(
+            select(RosterRow, CenterVersion)
+            .join(CenterVersion, RosterRow.center_version_id == CenterVersion.id)
+            .where(CenterVersion.center_id == center_id, RosterRow.status == "published")
+            .order_by(RosterRow.published_at.desc(), RosterRow.id.desc())
+        ).first()
+        if found is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"centre {center_id} has no published roster")
+        roster_row, version = found
+        center = _parse(version)
+        roster = from_parquet_blob(roster_row.table)
+    moment = _moment(at, center.timezone)
+    table = tickets(center.timezone)
+    check_someone_on_shift(roster, moment, horizon_minutes, center.timezone, f"roster {roster_row.id}")
+    problem = build_assign_problem(table, roster, center, moment, horizon_minutes=horizon_minutes)
+    result = assign(problem, method, settings)
+    rows = json.loads(result.table.to_json(orient="records", date_format="iso"))
+    return {"roster_id": roster_row.id, "center_version": version.version, "assignment": rows} | {
+        "summary": json.loads(json.dumps(result.summary(), default=str))
+    }
 
 
 def _moment(text: str, zone: str) -> pd.Timestamp:

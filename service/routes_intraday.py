@@ -31,7 +31,7 @@ from service.store import CenterVersion, Job, JobFile, Roster, Store, User
 from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.tables import read_csv_text
 
-__all__ = ["APPLIERS", "router"]
+__all__ = ["APPLIERS", "apply_intraday", "router"]
 
 #: Who may apply a re-plan: a supervisor (the day's owner) and a planner.
 APPLIERS = ("supervisor", "planner")
@@ -77,7 +77,13 @@ def apply_replan(
 ) -> dict[str, Any]:
     """Publish an intraday job's re-planned roster, with all its changes or those `changes` names (module
     docstring): the published roster's id, the replaced one's, and the changes applied and declined."""
-    store = _store(request)
+    return apply_intraday(_store(request), job_id, user, body)
+
+
+def apply_intraday(store: Store, job_id: str, user: User, body: dict[str, Any] | None) -> dict[str, Any]:
+    """Apply the re-plan of the intraday job `job_id` as `user` (`POST /api/intraday/{job_id}/apply`, and the
+    supervisor's page): `body` {"changes": [ID, ...]} or None for all; HTTPException 404/409 and InputError (422)
+    as the route answers them."""
     with store.session() as session:
         job = session.get(Job, job_id)
         if job is None or job.kind != "intraday":
