@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +17,14 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from models import ROSTER, dump_center, write_table
+from models import ROSTER, Center, dump_center, load_center, write_table
 from service.app import create_app
 from service.store import Job, JobFile, Store, open_store
 from service.store.schema import Roster as RosterRow
 from service.web.roster_view import PAGE_SIZE
 from tests.roster_helpers import MONDAY, at, build_center, contract, day, template, work_type
 from tests.service_helpers import bearer
-from tests.web_helpers import WebService, demo_files, web_service
+from tests.web_helpers import VIEWPORT, WebService, demo_files, launch_chromium, sign_in, web_service
 
 #: The test centre: 60 agents; even ones work phone only (main skill phone), odd ones email then phone (main
 #: skill email); every third is part-time; the first 40 sit in the North office, the rest in the South office.
@@ -326,27 +327,79 @@ def test_downloads_are_the_api_s_bytes(store: Store) -> None:
 
 # -- in a real browser --------------------------------------------------------------------------------------------
 
+#: How long the browser fixture waits for its plan job (a 2-day plan of the S demo with a 3 s roster solve).
+PLAN_WAIT_S = 240
+
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebService, int, str]]:
-    """`wfm serve` with the S demo centre and a roster of its requirement made by a short roster job."""
-    from planner.jobs import run_requirements  # noqa: F401 - only to fail early where the planner is missing
-
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebService, int, Center]]:
+    """`wfm serve` with the S demo centre and the roster of a short plan job of it (2 days, a 3 s solve)."""
     tmp = tmp_path_factory.mktemp("web-roster-browser")
     files = demo_files(tmp / "demo", "S")
-    with web_service(tmp, workers=1) as service:
+    with web_service(tmp, workers=1) as service, httpx.Client(base_url=service.url, timeout=60) as api:
         key = bearer(service.tokens["pat"])
-        with httpx.Client(base_url=service.url, timeout=60) as api:
-            center = api.post(
-                "/api/centers", content=files.center.read_bytes(), headers={**key, "Content-Type": "application/yaml"}
-            )
-            assert center.status_code == 201, center.text
-            yield service, center.json()["id"], files.plan_start
+        yaml_type = {**key, "Content-Type": "application/yaml"}
+        center = api.post("/api/centers", content=files.center.read_bytes(), headers=yaml_type)
+        assert center.status_code == 201, center.text
+        center_id = center.json()["id"]
+        history = api.post(
+            f"/api/centers/{center_id}/histories",
+            files={"file": ("history.csv", files.history.read_bytes(), "text/csv")},
+            headers=key,
+        )
+        assert history.status_code == 201, history.text
+        params = {
+            "center_id": center_id,
+            "history_id": history.json()["id"],
+            "start": files.plan_start,
+            "days": 2,
+            "time_limit_s": 3,
+            "loop_budget_s": 0,
+            "diagnosis_budget_s": 2,
+            "remedies": False,
+        }
+        job_id = api.post("/api/plans", json=params, headers=key).json()["job_id"]
+        end = time.monotonic() + PLAN_WAIT_S
+        while (job := api.get(f"/api/jobs/{job_id}", headers=key).json())["status"] in ("queued", "running"):
+            assert time.monotonic() < end, f"the plan job did not end in {PLAN_WAIT_S} s"
+            time.sleep(0.5)
+        assert job["status"] == "done", job["error"]
+        yield service, int(job["result"]["roster_id"]), load_center(files.center)
 
 
 @pytest.mark.browser
 def test_in_a_browser_the_lanes_and_heatmap_show_and_a_skill_filter_cuts_the_lanes(
-    served: tuple[WebService, int, str],
+    served: tuple[WebService, int, Center],
 ) -> None:
-    del served
-    pytest.skip("placeholder")
+    service, roster_id, center = served
+    with launch_chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page = context.new_page()
+        sign_in(page, service, "pat")
+        response = page.goto(f"{service.url}/rosters/{roster_id}")
+        assert response.status == 200
+        rows = page.locator(".lane-row.timeline")
+        rows.first.wait_for(state="visible")
+        everyone = min(len(center.agents), PAGE_SIZE)
+        assert rows.count() == everyone
+        assert page.locator(f"#timeline-{roster_id} svg.lane rect.shift").first.is_visible()
+        assert page.locator("table.heat").first.is_visible()
+        assert "Scheduled / required" in page.locator("main").inner_text()
+        # the keyboard reaches the skill filter, and choosing a skill refreshes the lanes alone
+        skill_filter = page.locator(f"#f-skill-{roster_id}")
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == f"f-skill-{roster_id}":
+                break
+        else:
+            raise AssertionError("Tab never reached the skill filter")
+        counts = {s.id: sum(any(k.skill == s.id for k in a.skills) for a in center.agents) for s in center.skills}
+        skill = min(counts, key=lambda s: (counts[s], s))
+        assert 0 < counts[skill] < everyone
+        page.evaluate("window.stayed = true")  # gone if the whole page were loaded again
+        skill_filter.select_option(skill)
+        page.locator(f"#timeline-{roster_id} .count").filter(has_text=f"of {counts[skill]} ").wait_for()
+        assert rows.count() == counts[skill]
+        assert page.evaluate("window.stayed === true")  # the page stayed: only the timeline was swapped
+        assert f"skill={skill}" in page.url
+        context.close()
