@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 import threading
 import zipfile
@@ -28,6 +29,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from models import Center
+from models.service import Mode
 from models.tables import COVERAGE
 from planner.jobs import replay_horizon
 from planner.roster import agent_calendars, on_duty
@@ -111,6 +113,7 @@ class Prepared:
     days: tuple[date, ...]
     span: int  # the lanes' width in minutes: the first day's local midnight to the day after the last
     day_x: tuple[int, ...]  # each day's local midnight, in minutes from the first
+    day_path: str  # the lines between the days, as an SVG path
     agents: tuple[Agent, ...]
     table: pd.DataFrame
     rows_of: dict[str, np.ndarray]  # agent -> positions of their shifts in `table`
@@ -223,6 +226,7 @@ def _prepare(table: pd.DataFrame, center: Center, summary: dict[str, Any], cover
         days=days,
         span=span,
         day_x=day_x,
+        day_path="".join(f"M{x} 0V24" for x in day_x[1:]),
         agents=agents,
         table=table,
         rows_of=rows_of,
@@ -259,8 +263,6 @@ def _pairs(value: Any) -> list[tuple[Any, Any]]:
     if value is None or isinstance(value, float) or (not isinstance(value, list | tuple | np.ndarray | str)):
         return []
     if isinstance(value, str):
-        import json
-
         value = json.loads(value) if value.strip() else []
     return [(pair[0], pair[1]) for pair in value]
 
@@ -309,10 +311,15 @@ def _hours_shown(values: pd.DataFrame) -> tuple[int, ...]:
 
 
 def _caption(center: Center, skill: str) -> str:
-    kinds = [w.id for w in center.work_types if w.skill == skill]
+    kinds = [w for w in center.work_types if w.skill == skill]
     named = next((s.name for s in center.skills if s.id == skill and s.name), "")
     title = f"{named} ({skill})" if named else skill
-    return f"{title}: work types {', '.join(kinds)}" if kinds else title
+    if not kinds:
+        return title
+    text = f"{title}: work types {', '.join(w.id for w in kinds)}"
+    if all(w.mode == Mode.DEFERRED for w in kinds):
+        text += " (deferred work: planned against its response time, not hour by hour; a short hour may catch up)"
+    return text
 
 
 def _skill_order(center: Center, present: Sequence[str]) -> list[str]:
