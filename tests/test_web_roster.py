@@ -408,3 +408,33 @@ def test_in_a_browser_the_lanes_and_heatmap_show_and_a_skill_filter_cuts_the_lan
         assert page.evaluate("window.stayed === true")  # the page stayed: only the timeline was swapped
         assert f"skill={skill}" in page.url
         context.close()
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_pager_swaps_the_lanes_and_the_keyboard_stays_in_the_timeline(
+    served: tuple[WebService, int, Center],
+) -> None:
+    service = served[0]
+    key = bearer(service.tokens["pat"])
+    with httpx.Client(base_url=service.url, timeout=60, headers=key) as api:
+        center_id = api.post("/api/centers", json={"yaml": dump_center(CENTER)}).raise_for_status().json()["id"]
+        made = api.post(f"/api/centers/{center_id}/rosters", json={"csv": roster_csv()}).raise_for_status()
+    roster_id = made.json()["id"]
+    with launch_chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page = context.new_page()
+        sign_in(page, service, "pat")
+        page.goto(f"{service.url}/rosters/{roster_id}")
+        rows = page.locator(".lane-row.timeline")
+        assert rows.count() == PAGE_SIZE
+        page.evaluate("window.stayed = true")
+        page.get_by_role("link", name=f"Next {PAGE_SIZE}").focus()
+        page.keyboard.press("Enter")
+        count = page.locator(f"#timeline-{roster_id} .count")
+        count.filter(has_text=f"Agents {PAGE_SIZE + 1}–{AGENTS} of {AGENTS}").wait_for()
+        assert rows.count() == AGENTS - PAGE_SIZE and page.evaluate("window.stayed === true")
+        assert page.url.endswith(f"/rosters/{roster_id}?page=2")
+        assert page.evaluate("document.activeElement.classList.contains('count')")  # not lost to the body
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == f"a{PAGE_SIZE:02d}"
+        context.close()

@@ -162,7 +162,7 @@ class Prepared:
         return bars
 
 
-_prepared: dict[tuple[int, str, str | None], Prepared] = {}
+_prepared: dict[tuple[str, int, str, str | None], Prepared] = {}
 _prepared_lock = threading.Lock()
 
 
@@ -173,7 +173,7 @@ def prepared(request: Request, roster_id: int) -> tuple[RosterRow, CenterVersion
         row, version, center = stored_roster(store, roster_id)
     except HTTPException as exc:
         raise PageError(exc.status_code, str(exc.detail)) from None
-    key = (roster_id, hashlib.sha256(row.table).hexdigest() + version.sha256, row.job_id)
+    key = (store.url, roster_id, hashlib.sha256(row.table).hexdigest() + version.sha256, row.job_id)
     with _prepared_lock:
         found = _prepared.get(key)
     if found is None:
