@@ -192,6 +192,8 @@ def test_the_page_shows_a_page_of_lanes_the_count_the_status_and_the_findings(si
     lane = first[: first.index("</svg>")]
     assert lane.count('class="shift s1"') == 5 and lane.count('class="break"') == 5
     assert "<title>Mon 1 Jun 06:00–14:00; day; 7.50 h paid; breaks 09:30–10:00</title>" in lane
+    # the pages' content security policy: no inline style, script or handler anywhere
+    assert 'style="' not in html and "<script>" not in html and not re.search(r"\son[a-z]+=", html)
     odd = html[html.index(">a01</a>") :]
     assert 'class="shift s0"' in odd[: odd.index("</svg>")]  # email, a01's main skill, is the first skill
 
