@@ -51,7 +51,11 @@ __all__ = [
     "current_user",
     "publish",
     "role",
+    "roster_calendar_response",
+    "roster_csv_response",
+    "roster_parquet_response",
     "store_center",
+    "stored_roster",
 ]
 
 #: Roles that may change centres (upload a version).
@@ -162,6 +166,7 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     )
     app.state.store = store
     roster_csvs = Rendered(RENDERED_ROSTERS)
+    app.state.roster_csvs = roster_csvs  # the pages' downloads serve the same texts
     app.add_middleware(Guard, max_bytes=max_upload_bytes)
 
     @app.exception_handler(InputError)
@@ -282,20 +287,11 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
 
     @app.get("/api/rosters/{roster_id}.csv")
     def roster_csv(roster_id: int, _: Reader) -> Response:
-        with store.session() as session:
-            blob = _roster(session, roster_id).table
-        text = roster_csvs.text(blob, lambda: csv_text(from_parquet_blob(blob), ROSTER))
-        return Response(text, media_type="text/csv")
+        return roster_csv_response(store, roster_id, roster_csvs)
 
     @app.get("/api/rosters/{roster_id}.parquet")
     def roster_parquet(roster_id: int, _: Reader) -> Response:
-        with store.session() as session:
-            blob = _roster(session, roster_id).table
-        return Response(
-            blob,
-            media_type="application/vnd.apache.parquet",
-            headers={"Content-Disposition": f'attachment; filename="roster-{roster_id}.parquet"'},
-        )
+        return roster_parquet_response(store, roster_id)
 
     @app.get("/api/rosters/{roster_id}/calendars")
     def roster_calendars(roster_id: int, _: Reader) -> dict[str, Any]:
@@ -311,17 +307,7 @@ def create_app(store: Store, workers: int = 2, max_upload_bytes: int = DEFAULT_M
     def roster_calendar(roster_id: int, agent_id: str, _: Reader) -> Response:
         """One agent's shifts of the roster as an iCalendar file (RFC 5545; events keep their UIDs across
         re-published rosters, so a subscribed calendar updates)."""
-        with store.session() as session:
-            row = _roster(session, roster_id)
-            version = session.get(CenterVersion, row.center_version_id)
-            assert version is not None
-            center = _parse(version)
-            table = from_parquet_blob(row.table)
-        mine = table[table["agent_id"].astype(str) == agent_id]
-        if mine.empty:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"agent '{agent_id}' has no shift in roster {roster_id}")
-        content = next(iter(agent_calendars(mine, center).values()))
-        return Response(content, media_type="text/calendar")
+        return roster_calendar_response(store, roster_id, agent_id)
 
     @app.post("/api/centers/{center_id}/dispatch")
     def dispatch(center_id: int, request: DispatchRequest, _: Dispatcher) -> dict[str, Any]:
@@ -406,6 +392,46 @@ def center_at(store: Store, center_id: int, version: int | None = None) -> Cente
     """The centre `center_id` as its version `version` (default its latest) configures it; 404 without one."""
     with store.session() as session:
         return _parse(_version(session, center_id, version))
+
+
+def stored_roster(store: Store, roster_id: int) -> tuple[RosterRow, CenterVersion, Center]:
+    """The stored roster `roster_id` (detached), the centre version it was made for and that centre; 404 without."""
+    with store.session() as session:
+        row = _roster(session, roster_id)
+        version = session.get(CenterVersion, row.center_version_id)
+        assert version is not None
+    return row, version, _parse(version)
+
+
+def roster_csv_response(store: Store, roster_id: int, rendered: Rendered) -> Response:
+    """The roster as the roster contract's CSV (`GET /api/rosters/{id}.csv`, and the pages' download)."""
+    with store.session() as session:
+        blob = _roster(session, roster_id).table
+    text = rendered.text(blob, lambda: csv_text(from_parquet_blob(blob), ROSTER))
+    return Response(text, media_type="text/csv")
+
+
+def roster_parquet_response(store: Store, roster_id: int) -> Response:
+    """The roster as stored, a Parquet file (`GET /api/rosters/{id}.parquet`, and the pages' download)."""
+    with store.session() as session:
+        blob = _roster(session, roster_id).table
+    return Response(
+        blob,
+        media_type="application/vnd.apache.parquet",
+        headers={"Content-Disposition": f'attachment; filename="roster-{roster_id}.parquet"'},
+    )
+
+
+def roster_calendar_response(store: Store, roster_id: int, agent_id: str) -> Response:
+    """One agent's shifts of the roster as an iCalendar file (`GET /api/rosters/{id}/calendars/{agent}.ics`, and
+    the pages' download); 404 where the agent has no shift in it."""
+    row, _, center = stored_roster(store, roster_id)
+    table = from_parquet_blob(row.table)
+    mine = table[table["agent_id"].astype(str) == agent_id]
+    if mine.empty:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"agent '{agent_id}' has no shift in roster {roster_id}")
+    content = next(iter(agent_calendars(mine, center).values()))
+    return Response(content, media_type="text/calendar")
 
 
 def _latest(session: Any, center_id: int) -> tuple[CenterVersion, int]:

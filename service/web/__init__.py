@@ -16,10 +16,10 @@ __all__ = ["install_pages"]
 
 def install_pages(app: FastAPI) -> None:
     """Give `app` the pages, their static files (`/static`) and their error pages."""
-    from service.web import agent, analyst, auth, planner, supervisor
+    from service.web import agent, analyst, auth, planner, roster_view, supervisor
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, planner, supervisor, analyst, agent):
+    for module in (auth, planner, supervisor, analyst, agent, roster_view):
         app.include_router(module.router)
 
     @app.exception_handler(SignInNeeded)
