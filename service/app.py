@@ -49,6 +49,7 @@ __all__ = [
     "center_at",
     "create_app",
     "current_user",
+    "dispatch_tickets",
     "publish",
     "role",
     "roster_calendar_response",

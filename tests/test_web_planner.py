@@ -78,6 +78,10 @@ def _center_id(page: Any) -> int:
     return int(found.group(1))
 
 
+#: The S demo centre's agents: the roster's timeline has one lane for each.
+CENTRE_AGENTS = 20
+
+
 def test_the_demo_centre_and_its_history_upload_through_the_page(
     service: WebService, page: Any, demo: DemoFiles, tmp_path: Path
 ) -> None:
@@ -144,6 +148,13 @@ def test_a_short_plan_runs_shows_its_progress_opens_its_page_and_is_published(
     expect(levels).to_contain_text(re.compile(r"\d+\.\d% – \d+\.\d%"))  # intervals
     expect(page.get_by_role("heading", name="Capacity diagnosis")).to_be_visible()
     expect(page.locator("#roster-state")).to_contain_text("draft")
+    lanes = page.locator(".lanes .lane-row.timeline")  # the roster's timeline, loaded into the plan's page
+    expect(lanes).to_have_count(CENTRE_AGENTS)  # one lane per agent of the S centre
+    expect(page.locator(".roster-timeline .count")).to_have_text(f"Agents 1–{CENTRE_AGENTS} of {CENTRE_AGENTS}")
+    assert page.locator(".lanes rect.shift").count() > 0
+    heat = page.locator("table.heat.cover")
+    expect(heat.first).to_be_visible()  # the coverage heatmap: scheduled / required per day and hour
+    expect(heat.first.locator("td").first).to_contain_text("/")
     report = page.request.get(f"{service.url}/planner/plans/{plan_id}/files/report.html")
     assert report.ok and "text/html" in report.headers["content-type"]
 

@@ -130,4 +130,8 @@ def screenshot(page: object, name: str) -> None:
     folder = os.environ.get(SCREENSHOTS)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        # Rows drawn only near the screen (`content-visibility: auto`) are drawn all, for a picture of the whole page.
+        page.evaluate(  # type: ignore[attr-defined]
+            "document.querySelectorAll('.timeline').forEach(e => e.style.contentVisibility = 'visible')"
+        )
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
