@@ -176,3 +176,24 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(SKIP_REASON)
     with postgres_server(binaries) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's, driven by Playwright: tests/web_helpers.py) for a module of browser tests."""
+    from tests.web_helpers import launch_chromium
+
+    with launch_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A new page in a browser context of its own (no cookie shared with another test), at 1280x800."""
+    from tests.web_helpers import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web_helpers import VIEWPORT, WebService, demo_files, launch_chromium, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, demo_files, screenshot, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -45,21 +45,6 @@ def uploaded(service: WebService, tmp_path_factory: pytest.TempPathFactory) -> s
         )
         assert history.status_code == 201, history.text
     return files.plan_start
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def shown(page: Any, image: Any) -> None:

@@ -14,11 +14,9 @@ import pandas as pd
 import pytest
 
 from tests.web_helpers import (
-    VIEWPORT,
     DemoFiles,
     WebService,
     demo_files,
-    launch_chromium,
     screenshot,
     sign_in,
     web_service,
@@ -40,21 +38,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebService]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
     return demo_files(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def wait_for_plan_page(page: Any, timeout_s: float) -> int:

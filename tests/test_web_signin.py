@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web_helpers import VIEWPORT, WebService, launch_chromium, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, screenshot, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -17,21 +17,6 @@ pytestmark = pytest.mark.browser
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebService]:
     with web_service(tmp_path_factory.mktemp("web-signin"), workers=1) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tests.service_helpers import bearer
-from tests.web_helpers import VIEWPORT, WebService, demo_files, launch_chromium, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, demo_files, screenshot, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -97,21 +97,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         roster = pd.read_csv(io.StringIO(api.get(f"/api/rosters/{roster_id}.csv").text))
         actuals = actuals_until_noon(demo.history, demo.plan_start, zone, tmp / "today.csv")
         yield Published(service, center["id"], roster_id, demo.plan_start, actuals, roster)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def busy_at_noon(roster: pd.DataFrame, day: str) -> str:
