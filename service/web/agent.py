@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from models import Center
-from planner.roster import agent_calendars
+from service.app import roster_calendar_response
 from service.kinds.base import stored_center
 from service.store import CenterVersion, Roster, Store
 from service.store.blobs import from_parquet_blob
@@ -74,12 +74,10 @@ def my_calendar(request: Request, viewer: Anyone) -> Response:
     week = _week(store_of(request), agent_id)
     if week is None:
         raise PageError(404, f"No published roster holds agent {agent_id} yet: ask your planner to publish one.")
-    content = next(iter(agent_calendars(week.shifts, week.center).values()))
-    return Response(
-        content,
-        media_type="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="{agent_id}.ics"', "Cache-Control": "no-store"},
-    )
+    response = roster_calendar_response(store_of(request), week.roster_id, agent_id)  # the API's own file
+    response.headers["Content-Disposition"] = f'attachment; filename="{agent_id}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _week(store: Store, agent_id: str) -> Week | None:

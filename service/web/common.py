@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from models import InputError
-from service.store import Store
+from service.store import Job, Store
 from service.web.sessions import SESSION_COOKIE, Viewer, same_token, viewer_for
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "PageError",
     "SignInNeeded",
     "action_role",
+    "job_of_kind",
     "page_role",
     "problems_of",
     "render",
@@ -154,3 +155,13 @@ def is_htmx(request: Request) -> bool:
 def selected(values: Sequence[str], value: str | None) -> str | None:
     """`value` where it is one of `values` (a filter's choice), else None."""
     return value if value in values else None
+
+
+def job_of_kind(store: Store, job_id: str, kind: str, what: str) -> Job:
+    """The job `job_id` where it is of `kind`, detached from its session; else a 404 page: "There is no WHAT"."""
+    with store.sessions() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.kind != kind:
+            raise PageError(404, f"There is no {what} {job_id}.")
+        session.expunge(job)
+        return job

@@ -39,7 +39,16 @@ from service.routes_jobs import CANCELLERS, file_response
 from service.store import CenterVersion, Dataset, Job, JobFile, Plan, Roster, Store, User
 from service.store.blobs import from_parquet_blob
 from service.store.schema import Center as CenterRow
-from service.web.common import PageError, action_role, is_htmx, page_role, problems_of, render, store_of
+from service.web.common import (
+    PageError,
+    action_role,
+    is_htmx,
+    job_of_kind,
+    page_role,
+    problems_of,
+    render,
+    store_of,
+)
 from service.web.sessions import Viewer
 
 __all__ = ["router"]
@@ -353,12 +362,7 @@ def stop_run(request: Request, viewer: PlannerAction, job_id: str) -> Response:
 
 
 def _plan_job(store: Store, job_id: str) -> Job:
-    with store.session() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.kind != "plan":
-            raise PageError(404, f"There is no plan run {job_id}.")
-        session.expunge(job)
-        return job
+    return job_of_kind(store, job_id, "plan", "plan run")
 
 
 def _run_context(store: Store, job: Job) -> dict[str, Any]:

@@ -43,7 +43,16 @@ from service.store import CenterVersion, Dataset, Job, JobFile, Roster, Store, U
 from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.tables import read_csv_text
-from service.web.common import PageError, action_role, is_htmx, page_role, problems_of, render, store_of
+from service.web.common import (
+    PageError,
+    action_role,
+    is_htmx,
+    job_of_kind,
+    page_role,
+    problems_of,
+    render,
+    store_of,
+)
 from service.web.sessions import Viewer
 
 __all__ = ["router"]
@@ -350,12 +359,7 @@ def _replan_context(store: Store, job_id: str, viewer: Viewer) -> dict[str, Any]
 
 
 def _job(store: Store, job_id: str) -> Job:
-    with store.sessions() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.kind != "intraday":
-            raise PageError(404, f"There is no re-plan {job_id}.")
-        session.expunge(job)
-        return job
+    return job_of_kind(store, job_id, "intraday", "re-plan")
 
 
 def _done(store: Store, job_id: str) -> Job:
