@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web_helpers import WebService, demo_files, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, check_page, demo_files, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def test_the_analyst_builds_runs_and_compares_a_scenario_set(service: WebService
     for i, (name, factor) in enumerate([("volume +10%", "1.1"), ("volume -10%", "0.9")]):
         variants.nth(i).get_by_label("Name").fill(name)
         variants.nth(i).get_by_label("Volume factor (all)").fill(factor)
-    screenshot(page, "analyst")
+    check_page(page, "analyst")
     form.get_by_role("button", name="Run the scenario set").click()
     page.wait_for_url("**/analyst/runs/*")
     page.evaluate("window.wfmSamePage = true")  # still there at the end: the page was updated, never reloaded
@@ -92,7 +92,7 @@ def test_the_analyst_builds_runs_and_compares_a_scenario_set(service: WebService
     shown(page, bars)
     differences = page.locator("#differences tbody tr", has_text="volume +10%")
     assert "(worse)" in differences.inner_text() or "(better)" in differences.inner_text()
-    screenshot(page, "analyst-comparison")
+    check_page(page, "analyst-comparison")
 
     page.get_by_label("Service level (y)").select_option(index=1)  # a work type's, with its intervals
     page.locator("#frontier-table tbody tr td", has_text=" to ").first.wait_for()

@@ -16,8 +16,8 @@ import pytest
 from tests.web_helpers import (
     DemoFiles,
     WebService,
+    check_page,
     demo_files,
-    screenshot,
     sign_in,
     web_service,
 )
@@ -91,7 +91,7 @@ def test_the_demo_centre_and_its_history_upload_through_the_page(
     expect(where).to_contain_text("'work_type'")
     expect(problems.locator("tbody tr").first).to_contain_text("no_such_type")
     expect(page.get_by_text("No history yet")).to_be_visible()  # nothing stored
-    screenshot(page, "planner-bad-history")
+    check_page(page, "planner-bad-history")
 
     page.get_by_label("History file (CSV or Parquet)").set_input_files(demo.history)
     page.get_by_role("button", name="Upload history").click()
@@ -123,7 +123,7 @@ def test_a_short_plan_runs_shows_its_progress_opens_its_page_and_is_published(
     expect(line).to_contain_text("objective", timeout=PLAN_WAIT_S * 1000)  # the roster solve's figures
     expect(line).to_contain_text("gap")
     expect(page.get_by_role("button", name="Stop")).to_be_visible()
-    screenshot(page, "planner-run")
+    check_page(page, "planner-run")
     plan_id = wait_for_plan_page(page, PLAN_WAIT_S)
 
     levels = page.get_by_role("table", name=re.compile("Service level per work type"))
@@ -146,11 +146,11 @@ def test_a_short_plan_runs_shows_its_progress_opens_its_page_and_is_published(
     page.keyboard.press("Enter")  # keyboard only
     expect(page.locator("#roster-state")).to_contain_text("published by pat")
     expect(page.get_by_role("button", name="Publish the roster")).to_have_count(0)
-    screenshot(page, "planner-plan")
+    check_page(page, "planner-plan")
     page.goto(f"{service.url}/planner?center={center_id}")
     plans = page.get_by_role("table", name=re.compile("The plans of"))
     expect(plans.get_by_role("row").nth(1)).to_contain_text("published")
-    screenshot(page, "planner")
+    check_page(page, "planner")
 
 
 def _uploaded(service: WebService, demo: DemoFiles) -> tuple[int, int]:

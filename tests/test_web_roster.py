@@ -24,7 +24,7 @@ from service.store.schema import Roster as RosterRow
 from service.web.roster_view import PAGE_SIZE
 from tests.roster_helpers import MONDAY, at, build_center, contract, day, template, work_type
 from tests.service_helpers import bearer
-from tests.web_helpers import VIEWPORT, WebService, demo_files, launch_chromium, screenshot, sign_in, web_service
+from tests.web_helpers import VIEWPORT, WebService, check_page, demo_files, launch_chromium, sign_in, web_service
 
 #: The test centre: 61 agents; even ones work phone only (main skill phone), odd ones email then phone (main
 #: skill email); every third is part-time; the first 40 sit in the North office, the rest in the South office.
@@ -392,7 +392,7 @@ def test_in_a_browser_the_lanes_and_heatmap_show_and_a_skill_filter_cuts_the_lan
         assert page.locator(f"#timeline-{roster_id} svg.lane rect.shift").first.is_visible()
         assert page.locator("table.heat").first.is_visible()
         assert "Scheduled / required" in page.locator("main").inner_text()
-        screenshot(page, "roster")
+        check_page(page, "roster")
         # the keyboard reaches the skill filter, and choosing a skill refreshes the lanes alone
         skill_filter = page.locator(f"#f-skill-{roster_id}")
         for _ in range(60):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web_helpers import WebService, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, check_page, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_a_wrong_token_stays_on_the_sign_in_page_with_the_reason(service: WebSer
     page.get_by_label("API token").fill("not-a-token")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").inner_text().startswith("That token is unknown")
-    screenshot(page, "sign-in")
+    check_page(page, "sign-in")
 
 
 def test_a_page_of_another_role_is_refused_and_signing_out_ends_the_session(service: WebService, page: Any) -> None:

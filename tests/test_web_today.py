@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tests.service_helpers import bearer
-from tests.web_helpers import WebService, demo_files, screenshot, sign_in, web_service
+from tests.web_helpers import WebService, check_page, demo_files, sign_in, web_service
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +125,7 @@ def test_the_supervisor_re_plans_an_absence_accepts_the_changes_and_publishes_th
     page.get_by_text("Search settings").click()
     page.get_by_label("Search time (s)", exact=True).fill("2")
     page.get_by_label("Simulation runs", exact=True).fill("0")
-    screenshot(page, "supervisor-today")
+    check_page(page, "supervisor-today")
     page.get_by_role("button", name="Re-plan the rest of the day").click()
     page.wait_for_url(re.compile(r".*/today/replans/[0-9a-f-]+$"))
     page.get_by_role("heading", name="Proposed changes").wait_for(timeout=WAIT_S * 1000)
@@ -136,7 +136,7 @@ def test_the_supervisor_re_plans_an_absence_accepts_the_changes_and_publishes_th
     boxes = page.get_by_role("checkbox", name=re.compile(r"^Accept "))
     assert boxes.count() > 0, "no change proposed"
     assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
-    screenshot(page, "supervisor-replan")
+    check_page(page, "supervisor-replan")
     boxes.first.focus()  # by keyboard: Space declines an agent's changes, and accepts them again
     page.keyboard.press("Space")
     assert not boxes.first.is_checked()
@@ -176,7 +176,7 @@ def test_an_agent_sees_their_shifts_and_their_calendar_link(published: Published
     starts = pd.to_datetime(mine["start"], utc=True).dt.tz_convert("Europe/London").dt.strftime("%H:%M")
     text = table.inner_text()
     assert all(start in text for start in starts) and text.count("Day off") == DAYS - len(mine)
-    screenshot(page, "agent-week")
+    check_page(page, "agent-week")
     link = page.get_by_role("link", name="Download my shifts (iCalendar)")
     assert link.get_attribute("href") == "/me/calendar.ics"
     with page.expect_download() as download:

@@ -124,6 +124,41 @@ def sign_in(page: object, service: WebService, user: str) -> None:
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
+#: What every page must have for a screen reader and the keyboard (run in the page): the problems found.
+_ACCESSIBILITY = """() => {
+  const problems = [];
+  const named = (e) => (e.labels && e.labels.length) || e.getAttribute('aria-label')
+    || e.getAttribute('aria-labelledby') || e.getAttribute('title');
+  if (!document.documentElement.lang) problems.push('the page has no lang');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('the page has not exactly one h1');
+  for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!named(e)) problems.push(`a ${e.tagName.toLowerCase()} named '${e.name}' has no label`);
+  }
+  for (const e of document.querySelectorAll('button, a[href]')) {
+    if (!(e.textContent || '').trim() && !e.getAttribute('aria-label') && !e.getAttribute('title'))
+      problems.push(`a ${e.tagName.toLowerCase()} has no text: ${e.outerHTML.slice(0, 80)}`);
+  }
+  for (const e of document.querySelectorAll('img')) {
+    if (!e.getAttribute('alt')) problems.push(`an image has no alt: ${e.getAttribute('src')}`);
+  }
+  for (const e of document.querySelectorAll('[onclick], [style]')) {
+    problems.push(`inline handler or style: ${e.outerHTML.slice(0, 80)}`);
+  }
+  const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+  for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i))) problems.push(`the id '${id}' is repeated`);
+  return problems;
+}"""
+
+
+def check_page(page: object, name: str) -> None:
+    """A page a test reached, checked for what a screen reader and the keyboard need (a label for every field,
+    text for every button and link, an alt text for every image, one h1, the page's language, ids once, no inline
+    style or handler), then saved as a screenshot (`screenshot`)."""
+    problems = page.evaluate(_ACCESSIBILITY)  # type: ignore[attr-defined]
+    assert not problems, f"{name}: {problems}"
+    screenshot(page, name)
+
+
 def screenshot(page: object, name: str) -> None:
     """Save the whole page as `NAME.png` in the folder `WFM_SCREENSHOTS` names (`make screenshots`); nothing
     without it. The page is shot as the test sees it, at the test's window size."""
