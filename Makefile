@@ -51,8 +51,12 @@ lock: $(LOCK_TOOLS)/bin/uv
 demo: $(STAMP)
 	$(BIN)/wfm demo --out demo-out
 
+# The suite on TEST_WORKERS processes (pytest-xdist; pyproject.toml hands out whole files, the slowest first, so a
+# file's PostgreSQL server, web service or Dask cluster starts once). `make test TEST_WORKERS=0`: one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
