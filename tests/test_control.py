@@ -63,18 +63,27 @@ def small_centre(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _Command:
-    """`wfm ARGS` in a subprocess, its output read as it comes."""
+    """`wfm ARGS` in a subprocess, its output read as it comes, with Ctrl-C's default action as from a terminal:
+    a test run started in the background (`nohup`, `&` in a script) ignores SIGINT, and a command started with
+    SIGINT ignored keeps it so (wfm/core.py), which would leave these tests nothing to interrupt."""
 
     def __init__(self, *args: str | Path) -> None:
         env = os.environ | {"PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wfm", *(str(a) for a in args)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if ignored:  # the child inherits "ignored" only: any handler here gives it the default
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "wfm", *(str(a) for a in args)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
         self.stdout: list[str] = []
