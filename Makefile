@@ -51,12 +51,15 @@ lock: $(LOCK_TOOLS)/bin/uv
 demo: $(STAMP)
 	$(BIN)/wfm demo --out demo-out
 
-# The suite on TEST_WORKERS processes (pytest-xdist; pyproject.toml hands out whole files, the slowest first, so a
-# file's PostgreSQL server, web service or Dask cluster starts once). `make test TEST_WORKERS=0`: one process.
+# The suite on TEST_WORKERS processes (pytest-xdist); `make test TEST_WORKERS=0`: one process. Each test file runs
+# whole on one worker (--dist loadfile), so its module-scoped fixtures (a PostgreSQL server, a web service, a Dask
+# cluster) start once; files go out in the order tests/conftest.py gives them, the slowest first, not xdist's (the
+# most tests first: --no-loadscope-reorder). Not in pyproject.toml's addopts: `pytest -p no:xdist` must still run.
 TEST_WORKERS ?= 2
+TEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest $(TEST_XDIST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -87,7 +87,7 @@ CENTER_DATA: dict[str, Any] = {
 # -- the order of the files under pytest-xdist ---------------------------------------------------------------------
 
 #: The test files that take longest, the slowest first (per-file sums of `pytest --junitxml` times of a whole run).
-#: Under pytest-xdist (`make test`: two workers, whole files, pyproject.toml) they are handed out first, then the
+#: Under pytest-xdist (`make test`: two workers, whole files, the Makefile) they are handed out first, then the
 #: browser tests' files, then the rest in pytest's order: a long file started last would leave the other worker idle
 #: to the end. Only the order changes; a file missing here merely runs later.
 SLOWEST_FILES = (
