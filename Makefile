@@ -51,8 +51,15 @@ lock: $(LOCK_TOOLS)/bin/uv
 demo: $(STAMP)
 	$(BIN)/wfm demo --out demo-out
 
+# The suite on TEST_WORKERS processes (pytest-xdist); `make test TEST_WORKERS=0`: one process. Each test file runs
+# whole on one worker (--dist loadfile), so its module-scoped fixtures (a PostgreSQL server, a web service, a Dask
+# cluster) start once; files go out in the order tests/conftest.py gives them, the slowest first, not xdist's (the
+# most tests first: --no-loadscope-reorder). Not in pyproject.toml's addopts: `pytest -p no:xdist` must still run.
+TEST_WORKERS ?= 2
+TEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(TEST_XDIST)
 
 # Pictures of every page (docs/screenshots/*.png, shown in the README): the browser tests, each saving the pages
 # it reaches in headless Chromium at 1280x800.

@@ -84,6 +84,39 @@ CENTER_DATA: dict[str, Any] = {
 }
 
 
+# -- the order of the files under pytest-xdist ---------------------------------------------------------------------
+
+#: The test files that take longest, the slowest first (per-file sums of `pytest --junitxml` times of a whole run).
+#: Under pytest-xdist (`make test`: two workers, whole files, the Makefile) they are handed out first, then the
+#: browser tests' files, then the rest in pytest's order: a long file started last would leave the other worker idle
+#: to the end. Only the order changes; a file missing here merely runs later.
+SLOWEST_FILES = (
+    "test_readme.py",
+    "test_service_jobs.py",
+    "test_service_plans.py",
+    "test_service_kinds.py",
+    "test_cli.py",
+    "test_service_security.py",
+    "test_control.py",
+    "test_scenarios.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a pytest-xdist worker, the slowest files first (`SLOWEST_FILES`); a run in one process keeps pytest's
+    order. Each worker sorts the same collection the same way, as xdist requires."""
+    if not hasattr(config, "workerinput"):
+        return
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        if name in SLOWEST_FILES:
+            return (0, SLOWEST_FILES.index(name))
+        return (1, 0) if item.get_closest_marker("browser") else (2, 0)
+
+    items.sort(key=rank)  # stable: the order within a file, and among the rest, is pytest's
+
+
 @pytest.fixture
 def center_data() -> dict[str, Any]:
     """A fresh deep copy of `CENTER_DATA` for the test to change."""

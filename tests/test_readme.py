@@ -93,20 +93,17 @@ def test_readme_service_example_runs_against_a_real_server(tmp_path: Path) -> No
     as `demo-out/`; the plan's time limit is cut from 30 s to 5 s, nothing else changes."""
     import json
     import os
-    import socket
     import subprocess
     import sys
     import time
 
     from scenarios.generator import GeneratorSettings, generate, write_scenario
-    from tests.service_helpers import start_server, stop_server
+    from tests.service_helpers import free_port, start_server, stop_server
 
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed (.ci/run installs it): the README's service example uses it")
     (block,) = [b for b in _blocks("shell") if "wfm serve" in b]
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = str(free.getsockname()[1])
+    port = str(free_port())
     commands = [
         c.replace("8000", port).replace('"time_limit_s": 30', '"time_limit_s": 5') for c in _shell_commands(block)
     ]

@@ -36,6 +36,7 @@ from scenarios.changes import apply_changes, reference_problems
 from scenarios.report import RESULTS_COLUMNS
 from scenarios.runner import RESULT, ScenarioRun, VariantEvent, read_results, run_scenarios, slug
 from scenarios.spec import BASE_NAME, Variant, expand, load_spec
+from tests.postgres_helpers import free_port
 from tests.roster_helpers import EARLY, TZ, agent, build_center, contract
 from wfm import cli
 from wfm.exit_codes import ExitCode
@@ -603,13 +604,6 @@ def test_a_rerun_keeps_finished_variants_and_plans_only_the_missing_and_the_fail
 
 
 # -- a cluster started as processes, reached by its address ------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
