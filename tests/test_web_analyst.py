@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.web_helpers import WebService, check_page, demo_files, sign_in, web_service
 
@@ -96,7 +97,7 @@ def test_the_analyst_builds_runs_and_compares_a_scenario_set(service: WebService
 
     page.get_by_label("Service level (y)").select_option(index=1)  # a work type's, with its intervals
     page.locator("#frontier-table tbody tr td", has_text=" to ").first.wait_for()
-    assert page.locator("#frontier-table tbody tr").count() == 3
+    expect(page.locator("#frontier-table tbody tr")).to_have_count(3)  # the swapped table alone
     chosen = page.get_by_label("Service level (y)").input_value()
     shown(page, page.get_by_alt_text(f"simulated service level ({chosen})", exact=False))
 
