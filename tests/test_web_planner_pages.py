@@ -361,6 +361,10 @@ def test_the_progress_line_polls_while_the_run_goes_on_and_stops_when_it_ends(pa
     for figure in ("roster", "objective 41,423.7", "bound 280.0", "gap 99.3%", "solve 2.5 s"):
         assert figure in text, text
     assert "hx-redirect" not in line.headers
+    assert 'id="run-state"' in line.text and "Run running: roster" in line.text  # the page has not said it yet
+    shown = {"shown": "running: roster"}
+    quiet = page.client.get(f"/planner/runs/{job_id}/progress", params=shown, headers={"HX-Request": "true"})
+    assert "objective 41,423.7" in quiet.text and 'role="status"' not in quiet.text  # said once, not every second
 
     stop = page.client.post(f"/planner/runs/{job_id}/stop", data={"csrf": page.csrf}, follow_redirects=False)
     assert stop.status_code == 303 and stop.headers["location"] == f"/planner/runs/{job_id}"

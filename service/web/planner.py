@@ -337,6 +337,9 @@ def run_progress(request: Request, viewer: Planner, job_id: str) -> HTMLResponse
     that ended done sends the browser to its page (`HX-Redirect`)."""
     job = _plan_job(store_of(request), job_id)
     context = _run_context(store_of(request), job)
+    # The line changes every second; what a screen reader announces (the run's status and stage) is sent again
+    # only when it differs from what the page shows (`shown`, sent back by the polling).
+    context["announce_again"] = request.query_params.get("shown") != context["state_key"]
     response = render(request, "planner/_progress.html", viewer, **context, fragment=True)
     if is_htmx(request) and job.status == "done" and context["plan_id"] is not None:
         response.headers["HX-Redirect"] = f"/planner/plans/{context['plan_id']}"
@@ -388,6 +391,7 @@ def _run_context(store: Store, job: Job) -> dict[str, Any]:
         "finished": job.status in FINISHED,
         "stopping": job.status == "running" and job.error is not None,
         "stage": stage,
+        "state_key": f"{job.status}: {stage}",
         "objective": _figure(progress.get("objective")),
         "bound": _figure(progress.get("bound")),
         "gap": None if progress.get("gap") is None else f"{100 * float(progress['gap']):.1f}%",
