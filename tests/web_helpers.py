@@ -169,4 +169,12 @@ def screenshot(page: object, name: str) -> None:
         page.evaluate(  # type: ignore[attr-defined]
             "document.querySelectorAll('.timeline').forEach(e => e.style.contentVisibility = 'visible')"
         )
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+        # The whole page: the window made as tall as the page, then set back. (Playwright's `full_page` picture left
+        # Chromium 150 ignoring the next click on a form's submit button.)
+        window = page.viewport_size  # type: ignore[attr-defined]
+        height = page.evaluate("document.documentElement.scrollHeight")  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": window["width"], "height": max(window["height"], height)})  # type: ignore[attr-defined]
+        try:
+            page.screenshot(path=str(Path(folder) / f"{name}.png"))  # type: ignore[attr-defined]
+        finally:
+            page.set_viewport_size(window)  # type: ignore[attr-defined]
