@@ -604,7 +604,7 @@ def print_capacity(done: CapacityResult) -> None:
 
 
 def print_serving(host: str, port: int, store: str) -> None:
-    console.print(f"serving on http://{host}:{port} (API docs at /docs), store {store}", markup=False)
+    console.print(f"serving on http://{host}:{port} (pages at /, API docs at /docs), store {store}", markup=False)
 
 
 def print_token(name: str, role: str, token: str) -> None:

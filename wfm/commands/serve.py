@@ -22,7 +22,7 @@ def serve(
         float, typer.Option(min=0.001, max=4096, help="The largest request body (an upload), in MB; larger is 413.")
     ] = 256,
 ) -> None:
-    """Run the planning service (REST API, OpenAPI at /docs) on its store, migrating the store first."""
+    """Run the planning service (web pages at /, REST API with OpenAPI at /docs) on its store, migrating it first."""
     import uvicorn
 
     from service.app import create_app
