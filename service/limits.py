@@ -105,7 +105,10 @@ class Guard:
                 return
         elif scope.get("method", "GET") not in _BODILESS and not path.startswith(("/api/", "/signin")):
             if not await self._signed_in(scope, given.get(b"cookie")):  # a page's form: its session first
-                await self._answer(send, 401, SIGNED_OUT, [(b"connection", b"close")])
+                extra = [(b"connection", b"close")]
+                if given.get(b"hx-request") == b"true":  # a page's HTMX form: the whole page goes to the sign-in page
+                    extra.append((b"hx-redirect", b"/signin"))
+                await self._answer(send, 401, SIGNED_OUT, extra)
                 return
         received = 0
         started = False

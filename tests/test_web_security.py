@@ -86,6 +86,18 @@ def test_a_form_without_a_session_is_refused_before_its_body_is_read(web: tuple[
     client, _ = web
     response = client.post("/signout", content=b"x" * 1000, headers={"content-type": "application/octet-stream"})
     assert response.status_code == 401 and "sign in" in response.json()["detail"]
+    fragment = client.post("/signout", data={"csrf": "x"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 401 and fragment.headers["HX-Redirect"] == "/signin"  # the page follows
+
+
+@pytest.mark.parametrize("token", ["", "   ", "x" * 5000])
+def test_an_empty_or_overlong_token_gets_the_sign_in_page_again(
+    web: tuple[TestClient, dict[str, str]], token: str
+) -> None:
+    client, _ = web
+    response = client.post("/signin", data={"token": token})
+    assert response.status_code == 401 and "That token is unknown" in response.text
+    assert SESSION_COOKIE not in client.cookies
 
 
 def test_an_expired_session_goes_back_to_the_sign_in_page(web: tuple[TestClient, dict[str, str]], store: Store) -> None:
