@@ -123,7 +123,7 @@ def test_the_supervisor_re_plans_an_absence_accepts_the_changes_and_publishes_th
     page.get_by_label("From (absence 1)", exact=True).fill("11:30")
     page.get_by_label("Reason (absence 1)", exact=True).fill("sick")
     page.get_by_text("Search settings").click()
-    page.get_by_label("Search time (s)", exact=True).fill("2")
+    page.get_by_label("Search time (s)", exact=True).fill("4")  # the API's default
     page.get_by_label("Simulation runs", exact=True).fill("0")
     check_page(page, "supervisor-today")
     page.get_by_role("button", name="Re-plan the rest of the day").click()
