@@ -27,7 +27,7 @@ from models import ROSTER, InputError, Problem
 from service.app import role
 from service.kinds.base import stored_center
 from service.kinds.intraday import AS_PUBLISHED, replan_summary
-from service.store import CenterVersion, Job, JobFile, Roster, Store, User
+from service.store import CenterVersion, Job, Roster, Store, User, find_job_file
 from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.tables import read_csv_text
 
@@ -157,7 +157,7 @@ def apply_intraday(store: Store, job_id: str, user: User, body: dict[str, Any] |
 def _partial(session: Any, job_id: str, replanned: pd.DataFrame, record: dict[str, Any], zone: str) -> pd.DataFrame:
     """The roster as published (absences taken out) with the re-planned rows of the agents whose changes are
     accepted."""
-    found = session.scalars(select(JobFile).where(JobFile.job_id == job_id, JobFile.name == AS_PUBLISHED)).first()
+    found = find_job_file(session, job_id, AS_PUBLISHED)
     if found is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} has no {AS_PUBLISHED}: apply all or none")
     published = read_csv_text(found.content.decode("utf-8"), ROSTER, AS_PUBLISHED, zone)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from service.app import Reader, current_user
 from service.jobs import FINISHED, TABLE_KEYS, JobRunner
 from service.kinds import JOB_KINDS, JOB_ROLES
-from service.store import Job, JobFile, Store, User
+from service.store import Job, JobFile, Store, User, find_job_file
 
 __all__ = ["file_response", "install_jobs", "router"]
 
@@ -146,7 +146,7 @@ def list_job_files(job_id: str, request: Request, _: Reader) -> dict[str, Any]:
 def job_file(job_id: str, name: str, request: Request, _: Reader) -> Response:
     """One file the job wrote, as its command would have written it."""
     with _runner(request).store.session() as session:
-        found = session.scalars(select(JobFile).where(JobFile.job_id == job_id, JobFile.name == name)).first()
+        found = find_job_file(session, job_id, name)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job_id} has no file '{name}'")
         return file_response(found)

@@ -19,7 +19,7 @@ from service.app import Reader, role
 from service.jobs import JobRunner
 from service.kinds import JOB_ROLES
 from service.routes_jobs import file_response
-from service.store import CenterVersion, JobFile, Plan, Store, User
+from service.store import CenterVersion, JobFile, Plan, Store, User, find_job_file
 
 __all__ = ["router"]
 
@@ -89,7 +89,7 @@ def plan_file(plan_id: int, name: str, request: Request, _: Reader) -> Response:
         plan = session.get(Plan, plan_id)
         if plan is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no plan {plan_id}")
-        found = session.scalars(select(JobFile).where(JobFile.job_id == plan.job_id, JobFile.name == name)).first()
+        found = find_job_file(session, plan.job_id, name)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"plan {plan_id} has no file '{name}'; GET it for the list")
         return file_response(found)

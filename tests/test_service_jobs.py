@@ -156,16 +156,22 @@ def test_a_queued_job_is_cancelled_at_once_and_a_running_one_keeps_its_best_rost
     assert client.get(f"/api/jobs/{queued}", headers=headers).json()["started_at"] is None  # it never ran
 
 
-def test_a_job_whose_worker_process_dies_fails_and_the_next_job_gets_a_new_pool(
-    client: TestClient, store: Store, tmp_path: Path
-) -> None:
+def _long_roster_job(client: TestClient, store: Store, tmp_path: Path) -> tuple[dict[str, str], str]:
+    """A planner's headers and the id of a roster job of the 60-agent centre with a 10-minute limit, submitted."""
     headers = bearer(store.add_user("pat", "planner"))
     big = sixty_agents()
     params = {
         "center_id": upload(client, headers, big),
         "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path),
+        "time_limit_s": 600,
     }
-    job_id = client.post("/api/jobs/roster", json=params | {"time_limit_s": 600}, headers=headers).json()["id"]
+    return headers, client.post("/api/jobs/roster", json=params, headers=headers).json()["id"]
+
+
+def test_a_job_whose_worker_process_dies_fails_and_the_next_job_gets_a_new_pool(
+    client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    headers, job_id = _long_roster_job(client, store, tmp_path)
     assert wait_for(client, job_id, headers, ("running", *FINISHED))["status"] == "running"
     workers = [
         p for p in psutil.Process().children(recursive=True) if any("spawn_main" in part for part in p.cmdline())
@@ -185,14 +191,7 @@ def test_a_job_runs_below_the_server_s_priority_solver_threads_and_all(
 ) -> None:
     # The API's reads are scheduled before the jobs' solves: every thread of a worker process (CP-SAT's search
     # threads, started while the job runs, among them) has a higher nice level than the server.
-    headers = bearer(store.add_user("pat", "planner"))
-    big = sixty_agents()
-    params = {
-        "center_id": upload(client, headers, big),
-        "requirement_csv": requirement_csv(big, sixty_needs(), tmp_path),
-        "time_limit_s": 600,
-    }
-    job_id = client.post("/api/jobs/roster", json=params, headers=headers).json()["id"]
+    headers, job_id = _long_roster_job(client, store, tmp_path)
     deadline = time.monotonic() + 120
     while not (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())["progress"].get("objective"):
         assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job

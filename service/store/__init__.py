@@ -14,7 +14,7 @@ from service.store.schema import (
     User,
     WebSession,
 )
-from service.store.store import DEFAULT_URL, Store, check_user, hash_token, open_store
+from service.store.store import DEFAULT_URL, Store, check_user, find_job_file, hash_token, open_store
 
 __all__ = [
     "DATASET_KINDS",
@@ -31,6 +31,7 @@ __all__ = [
     "User",
     "WebSession",
     "check_user",
+    "find_job_file",
     "hash_token",
     "open_store",
 ]

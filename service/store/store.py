@@ -21,9 +21,18 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import InputError, Problem
-from service.store.schema import ROLES, User
+from service.store.schema import ROLES, JobFile, User
 
-__all__ = ["DEFAULT_URL", "MIGRATIONS", "Store", "check_user", "hash_token", "open_store", "safe_url"]
+__all__ = [
+    "DEFAULT_URL",
+    "MIGRATIONS",
+    "Store",
+    "check_user",
+    "find_job_file",
+    "hash_token",
+    "open_store",
+    "safe_url",
+]
 
 DEFAULT_URL = "sqlite:///wfm.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -78,6 +87,14 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def find_job_file(session: Session, job_id: str, name: str) -> JobFile | None:
+    """The file `name` the job `job_id` wrote, or None."""
+    found: JobFile | None = session.scalars(
+        select(JobFile).where(JobFile.job_id == job_id, JobFile.name == name)
+    ).first()
+    return found
 
 
 def check_user(name: str, role: str) -> str:

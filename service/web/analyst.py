@@ -17,7 +17,6 @@ checked by the job's own parameter check, as `wfm scenarios run` checks a scenar
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping
@@ -41,9 +40,9 @@ from scenarios.spec import BASE_NAME, LoopOptions, RosterOptions, SimulationOpti
 from service.jobs import FINISHED
 from service.kinds import JOB_ROLES
 from service.routes_jobs import CANCELLERS, file_response
-from service.store import CenterVersion, Dataset, Job, JobFile, User
+from service.store import CenterVersion, Dataset, Job, JobFile, User, find_job_file
 from service.store.schema import Center
-from service.web.common import PageError, action_role, is_htmx, page_role, problems_of, render, store_of
+from service.web.common import PageError, action_role, is_htmx, page_role, problems_of, render, store_of, svg_response
 from service.web.sessions import Viewer
 
 __all__ = ["build_spec", "router"]
@@ -570,7 +569,7 @@ def cancel_run(request: Request, viewer: Canceller, job_id: str) -> Response:
 def run_file(request: Request, viewer: Analyst, job_id: str, name: str) -> Response:
     """A file of the run, always as a download (a report's HTML is not shown inside the pages' site)."""
     with store_of(request).session() as session:
-        found = session.scalars(select(JobFile).where(JobFile.job_id == job_id, JobFile.name == name)).first()
+        found = find_job_file(session, job_id, name)
         if found is None:
             raise PageError(404, f"The run {job_id} has no file '{name}'.")
         response = file_response(found)
@@ -760,7 +759,7 @@ def frontier_svg(request: Request, viewer: Analyst, job_id: str, x: str = "cost"
     if comparison is None or not comparison.plotted:
         raise PageError(404, "This run has no variant results to chart yet.")
     x, y = _choice(comparison, x, y)
-    return _svg(_frontier_figure(comparison.points(x, y), x, y))
+    return svg_response(_frontier_figure(comparison.points(x, y), x, y))
 
 
 @router.get("/analyst/runs/{job_id}/work_types.svg")
@@ -770,7 +769,7 @@ def work_types_svg(request: Request, viewer: Analyst, job_id: str) -> Response:
     comparison = _comparison(request, run)
     if comparison is None or not comparison.plotted:
         raise PageError(404, "This run has no variant results to chart yet.")
-    return _svg(_work_types_figure(comparison))
+    return svg_response(_work_types_figure(comparison))
 
 
 def _frontier_figure(points: list[Point], x: str, y: str) -> Figure:
@@ -827,10 +826,3 @@ def _work_types_figure(comparison: Comparison) -> Figure:
     figure.supxlabel("simulated service level (%), 95% interval; dashed: the target; green: the base", fontsize=9)
     figure.tight_layout()
     return figure
-
-
-def _svg(figure: Figure) -> Response:
-    """The figure as SVG (matplotlib's object API, no pyplot: pages are drawn in several threads at once)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -8,13 +8,14 @@ browser gives one, that the request's `Origin` is the service's own.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from models import InputError
@@ -32,6 +33,7 @@ __all__ = [
     "problems_of",
     "render",
     "store_of",
+    "svg_response",
     "templates",
 ]
 
@@ -165,3 +167,11 @@ def job_of_kind(store: Store, job_id: str, kind: str, what: str) -> Job:
             raise PageError(404, f"There is no {what} {job_id}.")
         session.expunge(job)
         return job
+
+
+def svg_response(figure: Any) -> Response:
+    """A chart of a page: the matplotlib `Figure` as SVG, trimmed to what is drawn. Pages make their figures with
+    matplotlib's object API (`matplotlib.figure.Figure`), never pyplot, whose state the server's threads share."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -36,7 +36,7 @@ from service.kinds.plan import PLAN_ON
 from service.limits import REPORT_CSP
 from service.routes_data import store_history
 from service.routes_jobs import CANCELLERS, file_response
-from service.store import CenterVersion, Dataset, Job, JobFile, Plan, Roster, Store, User
+from service.store import CenterVersion, Dataset, Job, JobFile, Plan, Roster, Store, User, find_job_file
 from service.store.blobs import from_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.web.common import (
@@ -441,7 +441,7 @@ def plan_file(request: Request, viewer: Planner, plan_id: int, name: str) -> Res
         plan = session.get(Plan, plan_id)
         if plan is None:
             raise PageError(404, f"There is no plan {plan_id}.")
-        found = session.scalars(select(JobFile).where(JobFile.job_id == plan.job_id, JobFile.name == name)).first()
+        found = find_job_file(session, plan.job_id, name)
         if found is None:
             raise PageError(404, f"Plan {plan_id} has no file '{name}'.")
         response = file_response(found)

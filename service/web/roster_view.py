@@ -39,9 +39,9 @@ from service.app import (
     roster_parquet_response,
     stored_roster,
 )
-from service.store import ROLES
+from service.store import ROLES, find_job_file
 from service.store.blobs import from_parquet_blob
-from service.store.schema import CenterVersion, JobFile, Plan, User
+from service.store.schema import CenterVersion, Plan, User
 from service.store.schema import Roster as RosterRow
 from service.tables import read_csv_text
 from service.web.common import PageError, is_htmx, page_role, render, store_of
@@ -180,9 +180,8 @@ def prepared(request: Request, roster_id: int) -> tuple[RosterRow, CenterVersion
         coverage = None
         if row.job_id is not None:
             with store.session() as session:
-                coverage = session.scalar(
-                    select(JobFile.content).where(JobFile.job_id == row.job_id, JobFile.name == "coverage.csv")
-                )
+                stored = find_job_file(session, row.job_id, "coverage.csv")
+                coverage = None if stored is None else stored.content
         found = _prepare(from_parquet_blob(row.table), center, row.summary, coverage)
         with _prepared_lock:
             while len(_prepared) >= PREPARED_ROSTERS:

@@ -29,17 +29,17 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from matplotlib.figure import Figure
 from sqlalchemy import select
 
 from models import FORECAST, OPEN_TICKETS, Center, InputError, Problem
 from planner.assign import AssignSettings
-from planner.reports import pyplot
 from service.app import DISPATCH_WORKERS, dispatch_tickets
 from service.datasets import Upload, dataset_meta, read_table_upload
 from service.kinds import JOB_ROLES
 from service.kinds.base import stored_center
 from service.routes_intraday import APPLIERS, apply_intraday
-from service.store import CenterVersion, Dataset, Job, JobFile, Roster, Store, User
+from service.store import CenterVersion, Dataset, Job, Roster, Store, User, find_job_file
 from service.store.blobs import from_parquet_blob, to_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.tables import read_csv_text
@@ -52,6 +52,7 @@ from service.web.common import (
     problems_of,
     render,
     store_of,
+    svg_response,
 )
 from service.web.sessions import Viewer
 
@@ -270,8 +271,8 @@ def apply(
 def so_far_chart(request: Request, viewer: Supervisor, job_id: str) -> Response:
     """Actual against forecast so far per work type (bars)."""
     rows = _so_far(_done(store_of(request), job_id))
-    plt = pyplot()
-    figure, ax = plt.subplots(figsize=(6.4, 0.5 + 0.55 * max(len(rows), 1)))
+    figure = Figure(figsize=(6.4, 0.5 + 0.55 * max(len(rows), 1)))
+    ax = figure.subplots()
     positions = list(range(len(rows)))
     ax.barh([p + 0.2 for p in positions], [r["forecast"] for r in rows], height=0.4, color="#9ecae1", label="forecast")
     ax.barh([p - 0.2 for p in positions], [r["actual"] for r in rows], height=0.4, color="#08519c", label="actual")
@@ -280,7 +281,7 @@ def so_far_chart(request: Request, viewer: Supervisor, job_id: str) -> Response:
     ax.set_xlabel("contacts so far")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    return svg_response(figure)
 
 
 @router.get("/today/replans/{job_id}/reforecast.svg")
@@ -290,10 +291,8 @@ def reforecast_chart(request: Request, viewer: Supervisor, job_id: str) -> Respo
     job = _done(store, job_id)
     table = _reforecast(store, job)
     work_types = list(dict.fromkeys(table["work_type"]))
-    plt = pyplot()
-    figure, axes = plt.subplots(
-        max(len(work_types), 1), 1, figsize=(6.4, 0.4 + 1.5 * max(len(work_types), 1)), sharex=True, squeeze=False
-    )
+    figure = Figure(figsize=(6.4, 0.4 + 1.5 * max(len(work_types), 1)))
+    axes = figure.subplots(max(len(work_types), 1), 1, sharex=True, squeeze=False)
     for ax, work_type in zip(axes[:, 0], work_types, strict=False):
         mine = table[table["work_type"] == work_type]
         ax.fill_between(
@@ -310,7 +309,7 @@ def reforecast_chart(request: Request, viewer: Supervisor, job_id: str) -> Respo
 
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
     figure.tight_layout()
-    return _svg(figure)
+    return svg_response(figure)
 
 
 def _replan_context(store: Store, job_id: str, viewer: Viewer) -> dict[str, Any]:
@@ -371,8 +370,8 @@ def _done(store: Store, job_id: str) -> Job:
 
 def _file(store: Store, job_id: str, name: str) -> bytes | None:
     with store.sessions() as session:
-        found = session.scalars(select(JobFile.content).where(JobFile.job_id == job_id, JobFile.name == name)).first()
-    return None if found is None else bytes(found)
+        found = find_job_file(session, job_id, name)
+        return None if found is None else bytes(found.content)
 
 
 def _so_far(job: Job) -> list[dict[str, Any]]:
@@ -638,12 +637,10 @@ def _plan_dataset(store: Store, user: User, chosen: Day, job_id: str, kind: str)
         ).first()
         if found is not None:
             return int(found)
-        content = session.scalars(
-            select(JobFile.content).where(JobFile.job_id == job_id, JobFile.name == f"{kind}.csv")
-        ).first()
-        if content is None:
+        stored = find_job_file(session, job_id, f"{kind}.csv")
+        if stored is None:
             return None
-        table = read_table_upload(Upload(f"{kind}.csv", bytes(content)), kind, chosen.center)
+        table = read_table_upload(Upload(f"{kind}.csv", bytes(stored.content)), kind, chosen.center)
         row = Dataset(
             center_id=chosen.center_id,
             kind=kind,
@@ -818,10 +815,3 @@ def _local(value: Any, zone: str, with_day: bool = False) -> str:
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
     return stamp.strftime("%a %d %b %H:%M" if with_day else "%H:%M")
-
-
-def _svg(figure: Any) -> Response:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    pyplot().close(figure)
-    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
