@@ -8,7 +8,6 @@ roster that holds them (any centre), as a list per day and a small SVG strip, an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -25,6 +24,7 @@ from service.store import CenterVersion, Roster, Store
 from service.store.blobs import from_parquet_blob
 from service.store.schema import Center as CenterRow
 from service.web.common import PageError, page_role, render, store_of
+from service.web.roster_view import cell_pairs
 from service.web.sessions import Viewer
 
 __all__ = ["router"]
@@ -117,7 +117,7 @@ def _days(week: Week) -> list[dict[str, Any]]:
                 "end": _local(row["end"], zone),
                 "template": row["shift_template"],
                 "paid_minutes": int(row["paid_minutes"]),
-                "breaks": [f"{_local(a, zone)}-{_local(b, zone)}" for a, b in _pairs(row.get("breaks"))],
+                "breaks": [f"{_local(a, zone)}-{_local(b, zone)}" for a, b in cell_pairs(row.get("breaks"))],
                 "changes": _changes(row, zone),
             }
         out.append(entry)
@@ -149,12 +149,12 @@ def _strip(week: Week) -> dict[str, Any]:
         day = pd.Timestamp(row["date"]).strftime("%a %d %b")
         title = f"{day}: shift {_local(row['start'], zone)}-{_local(row['end'], zone)}"
         shapes.append({"kind": "shift", "x": x, "width": width, "title": title})
-        for a, b in _pairs(row.get("breaks")):
+        for a, b in cell_pairs(row.get("breaks")):
             x, width = place(a, b)
             shapes.append(
                 {"kind": "break", "x": x, "width": width, "title": f"break {_local(a, zone)}-{_local(b, zone)}"}
             )
-        for a, b in _pairs(row.get("absences")):
+        for a, b in cell_pairs(row.get("absences")):
             x, width = place(a, b)
             shapes.append(
                 {"kind": "absence", "x": x, "width": width, "title": f"absent {_local(a, zone)}-{_local(b, zone)}"}
@@ -166,14 +166,6 @@ def _strip(week: Week) -> dict[str, Any]:
     return {"width": week.days * DAY_WIDTH, "shapes": shapes, "labels": labels}
 
 
-def _pairs(value: Any) -> list[tuple[Any, Any]]:
-    """A roster's JSON list of [start, end] (breaks, absences) as pairs; none for a blank cell."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
-        return []
-    items = json.loads(value) if isinstance(value, str) else value
-    return [(a, b) for a, b in items]
-
-
 def _changes(row: dict[Any, Any], zone: str) -> list[str]:
     """What a re-plan changed of the day: overtime, time off, absences."""
     notes = []
@@ -181,7 +173,7 @@ def _changes(row: dict[Any, Any], zone: str) -> list[str]:
         value = row.get(column)
         if value is not None and not pd.isna(value) and int(value):
             notes.append(f"{int(value)} min {what}")
-    return notes + [f"absent {_local(a, zone)}-{_local(b, zone)}" for a, b in _pairs(row.get("absences"))]
+    return notes + [f"absent {_local(a, zone)}-{_local(b, zone)}" for a, b in cell_pairs(row.get("absences"))]
 
 
 def _local(value: Any, zone: str) -> str:

@@ -47,7 +47,7 @@ from service.tables import read_csv_text
 from service.web.common import PageError, is_htmx, page_role, render, store_of
 from service.web.sessions import Viewer
 
-__all__ = ["PAGE_SIZE", "router"]
+__all__ = ["PAGE_SIZE", "cell_pairs", "router"]
 
 router = APIRouter(include_in_schema=False)
 #: Who opens the roster's page: the roles that plan, run the day or study the roster.
@@ -139,8 +139,8 @@ class Prepared:
         for i in self.rows_of.get(agent_id, np.array([], dtype=np.int64)):
             shift = self.table.iloc[int(i)]
             start, end = pd.Timestamp(shift["start"]), pd.Timestamp(shift["end"])
-            breaks = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in _pairs(shift["breaks"])]
-            away = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in _pairs(shift.get("absences"))]
+            breaks = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in cell_pairs(shift["breaks"])]
+            away = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in cell_pairs(shift.get("absences"))]
             day = pd.Timestamp(shift["date"]).date()
             words = [f"{_day_label(day)} {_span(start, end, zone)}", f"{shift['shift_template']}"]
             words.append(f"{int(shift['paid_minutes']) / 60:.2f} h paid")
@@ -258,7 +258,9 @@ def _main_class(agent: Any, skill_class: dict[str, str]) -> str:
     return skill_class.get(agent.skills[0].skill, "s7") if agent is not None and agent.skills else "s7"
 
 
-def _pairs(value: Any) -> list[tuple[Any, Any]]:
+def cell_pairs(value: Any) -> list[tuple[Any, Any]]:
+    """A roster's cell of [start, end] pairs (breaks, absences: a JSON list, or the list itself) as pairs; none for
+    a blank cell."""
     if value is None or isinstance(value, float) or (not isinstance(value, list | tuple | np.ndarray | str)):
         return []
     if isinstance(value, str):
