@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import random
 import sys
@@ -53,6 +52,9 @@ QUICK_SHARE = 0.5
 GROW, SHRINK = 1.15, 0.85
 #: The first neighbourhood's share of the roster's cells, and its bounds in cells (the lower one in days).
 START_SHARE = 0.15
+#: The share of neighbourhood kinds drawn at random (the others: the kind with the best recent gain per second),
+#: and the weight of the latest sub-solve in a kind's average.
+EXPLORE, MEMORY = 0.25, 0.3
 WINDOW_DAYS = (2, 7)
 #: CP-SAT's linear relaxation level: 2 adds the clauses' and the cover's rows, which is what proves these models'
 #: bounds (level 1, the default, leaves the bound at a third of the optimum on Instance3).
@@ -223,6 +225,8 @@ class RunResult:
     iterations: int = 0
     improvements: dict[str, int] = field(default_factory=dict)
     tries: dict[str, int] = field(default_factory=dict)
+    timeouts: dict[str, int] = field(default_factory=dict)  # sub-solves that ran to their limit unproven
+    sizes: dict[str, int] = field(default_factory=dict)  # each kind's neighbourhood size at the end, in cells
     assignments: list[tuple[str, int, str]] = field(default_factory=list)
 
     def objective_at(self, seconds: float) -> int | None:
@@ -323,11 +327,17 @@ def _lns(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, dead
     hoods = _Neighbourhoods(model, rng)
     cells = len(model.instance.staff) * model.instance.horizon
     size = {kind: max(model.instance.horizon, START_SHARE * cells) for kind in hoods.kinds}
-    wins = {kind: 1.0 for kind in hoods.kinds}
+    # each kind's recent gain per second (an exponential average; untried kinds first), chosen greedily but for
+    # an EXPLORE share of random choices
+    rate = {kind: math.inf for kind in hoods.kinds}
     while not incumbent.done.is_set() and time.monotonic() < deadline - 0.05:
         with incumbent.lock:
             values, best = list(incumbent.values or []), incumbent.objective
-        kind = rng.choices(list(hoods.kinds), weights=[wins[k] for k in hoods.kinds])[0]
+        if rng.random() < EXPLORE:
+            kind = rng.choice(list(hoods.kinds))
+        else:
+            kind = max(hoods.kinds, key=lambda k: (rate[k], rng.random()))
+        began = time.monotonic()
         free = hoods.kinds[kind](values, size[kind])
         sub = model.model.clone()
         variables = sub.proto.variables
@@ -344,15 +354,19 @@ def _lns(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, dead
         status = solver.solve(sub)
         result.iterations += 1
         result.tries[kind] = result.tries.get(kind, 0) + 1
+        gain = 0.0
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and best is not None and solver.objective_value < best:
             if incumbent.offer(list(solver.response_proto.solution), round(solver.objective_value), f"lns:{kind}"):
                 result.improvements[kind] = result.improvements.get(kind, 0) + 1
-                wins[kind] += 1.0
-        wins[kind] = max(0.2, wins[kind] * 0.98)
+                gain = best - solver.objective_value
+        seconds = max(time.monotonic() - began, 1e-3)
+        rate[kind] = gain / seconds if math.isinf(rate[kind]) else (1 - MEMORY) * rate[kind] + MEMORY * gain / seconds
         if status == cp_model.OPTIMAL and solver.wall_time < QUICK_SHARE * limit:
             size[kind] = min(cells, size[kind] * GROW)
         elif status != cp_model.OPTIMAL:
             size[kind] = max(model.instance.horizon / 2, size[kind] * SHRINK)
+            result.timeouts[kind] = result.timeouts.get(kind, 0) + 1
+    result.sizes = {kind: round(cells) for kind, cells in size.items()}
 
 
 def _hint(model: cp_model.CpModel, values: list[int]) -> None:
@@ -414,17 +428,11 @@ def _whole(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, de
         values = list(incumbent.values or [])
     _hint(hinted, values)
 
-    class Watch(_Collect):
-        def on_solution_callback(self) -> None:
-            super().on_solution_callback()
-            self.incumbent.prove(self.best_objective_bound, False)
-            if self.incumbent.done.is_set():
-                self.stop_search()
-
+    solver.best_bound_callback = lambda bound: incumbent.prove(bound, False)
     stopper = threading.Thread(target=lambda: (incumbent.done.wait(), solver.stop_search()), daemon=True)
     stopper.start()
-    status = solver.solve(hinted, Watch(incumbent, "whole"))
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    status = solver.solve(hinted, _Collect(incumbent, "whole"))
+    if status not in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         incumbent.prove(solver.best_objective_bound, status == cp_model.OPTIMAL)
 
 
@@ -464,7 +472,7 @@ def _summary(path: Path, instance: Instance, result: RunResult) -> dict[str, obj
         "staff": len(instance.staff),
         "days": instance.horizon,
         "shifts": len(instance.shifts),
-        **{f"objective_{round(s)}s": result.objective_at(s) for s in CHECKPOINTS_S},
+        **{f"objective_{round(s)}s": result.objective_at(s) for s in CHECKPOINTS_S if s <= result.elapsed_s + 1},
         "objective": result.objective,
         "bound": result.bound,
         "optimal": result.optimal,
@@ -478,6 +486,8 @@ def _summary(path: Path, instance: Instance, result: RunResult) -> dict[str, obj
         "iterations": result.iterations,
         "tries": result.tries,
         "improvements": result.improvements,
+        "timeouts": result.timeouts,
+        "sizes": result.sizes,
     }
 
 
