@@ -179,7 +179,10 @@ def _shifts(lines: list[_Line]) -> tuple[Shift, ...]:
 
 def _staff(lines: list[_Line], shift_ids: set[str]) -> tuple[Staff, ...]:
     staff: list[Staff] = []
-    names = "id, max shifts (id=n|...), max total minutes, min total minutes, max consecutive, min consecutive, min days off, max weekends"
+    names = (
+        "id, max shifts (id=n|...), max total minutes, min total minutes, max consecutive, min consecutive, "
+        "min days off, max weekends"
+    )
     for line in lines:
         line.expect(8, names)
         if not line.fields[0]:

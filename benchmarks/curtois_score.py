@@ -132,21 +132,17 @@ def score(instance: Instance, assignments: list[tuple[str, int, str]]) -> Score:
         if total < staff.min_total_minutes:
             bad(f"min total minutes: {e} works {total}, at least {staff.min_total_minutes}")
         for start, length in _runs(worked, True):
+            span = f"days {start}-{start + length - 1}"
             if length > staff.max_consecutive_shifts:
-                bad(
-                    f"max consecutive shifts: {e} works days {start}-{start + length - 1}, at most {staff.max_consecutive_shifts} in a row"
-                )
+                bad(f"max consecutive shifts: {e} works {span}, at most {staff.max_consecutive_shifts} in a row")
             inside = start > 0 and start + length < horizon
             if inside and length < staff.min_consecutive_shifts:
-                bad(
-                    f"min consecutive shifts: {e} works days {start}-{start + length - 1}, at least {staff.min_consecutive_shifts} in a row"
-                )
+                bad(f"min consecutive shifts: {e} works {span}, at least {staff.min_consecutive_shifts} in a row")
         for start, length in _runs(worked, False):
+            span = f"days {start}-{start + length - 1}"
             inside = start > 0 and start + length < horizon
             if inside and length < staff.min_consecutive_days_off:
-                bad(
-                    f"min consecutive days off: {e} is off days {start}-{start + length - 1}, at least {staff.min_consecutive_days_off} in a row"
-                )
+                bad(f"min consecutive days off: {e} is off {span}, at least {staff.min_consecutive_days_off} in a row")
         weekends = sum(
             1 for w in range(horizon // 7 + 1) if any(worked[d] for d in (7 * w + 5, 7 * w + 6) if d < horizon)
         )
