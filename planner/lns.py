@@ -36,6 +36,8 @@ GROW, SHRINK = 1.2, 0.8
 #: Weight of the latest result in a neighbourhood's running score, and the least chance any neighbourhood keeps.
 SCORE_MEMORY = 0.3
 LEAST_CHANCE = 0.1
+#: Deterministic seconds each sub-solve is charged at least (a search of tiny sub-solves still ends).
+LEAST_CHARGE_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class LnsStats:
     gain: dict[str, int] = field(default_factory=dict)
     size: dict[str, float] = field(default_factory=dict)
     deterministic_s: float = 0.0
+    #: A neighbourhood that freed every group was solved to optimality: the incumbent is optimal.
+    proved_optimal: bool = False
 
     @property
     def iterations(self) -> int:
@@ -100,6 +104,7 @@ class LnsStats:
         return {
             "iterations": self.iterations,
             "improvements": sum(self.improved.values()),
+            "proved_optimal": self.proved_optimal,
             "per_neighbourhood": {
                 name: {
                     "tried": self.tried[name],
@@ -178,6 +183,7 @@ def large_neighbourhood_search(
         raise ValueError("wall mode needs a deadline")
     index = {key: np.asarray(list(vars_), dtype=np.int64) for key, vars_ in groups.items()}
     keys = list(index)
+    key_set = set(keys)
     rng = np.random.default_rng(settings.seed)
     first = float(min(max(settings.first_size, settings.least_size), len(keys)))
     arms = [_Arm(n, first, settings.sub_limit_s) for n in neighbourhoods]
@@ -193,7 +199,9 @@ def large_neighbourhood_search(
         free = set(arm.neighbourhood.choose(incumbent, max(settings.least_size, round(arm.size)), rng))
         return arm, free, incumbent, int(rng.integers(0, 2**31 - 1))
 
-    def settle(arm: _Arm, status: cp_model.CpSolverStatus, found: Incumbent | None, base: int, took: float) -> None:
+    def settle(
+        arm: _Arm, free: set[Hashable], status: cp_model.CpSolverStatus, found: Incumbent | None, base: int, took: float
+    ) -> None:
         name = arm.neighbourhood.name
         stats.tried[name] = stats.tried.get(name, 0) + 1
         gain = 0
@@ -210,6 +218,8 @@ def large_neighbourhood_search(
         arm.score = (1 - SCORE_MEMORY) * arm.score + SCORE_MEMORY * (rate / max(1.0, abs(best[0].objective)) * 1e4)
         arm.score = max(arm.score, 1e-6)
         whole = len(keys)
+        if status == cp_model.OPTIMAL and found is not None and found.objective <= best[0].objective:
+            stats.proved_optimal = stats.proved_optimal or len(free & key_set) == whole
         if status == cp_model.OPTIMAL or status == cp_model.INFEASIBLE:
             arm.size = min(whole, arm.size * GROW)
         else:
@@ -248,19 +258,19 @@ def large_neighbourhood_search(
     if settings.deterministic:
         assert deterministic_budget_s is not None
         lane = _Lane(model, index)
-        while not stopped() and stats.deterministic_s < deterministic_budget_s - 1e-9:
+        while not stopped() and not stats.proved_optimal and stats.deterministic_s < deterministic_budget_s - 1e-9:
             arm, free, incumbent, seed = pick()
             limit = min(arm.limit_s, deterministic_budget_s - stats.deterministic_s)
             status, found, spent = sub_solve(lane, free, incumbent, seed, limit)
-            stats.deterministic_s += spent
-            settle(arm, status, found, incumbent.objective, spent)
+            stats.deterministic_s += max(spent, LEAST_CHARGE_S)
+            settle(arm, free, status, found, incumbent.objective, spent)
         return best[0], stats
 
     assert deadline is not None
 
     def run_lane() -> None:
         lane = _Lane(model, index)
-        while not stopped():
+        while not stopped() and not stats.proved_optimal:
             left = deadline - time.monotonic()
             if left < 0.05:
                 return
@@ -270,7 +280,7 @@ def large_neighbourhood_search(
             status, found, spent = sub_solve(lane, free, incumbent, seed, min(arm.limit_s, left))
             with lock:
                 stats.deterministic_s += spent
-                settle(arm, status, found, incumbent.objective, time.monotonic() - began)
+                settle(arm, free, status, found, incumbent.objective, time.monotonic() - began)
 
     lanes = max(1, settings.lanes)
     if lanes == 1:

@@ -45,7 +45,7 @@ LEAST_SEARCH_S = 0.1
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
 #: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
-WARM_START_SHARE = 0.25
+WARM_START_SHARE = 0.1
 WARM_START_LIMITS_S = (2.0, 20.0)
 #: With the shifts fixed the LP is easy and the search should move at once: CP-SAT's default chunk of iterations.
 WARM_START_ROOT_LP_ITERATIONS = 2_000
@@ -57,7 +57,7 @@ INTERRUPTED_NOTE = "interrupted: best roster so far"
 METHODS = ("lns", "cpsat")
 #: Share of the search the whole model gets before the large-neighbourhood search takes over (a small roster is
 #: solved and proved within it).
-PROBE_SHARE = 0.2
+PROBE_SHARE = 0.1
 #: The neighbourhood search's first neighbourhood (agent-days freed: a share of them, within bounds) and the limit
 #: of each of its sub-solves.
 LNS_FIRST_SHARE = 0.05
@@ -272,8 +272,11 @@ def _solve_roster(
     lns_stats = None
     if settings.method == "lns" and status != cp_model.OPTIMAL and not _cancelled(cancel):
         incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder)
-    status_name = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
+    proved = status == cp_model.OPTIMAL or (lns_stats is not None and lns_stats.proved_optimal)
+    status_name = "OPTIMAL" if proved else "FEASIBLE"
     source = Solution(incumbent)
+    if proved:
+        best_bound = source.objective_value
     # Valid whichever solution is kept: CP-SAT's proven bound, or the pay floor where that is higher.
     bound = min(max(best_bound, recorder.bound * SCALE), source.objective_value)
     shifts = {
