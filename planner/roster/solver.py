@@ -44,8 +44,9 @@ AFTER_BREAKS_S = 0.4
 LEAST_SEARCH_S = 0.1
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
-#: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
-WARM_START_SHARE = 0.1
+#: Share of the time limit spent completing the greedy roster into the warm start, by method (the neighbourhood
+#: search improves the completion as it goes, the whole model needs a good start), and its bounds in seconds.
+WARM_START_SHARE = {"lns": 0.1, "cpsat": 0.25}
 WARM_START_LIMITS_S = (2.0, 20.0)
 #: With the shifts fixed the LP is easy and the search should move at once: CP-SAT's default chunk of iterations.
 WARM_START_ROOT_LP_ITERATIONS = 2_000
@@ -65,9 +66,9 @@ LNS_FIRST_SIZE = (8, 400)
 LNS_SUB_LIMIT_S = 2.0
 
 
-def warm_start_time_limit(time_limit_s: float) -> float:
+def warm_start_time_limit(time_limit_s: float, method: str = "lns") -> float:
     low, high = WARM_START_LIMITS_S
-    return min(time_limit_s, max(low, min(high, WARM_START_SHARE * time_limit_s)))
+    return min(time_limit_s, max(low, min(high, WARM_START_SHARE[method] * time_limit_s)))
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class _Budget:
         self.used_deterministic_s = 0.0
 
     def warm_start_s(self) -> float:
-        share = warm_start_time_limit(self.settings.time_limit_s)
+        share = warm_start_time_limit(self.settings.time_limit_s, self.settings.method)
         if self.settings.deterministic:
             return share
         return min(share, seconds_left(self.search_end))
