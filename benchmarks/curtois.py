@@ -211,6 +211,7 @@ class LnsSettings:
     workers: int = 1
     seed: int = 0
     sub_limit_s: float = SUB_LIMIT_S
+    lns: bool = True  # False: the whole model's CP-SAT search alone, on every worker (the reference method)
 
 
 @dataclass
@@ -406,11 +407,15 @@ def solve(instance: Instance, settings: LnsSettings) -> RunResult:
     elif status == cp_model.FEASIBLE:
         incumbent.prove(first.best_objective_bound, False)
     threads = []
-    if settings.workers > 1 and incumbent.values is not None and not incumbent.done.is_set():
-        threads.append(threading.Thread(target=_whole, args=(model, incumbent, settings, deadline), daemon=True))
+    if not settings.lns:
+        if incumbent.values is not None and not incumbent.done.is_set():
+            _whole(model, incumbent, settings.workers, settings.seed, deadline)
+    elif settings.workers > 1 and incumbent.values is not None and not incumbent.done.is_set():
+        whole = (model, incumbent, settings.workers - 1, settings.seed + 1, deadline)
+        threads.append(threading.Thread(target=_whole, args=whole, daemon=True))
     for thread in threads:
         thread.start()
-    if incumbent.values is not None:
+    if incumbent.values is not None and settings.lns:
         _lns(model, incumbent, settings, deadline, result)
     incumbent.done.set()
     for thread in threads:
@@ -428,10 +433,10 @@ def solve(instance: Instance, settings: LnsSettings) -> RunResult:
     return result
 
 
-def _whole(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, deadline: float) -> None:
-    """The whole model's search on all workers but the LNS's one, stopped when the LNS meets its bound."""
+def _whole(model: CurtoisModel, incumbent: _Incumbent, workers: int, seed: int, deadline: float) -> None:
+    """The whole model's search on `workers`, hinted with the incumbent, stopped when the LNS meets its bound."""
     solver = cp_model.CpSolver()
-    _parameters(solver, deadline - time.monotonic(), settings.workers - 1, settings.seed + 1)
+    _parameters(solver, deadline - time.monotonic(), workers, seed)
     hinted = model.model.clone()
     with incumbent.lock:
         values = list(incumbent.values or [])
@@ -519,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="1: the LNS alone; more: the whole model's search beside it"
     )
+    parser.add_argument("--no-lns", action="store_true", help="the whole model's CP-SAT search alone (for comparison)")
     args = parser.parse_args(argv)
     if args.time_limit <= 0 or args.workers < 1:
         print("error: --time-limit must be positive and --workers at least 1", file=sys.stderr)
@@ -534,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = LnsSettings(time_limit_s=args.time_limit, workers=args.workers, seed=args.seed)
+    settings = LnsSettings(time_limit_s=args.time_limit, workers=args.workers, seed=args.seed, lns=not args.no_lns)
     summaries = []
     for path, instance in instances:
         result = solve(instance, settings)

@@ -216,9 +216,12 @@ def test_model_forbids_each_hard_rule_the_scorer_checks(rule: str, tiny: Path) -
     assert status == cp_model.INFEASIBLE
 
 
-def test_model_optimum_on_the_tiny_instance_is_a_feasible_solution_the_scorer_agrees_with(tiny: Path) -> None:
+@pytest.mark.parametrize("lns", [True, False])
+def test_model_optimum_on_the_tiny_instance_is_a_feasible_solution_the_scorer_agrees_with(
+    lns: bool, tiny: Path
+) -> None:
     instance = read_instance(tiny)
-    result = curtois.solve(instance, curtois.LnsSettings(time_limit_s=5, workers=1))
+    result = curtois.solve(instance, curtois.LnsSettings(time_limit_s=5, workers=1, lns=lns))
     checked = curtois_score.score(instance, result.assignments)
     assert checked.violations == []
     assert checked.objective == result.objective <= 170
