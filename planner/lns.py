@@ -72,7 +72,9 @@ class Neighbourhood:
 class LnsSettings:
     """`lanes`: neighbourhoods solved at once (wall mode). `first_size`: groups freed at first (each
     neighbourhood then adapts its own size between `least_size` and all the groups). `sub_limit_s`: the limit of
-    a sub-solve; deterministic seconds in deterministic mode."""
+    a sub-solve; deterministic seconds in deterministic mode. `sideways`: a sub-solve's different solution of the
+    same objective replaces the incumbent (the search moves along plateaus instead of re-solving the same
+    neighbourhoods of one solution)."""
 
     lanes: int = 1
     workers: int = 1  # CP-SAT workers of each sub-solve
@@ -81,6 +83,7 @@ class LnsSettings:
     first_size: int = 20
     least_size: int = 2
     sub_limit_s: float = 2.0
+    sideways: bool = True  # take a different solution of the same objective (a plateau move)
     parameters: dict[str, int | float | bool] = field(default_factory=dict)  # more CP-SAT parameters
 
 
@@ -95,6 +98,7 @@ class LnsStats:
     deterministic_s: float = 0.0
     #: A neighbourhood that freed every group was solved to optimality: the incumbent is optimal.
     proved_optimal: bool = False
+    sideways: int = 0
 
     @property
     def iterations(self) -> int:
@@ -105,6 +109,7 @@ class LnsStats:
             "iterations": self.iterations,
             "improvements": sum(self.improved.values()),
             "proved_optimal": self.proved_optimal,
+            "sideways": self.sideways,
             "per_neighbourhood": {
                 name: {
                     "tried": self.tried[name],
@@ -214,6 +219,14 @@ def large_neighbourhood_search(
                 on_improve(found, name)
         elif found is not None and found.objective < base:
             gain = base - found.objective  # improved its own start, beaten meanwhile by another lane
+        elif (
+            settings.sideways
+            and found is not None
+            and found.objective == best[0].objective
+            and not np.array_equal(found.values, best[0].values)
+        ):
+            best[0] = found  # a plateau move: the next neighbourhoods start from a different solution as good
+            stats.sideways += 1
         rate = gain / max(took, 1e-3)
         arm.score = (1 - SCORE_MEMORY) * arm.score + SCORE_MEMORY * (rate / max(1.0, abs(best[0].objective)) * 1e4)
         arm.score = max(arm.score, 1e-6)
