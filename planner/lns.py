@@ -17,6 +17,7 @@ deterministic time and draws from a seeded generator: the same input gives the s
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -175,11 +176,14 @@ def large_neighbourhood_search(
     deterministic_budget_s: float | None = None,
     cancel: Cancellation | None = None,
     on_improve: Callable[[Incumbent, str], None] | None = None,
+    target: Callable[[], float] | None = None,
 ) -> tuple[Incumbent, LnsStats]:
     """Improve `start` (a solution of `model`) until `deadline` (a `time.monotonic()` instant; wall mode) or until
     `deterministic_budget_s` deterministic seconds are spent (deterministic mode), or `cancel`. `groups`: key ->
     the indices of the variables that make up the group (the decisions; every other variable stays free and is
-    recomputed by each sub-solve). Returns the best solution found and what the search did."""
+    recomputed by each sub-solve). `target`: a proven lower bound of the objective, read as the search goes (e.g.
+    from a bound computed beside it): the search stops when the incumbent reaches it. Returns the best solution
+    found and what the search did."""
     if not neighbourhoods:
         raise ValueError("large_neighbourhood_search needs at least one neighbourhood")
     if settings.deterministic and deterministic_budget_s is None:
@@ -266,7 +270,9 @@ def large_neighbourhood_search(
         return status, found, spent
 
     def stopped() -> bool:
-        return cancel is not None and cancel.cancelled
+        if target is not None and best[0].objective <= math.ceil(target() - 1e-6):
+            stats.proved_optimal = True
+        return (cancel is not None and cancel.cancelled) or stats.proved_optimal
 
     if settings.deterministic:
         assert deterministic_budget_s is not None

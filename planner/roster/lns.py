@@ -80,6 +80,7 @@ class RosterNeighbourhoods:
             [[skill_of[w] in pool.skills for w in range(len(p.work_types))] for pool in p.pools], dtype=bool
         ).reshape(len(p.pools), len(p.work_types))
         self.interval_keys = set(built.interval_vars)
+        self.cells = sum(len(days) for days in self.agent_days.values())
         # Per day: the intervals its shapes can reach (a freed agent-day frees them).
         self.day_span = []
         for d in range(self.days):
@@ -107,6 +108,8 @@ class RosterNeighbourhoods:
 
         def freed(incumbent: Incumbent, size: int, rng: np.random.Generator) -> list[Hashable]:
             cells: list[Hashable] = list(choose(incumbent, size, rng))
+            if len(set(cells)) >= self.cells:  # every agent-day: every interval too (the whole model)
+                return cells + [(INTERVAL, t) for t in sorted(self.interval_keys)]
             days = {int(cell[1]) for cell in cells if isinstance(cell, tuple)}
             intervals = {t for d in days for t in range(*self.day_span[d]) if t in self.interval_keys}
             return cells + [(INTERVAL, t) for t in sorted(intervals)]

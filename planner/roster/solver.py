@@ -7,6 +7,7 @@ allocates the on-duty agents to work types. Nothing prints here: progress goes t
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -272,9 +273,17 @@ def _solve_roster(
             "give it more time (--time-limit)"
         )
     lns_stats = None
+
+    def bound_units() -> float:
+        return max(best_bound, recorder.bound * SCALE)
+
     if settings.method == "lns" and status != cp_model.OPTIMAL and not _cancelled(cancel):
-        incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder)
-    proved = status == cp_model.OPTIMAL or (lns_stats is not None and lns_stats.proved_optimal)
+        incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder, bound_units)
+    proved = (
+        status == cp_model.OPTIMAL
+        or (lns_stats is not None and lns_stats.proved_optimal)
+        or incumbent.objective <= math.ceil(bound_units() - 1e-6)
+    )
     status_name = "OPTIMAL" if proved else "FEASIBLE"
     source = Solution(incumbent)
     if proved:
@@ -431,7 +440,12 @@ def _best_of(solver: cp_model.CpSolver | None, warm: cp_model.CpSolver | None) -
 
 
 def _improve(
-    built: RosterModel, start: Incumbent, settings: RosterSettings, budget: _Budget, recorder: _Recorder
+    built: RosterModel,
+    start: Incumbent,
+    settings: RosterSettings,
+    budget: _Budget,
+    recorder: _Recorder,
+    bound: Callable[[], float],
 ) -> tuple[Incumbent, LnsStats | None]:
     """The large-neighbourhood search from `start` for the rest of the search's time (`planner/roster/lns.py`)."""
     groups = roster_groups(built)
@@ -466,6 +480,7 @@ def _improve(
         deterministic_budget_s=left if settings.deterministic else None,
         cancel=settings.cancel,
         on_improve=improved,
+        target=bound,
     )
     budget.used_deterministic_s += stats.deterministic_s
     return best, stats
