@@ -13,7 +13,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from benchmarks.roster_lp_bound import lp_bound
-from planner.roster.colgen import BoundResult, column_generation
+from planner.roster.colgen import BoundResult, column_generation, integer_master
 from planner.roster.model import SCALE, RosterModel, RosterWeights
 from planner.roster.problem import RosterProblem, build_problem
 from planner.roster.result import roster_table
@@ -213,3 +213,17 @@ def test_an_incumbent_roster_is_a_column_and_bounds_are_reported_as_they_improve
 def _shape(problem: RosterProblem, d: int, template_id: str) -> int:
     shapes = problem.shapes
     return next(k for k in range(len(shapes)) if shapes.day[k] == d and shapes.template[k] == template_id)
+
+
+@pytest.mark.parametrize("name", ["priorities", "fairness"])
+def test_integer_master_makes_a_valid_roster_of_the_patterns_between_bound_and_any_roster(name: str) -> None:
+    problem, context = _problem(name)
+    result = column_generation(problem, WEIGHTS, time_limit_s=LIMIT_S)
+    made = integer_master(problem, WEIGHTS, result.patterns, time_limit_s=LIMIT_S)
+    assert made is not None and made.optimal
+    for agent_id, pattern in made.shifts.items():
+        assert pattern in result.patterns[agent_id]
+    shifts = {(a, d): k for a, pattern in made.shifts.items() for d, k in pattern.items()}
+    found = validate_roster(roster_table(problem, shifts, {}), problem.center, problem.horizon, **context)
+    assert [str(v) for v in found] == []
+    assert result.bound - 1e-6 <= _optimum(problem) <= made.objective + 1e-6

@@ -43,7 +43,7 @@ from planner.roster.model import AGENT_TERMS, COUPLING_TERMS, HARD_RULES, SCALE,
 from planner.roster.problem import Pool, RosterProblem
 from planner.runtime import Cancellation, seconds_left
 
-__all__ = ["BoundResult", "column_generation"]
+__all__ = ["BoundResult", "MasterRoster", "column_generation", "integer_master"]
 
 #: Pricing objective units per objective unit of the roster model: the duals are scaled by this and rounded down.
 PRICE_SCALE = 100
@@ -522,3 +522,58 @@ def column_generation(
             result.converged = True
             break
     return finish(engine)
+
+
+@dataclass
+class MasterRoster:
+    """The integer master's roster: agent -> day -> shape, its objective (points, breaks nominal, as the roster
+    model's) and whether CP-SAT proved it the best roster made of the given patterns."""
+
+    shifts: dict[str, dict[int, int]]
+    objective: float
+    optimal: bool
+
+
+def integer_master(
+    problem: RosterProblem,
+    weights: RosterWeights,
+    patterns: dict[str, list[dict[int, int]]],
+    *,
+    time_limit_s: float,
+    workers: int = 1,
+    seed: int = 0,
+    hint: dict[str, dict[int, int]] | None = None,
+    cancel: Cancellation | None = None,
+) -> MasterRoster | None:
+    """The best roster in which every agent works one of its `patterns` (e.g. `BoundResult.patterns`; an agent
+    without any is left free), by CP-SAT on the roster model with a choice of pattern per agent, within
+    `time_limit_s`: every coupling term is exact. `hint`: a roster to start from. None if none was found in time."""
+    built = RosterModel(problem, weights).build()
+    model = built.model
+    for agent_id, options in patterns.items():
+        if agent_id not in built.shift or not options:
+            continue
+        shifts = built.shift[agent_id]
+        choose = [model.new_bool_var(f"pattern[{agent_id},{i}]") for i in range(len(options))]
+        model.add_exactly_one(choose)
+        for k, var in shifts.items():
+            model.add(var == sum(z for z, pattern in zip(choose, options, strict=True) if k in pattern.values()))
+        wanted = (hint or {}).get(agent_id)
+        for z, pattern in zip(choose, options, strict=True):
+            if wanted is not None:
+                model.add_hint(z, int(pattern == wanted))
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = workers
+    parameters.random_seed = seed
+    parameters.catch_sigint_signal = False
+    parameters.max_time_in_seconds = max(0.01, time_limit_s)
+    status = solve(solver, model, None, cancel)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    out: dict[str, dict[int, int]] = {}
+    for agent_id, shifts in built.shift.items():
+        chosen = {int(problem.shapes.day[k]): k for k, var in shifts.items() if solver.value(var)}
+        if chosen:
+            out[agent_id] = chosen
+    return MasterRoster(out, solver.objective_value / SCALE, status == cp_model.OPTIMAL)
