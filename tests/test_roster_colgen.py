@@ -227,3 +227,17 @@ def test_integer_master_makes_a_valid_roster_of_the_patterns_between_bound_and_a
     found = validate_roster(roster_table(problem, shifts, {}), problem.center, problem.horizon, **context)
     assert [str(v) for v in found] == []
     assert result.bound - 1e-6 <= _optimum(problem) <= made.objective + 1e-6
+
+
+def test_a_run_cancelled_midway_keeps_the_bound_it_had() -> None:
+    problem, _ = _problem("priorities")
+    cancel = Cancellation()
+    seen: list[float] = []
+
+    def first_then_stop(bound: float) -> None:
+        seen.append(bound)
+        cancel.cancel()
+
+    result = column_generation(problem, WEIGHTS, time_limit_s=LIMIT_S, cancel=cancel, on_bound=first_then_stop)
+    assert seen == [result.bound] and result.rounds == 0 and not result.converged
+    assert result.bound <= _optimum(problem)

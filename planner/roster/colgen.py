@@ -306,10 +306,17 @@ class _Pricing(cp_model.CpSolverSolutionCallback):
         self.found.append(np.array([self.value(v) for v in self.variables], dtype=np.int64))
 
 
+class _Stopped(Exception):
+    """The run was cancelled or reached its deadline while the models were being built."""
+
+
 class _Engine:
     """The state of one column generation (no global state: one engine per call)."""
 
-    def __init__(self, problem: RosterProblem, weights: RosterWeights, workers: int, seed: int) -> None:
+    def __init__(
+        self, problem: RosterProblem, weights: RosterWeights, workers: int, seed: int, stopped: Callable[[], bool]
+    ) -> None:
+        """Raises `_Stopped` when `stopped()` says so between the agents' models."""
         self.problem, self.weights, self.workers, self.seed = problem, weights, workers, seed
         groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
         for agent_id in problem.options:
@@ -321,6 +328,8 @@ class _Engine:
         self.class_of: dict[str, int] = {}
         local_of: dict[int, tuple[int, int]] = {}
         for members in groups.values():
+            if stopped():
+                raise _Stopped
             built = _agent_model(problem, weights, members[0])
             mine = _decisions_of(built, members[0])
             position = {(kind, key): v.index for kind, key, v in mine}
@@ -451,7 +460,10 @@ def column_generation(
 
     if stopped():
         return finish(None)
-    engine = _Engine(problem, weights, workers, seed)
+    try:
+        engine = _Engine(problem, weights, workers, seed, stopped)
+    except _Stopped:
+        return finish(None)
     master = engine.master
 
     def improve(bound_units: float) -> None:
