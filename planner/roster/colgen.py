@@ -183,9 +183,8 @@ class _Master:
         self.slots: list[mathopt.Variable] = []
         self.add_slots(max(SLOTS, SLOTS_PER_CLASS * len(classes)))
         self.solver = mathopt.IncrementalSolver(self.model, mathopt.SolverType.GLOP)
-        self.parameters = mathopt.SolveParameters(
-            presolve=mathopt.Emphasis.OFF, lp_algorithm=mathopt.LPAlgorithm.PRIMAL_SIMPLEX
-        )
+        self.parameters = mathopt.SolveParameters(presolve=mathopt.Emphasis.OFF)
+        self.solved = False
         self.columns = 0
         self.value = math.inf
         self.pi = np.zeros(len(self.rows))  # the coupling rows' duals
@@ -196,7 +195,8 @@ class _Master:
 
     def add_column(self, c: int, cls: _Class, values: np.ndarray, cost: float) -> None:
         if self.columns == len(self.slots):
-            self.add_slots(len(self.slots))  # GLOP starts afresh once
+            self.add_slots(len(self.slots))  # GLOP starts afresh once, without a basis
+            self.solved = False
         var = self.slots[self.columns]
         var.upper_bound = math.inf
         self.model.objective.set_linear_coefficient(var, cost)
@@ -209,6 +209,10 @@ class _Master:
     def solve(self, limit_s: float, cancel: Cancellation | None) -> bool:
         """Solve the restricted master; True with its value and duals (`value`, `pi`) when it is optimal. The
         duals are set to 0 where their sign would need a bound the row does not have."""
+        # From scratch the dual simplex is faster; from the last basis with new columns, the primal.
+        self.parameters.lp_algorithm = (
+            mathopt.LPAlgorithm.PRIMAL_SIMPLEX if self.solved else mathopt.LPAlgorithm.DUAL_SIMPLEX
+        )
         self.parameters.time_limit = timedelta(seconds=max(0.01, limit_s))
         interrupter = SolveInterrupter()
         if cancel is not None:
@@ -220,6 +224,7 @@ class _Master:
             result = self.solver.solve(params=self.parameters, interrupter=interrupter)
         if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
             return False
+        self.solved = True
         self.value = float(result.objective_value())
         pi = np.array(result.dual_values(self.rows), dtype=float)
         pi[(pi > 0) & ~np.isfinite(self.row_lo)] = 0.0
