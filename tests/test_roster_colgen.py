@@ -215,11 +215,14 @@ def _shape(problem: RosterProblem, d: int, template_id: str) -> int:
     return next(k for k in range(len(shapes)) if shapes.day[k] == d and shapes.template[k] == template_id)
 
 
-@pytest.mark.parametrize("name", ["priorities", "fairness"])
-def test_integer_master_makes_a_valid_roster_of_the_patterns_between_bound_and_any_roster(name: str) -> None:
+@pytest.mark.parametrize(("name", "hinted"), [("priorities", False), ("fairness", False), ("priorities", True)])
+def test_integer_master_makes_a_valid_roster_of_the_patterns_between_bound_and_any_roster(
+    name: str, hinted: bool
+) -> None:
     problem, context = _problem(name)
     result = column_generation(problem, WEIGHTS, time_limit_s=LIMIT_S)
-    made = integer_master(problem, WEIGHTS, result.patterns, time_limit_s=LIMIT_S)
+    hint = {agent_id: patterns[0] for agent_id, patterns in result.patterns.items()} if hinted else None
+    made = integer_master(problem, WEIGHTS, result.patterns, time_limit_s=LIMIT_S, hint=hint)
     assert made is not None and made.optimal
     for agent_id, pattern in made.shifts.items():
         assert pattern in result.patterns[agent_id]

@@ -62,6 +62,8 @@ SMOOTHING = 0.5
 #: many per class.
 SLOTS = 2000
 SLOTS_PER_CLASS = 40
+#: Share of the integer master's time for completing the hint's patterns into a whole first roster.
+HINT_SHARE = 0.25
 _BIG = 2**62
 
 
@@ -411,12 +413,7 @@ class _Engine:
             chosen = set(fixed.values())
             for index, k in cls.shift_index.items():
                 model.add(model.get_int_var_from_proto_index(index) == int(k in chosen))
-        solver = cp_model.CpSolver()
-        parameters = solver.parameters
-        parameters.num_workers = self.workers
-        parameters.random_seed = self.seed
-        parameters.catch_sigint_signal = False
-        parameters.max_time_in_seconds = max(0.01, limit_s)
+        solver = _solver(self.workers, self.seed, limit_s)
         callback = _Pricing(cls, work)
         status = solve(solver, model, callback, cancel)
         if status == cp_model.INFEASIBLE:
@@ -565,8 +562,10 @@ def integer_master(
     """The best roster in which every agent works one of its `patterns` (e.g. `BoundResult.patterns`; an agent
     without any is left free), by CP-SAT on the roster model with a choice of pattern per agent, within
     `time_limit_s`: every coupling term is exact. `hint`: a roster to start from. None if none was found in time."""
+    began = time.monotonic()
     built = RosterModel(problem, weights).build()
     model = built.model
+    hinted: list[tuple[cp_model.IntVar, int]] = []  # pattern choices of the hint
     for agent_id, options in patterns.items():
         if agent_id not in built.shift or not options:
             continue
@@ -576,15 +575,19 @@ def integer_master(
         for k, var in shifts.items():
             model.add(var == sum(z for z, pattern in zip(choose, options, strict=True) if k in pattern.values()))
         wanted = (hint or {}).get(agent_id)
-        for z, pattern in zip(choose, options, strict=True):
-            if wanted is not None:
-                model.add_hint(z, int(pattern == wanted))
-    solver = cp_model.CpSolver()
-    parameters = solver.parameters
-    parameters.num_workers = workers
-    parameters.random_seed = seed
-    parameters.catch_sigint_signal = False
-    parameters.max_time_in_seconds = max(0.01, time_limit_s)
+        if wanted is not None and wanted in options:
+            hinted += [(z, int(pattern == wanted)) for z, pattern in zip(choose, options, strict=True)]
+    if hinted:
+        # As the roster's warm start: the hint's patterns fixed, CP-SAT completes the rest (an easy problem), and
+        # that whole solution hints the search.
+        fixed = model.clone()
+        for z, value in hinted:
+            fixed.add(fixed.get_bool_var_from_proto_index(z.index) == value)
+        completion = _solver(workers, seed, HINT_SHARE * time_limit_s)
+        if solve(completion, fixed, None, cancel) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for index, value in enumerate(completion.response_proto.solution):
+                model.add_hint(model.get_int_var_from_proto_index(index), value)
+    solver = _solver(workers, seed, time_limit_s - (time.monotonic() - began))
     status = solve(solver, model, None, cancel)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -594,3 +597,13 @@ def integer_master(
         if chosen:
             out[agent_id] = chosen
     return MasterRoster(out, solver.objective_value / SCALE, status == cp_model.OPTIMAL)
+
+
+def _solver(workers: int, seed: int, limit_s: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = workers
+    parameters.random_seed = seed
+    parameters.catch_sigint_signal = False
+    parameters.max_time_in_seconds = max(0.01, limit_s)
+    return solver
