@@ -269,7 +269,7 @@ class ProgressPrinter:
         self.last = step.elapsed_s
         err.print(
             f"  {step.elapsed_s:7.1f} s  objective {step.objective:12,.1f}  bound {step.bound:12,.1f}  "
-            f"gap {step.gap:7.2%}",
+            f"gap {step.gap:7.2%}" + (f"  ({step.source})" if step.source else ""),
             markup=False,
         )
 

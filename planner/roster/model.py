@@ -86,6 +86,9 @@ class RosterModel:
     covered: dict[tuple[int, int], LinearExpr] = field(default_factory=dict)  # (interval, w) -> agents
     weekends: dict[str, list[cp_model.IntVar | int]] = field(default_factory=dict)  # agent -> weekend -> bool
     terms: dict[str, LinearExpr] = field(default_factory=dict)
+    # interval -> the indices of the variables that describe only that interval (on duty, allocation, shortfall,
+    # surplus, backlog): the neighbourhood search fixes those of the intervals it does not free.
+    interval_vars: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def build(self, rules: Iterable[str] | None = None, *, pools: bool = True) -> RosterModel:
         """Add the decisions and the rules (all of `RULES` by default, else those named, in `RULES`' order) and
@@ -111,6 +114,10 @@ class RosterModel:
     def weekend_vars(self, agent_id: str) -> list[cp_model.IntVar | int]:
         """One boolean per weekend of the horizon: the agent works one of its days (made on first use)."""
         return _weekend_vars(self, agent_id)
+
+    def variables_since(self, t: int, first: int) -> None:
+        """File the variables created since index `first` under interval `t` (`interval_vars`)."""
+        self.interval_vars[t].extend(range(first, len(self.model.proto.variables)))
 
     def interval_factor(self) -> int:
         """Objective units of one agent-interval at a per-hour weight of 1 (the interval's minutes)."""
@@ -174,6 +181,7 @@ def _pool_decisions(m: RosterModel) -> None:
                 previous = 0
                 continue
             on = model.new_int_var(0, int(upper[t]), f"on[{pool_index},{t}]")
+            m.interval_vars[t].append(on.index)
             model.add(on == previous + sum(sign * c for sign, c in change.get(t, [])))
             m.on_duty[pool_index, t] = on
             previous = on
@@ -187,6 +195,7 @@ def _pool_decisions(m: RosterModel) -> None:
         for w in np.flatnonzero(demand[t]):
             if skill_of[w] in pool.skills:
                 var = model.new_int_var(0, len(pool.agents), f"y[{pool_index},{t},{w}]")
+                m.interval_vars[t].append(var.index)
                 m.assign[pool_index, t, int(w)] = var
                 by_cover[t, int(w)].append(var)
                 vars_.append(var)
@@ -391,9 +400,11 @@ def understaffing(m: RosterModel) -> LinearExpr:
     terms = []
     for t, w in zip(*np.nonzero(p.required), strict=True):
         cover = m.covered.get((int(t), int(w)), 0)
+        first = len(m.model.proto.variables)
         terms += shortfall_terms(
             m.model, p, m.weights, int(t), int(w), int(p.required[t, w]), cover, m.interval_factor()
         )
+        m.variables_since(int(t), first)
     return sum(terms)
 
 
@@ -422,6 +433,7 @@ def deferred_backlog(m: RosterModel) -> LinearExpr:
         backlog_prev: cp_model.IntVar | int = 0
         for t in range(intervals):
             cover = m.covered.get((t, int(w)), 0)
+            first = len(m.model.proto.variables)
             done = m.model.new_int_var(0, total, f"done[{t},{w}]")
             m.model.add(done <= 10 * cover)
             backlog = m.model.new_int_var(0, total, f"backlog[{t},{w}]")
@@ -430,6 +442,7 @@ def deferred_backlog(m: RosterModel) -> LinearExpr:
                 late = m.model.new_int_var(0, total, f"late[{t},{w}]")
                 m.model.add(late >= backlog - int(recent[t]))
                 terms.append(unit * late)
+            m.variables_since(t, first)
             backlog_prev = backlog
     return sum(terms) if terms else 0
 
@@ -444,6 +457,7 @@ def overstaffing(m: RosterModel) -> LinearExpr:
     terms = []
     for t, parts in on_total.items():
         over = m.model.new_int_var(0, sum(len(pool.agents) for pool in p.pools), f"over[{t}]")
+        m.interval_vars[t].append(over.index)
         m.model.add(over >= sum(parts) - int(need[t]))
         terms.append(w8.overstaffing * m.interval_factor() * over)
     return sum(terms)

@@ -24,11 +24,13 @@ __all__ = ["Progress", "RosterResult", "coverage_table", "expected_service_level
 @dataclass(frozen=True)
 class Progress:
     """The first phase's state when a better roster or a better bound was found: seconds since the solve began,
-    objective of the best roster and the best bound (points). The first entry is the warm start."""
+    objective of the best roster and the best bound (points), and what found it (`source`: "warm start", "whole
+    model", "lns:<neighbourhood>", "bound"). The first entry is the warm start."""
 
     elapsed_s: float
     objective: float
     bound: float
+    source: str = ""
 
     @property
     def gap(self) -> float:
@@ -60,6 +62,8 @@ class RosterResult:
     break_statuses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    #: What the large-neighbourhood search did (`planner.lns.LnsStats.as_dict`); empty where it did not run.
+    search: dict[str, Any] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -78,11 +82,12 @@ class RosterResult:
             "breakdown": self.breakdown,
             "kpis": self.kpis,
             "progress": [
-                {"elapsed_s": p.elapsed_s, "objective": p.objective, "bound": p.bound, "gap": p.gap}
+                {"elapsed_s": p.elapsed_s, "objective": p.objective, "bound": p.bound, "gap": p.gap, "source": p.source}
                 for p in self.progress
             ],
             "break_statuses": self.break_statuses,
             "notes": self.notes,
+            "search": self.search,
         }
 
 

@@ -18,8 +18,10 @@ from ortools.sat.python import cp_model
 
 from models import Center, SolverError
 from planner.cpsat import apply_common, check_common, solve
+from planner.lns import Incumbent, LnsSettings, LnsStats, Solution, large_neighbourhood_search
 from planner.roster.breaks import allocate, on_duty_counts, place_breaks
 from planner.roster.heuristic import greedy_roster
+from planner.roster.lns import RosterNeighbourhoods, roster_groups
 from planner.roster.model import SCALE, RosterModel, RosterWeights
 from planner.roster.problem import RosterProblem, build_problem, shapes_of_roster
 from planner.roster.result import Progress, RosterResult, coverage_table, kpis, roster_table
@@ -42,8 +44,9 @@ AFTER_BREAKS_S = 0.4
 LEAST_SEARCH_S = 0.1
 #: Simplex iterations CP-SAT may spend on the root LP in one go (its default is 2,000).
 ROOT_LP_ITERATIONS = 100_000
-#: Share of the time limit spent completing the greedy roster into the warm start, and its bounds in seconds.
-WARM_START_SHARE = 0.25
+#: Share of the time limit spent completing the greedy roster into the warm start, by method (the neighbourhood
+#: search improves the completion as it goes, the whole model needs a good start), and its bounds in seconds.
+WARM_START_SHARE = {"lns": 0.1, "cpsat": 0.25}
 WARM_START_LIMITS_S = (2.0, 20.0)
 #: With the shifts fixed the LP is easy and the search should move at once: CP-SAT's default chunk of iterations.
 WARM_START_ROOT_LP_ITERATIONS = 2_000
@@ -51,11 +54,22 @@ WARM_START_ROOT_LP_ITERATIONS = 2_000
 #: a second or two): without a first roster there is nothing to return.
 WARM_START_FIRST_S = 30.0
 INTERRUPTED_NOTE = "interrupted: best roster so far"
+#: The roster searches `RosterSettings.method` names.
+METHODS = ("lns", "cpsat")
+#: Share of the search the whole model gets before the large-neighbourhood search takes over (a small roster is
+#: solved and proved within it).
+PROBE_SHARE = 0.1
+#: The neighbourhood search's first neighbourhood (agent-days freed: a share of them, within bounds) and the limit
+#: of each of its sub-solves.
+LNS_FIRST_SHARE = 0.05
+LNS_FIRST_SIZE = (8, 400)
+LNS_SUB_LIMIT_S = 2.0
+LNS_WORKERS_PER_LANE = 2
 
 
-def warm_start_time_limit(time_limit_s: float) -> float:
+def warm_start_time_limit(time_limit_s: float, method: str = "lns") -> float:
     low, high = WARM_START_LIMITS_S
-    return min(time_limit_s, max(low, min(high, WARM_START_SHARE * time_limit_s)))
+    return min(time_limit_s, max(low, min(high, WARM_START_SHARE[method] * time_limit_s)))
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,9 @@ class RosterSettings:
     workers: int = DEFAULT_WORKERS
     seed: int = 0
     deterministic: bool = False
+    #: "lns": a share of the search on the whole model, then the large-neighbourhood search (`planner/roster/lns.py`);
+    #: "cpsat": CP-SAT on the whole model for the whole search (its own portfolio).
+    method: str = "lns"
     relative_gap: float = 0.0
     break_time_limit_s: float = DEFAULT_BREAK_TIME_LIMIT_S
     weights: RosterWeights = field(default_factory=RosterWeights)
@@ -82,6 +99,8 @@ class RosterSettings:
 
     def __post_init__(self) -> None:
         check_common(self.time_limit_s, self.workers, self.relative_gap)
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got '{self.method}'")
         if not self.break_time_limit_s > 0:
             raise ValueError(f"break_time_limit_s must be positive, got {self.break_time_limit_s}")
 
@@ -120,7 +139,7 @@ class _Budget:
         self.used_deterministic_s = 0.0
 
     def warm_start_s(self) -> float:
-        share = warm_start_time_limit(self.settings.time_limit_s)
+        share = warm_start_time_limit(self.settings.time_limit_s, self.settings.method)
         if self.settings.deterministic:
             return share
         return min(share, seconds_left(self.search_end))
@@ -153,19 +172,21 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.objective = float("inf")
         self.bound = floor  # a bound known before solving (see `pay_floor`)
 
-    def record(self, objective: float, bound: float) -> None:
+    def record(self, objective: float, bound: float, source: str) -> None:
         self.objective, self.bound = objective, max(self.bound, bound)
-        step = Progress(elapsed_s=time.perf_counter() - self.started, objective=self.objective, bound=self.bound)
+        step = Progress(
+            elapsed_s=time.perf_counter() - self.started, objective=self.objective, bound=self.bound, source=source
+        )
         self.progress.append(step)
         if self.on_progress is not None:
             self.on_progress(step)
 
     def on_solution_callback(self) -> None:
-        self.record(self.objective_value / SCALE, self.best_objective_bound / SCALE)
+        self.record(self.objective_value / SCALE, self.best_objective_bound / SCALE, "whole model")
 
     def on_bound(self, bound: float) -> None:
         if self.objective < float("inf") and bound / SCALE > self.bound:
-            self.record(self.objective, bound / SCALE)
+            self.record(self.objective, bound / SCALE, "bound")
 
 
 class _WarmRecorder(cp_model.CpSolverSolutionCallback):
@@ -179,7 +200,7 @@ class _WarmRecorder(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         objective = self.objective_value / SCALE
         if objective < self.recorder.objective:
-            self.recorder.record(objective, self.recorder.bound)
+            self.recorder.record(objective, self.recorder.bound, "warm start")
 
 
 def solve_roster(
@@ -223,15 +244,18 @@ def _solve_roster(
     if warm is None and start_from is not None and not _cancelled(cancel):  # the hint cannot be completed
         warm = _warm_start(built, settings, budget, recorder)
     if warm is not None and warm.objective_value / SCALE < recorder.objective:
-        recorder.record(warm.objective_value / SCALE, recorder.bound)
+        recorder.record(warm.objective_value / SCALE, recorder.bound, "warm start")
     _stop_if_cancelled(cancel, found=warm is not None)
     solver = cp_model.CpSolver()
     search_s = budget.search_s()
     status = cp_model.UNKNOWN
     if search_s >= LEAST_SEARCH_S and not _cancelled(cancel):
-        apply_settings(solver, settings, search_s)
+        # The whole model first (for a share of the search with "lns"): a small roster is solved and proved here.
+        share = PROBE_SHARE if settings.method == "lns" else 1.0
+        apply_settings(solver, settings, max(LEAST_SEARCH_S, share * search_s))
         solver.best_bound_callback = recorder.on_bound
         status = solve(solver, built.model, recorder, cancel)
+        budget.used_deterministic_s += _deterministic_time(solver)
     if status == cp_model.INFEASIBLE:
         raise SolverError(
             "the contracts' rules cannot all be kept together (min hours, working days, rest, consecutive days, "
@@ -239,19 +263,22 @@ def _solve_roster(
             "of agents with little availability"
         )
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    source: cp_model.CpSolver
-    if found:
-        status_name, source = solver.status_name(status), solver
-        best_bound = solver.best_objective_bound
-    elif warm is not None:  # nothing better in time: the warm start is the roster (same variables, same indices)
-        status_name, source = "FEASIBLE", warm
-        best_bound = -float("inf")
-    else:
+    best_bound = solver.best_objective_bound if found else -float("inf")
+    incumbent = _best_of(solver if found else None, warm)
+    if incumbent is None:
         _stop_if_cancelled(cancel, found=False)
         raise SolverError(
             f"no roster found within {settings.time_limit_s:g} s (CP-SAT status {solver.status_name(status)}); "
             "give it more time (--time-limit)"
         )
+    lns_stats = None
+    if settings.method == "lns" and status != cp_model.OPTIMAL and not _cancelled(cancel):
+        incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder)
+    proved = status == cp_model.OPTIMAL or (lns_stats is not None and lns_stats.proved_optimal)
+    status_name = "OPTIMAL" if proved else "FEASIBLE"
+    source = Solution(incumbent)
+    if proved:
+        best_bound = source.objective_value
     # Valid whichever solution is kept: CP-SAT's proven bound, or the pay floor where that is higher.
     bound = min(max(best_bound, recorder.bound * SCALE), source.objective_value)
     shifts = {
@@ -303,6 +330,7 @@ def _solve_roster(
         break_statuses=statuses,
         notes=notes,
         interrupted=interrupted,
+        search=lns_stats.as_dict() if lns_stats is not None else {},
     )
 
 
@@ -393,6 +421,56 @@ def _warm_start(
     return solver
 
 
+def _best_of(solver: cp_model.CpSolver | None, warm: cp_model.CpSolver | None) -> Incumbent | None:
+    """The better of the whole model's solution and the warm start's (same variables), as an `Incumbent`."""
+    found = [s for s in (solver, warm) if s is not None]
+    if not found:
+        return None
+    best = min(found, key=lambda s: s.objective_value)
+    return Incumbent(np.asarray(best.response_proto.solution, dtype=np.int64), round(best.objective_value))
+
+
+def _improve(
+    built: RosterModel, start: Incumbent, settings: RosterSettings, budget: _Budget, recorder: _Recorder
+) -> tuple[Incumbent, LnsStats | None]:
+    """The large-neighbourhood search from `start` for the rest of the search's time (`planner/roster/lns.py`)."""
+    groups = roster_groups(built)
+    if not groups:
+        return start, None
+    left = budget.search_s()
+    if left < LEAST_SEARCH_S:
+        return start, None
+    low, high = LNS_FIRST_SIZE
+    # Two CP-SAT workers per neighbourhood (measured better than two neighbourhoods of one worker on two cores);
+    # with more cores, neighbourhoods in parallel. Deterministic mode: one at a time.
+    lanes = 1 if settings.deterministic else max(1, settings.workers // LNS_WORKERS_PER_LANE)
+    lns = LnsSettings(
+        lanes=lanes,
+        workers=max(1, settings.workers // lanes),
+        seed=settings.seed,
+        deterministic=settings.deterministic,
+        first_size=int(np.clip(LNS_FIRST_SHARE * len(groups), low, high)),
+        sub_limit_s=LNS_SUB_LIMIT_S,
+    )
+
+    def improved(incumbent: Incumbent, neighbourhood: str) -> None:
+        recorder.record(incumbent.objective / SCALE, recorder.bound, f"lns:{neighbourhood}")
+
+    best, stats = large_neighbourhood_search(
+        built.model,
+        groups,
+        start,
+        RosterNeighbourhoods(built).all(),
+        lns,
+        deadline=None if settings.deterministic else budget.search_end,
+        deterministic_budget_s=left if settings.deterministic else None,
+        cancel=settings.cancel,
+        on_improve=improved,
+    )
+    budget.used_deterministic_s += stats.deterministic_s
+    return best, stats
+
+
 def _deterministic_time(solver: cp_model.CpSolver) -> float:
     """The deterministic seconds a solve used (0 for one a cancellation kept from starting)."""
     try:
@@ -401,7 +479,7 @@ def _deterministic_time(solver: cp_model.CpSolver) -> float:
         return 0.0
 
 
-def _deferred_capacity(built: RosterModel, solver: cp_model.CpSolver) -> np.ndarray:
+def _deferred_capacity(built: RosterModel, solver: Solution) -> np.ndarray:
     """Agents the first phase put on each deferred work type per interval."""
     problem: RosterProblem = built.problem
     out = np.zeros(problem.required.shape, dtype=np.int64)

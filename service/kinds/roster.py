@@ -70,7 +70,13 @@ def check_roster_params(params: Mapping[str, Any], store: Store) -> dict[str, An
 
 def solve_progress(step: Progress) -> dict[str, Any]:
     """A roster solve's progress as a job reports it."""
-    return {"objective": step.objective, "bound": step.bound, "gap": step.gap, "elapsed_s": step.elapsed_s}
+    return {
+        "objective": step.objective,
+        "bound": step.bound,
+        "gap": step.gap,
+        "elapsed_s": step.elapsed_s,
+        "source": step.source,
+    }
 
 
 def roster_job(params: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
