@@ -13,7 +13,7 @@ Every objective coefficient is an integer: the objective is in points x `SCALE` 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,17 @@ from ortools.sat.python import cp_model
 
 from planner.roster.problem import RosterProblem
 
-__all__ = ["SCALE", "RULES", "RosterModel", "RosterWeights", "shortfall_terms", "tiered_shortfall"]
+__all__ = [
+    "AGENT_TERMS",
+    "COUPLING_TERMS",
+    "HARD_RULES",
+    "RULES",
+    "SCALE",
+    "RosterModel",
+    "RosterWeights",
+    "shortfall_terms",
+    "tiered_shortfall",
+]
 
 #: Objective units per point: minutes per hour, so per-hour weights times minutes stay integers.
 SCALE = 60
@@ -80,14 +90,30 @@ class RosterModel:
     # surplus, backlog): the neighbourhood search fixes those of the intervals it does not free.
     interval_vars: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
-    def build(self) -> RosterModel:
-        _decisions(self)
+    def build(self, rules: Iterable[str] | None = None, *, pools: bool = True) -> RosterModel:
+        """Add the decisions and the rules (all of `RULES` by default, else those named, in `RULES`' order) and
+        minimise the sum of the soft rules' terms. `pools=False` leaves out the pools' on-duty counts and the
+        allocation to work types (a model of the agents' own rules and terms only, which no coverage rule may
+        then read)."""
+        _shift_decisions(self)
+        if pools:
+            _pool_decisions(self)
+        chosen = set(RULES) if rules is None else set(rules)
+        unknown = chosen - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown roster rules: {sorted(unknown)}")
         for name, rule in RULES.items():
+            if name not in chosen:
+                continue
             term = rule(self)
             if term is not None:
                 self.terms[name] = term
         self.model.minimize(sum(self.terms.values()))
         return self
+
+    def weekend_vars(self, agent_id: str) -> list[cp_model.IntVar | int]:
+        """One boolean per weekend of the horizon: the agent works one of its days (made on first use)."""
+        return _weekend_vars(self, agent_id)
 
     def variables_since(self, t: int, first: int) -> None:
         """File the variables created since index `first` under interval `t` (`interval_vars`)."""
@@ -98,8 +124,8 @@ class RosterModel:
         return self.problem.horizon.interval_minutes
 
 
-def _decisions(m: RosterModel) -> None:
-    """Shift choice per agent, counts per pool x shape, on-duty agents per pool x interval, allocation to work."""
+def _shift_decisions(m: RosterModel) -> None:
+    """Shift choice per agent (at most one a day) and whether the agent works each day."""
     p, model = m.problem, m.model
     shapes = p.shapes
     for agent_id, options in p.options.items():
@@ -116,6 +142,12 @@ def _decisions(m: RosterModel) -> None:
             else:
                 days.append(0)
         m.works[agent_id] = days
+
+
+def _pool_decisions(m: RosterModel) -> None:
+    """Counts per pool x shape, on-duty agents per pool x interval, allocation to work."""
+    p, model = m.problem, m.model
+    shapes = p.shapes
     # On duty per pool x interval, by differences: on[t] = on[t - 1] + (shifts starting or coming back from a
     # break at t) - (shifts ending or going on a break at t). Each shape then appears in a few constraints, not in
     # one per interval it covers.
@@ -548,3 +580,18 @@ RULES: dict[str, Callable[[RosterModel], LinearExpr | None]] = {
     "fair_late_shifts": fair_late_shifts,
     "target_hours": target_hours,
 }
+
+#: The hard rules (they add constraints and return no term).
+HARD_RULES = (
+    "weekly_paid_minutes",
+    "weekly_working_days",
+    "min_rest",
+    "max_consecutive_days",
+    "min_consecutive_days_off",
+    "max_working_weekends",
+    "pinned",
+)
+#: The soft rules whose term is a sum of one term per agent, each of that agent's decisions alone.
+AGENT_TERMS = ("paid_cost", "preferred_start", "preferred_days_off", "target_hours")
+#: The soft rules that couple agents (coverage, backlog, fairness across a contract).
+COUPLING_TERMS = tuple(name for name in RULES if name not in HARD_RULES and name not in AGENT_TERMS)
