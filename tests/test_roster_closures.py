@@ -162,3 +162,33 @@ def test_a_minimum_the_credit_cannot_cover_is_a_conflict_before_solving() -> Non
     roster = roster_frame(*(roster_row("a", day(d), "06:00", "early") for d in (0, 1, 3, 4)))
     (violation,) = validate_roster(roster, center, center.horizon(day(0)))
     assert "at least 2000" in violation.detail
+
+
+def test_a_window_no_set_of_shifts_fits_after_the_credit_is_a_conflict_before_solving() -> None:
+    """Owed 420-480 minutes a week on 240-minute shifts or 480-minute ones with an unpaid hour: a closed Wednesday
+    charges a day's share, 480 // 7 = 68, off both limits, 352-412. One 240 falls short, two (480) or a long one
+    (420) overshoot: the check before solving says so, instead of the solver finding no roster."""
+    lunch = {
+        "name": "lunch",
+        "duration_minutes": 60,
+        "earliest_start_minutes": 180,
+        "latest_start_minutes": 300,
+        "min_shift_minutes": 360,
+    }
+    short_or_long = template("early", "06:00", lengths=(240, 480), breaks=[lunch])
+    terms = contract("owed", min_paid_minutes_week=420, max_paid_minutes_week=480, shift_templates=["early"])
+    center = build_center(
+        [agent("a", contract="owed")], contracts=[terms], templates=[short_or_long], special_days=[strike()]
+    )
+    (found,) = roster_conflicts(center, center.horizon(day(0)))
+    assert found.where == "agents[0]"
+    assert "between 352 and 412 paid minutes" in found.what and "the least that reaches 352 is 420" in found.what
+    with pytest.raises(RosterConflicts):
+        build_problem(requirement(center, []), center)
+    wider = build_center(
+        [agent("a", contract="owed")],
+        contracts=[{**terms, "max_paid_minutes_week": 560}],
+        templates=[short_or_long],
+        special_days=[strike()],
+    )
+    assert roster_conflicts(wider, wider.horizon(day(0))) == []

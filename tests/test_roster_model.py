@@ -837,7 +837,9 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
             contract(
                 f"c{c}",
                 min_paid_minutes_week=least,
-                max_paid_minutes_week=draw(st.sampled_from([480, 1440, 2400])),
+                # An owed minimum with room above it: a closed day's credit takes minutes off both limits, and
+                # 352-412 fits no set of 240- and 420-minute shifts (a conflict `contract_conflicts` reports).
+                max_paid_minutes_week=draw(st.sampled_from([1440, 2400] if least else [480, 1440, 2400])),
                 max_working_days=draw(st.integers(1, 7)),
                 min_rest_minutes=draw(st.sampled_from([0, 480, 660, 720])),
                 max_consecutive_days=draw(st.integers(1, 7)),

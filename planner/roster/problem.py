@@ -25,6 +25,7 @@ __all__ = [
     "WeekLimits",
     "build_problem",
     "contract_conflicts",
+    "least_reaching",
     "roster_conflicts",
     "shapes_of_roster",
     "week_limits",
@@ -390,6 +391,21 @@ def contract_conflicts(
             best_per_day = np.zeros(days, dtype=np.int64)
             np.maximum.at(best_per_day, shapes.day[in_week] - first, shapes.paid[in_week])
             reachable = int(np.sort(best_per_day)[::-1][: limits.max_days].sum())
+            least = least_reaching(sorted(set(shapes.paid[in_week].tolist())), limits.min_paid, limits.max_days)
+            if reachable >= limits.min_paid and least > limits.max_paid:
+                week_start = shapes.horizon.dates[first]
+                where = f"agents[{position[agent_id]}]"
+                found.append(
+                    Problem(
+                        where,
+                        f"rule weekly_paid_minutes: agent '{agent_id}' on contract '{contract.id}' needs between "
+                        f"{limits.min_paid} and {limits.max_paid} paid minutes in the week of {week_start} (after "
+                        f"time off and closed days), but no set of the agent's shifts lands there: the least that "
+                        f"reaches {limits.min_paid} is {least}",
+                        "widen the contract's weekly minutes, or offer shift lengths that fit between them",
+                    )
+                )
+                continue
             if reachable < limits.min_paid:
                 week_start = shapes.horizon.dates[first]
                 open_days = int(np.count_nonzero(best_per_day))
@@ -405,3 +421,18 @@ def contract_conflicts(
                     )
                 )
     return found
+
+
+def least_reaching(values: list[int], minimum: int, count: int) -> int:
+    """The least sum of at most `count` of `values` (repeats allowed) that is at least `minimum` (`minimum` itself
+    where none reaches it: the conflict check has reported that case)."""
+    reachable = {0}
+    best = None
+    for _ in range(count):
+        reachable = {r + v for r in reachable for v in values if r < minimum}
+        done = [r for r in reachable if r >= minimum]
+        if done:
+            best = min(done) if best is None else min(best, *done)
+        if not reachable:
+            break
+    return minimum if best is None else best

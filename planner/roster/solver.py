@@ -24,7 +24,7 @@ from planner.roster.breaks import allocate, on_duty_counts, place_breaks
 from planner.roster.heuristic import greedy_roster
 from planner.roster.lns import RosterNeighbourhoods, roster_groups
 from planner.roster.model import SCALE, RosterModel, RosterWeights
-from planner.roster.problem import RosterProblem, build_problem, shapes_of_roster
+from planner.roster.problem import RosterProblem, build_problem, least_reaching, shapes_of_roster
 from planner.roster.result import Progress, RosterResult, coverage_table, kpis, roster_table
 from planner.runtime import Cancellation, Interrupted, honouring, seconds_left
 
@@ -364,26 +364,11 @@ def pay_floor(problem: RosterProblem, weights: RosterWeights) -> float:
             if limits.min_paid == 0:
                 continue
             in_week = problem.shapes_in_week(agent_id, limits)
-            least = _least_reaching(sorted(set(shapes.paid[in_week].tolist())), limits.min_paid, limits.max_days)
+            least = least_reaching(sorted(set(shapes.paid[in_week].tolist())), limits.min_paid, limits.max_days)
             total += weights.paid_cost * options.agent.hourly_cost * least / 60
     # The model rounds each shift's pay to whole objective units: stay below it by that rounding.
     shifts = sum(limits.max_days for agent_id in problem.options for limits in problem.week_limits(agent_id))
     return max(0.0, total - shifts * 0.5 / SCALE)
-
-
-def _least_reaching(values: list[int], minimum: int, count: int) -> int:
-    """The least sum of at most `count` of `values` (repeats allowed) that is at least `minimum` (`minimum` itself
-    where none reaches it: the conflict check has reported that case)."""
-    reachable = {0}
-    best = None
-    for _ in range(count):
-        reachable = {r + v for r in reachable for v in values if r < minimum}
-        done = [r for r in reachable if r >= minimum]
-        if done:
-            best = min(done) if best is None else min(best, *done)
-        if not reachable:
-            break
-    return minimum if best is None else best
 
 
 def _warm_start(
