@@ -245,7 +245,7 @@ def test_the_whole_model_method_skips_the_search() -> None:
     center = _centre()
     table = requirement(center, _needs())
     result = solve_roster(table, center, RosterSettings(time_limit_s=1.5, workers=1, method="cpsat"))
-    assert result.search == {}
+    assert "iterations" not in result.search
     assert all(not step.source.startswith("lns:") for step in result.progress)
     with pytest.raises(ValueError, match="method"):
         RosterSettings(method="tabu")

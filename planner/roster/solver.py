@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from models import Center, SolverError
 from planner.cpsat import apply_common, check_common, solve
 from planner.lns import Incumbent, LnsSettings, LnsStats, Solution, large_neighbourhood_search
 from planner.roster.breaks import allocate, on_duty_counts, place_breaks
+from planner.roster.colgen import BoundResult, column_generation
 from planner.roster.heuristic import greedy_roster
 from planner.roster.lns import RosterNeighbourhoods, roster_groups
 from planner.roster.model import SCALE, RosterModel, RosterWeights
@@ -91,6 +93,9 @@ class RosterSettings:
     #: "lns": a share of the search on the whole model, then the large-neighbourhood search (`planner/roster/lns.py`);
     #: "cpsat": CP-SAT on the whole model for the whole search (its own portfolio).
     method: str = "lns"
+    #: Column generation beside the search (`planner/roster/colgen.py`): its proven bound, where higher than
+    #: CP-SAT's, is the roster's bound.
+    bound: bool = True
     relative_gap: float = 0.0
     break_time_limit_s: float = DEFAULT_BREAK_TIME_LIMIT_S
     weights: RosterWeights = field(default_factory=RosterWeights)
@@ -172,15 +177,27 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.started = started
         self.objective = float("inf")
         self.bound = floor  # a bound known before solving (see `pay_floor`)
+        self.lock = threading.Lock()
 
     def record(self, objective: float, bound: float, source: str) -> None:
-        self.objective, self.bound = objective, max(self.bound, bound)
-        step = Progress(
-            elapsed_s=time.perf_counter() - self.started, objective=self.objective, bound=self.bound, source=source
-        )
-        self.progress.append(step)
+        with self.lock:
+            self.objective, self.bound = objective, max(self.bound, bound)
+            step = Progress(
+                elapsed_s=time.perf_counter() - self.started, objective=self.objective, bound=self.bound, source=source
+            )
+            self.progress.append(step)
         if self.on_progress is not None:
             self.on_progress(step)
+
+    def on_points_bound(self, bound: float) -> None:
+        """A proven bound in points from beside the search (column generation)."""
+        if bound <= self.bound:
+            return
+        if self.objective < float("inf"):
+            self.record(self.objective, bound, "bound: column generation")
+        else:
+            with self.lock:
+                self.bound = max(self.bound, bound)
 
     def on_solution_callback(self) -> None:
         self.record(self.objective_value / SCALE, self.best_objective_bound / SCALE, "whole model")
@@ -247,6 +264,26 @@ def _solve_roster(
     if warm is not None and warm.objective_value / SCALE < recorder.objective:
         recorder.record(warm.objective_value / SCALE, recorder.bound, "warm start")
     _stop_if_cancelled(cancel, found=warm is not None)
+    beside = _Bound(built, settings, budget, recorder, warm) if settings.bound and not _cancelled(cancel) else None
+    try:
+        return _search(built, requirement, settings, budget, recorder, warm, beside, started)
+    finally:
+        if beside is not None:
+            beside.stop()
+
+
+def _search(
+    built: RosterModel,
+    requirement: pd.DataFrame,
+    settings: RosterSettings,
+    budget: _Budget,
+    recorder: _Recorder,
+    warm: cp_model.CpSolver | None,
+    beside: _Bound | None,
+    started: float,
+) -> RosterResult:
+    """The whole model, the neighbourhood search, then the breaks and the tables (`solve_roster`)."""
+    cancel, problem = settings.cancel, built.problem
     solver = cp_model.CpSolver()
     search_s = budget.search_s()
     status = cp_model.UNKNOWN
@@ -279,6 +316,8 @@ def _solve_roster(
 
     if settings.method == "lns" and status != cp_model.OPTIMAL and not _cancelled(cancel):
         incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder, bound_units)
+    if beside is not None:
+        beside.stop()
     proved = (
         status == cp_model.OPTIMAL
         or (lns_stats is not None and lns_stats.proved_optimal)
@@ -339,7 +378,8 @@ def _solve_roster(
         break_statuses=statuses,
         notes=notes,
         interrupted=interrupted,
-        search=lns_stats.as_dict() if lns_stats is not None else {},
+        search=(lns_stats.as_dict() if lns_stats is not None else {})
+        | ({"bound": beside.summary()} if beside is not None else {}),
     )
 
 
@@ -413,6 +453,65 @@ def _warm_start(
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
     return solver
+
+
+class _Bound:
+    """Column generation in a thread beside the search (`planner/roster/colgen.py`): each bound it proves raises the
+    recorder's; stopped when the search ends."""
+
+    def __init__(
+        self,
+        built: RosterModel,
+        settings: RosterSettings,
+        budget: _Budget,
+        recorder: _Recorder,
+        warm: cp_model.CpSolver | None,
+    ) -> None:
+        self.cancel = Cancellation()
+        self.result: BoundResult | None = None
+        self.error: str | None = None
+        initial = None
+        if warm is not None:
+            initial = {
+                agent_id: {int(built.problem.shapes.day[k]): k for k, var in shifts.items() if warm.value(var)}
+                for agent_id, shifts in built.shift.items()
+            }
+        limit = settings.time_limit_s if settings.deterministic else max(0.0, budget.search_end - time.monotonic())
+
+        def run() -> None:
+            try:
+                self.result = column_generation(
+                    built.problem,
+                    settings.weights,
+                    time_limit_s=limit,
+                    workers=1,
+                    seed=settings.seed,
+                    initial=initial,
+                    cancel=self.cancel,
+                    on_bound=recorder.on_points_bound,
+                )
+            except ValueError as exc:  # an agent with no week that keeps its rules: the search says so itself
+                self.error = str(exc)
+
+        self.thread = threading.Thread(target=run, name="roster-bound", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.cancel.cancel()
+        self.thread.join()
+
+    def summary(self) -> dict[str, object]:
+        result = self.result
+        if result is None:
+            return {"error": self.error} if self.error else {}
+        return {
+            "bound": result.bound,
+            "lp_value": result.lp_value,
+            "rounds": result.rounds,
+            "columns": result.columns,
+            "converged": result.converged,
+            "elapsed_s": result.elapsed_s,
+        }
 
 
 def _best_of(solver: cp_model.CpSolver | None, warm: cp_model.CpSolver | None) -> Incumbent | None:
