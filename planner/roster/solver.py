@@ -68,6 +68,9 @@ LNS_FIRST_SHARE = 0.05
 LNS_FIRST_SIZE = (8, 400)
 LNS_SUB_LIMIT_S = 2.0
 LNS_WORKERS_PER_LANE = 2
+#: Column generation runs beside a search of at least this long (seconds; deterministic seconds in that mode):
+#: building its agents' models takes seconds, and a short solve (the plan loop's re-solves) gains nothing from it.
+BOUND_LEAST_S = 20.0
 
 
 def warm_start_time_limit(time_limit_s: float, method: str = "lns") -> float:
@@ -93,8 +96,8 @@ class RosterSettings:
     #: "lns": a share of the search on the whole model, then the large-neighbourhood search (`planner/roster/lns.py`);
     #: "cpsat": CP-SAT on the whole model for the whole search (its own portfolio).
     method: str = "lns"
-    #: Column generation beside the search (`planner/roster/colgen.py`): its proven bound, where higher than
-    #: CP-SAT's, is the roster's bound.
+    #: Column generation beside a search of 20 s or more (`planner/roster/colgen.py`): its proven bound, where
+    #: higher than CP-SAT's, is the roster's bound.
     bound: bool = True
     relative_gap: float = 0.0
     break_time_limit_s: float = DEFAULT_BREAK_TIME_LIMIT_S
@@ -264,7 +267,8 @@ def _solve_roster(
     if warm is not None and warm.objective_value / SCALE < recorder.objective:
         recorder.record(warm.objective_value / SCALE, recorder.bound, "warm start")
     _stop_if_cancelled(cancel, found=warm is not None)
-    beside = _Bound(built, settings, budget, recorder, warm) if settings.bound and not _cancelled(cancel) else None
+    wanted = settings.bound and budget.search_s() >= BOUND_LEAST_S and not _cancelled(cancel)
+    beside = _Bound(built, settings, budget, recorder, warm) if wanted else None
     try:
         return _search(built, requirement, settings, budget, recorder, warm, beside, started)
     finally:
