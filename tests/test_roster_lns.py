@@ -11,8 +11,9 @@ from ortools.sat.python import cp_model
 from models import Center
 from planner.lns import Incumbent, LnsSettings, Neighbourhood, large_neighbourhood_search
 from planner.roster import RosterSettings, solve_roster, validate_roster
+from planner.roster import solver as solver_module
 from planner.roster.lns import INTERVAL, RosterNeighbourhoods, roster_groups
-from planner.roster.model import RosterModel
+from planner.roster.model import RosterModel, RosterWeights
 from planner.roster.problem import build_problem
 from planner.runtime import Cancellation
 from tests.roster_helpers import Need, agent, build_center, contract, requirement, work_type
@@ -249,3 +250,22 @@ def test_the_whole_model_method_skips_the_search() -> None:
     assert all(not step.source.startswith("lns:") for step in result.progress)
     with pytest.raises(ValueError, match="method"):
         RosterSettings(method="tabu")
+
+
+def test_column_generation_beside_the_search_gives_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound from column generation (asked for, beside a short search) is at most the roster's objective and at
+    least the pay floor; the roster passes the validator. By default it runs only with a core to spare."""
+    center = _centre()
+    table = requirement(center, _needs())
+    monkeypatch.setattr(solver_module, "BOUND_LEAST_S", 0.0)
+    default = solve_roster(table, center, RosterSettings(time_limit_s=2.0, workers=2, break_time_limit_s=0.2))
+    assert "bound" not in default.search
+    asked = RosterSettings(time_limit_s=6.0, workers=1, break_time_limit_s=0.2, bound=True)
+    result = solve_roster(table, center, asked)
+    found = result.search["bound"]
+    assert found["rounds"] >= 1 and found["columns"] > 0
+    floor = solver_module.pay_floor(build_problem(table, center), RosterWeights())
+    assert floor - 1e-6 <= found["bound"] <= result.objective + 1e-6
+    assert result.best_bound >= found["bound"] - 1e-6 or result.status == "OPTIMAL"
+    horizon = center.horizon_covering(table["interval_start"])
+    assert validate_roster(result.roster, center, horizon, coverage=result.coverage, requirement=table) == []

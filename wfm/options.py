@@ -176,6 +176,15 @@ TimeLimit = Annotated[
 ]
 Workers = Annotated[int | None, typer.Option(help="CP-SAT workers (default: the machine's cores, at most 8).")]
 Seed = Annotated[int, typer.Option(help="Solver seed.")]
+Bound = Annotated[
+    bool | None,
+    typer.Option(
+        "--bound/--no-bound",
+        help="Prove a lower bound by column generation beside the search (default: with 3 workers or more and a "
+        "search of 20 s or more; on 2 cores it takes one from the search).",
+        show_default=False,
+    ),
+]
 Deterministic = Annotated[
     bool,
     typer.Option(
@@ -218,6 +227,7 @@ def roster_settings(
     gap: float,
     cancel: Cancellation | None = None,
     whole_command: bool = False,
+    bound: bool | None = None,
 ) -> RosterSettings:
     """`whole_command`: the time limit is the command's deadline, counted from its start (wall-clock mode)."""
     try:
@@ -229,6 +239,7 @@ def roster_settings(
             relative_gap=gap,
             deadline=STARTED + time_limit if whole_command and not deterministic else None,
             cancel=cancel,
+            bound=bound,
         )
     except ValueError as exc:
         raise InputError("options", Problem("", str(exc), "see wfm roster --help")) from None

@@ -18,6 +18,7 @@ from wfm.core import exit_if_interrupted, run
 from wfm.exit_codes import ExitCode
 from wfm.options import (
     DEFAULT_DIAGNOSIS_BUDGET_S,
+    Bound,
     Column,
     Deterministic,
     DiagnosisBudget,
@@ -58,11 +59,12 @@ def roster(
     gap: Gap = 0.0,
     previous: PreviousRoster = None,
     pins: Pins = None,
+    bound: Bound = None,
 ) -> None:
     """Next week's roster: who works which shift, with breaks, covering the requirement within every contract.
     Ctrl-C stops the search and writes the best roster so far (exit 130); a second Ctrl-C quits at once."""
     cancel = Cancellation()
-    settings = roster_settings(time_limit, workers, seed, deterministic, gap, cancel, whole_command=True)
+    settings = roster_settings(time_limit, workers, seed, deterministic, gap, cancel, whole_command=True, bound=bound)
     done = run(
         lambda: run_roster(
             requirement,
