@@ -99,6 +99,8 @@ class LnsStats:
     deterministic_s: float = 0.0
     #: A neighbourhood that freed every group was solved to optimality: the incumbent is optimal.
     proved_optimal: bool = False
+    #: The incumbent reached the caller's `target` (a bound, or a bound within an accepted gap).
+    reached_target: bool = False
     sideways: int = 0
 
     @property
@@ -110,6 +112,7 @@ class LnsStats:
             "iterations": self.iterations,
             "improvements": sum(self.improved.values()),
             "proved_optimal": self.proved_optimal,
+            "reached_target": self.reached_target,
             "sideways": self.sideways,
             "per_neighbourhood": {
                 name: {
@@ -181,8 +184,9 @@ def large_neighbourhood_search(
     """Improve `start` (a solution of `model`) until `deadline` (a `time.monotonic()` instant; wall mode) or until
     `deterministic_budget_s` deterministic seconds are spent (deterministic mode), or `cancel`. `groups`: key ->
     the indices of the variables that make up the group (the decisions; every other variable stays free and is
-    recomputed by each sub-solve). `target`: a proven lower bound of the objective, read as the search goes (e.g.
-    from a bound computed beside it): the search stops when the incumbent reaches it. Returns the best solution
+    recomputed by each sub-solve). `target`: an objective good enough to stop at, read as the search goes (e.g. a
+    proven bound computed beside it, or one within an accepted gap): the search stops when the incumbent reaches
+    it. Returns the best solution
     found and what the search did."""
     if not neighbourhoods:
         raise ValueError("large_neighbourhood_search needs at least one neighbourhood")
@@ -271,13 +275,13 @@ def large_neighbourhood_search(
 
     def stopped() -> bool:
         if target is not None and best[0].objective <= math.ceil(target() - 1e-6):
-            stats.proved_optimal = True
-        return (cancel is not None and cancel.cancelled) or stats.proved_optimal
+            stats.reached_target = True
+        return (cancel is not None and cancel.cancelled) or stats.proved_optimal or stats.reached_target
 
     if settings.deterministic:
         assert deterministic_budget_s is not None
         lane = _Lane(model, index)
-        while not stopped() and not stats.proved_optimal and stats.deterministic_s < deterministic_budget_s - 1e-9:
+        while not stopped() and stats.deterministic_s < deterministic_budget_s - 1e-9:
             arm, free, incumbent, seed = pick()
             limit = min(arm.limit_s, deterministic_budget_s - stats.deterministic_s)
             status, found, spent = sub_solve(lane, free, incumbent, seed, limit)
@@ -289,7 +293,7 @@ def large_neighbourhood_search(
 
     def run_lane() -> None:
         lane = _Lane(model, index)
-        while not stopped() and not stats.proved_optimal:
+        while not stopped():
             left = deadline - time.monotonic()
             if left < 0.05:
                 return

@@ -269,3 +269,19 @@ def test_column_generation_beside_the_search_gives_a_valid_bound(monkeypatch: py
     assert result.best_bound >= found["bound"] - 1e-6 or result.status == "OPTIMAL"
     horizon = center.horizon_covering(table["interval_start"])
     assert validate_roster(result.roster, center, horizon, coverage=result.coverage, requirement=table) == []
+
+
+def test_the_search_stops_at_its_target() -> None:
+    """A target the start already meets (e.g. a bound within the accepted gap): no sub-solve is run."""
+    model, groups, weight = _knapsacks()
+    start = _start(model)
+    best, stats = large_neighbourhood_search(
+        model,
+        groups,
+        start,
+        [Neighbourhood("random", _random_items)],
+        LnsSettings(deterministic=True),
+        deterministic_budget_s=1.0,
+        target=lambda: float(weight.sum()),
+    )
+    assert best is start and stats.iterations == 0 and stats.reached_target and not stats.proved_optimal

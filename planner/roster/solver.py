@@ -182,7 +182,8 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.on_progress = on_progress
         self.started = started
         self.objective = float("inf")
-        self.bound = floor  # a bound known before solving (see `pay_floor`)
+        self.floor = floor  # a bound known before solving (see `pay_floor`)
+        self.bound = floor
         self.lock = threading.Lock()
 
     def record(self, objective: float, bound: float, source: str) -> None:
@@ -321,8 +322,14 @@ def _search(
     def bound_units() -> float:
         return max(best_bound, recorder.bound * SCALE)
 
+    def good_enough() -> float:
+        """The search stops at the proven bound, or within `relative_gap` of it. Deterministic mode reads no bound
+        from beside the search (when it comes depends on the wall clock): CP-SAT's and the pay floor only."""
+        known = max(best_bound, recorder.floor * SCALE) if settings.deterministic else bound_units()
+        return known / (1 - settings.relative_gap)
+
     if settings.method == "lns" and status != cp_model.OPTIMAL and not _cancelled(cancel):
-        incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder, bound_units)
+        incumbent, lns_stats = _improve(built, incumbent, settings, budget, recorder, good_enough)
     if beside is not None:
         beside.stop()
     proved = (
@@ -463,8 +470,12 @@ def _warm_start(
 
 
 def _bound_wanted(settings: RosterSettings, budget: _Budget) -> bool:
+    """As asked; by default with a core to spare and a search long enough, never in deterministic mode (the bound
+    it would print depends on the wall clock)."""
     if settings.bound is not None:
         return settings.bound
+    if settings.deterministic:
+        return False
     return settings.workers >= BOUND_LEAST_WORKERS and budget.search_s() >= BOUND_LEAST_S
 
 
@@ -542,7 +553,7 @@ def _improve(
     settings: RosterSettings,
     budget: _Budget,
     recorder: _Recorder,
-    bound: Callable[[], float],
+    target: Callable[[], float],
 ) -> tuple[Incumbent, LnsStats | None]:
     """The large-neighbourhood search from `start` for the rest of the search's time (`planner/roster/lns.py`)."""
     groups = roster_groups(built)
@@ -577,7 +588,7 @@ def _improve(
         deterministic_budget_s=left if settings.deterministic else None,
         cancel=settings.cancel,
         on_improve=improved,
-        target=bound,
+        target=target,
     )
     budget.used_deterministic_s += stats.deterministic_s
     return best, stats
