@@ -66,6 +66,14 @@ def template(
 
 
 EARLY = template("early", "06:00")
+#: An unpaid hour's lunch 3-5 hours into shifts of 6 hours or more.
+LUNCH: dict[str, Any] = {
+    "name": "lunch",
+    "duration_minutes": 60,
+    "earliest_start_minutes": 180,
+    "latest_start_minutes": 300,
+    "min_shift_minutes": 360,
+}
 LATE = template("late", "14:00")
 
 

@@ -16,6 +16,7 @@ from planner.roster import RosterConflicts, validate_roster
 from planner.roster.problem import build_problem, roster_conflicts
 from tests.roster_helpers import (
     LATE,
+    LUNCH,
     Need,
     agent,
     build_center,
@@ -168,14 +169,7 @@ def test_a_window_no_set_of_shifts_fits_after_the_credit_is_a_conflict_before_so
     """Owed 420-480 minutes a week on 240-minute shifts or 480-minute ones with an unpaid hour: a closed Wednesday
     charges a day's share, 480 // 7 = 68, off both limits, 352-412. One 240 falls short, two (480) or a long one
     (420) overshoot: the check before solving says so, instead of the solver finding no roster."""
-    lunch = {
-        "name": "lunch",
-        "duration_minutes": 60,
-        "earliest_start_minutes": 180,
-        "latest_start_minutes": 300,
-        "min_shift_minutes": 360,
-    }
-    short_or_long = template("early", "06:00", lengths=(240, 480), breaks=[lunch])
+    short_or_long = template("early", "06:00", lengths=(240, 480), breaks=[LUNCH])
     terms = contract("owed", min_paid_minutes_week=420, max_paid_minutes_week=480, shift_templates=["early"])
     center = build_center(
         [agent("a", contract="owed")], contracts=[terms], templates=[short_or_long], special_days=[strike()]

@@ -52,6 +52,7 @@ from tests.roster_helpers import (
     CALLS,
     EARLY,
     LATE,
+    LUNCH,
     MONDAY,
     SETTINGS,
     Need,
@@ -801,13 +802,7 @@ def instances(draw: st.DrawFn) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
     first = draw(st.sampled_from(FIRST_DAYS))
     days = draw(st.sampled_from([1, 2, 3, 4, 7]))
     interval = draw(st.sampled_from([30, 60]))
-    lunch = {
-        "name": "lunch",
-        "duration_minutes": 60,
-        "earliest_start_minutes": 180,
-        "latest_start_minutes": 300,
-        "min_shift_minutes": 360,
-    }
+    lunch = dict(LUNCH)
     rest = {
         "name": "rest",
         "duration_minutes": 60,
