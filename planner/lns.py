@@ -186,8 +186,7 @@ def large_neighbourhood_search(
     the indices of the variables that make up the group (the decisions; every other variable stays free and is
     recomputed by each sub-solve). `target`: an objective good enough to stop at, read as the search goes (e.g. a
     proven bound computed beside it, or one within an accepted gap): the search stops when the incumbent reaches
-    it. Returns the best solution
-    found and what the search did."""
+    it. Returns the best solution found and what the search did."""
     if not neighbourhoods:
         raise ValueError("large_neighbourhood_search needs at least one neighbourhood")
     if settings.deterministic and deterministic_budget_s is None:
