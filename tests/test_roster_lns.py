@@ -16,7 +16,7 @@ from planner.roster.lns import INTERVAL, RosterNeighbourhoods, roster_groups
 from planner.roster.model import RosterModel, RosterWeights
 from planner.roster.problem import build_problem
 from planner.runtime import Cancellation
-from tests.roster_helpers import Need, agent, build_center, contract, requirement, work_type
+from tests.roster_helpers import Need, agent, build_center, contract, day, requirement, work_type
 
 # -- the generic engine -----------------------------------------------------------------------------------------
 
@@ -285,3 +285,21 @@ def test_the_search_stops_at_its_target() -> None:
         target=lambda: float(weight.sum()),
     )
     assert best is start and stats.iterations == 0 and stats.reached_target and not stats.proved_optimal
+
+
+def test_a_shortfall_nobody_can_cover_draws_whole_days_instead() -> None:
+    """Sales work on Thursday while the only sales agent is on leave Wednesday to Friday: the shortfall
+    neighbourhood has nobody to bring in around it, so it frees whole days rather than nothing (and does not
+    fail)."""
+    leave = {"time_off": [{"start_date": day(2), "end_date": day(4)}]}
+    center = build_center(
+        [agent("p0", "phone"), agent("s0", "sales", **leave)],
+        work_types=[work_type("calls", "phone"), work_type("sales", "sales")],
+    )
+    needs = [Need("sales", 3, "08:00", "12:00", 2)]
+    problem = build_problem(requirement(center, needs), center)
+    built = RosterModel(problem).build()
+    incumbent = _poor_incumbent(built)
+    neighbourhoods = {n.name: n for n in RosterNeighbourhoods(built).all()}
+    keys = neighbourhoods["shortfall"].choose(incumbent, 4, np.random.default_rng(0))
+    assert any(key[0] != INTERVAL for key in keys)

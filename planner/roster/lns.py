@@ -175,6 +175,8 @@ class RosterNeighbourhoods:
                 for a in self.day_agents_by_pool.get((pool, d), [])
             }
         )
+        if not candidates:  # nobody could be on duty then: re-cut the costliest days instead
+            return self.whole_days(incumbent, size, rng)
         count = max(1, min(len(candidates), round(size / len(days))))
         chosen = [candidates[i] for i in rng.choice(len(candidates), size=count, replace=False)]
         return [(a, d) for a in chosen for d in days if d in self.agent_days[a]]

@@ -557,7 +557,7 @@ def _improve(
 ) -> tuple[Incumbent, LnsStats | None]:
     """The large-neighbourhood search from `start` for the rest of the search's time (`planner/roster/lns.py`)."""
     groups = roster_groups(built)
-    if not groups:
+    if not any(shifts for shifts in built.shift.values()):  # no agent has a shift to choose
         return start, None
     left = budget.search_s()
     if left < LEAST_SEARCH_S:
