@@ -41,6 +41,8 @@ from ortools.sat.python import cp_model
 from benchmarks.common import machine_info, write_report
 from benchmarks.curtois_format import FormatError, Instance, read_instance
 from benchmarks.curtois_score import score
+from planner.cpsat import apply_common
+from planner.lns import hint_all
 
 __all__ = ["CurtoisModel", "LnsSettings", "RunResult", "read_instance", "solve", "write_solution"]
 
@@ -280,10 +282,7 @@ class _Collect(cp_model.CpSolverSolutionCallback):
 
 
 def _parameters(solver: cp_model.CpSolver, limit_s: float, workers: int, seed: int) -> None:
-    solver.parameters.max_time_in_seconds = max(limit_s, 0.01)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.catch_sigint_signal = False
+    apply_common(solver, limit_s=max(limit_s, 0.01), workers=workers, seed=seed, relative_gap=0.0, deterministic=False)
     solver.parameters.linearization_level = LINEARIZATION
 
 
@@ -354,7 +353,7 @@ def _lns(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, dead
                     for i in indices:
                         domain = variables[i].domain
                         domain[0] = domain[1] = values[i]
-        _hint(sub, values)
+        hint_all(sub, values)
         solver = cp_model.CpSolver()
         limit = min(settings.sub_limit_s, deadline - time.monotonic())
         _parameters(solver, limit, 1, rng.randrange(1 << 30))
@@ -376,15 +375,6 @@ def _lns(model: CurtoisModel, incumbent: _Incumbent, settings: LnsSettings, dead
             size[kind] = max(model.instance.horizon / 2, size[kind] * SHRINK)
             result.timeouts[kind] = result.timeouts.get(kind, 0) + 1
     result.sizes = {kind: round(cells) for kind, cells in size.items()}
-
-
-def _hint(model: cp_model.CpModel, values: list[int]) -> None:
-    """Hint every variable of `model` with its value in `values`."""
-    hint = model.proto.solution_hint
-    hint.vars.clear()
-    hint.vars.extend(range(len(values)))
-    hint.values.clear()
-    hint.values.extend(values)
 
 
 def solve(instance: Instance, settings: LnsSettings) -> RunResult:
@@ -440,7 +430,7 @@ def _whole(model: CurtoisModel, incumbent: _Incumbent, workers: int, seed: int, 
     hinted = model.model.clone()
     with incumbent.lock:
         values = list(incumbent.values or [])
-    _hint(hinted, values)
+    hint_all(hinted, values)
 
     solver.best_bound_callback = lambda bound: incumbent.prove(bound, False)
     stopper = threading.Thread(target=lambda: (incumbent.done.wait(), solver.stop_search()), daemon=True)

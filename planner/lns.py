@@ -30,7 +30,15 @@ from ortools.sat.python import cp_model_helper as helper
 from planner.cpsat import apply_common, solve
 from planner.runtime import Cancellation
 
-__all__ = ["Incumbent", "LnsSettings", "LnsStats", "Neighbourhood", "Solution", "large_neighbourhood_search"]
+__all__ = [
+    "Incumbent",
+    "LnsSettings",
+    "LnsStats",
+    "Neighbourhood",
+    "Solution",
+    "hint_all",
+    "large_neighbourhood_search",
+]
 
 #: How a neighbourhood's size changes after a sub-solve that finished (proved its best) or ran out of time.
 GROW, SHRINK = 1.2, 0.8
@@ -85,7 +93,6 @@ class LnsSettings:
     least_size: int = 2
     sub_limit_s: float = 2.0
     sideways: bool = True  # take a different solution of the same objective (a plateau move)
-    parameters: dict[str, int | float | bool] = field(default_factory=dict)  # more CP-SAT parameters
 
 
 @dataclass
@@ -151,11 +158,17 @@ class _Lane:
                 else:
                     domain.extend([wanted[position], wanted[position]])
             self.state[key] = wanted
-        hint = self.proto.solution_hint
-        hint.vars.clear()
-        hint.values.clear()
-        hint.vars.extend(range(len(incumbent.values)))
-        hint.values.extend(incumbent.values.tolist())
+        hint_all(self.model, incumbent.values.tolist())
+
+
+def hint_all(model: cp_model.CpModel, values: Sequence[int]) -> None:
+    """Hint every variable of `model` with its value in `values` (one per variable, in the model's order),
+    replacing any earlier hint."""
+    hint = model.proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
 @dataclass
@@ -164,7 +177,6 @@ class _Arm:
 
     neighbourhood: Neighbourhood
     size: float
-    limit_s: float
     score: float = 1.0
 
 
@@ -198,7 +210,7 @@ def large_neighbourhood_search(
     key_set = set(keys)
     rng = np.random.default_rng(settings.seed)
     first = float(min(max(settings.first_size, settings.least_size), len(keys)))
-    arms = [_Arm(n, first, settings.sub_limit_s) for n in neighbourhoods]
+    arms = [_Arm(n, first) for n in neighbourhoods]
     stats = LnsStats()
     lock = threading.Lock()
     best = [start]
@@ -259,8 +271,6 @@ def large_neighbourhood_search(
             relative_gap=0.0,
             deterministic=settings.deterministic,
         )
-        for name, value in settings.parameters.items():
-            setattr(solver.parameters, name, value)
         status = solve(solver, lane.model, None, cancel)
         found = None
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -282,7 +292,7 @@ def large_neighbourhood_search(
         lane = _Lane(model, index)
         while not stopped() and stats.deterministic_s < deterministic_budget_s - 1e-9:
             arm, free, incumbent, seed = pick()
-            limit = min(arm.limit_s, deterministic_budget_s - stats.deterministic_s)
+            limit = min(settings.sub_limit_s, deterministic_budget_s - stats.deterministic_s)
             status, found, spent = sub_solve(lane, free, incumbent, seed, limit)
             stats.deterministic_s += max(spent, LEAST_CHARGE_S)
             settle(arm, free, status, found, incumbent.objective, spent)
@@ -299,7 +309,7 @@ def large_neighbourhood_search(
             with lock:
                 arm, free, incumbent, seed = pick()
             began = time.monotonic()
-            status, found, spent = sub_solve(lane, free, incumbent, seed, min(arm.limit_s, left))
+            status, found, spent = sub_solve(lane, free, incumbent, seed, min(settings.sub_limit_s, left))
             with lock:
                 stats.deterministic_s += spent
                 settle(arm, free, status, found, incumbent.objective, time.monotonic() - began)

@@ -72,7 +72,7 @@ class RosterNeighbourhoods:
         priority = np.array([built.weights.priority(p.center.work_type(w).priority) for w in p.work_types])
         self.cost = built.weights.understaffing_tiers[0] * priority  # per missing agent-interval, by work type
         self.need_total = p.smoothed.sum(axis=1)
-        # Agents by pool, and who may be on duty in each interval (an allowed shape covers it), by work type.
+        # Agents by pool, and which work types each pool's skills serve.
         self.pool_agents = [list(pool.agents) for pool in p.pools]
         self.pool_of = {a: i for i, pool in enumerate(p.pools) for a in pool.agents}
         skill_of = [p.center.work_type(w).skill for w in p.work_types]

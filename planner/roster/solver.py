@@ -496,8 +496,9 @@ class _Bound:
         self.error: str | None = None
         initial = None
         if warm is not None:
+            values = warm.response_proto.solution
             initial = {
-                agent_id: {int(built.problem.shapes.day[k]): k for k, var in shifts.items() if warm.value(var)}
+                agent_id: {int(built.problem.shapes.day[k]): k for k, var in shifts.items() if values[var.index]}
                 for agent_id, shifts in built.shift.items()
             }
         limit = settings.time_limit_s if settings.deterministic else max(0.0, budget.search_end - time.monotonic())
