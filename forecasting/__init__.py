@@ -6,21 +6,25 @@ from forecasting.aggregate import HourlyHistory, aggregate
 from forecasting.backtest import BacktestResult, backtest, last_weekly_origins
 from forecasting.calendar import SeriesCalendar, SpecialCalendar
 from forecasting.forecasters import (
+    BASELINE,
     CANDIDATES,
     Combination,
     Forecaster,
     GLMForecaster,
+    LevelProfileForecaster,
     MSTLForecaster,
     NotFittedError,
     RecentWeeksAverage,
+    SameHourAverage,
     SeasonalNaive,
     default_candidates,
 )
 from forecasting.intraday import ReforecastResult, day_multiplier_variance, reforecast
 from forecasting.pipeline import TOTAL, ForecastResult, ForecastSettings, forecast_centre
-from forecasting.selection import AutoForecaster, NegativeBinomialBand
+from forecasting.selection import AutoForecaster, NegativeBinomialBand, two_level_band
 
 __all__ = [
+    "BASELINE",
     "CANDIDATES",
     "TOTAL",
     "AutoForecaster",
@@ -32,11 +36,13 @@ __all__ = [
     "Forecaster",
     "GLMForecaster",
     "HourlyHistory",
+    "LevelProfileForecaster",
     "MSTLForecaster",
     "NegativeBinomialBand",
     "NotFittedError",
     "RecentWeeksAverage",
     "ReforecastResult",
+    "SameHourAverage",
     "SeasonalNaive",
     "SeriesCalendar",
     "SpecialCalendar",
@@ -48,4 +54,5 @@ __all__ = [
     "forecast_centre",
     "last_weekly_origins",
     "reforecast",
+    "two_level_band",
 ]

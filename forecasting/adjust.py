@@ -7,10 +7,11 @@ afterwards, in one place, to whichever model the selection picks (the seasonal n
 
 1. `DayAdjustment` multiplies each date of one series' hourly forecast by its day multiplier
    (`SeriesCalendar.known_multiplier`: 0 for realtime work on a closed day, the listed `volume_multiplier`,
-   otherwise, for special days of unknown effect such as public holidays, the ratio learned from the history's
-   special days by `learn_multiplier`). `AutoForecaster` applies it to every candidate in its inner backtest (a
-   model is scored on what it will be asked to forecast) and to its forecast; the pipeline and the backtest go
-   through it.
+   otherwise, for special days of unknown effect such as public holidays, their eves and bridge days, the ratio
+   learned from the history by family: the median ratio of the same family's past days (the same holiday in
+   earlier years), else of its kind's (every holiday, every eve, every bridge day), else of every special
+   day). `AutoForecaster` applies it to every candidate in its inner backtest (a model is scored on what it
+   will be asked to forecast) and to its forecast; the pipeline and the backtest go through it.
 2. `apply_opening_hours` handles, per work type, the contacts forecast while the work type is closed (outside
    its opening hours, or on a special day listed ``closed``): they are dropped or moved to the next opening,
    as the work type's `outside_hours_rule` says (realtime: drop; deferred: next opening), and a note says how
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calendar import SeriesCalendar
-from forecasting.forecasters import NotFittedError, learn_multiplier
+from forecasting.forecasters import NotFittedError, special_day_ratios
 from forecasting.series import DayHours
 from models import Center, OutsideHours
 
@@ -41,8 +42,8 @@ QUANTILE_COLUMNS = ("volume", "volume_p10", "volume_p50", "volume_p90")
 
 class DayAdjustment:
     """The centre's day multipliers for one series (see the module docstring), learned and applied like an
-    estimator: `fit(y)` learns the multiplier of special days whose effect is not listed, `apply(forecast)`
-    multiplies a normal-day hourly forecast by each local date's multiplier."""
+    estimator: `fit(y)` learns the multiplier of each family of special days whose effect is not listed,
+    `apply(forecast)` multiplies a normal-day hourly forecast by each local date's multiplier."""
 
     def __init__(self, calendar: SeriesCalendar | None = None) -> None:
         self.calendar = calendar
@@ -51,10 +52,24 @@ class DayAdjustment:
         history = DayHours.from_series(y)
         self.timezone_ = history.timezone
         self.learned_multiplier_ = 1.0
+        self.family_multipliers_: dict[str, float] = {}
+        self.kind_multipliers_: dict[str, float] = {}
         if self.calendar is not None:
-            special = self.calendar.is_special(history.dates)
-            unknown = special & np.isnan(self.calendar.known_multiplier(history.dates))
-            self.learned_multiplier_ = learn_multiplier(history, special, unknown)
+            dates = history.dates
+            special = self.calendar.is_special(dates)
+            families = self.calendar.families(dates)
+            unknown = special & np.array([f is not None for f in families])
+            ratios = special_day_ratios(history, special, unknown)
+            by_family: dict[str, list[float]] = {}
+            by_kind: dict[str, list[float]] = {}
+            for day, ratio in ratios.items():
+                family = str(families[day])
+                by_family.setdefault(family, []).append(ratio)
+                by_kind.setdefault(_kind(family), []).append(ratio)
+            self.family_multipliers_ = {f: float(np.median(r)) for f, r in by_family.items()}
+            self.kind_multipliers_ = {k: float(np.median(r)) for k, r in by_kind.items()}
+            if ratios:
+                self.learned_multiplier_ = float(np.median(list(ratios.values())))
         return self
 
     def multipliers(self, dates: Sequence[date]) -> np.ndarray:
@@ -64,7 +79,16 @@ class DayAdjustment:
         if self.calendar is None:
             return np.ones(len(dates))
         known = self.calendar.known_multiplier(dates)
-        return np.where(np.isnan(known), self.learned_multiplier_, known)
+        families = self.calendar.families(dates)
+        learned = np.array([self._learned(f) for f in families])
+        return np.where(np.isnan(known), learned, known)
+
+    def _learned(self, family: str | None) -> float:
+        if family is None:
+            return 1.0
+        if family in self.family_multipliers_:
+            return self.family_multipliers_[family]
+        return self.kind_multipliers_.get(_kind(family), self.learned_multiplier_)
 
     def apply(self, forecast: pd.Series) -> pd.Series:
         """`forecast` (hourly, tz-aware index) times the multiplier of each hour's local date."""
@@ -76,6 +100,10 @@ class DayAdjustment:
         days, position = np.unique(local.to_numpy(), return_inverse=True)
         factor = self.multipliers([pd.Timestamp(d).date() for d in days])[position]
         return pd.Series(forecast.to_numpy(dtype=float) * factor, index=forecast.index, name=forecast.name)
+
+
+def _kind(family: str) -> str:
+    return family.partition(":")[0]
 
 
 def apply_opening_hours(

@@ -11,7 +11,9 @@ Opening hours are not applied: the actuals are what arrived, open or not. Metric
 - coverage = share of actuals within the calibrated p10-p90 band (target 80%);
 - poisson_floor = the WAPE a perfect rate forecast would still have: sum E|Y - lambda| / sum y with Y Poisson
   and lambda estimated by the actual count (E|Y - lambda| = 2 lambda P(Y = floor(lambda)));
-- ratio_to_naive = WAPE / WAPE of the seasonal naive baseline on the same cells.
+- ratio_to_naive = WAPE / WAPE of the seasonal naive on the same cells;
+- ratio_to_baseline = WAPE / WAPE of the named baseline (`BASELINE`: the mean of the same hour over the last
+  8 weeks, what a planner's spreadsheet does) on the same cells: below 1, the model beats it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from scipy import stats
 
 from forecasting.aggregate import HourlyHistory
 from forecasting.calendar import SpecialCalendar
+from forecasting.forecasters import BASELINE
 from forecasting.pipeline import TOTAL, auto_forecaster, calendar_forecast
 from forecasting.selection import BAND, DEFAULT_FOLDS, AutoForecaster, NegativeBinomialBand
 from forecasting.series import hourly_grid
@@ -45,6 +48,7 @@ METRIC_COLUMNS = [
     "coverage_p10_p90",
     "poisson_floor",
     "ratio_to_naive",
+    "ratio_to_baseline",
     "selected_model",
     "origins",
     "actual_volume",
@@ -136,7 +140,9 @@ def backtest(
             actual = y.iloc[cut : cut + len(grid)].to_numpy()
             values = train.to_numpy()
             scale = float(np.mean(np.abs(values[168:] - values[:-168]))) if len(values) > 168 else float("nan")
-            auto = auto_forecaster(calendar, name, folds=folds, horizon_days=horizon_days, refit_all=True).fit(train)
+            auto = auto_forecaster(
+                calendar, name, folds=folds, horizon_days=horizon_days, refit_all=True, parent=series.get(TOTAL)
+            ).fit(train)
             fits[name] = auto
             chosen[name][auto.selected_.name] += 1
             for candidate in auto.candidates:
@@ -215,6 +221,8 @@ def _metrics(pools: dict[tuple[str, str], _Pool], chosen: dict[str, Counter[str]
         )
     frame = pd.DataFrame(rows)
     frame["ratio_to_naive"] = frame["wape"] / frame["work_type"].map(naive_wape)
+    baseline = frame[frame["model"] == BASELINE].set_index("work_type")["wape"]
+    frame["ratio_to_baseline"] = frame["wape"] / frame["work_type"].map(baseline)
     order = {TOTAL: 1}
     frame = frame.assign(_last=frame["work_type"].map(order).fillna(0)).sort_values(
         ["_last", "work_type", "model"], kind="stable"

@@ -35,9 +35,14 @@ __all__ = [
     "Forecaster",
     "MSTLForecaster",
     "NotFittedError",
+    "BASELINE",
+    "LevelProfileForecaster",
     "RecentWeeksAverage",
+    "SameHourAverage",
     "SeasonalNaive",
+    "fit_day_level",
     "learn_multiplier",
+    "special_day_ratios",
 ]
 
 #: STL evaluates its smoothers every 5th point and interpolates (as R's stl does by default): ~10x faster.
@@ -97,22 +102,32 @@ class Forecaster(ABC):
         return self.calendar.is_special(dates)
 
 
-def learn_multiplier(history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None) -> float:
-    """The typical volume of a past special day relative to its normal level (the mean of the same weekday
-    in the surrounding normal weeks): the median ratio of day totals. 1.0 when the history has none.
-    `learn_from` (default: every special day) limits the days whose ratios count, e.g. to those whose effect
-    was not listed; every special day is still kept out of the normal levels."""
+def special_day_ratios(
+    history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None
+) -> dict[int, float]:
+    """The volume of each past special day (each of `learn_from`, default every special day) relative to its
+    normal level, the mean of the same weekday in the surrounding normal weeks, by day position. Days with no
+    normal neighbour of their weekday are left out."""
     totals = history.values.sum(axis=1)
     weekdays = history.weekdays
-    ratios = []
+    ratios = {}
     for d in (int(i) for i in np.flatnonzero(special if learn_from is None else learn_from)):
         window = np.arange(
             max(0, d - 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS), min(history.days, d + 7 * SPECIAL_DAY_NEIGHBOUR_WEEKS + 1)
         )
         normal = window[(weekdays[window] == weekdays[d]) & ~special[window]]
         if normal.size and totals[normal].mean() > 0:
-            ratios.append(totals[d] / totals[normal].mean())
-    return float(np.median(ratios)) if ratios else 1.0
+            ratios[d] = float(totals[d] / totals[normal].mean())
+    return ratios
+
+
+def learn_multiplier(history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None) -> float:
+    """The typical volume of a past special day relative to its normal level: the median of
+    `special_day_ratios`. 1.0 when the history has none. `learn_from` (default: every special day) limits the
+    days whose ratios count, e.g. to those whose effect was not listed; every special day is still kept out of
+    the normal levels."""
+    ratios = special_day_ratios(history, special, learn_from)
+    return float(np.median(list(ratios.values()))) if ratios else 1.0
 
 
 def _same_weekday_mean(history: DayHours, usable: np.ndarray, weekday: int, weeks: int) -> np.ndarray:
@@ -306,6 +321,155 @@ class GLMForecaster(Forecaster):
         return np.asarray(totals[:, None] * self.shares_[weekdays], dtype=float)
 
 
+class LevelProfileForecaster(Forecaster):
+    """The day x hour matrix as a day level times an intraday profile, with a time-series model on the level:
+    the decomposition of Shen & Huang (2008, "Interday forecasting and intraday updating of call center
+    arrivals"), whose first factor carries most of the variation, and the day effect of the Poisson mixed models
+    of Aldor-Noiman, Feigin & Mandelbaum (2009) and Ibrahim & L'Ecuyer (2013), which follows a correlated
+    process from day to day rather than being independent noise::
+
+        y(d, h) = T(d) * share(weekday(d), h)
+        log(T(d) + 1/2) = s(weekday(d)) + level(d) + e(d),    level: a local level (exponential smoothing)
+
+    `window_weeks` of normal days fit the weekday effects `s` and the smoothing weight, which is the one that
+    minimises the squared log error of the day totals 1..`horizon_days` ahead (the horizon the forecast is for),
+    alternating with the weekday effects. The forecast is the last level for every future day, plus the weekday
+    effect and Duan's smearing. The spread of those multi-step errors (`day_log_var_`) is the day-level part of
+    the forecast's uncertainty.
+
+    The profile of each weekday pools its last `profile_weeks` normal days, each week weighted `profile_decay`
+    times the one after it, so that a drifting shape is followed. A series with few contacts borrows strength
+    from a `parent` (for a work type, the centre's total): its profile is shrunk towards the parent's by
+    `parent_contacts` pseudo-contacts per weekday, so a sparse work type follows the total's intraday shape
+    until its own counts say otherwise. The parent is cut at the history's end, never read beyond it."""
+
+    name = "level_profile"
+
+    def __init__(
+        self,
+        window_weeks: int = 16,
+        profile_weeks: int = 12,
+        profile_decay: float = 0.8,
+        horizon_days: int = 7,
+        parent: pd.Series | None = None,
+        parent_contacts: float = 100.0,
+        calendar: SeriesCalendar | None = None,
+    ) -> None:
+        super().__init__(calendar)
+        self.window_weeks = window_weeks
+        self.profile_weeks = profile_weeks
+        self.profile_decay = profile_decay
+        self.horizon_days = horizon_days
+        self.parent = parent
+        self.parent_contacts = parent_contacts
+
+    def _fit(self, history: DayHours) -> None:
+        window = history.tail_days(7 * self.window_weeks)
+        weekdays = window.weekdays
+        totals = window.values.sum(axis=1)
+        normal = ~self._special(window.dates)
+        self.open_weekdays_ = np.array([totals[normal & (weekdays == w)].sum() > 0 for w in range(7)])
+        y = np.where(normal & self.open_weekdays_[weekdays], np.log(totals + 0.5), np.nan)
+        fit = fit_day_level(y, weekdays, self.open_weekdays_, self.horizon_days)
+        self.weekday_effect_, self.level_, self.alpha_, self.smearing_, log_var = fit
+        counted = np.isfinite(y)
+        poisson = float(np.mean(1.0 / (totals[counted] + 0.5))) if counted.any() else 0.0
+        self.day_variance_ = max(log_var - poisson, 0.0)  # the day factor's, Poisson noise taken out
+        self.shares_ = self._profile(history, self._parent_profile(history))
+
+    def _parent_profile(self, history: DayHours) -> np.ndarray | None:
+        if self.parent is None or self.parent_contacts <= 0:
+            return None
+        parent = DayHours.from_series(self.parent)
+        keep = (history.end - parent.start).days + 1
+        if keep <= 0:
+            return None
+        cut = DayHours(parent.start, parent.values[:keep], parent.timezone)
+        return self._profile(cut, None)
+
+    def _profile(self, history: DayHours, prior: np.ndarray | None) -> np.ndarray:
+        window = history.tail_days(7 * self.profile_weeks)
+        weekdays = window.weekdays
+        normal = ~self._special(window.dates)
+        age_weeks = (window.days - 1 - np.arange(window.days)) // 7
+        weight = self.profile_decay**age_weeks
+        shares = np.zeros((7, HOURS))
+        for w in range(7):
+            rows = normal & (weekdays == w)
+            if not rows.any():
+                rows = weekdays == w
+            pooled = (window.values[rows] * weight[rows, None]).sum(axis=0)
+            if prior is not None:
+                pooled = pooled + self.parent_contacts * prior[w]
+            shares[w] = pooled / pooled.sum() if pooled.sum() > 0 else np.full(HOURS, 1.0 / HOURS)
+        return shares
+
+    def _predict_days(self, dates: list[date]) -> np.ndarray:
+        weekdays = np.array([d.weekday() for d in dates])
+        totals = np.exp(self.level_ + self.weekday_effect_[weekdays]) * self.smearing_ - 0.5
+        totals = np.maximum(totals, 0.0) * self.open_weekdays_[weekdays]
+        return np.asarray(totals[:, None] * self.shares_[weekdays], dtype=float)
+
+
+#: Smoothing weights of the day level tried by `fit_day_level` (0: a constant level over the window).
+LEVEL_ALPHAS = np.linspace(0.0, 0.6, 13)
+#: Days at the start of the window that only start the level, not scored.
+LEVEL_BURN_IN_DAYS = 14
+
+
+def _smooth(x: np.ndarray, alpha: float, start: float) -> np.ndarray:
+    """Exponential smoothing of `x` (NaN: no observation, the level carries over): ``level[i]`` is the level
+    before observation i, ``level[len(x)]`` the one after the last."""
+    level = np.empty(len(x) + 1)
+    level[0] = start
+    for i, value in enumerate(x):
+        level[i + 1] = level[i] + alpha * (value - level[i]) if np.isfinite(value) else level[i]
+    return level
+
+
+def fit_day_level(
+    y: np.ndarray, weekdays: np.ndarray, open_weekdays: np.ndarray, horizon_days: int
+) -> tuple[np.ndarray, float, float, float, float]:
+    """Weekday effects and a smoothed level of the log day totals `y` (NaN: not a normal day), see
+    `LevelProfileForecaster`: ``(weekday effects (7,), last level, smoothing weight, smearing, variance of the
+    log errors 1..horizon_days ahead)``."""
+    effect = np.zeros(7)
+    if not np.isfinite(y).any():
+        return effect, float(np.log(0.5)), 0.0, 1.0, 0.0
+    for w in range(7):
+        if open_weekdays[w] and np.isfinite(y[weekdays == w]).any():
+            effect[w] = np.nanmean(y[weekdays == w])
+    burn = min(LEVEL_BURN_IN_DAYS, max(len(y) - horizon_days, 0))
+    alpha = 0.0
+    for _ in range(3):  # alternate: the weight given the weekday effects, the effects given the level
+        x = y - effect[weekdays]
+        start = float(np.nanmean(x[: max(burn, 7)])) if np.isfinite(x[: max(burn, 7)]).any() else float(np.nanmean(x))
+        best = np.inf
+        for candidate in LEVEL_ALPHAS:
+            errors = _ahead_errors(x, _smooth(x, candidate, start), burn, horizon_days)
+            loss = float(np.mean(errors**2)) if errors.size else 0.0
+            if loss < best - 1e-12:
+                best, alpha = loss, float(candidate)
+        level = _smooth(x, alpha, start)
+        for w in range(7):
+            rows = (weekdays == w) & np.isfinite(y)
+            if open_weekdays[w] and rows.any():
+                effect[w] = float(np.mean(y[rows] - level[:-1][rows]))
+    x = y - effect[weekdays]
+    level = _smooth(x, alpha, start)
+    one_step = (x - level[:-1])[np.isfinite(x)]
+    smearing = float(np.mean(np.exp(one_step))) if one_step.size else 1.0
+    ahead = _ahead_errors(x, level, burn, horizon_days)
+    return effect, float(level[-1]), alpha, smearing, float(np.mean(ahead**2)) if ahead.size else 0.0
+
+
+def _ahead_errors(x: np.ndarray, level: np.ndarray, burn: int, horizon_days: int) -> np.ndarray:
+    """The errors of forecasting each scored observation 1..horizon_days ahead from the level then."""
+    errors = [x[burn + h - 1 :] - level[burn : len(x) - h + 1] for h in range(1, horizon_days + 1)]
+    pooled = np.concatenate(errors) if errors else np.zeros(0)
+    return pooled[np.isfinite(pooled)]
+
+
 class Combination(Forecaster):
     """The mean of its members' forecasts (by default the recent-weeks average and the GLM). Combining two
     models whose errors are not the same is a reliable way to cut error; the selection keeps it only where the
@@ -328,23 +492,43 @@ class Combination(Forecaster):
         return np.asarray(np.mean([member._predict_days(dates) for member in self.members_], axis=0), dtype=float)
 
 
-#: The forecasters the automatic selection chooses from, by name, in their default settings.
-CANDIDATES: dict[str, Callable[[SeriesCalendar | None], Forecaster]] = {
-    SeasonalNaive.name: lambda calendar: SeasonalNaive(),
-    RecentWeeksAverage.name: lambda calendar: RecentWeeksAverage(calendar=calendar),
-    MSTLForecaster.name: lambda calendar: MSTLForecaster(calendar=calendar),
-    GLMForecaster.name: lambda calendar: GLMForecaster(calendar=calendar),
-    Combination.name: lambda calendar: Combination(calendar=calendar),
+class SameHourAverage(RecentWeeksAverage):
+    """The baseline a planner already has: the mean of the same hour over the last 8 weeks (normal days of the
+    same weekday). Every model is reported beside it in the backtest."""
+
+    name = "same_hour_8w"
+
+    def __init__(self, calendar: SeriesCalendar | None = None) -> None:
+        super().__init__(weeks=8, calendar=calendar)
+
+
+#: The named baseline of the backtest (`wfm backtest` reports each model's WAPE relative to it).
+BASELINE = SameHourAverage.name
+
+#: The forecasters the automatic selection chooses from, by name, in their default settings. Each is made from
+#: the series' calendar and, for a work type, its parent series (the centre's total), which only the models
+#: that borrow strength read.
+CANDIDATES: dict[str, Callable[..., Forecaster]] = {
+    SeasonalNaive.name: lambda calendar, parent=None: SeasonalNaive(),
+    RecentWeeksAverage.name: lambda calendar, parent=None: RecentWeeksAverage(calendar=calendar),
+    SameHourAverage.name: lambda calendar, parent=None: SameHourAverage(calendar=calendar),
+    MSTLForecaster.name: lambda calendar, parent=None: MSTLForecaster(calendar=calendar),
+    GLMForecaster.name: lambda calendar, parent=None: GLMForecaster(calendar=calendar),
+    LevelProfileForecaster.name: lambda calendar, parent=None: LevelProfileForecaster(parent=parent, calendar=calendar),
+    Combination.name: lambda calendar, parent=None: Combination(calendar=calendar),
 }
 
 
 def default_candidates(
-    calendar: SpecialCalendar | None, work_type: str | None, models: Sequence[str] = ()
+    calendar: SpecialCalendar | None,
+    work_type: str | None,
+    models: Sequence[str] = (),
+    parent: pd.Series | None = None,
 ) -> list[Forecaster]:
     """The candidates the automatic selection compares, in their default settings: all of `CANDIDATES`, or
-    those named in `models`."""
+    those named in `models`. `parent`: the series a work type borrows strength from (the centre's total)."""
     unknown = sorted(set(models) - set(CANDIDATES))
     if unknown:
         raise ValueError(f"unknown forecasters {', '.join(unknown)}; use some of {', '.join(CANDIDATES)}")
     series_calendar = calendar.for_work_type(work_type) if calendar is not None else None
-    return [make(series_calendar) for name, make in CANDIDATES.items() if not models or name in models]
+    return [make(series_calendar, parent) for name, make in CANDIDATES.items() if not models or name in models]

@@ -140,11 +140,13 @@ def auto_forecaster(
     horizon_days: int,
     models: Sequence[str] = (),
     refit_all: bool = False,
+    parent: pd.Series | None = None,
 ) -> AutoForecaster:
-    """The automatic selection of series `name` (a work type or `TOTAL`), with the series' calendar."""
+    """The automatic selection of series `name` (a work type or `TOTAL`), with the series' calendar; `parent`:
+    the series a work type borrows strength from (the centre's total)."""
     work_type = None if name == TOTAL else name
     return AutoForecaster(
-        default_candidates(calendar, work_type, models),
+        default_candidates(calendar, work_type, models, parent=parent if work_type is not None else None),
         folds=folds,
         horizon_days=horizon_days,
         refit_all=refit_all,
@@ -191,7 +193,12 @@ def forecast_centre(
         series[TOTAL] = hourly.total
     fits = {
         name: auto_forecaster(
-            calendar, name, folds=settings.folds, horizon_days=settings.horizon_days, models=settings.models
+            calendar,
+            name,
+            folds=settings.folds,
+            horizon_days=settings.horizon_days,
+            models=settings.models,
+            parent=series.get(TOTAL),
         ).fit(y)
         for name, y in series.items()
     }

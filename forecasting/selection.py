@@ -25,9 +25,13 @@ from forecasting.adjust import DayAdjustment
 from forecasting.calendar import SeriesCalendar
 from forecasting.forecasters import Forecaster, NotFittedError
 
-__all__ = ["AutoForecaster", "NegativeBinomialBand", "wape"]
+__all__ = ["AutoForecaster", "NegativeBinomialBand", "two_level_band", "wape"]
 
 DEFAULT_FOLDS = 3
+#: The model the selection keeps unless another beats it by more than the backtest's noise (see `_select`).
+PREFERRED = "level_profile"
+#: How many standard errors of the paired daily differences another model's lead must exceed.
+SELECTION_Z = 2.0
 DEFAULT_HORIZON_DAYS = 7
 #: The band the quantiles are calibrated to: p10..p90 holds 80% of actuals.
 BAND = (0.10, 0.90)
@@ -127,16 +131,44 @@ class AutoForecaster:
         self.scores_ = {
             name: float(np.nanmean(s)) if s and not np.all(np.isnan(s)) else float("inf") for name, s in scores.items()
         }
-        self.selected_ = min(self.candidates, key=lambda c: (self.scores_[c.name], _simplicity(c)))
         # Out-of-sample forecasts and actuals, kept so that a model's band is calibrated when it is asked for
         # (the forecast only needs the selected model's; the backtest needs every one).
         self.backtest_actual_ = np.concatenate(actuals) if actuals else np.zeros(0)
         self.backtest_forecasts_ = {name: np.concatenate(f) for name, f in forecasts.items() if f}
+        self.selected_ = self._select()
         self.bands_: dict[str, NegativeBinomialBand] = {}
         for candidate in self.candidates if self.refit_all else [self.selected_]:
             candidate.fit(y)
         self.adjustment_ = DayAdjustment(self.calendar).fit(y)
         return self
+
+    def _select(self) -> Forecaster:
+        """The candidate with the lowest backtest WAPE, unless the preferred model (`PREFERRED`) is among the
+        candidates and the winner's lead over it is within `SELECTION_Z` standard errors of the paired daily
+        differences: a lead that small is the noise of a few weeks, not a better model."""
+        best = min(self.candidates, key=lambda c: (self.scores_[c.name], _simplicity(c)))
+        preferred = next((c for c in self.candidates if c.name == PREFERRED), None)
+        actual = self.backtest_actual_
+        if preferred is None or best is preferred or actual.sum() <= 0:
+            return best
+        if preferred.name not in self.backtest_forecasts_ or not np.isfinite(self.scores_[preferred.name]):
+            return best
+        blocks = max(len(actual) // 24, 1)
+        gain = np.array(
+            [
+                np.abs(p - a).sum() - np.abs(b - a).sum()
+                for p, b, a in zip(
+                    np.array_split(self.backtest_forecasts_[preferred.name], blocks),
+                    np.array_split(self.backtest_forecasts_[best.name], blocks),
+                    np.array_split(actual, blocks),
+                    strict=True,
+                )
+            ]
+        )
+        if blocks < 2:
+            return best
+        lead, error = gain.mean(), gain.std(ddof=1) / np.sqrt(blocks)
+        return best if lead > SELECTION_Z * error else preferred
 
     def predict(self, start: pd.Timestamp, periods: int) -> pd.Series:
         """The selected model's forecast, adjusted by the series' calendar."""
@@ -150,21 +182,61 @@ class AutoForecaster:
         return self.selected_.predict(start, periods).rename(self.selected_.name)
 
     def band(self, name: str | None = None) -> NegativeBinomialBand:
-        """The calibrated band of the selected model (or of candidate `name`)."""
+        """The calibrated band of the selected model (or of candidate `name`): see `two_level_band`."""
         if not hasattr(self, "bands_"):
             raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
         key = name or self.selected_.name
         if key not in self.bands_:
             forecast = self.backtest_forecasts_.get(key)
+            model = next((c for c in self.candidates if c.name == key), None)
+            day_variance = getattr(model, "day_variance_", None)
             self.bands_[key] = (
-                NegativeBinomialBand.calibrate(forecast, self.backtest_actual_)
+                two_level_band(forecast, self.backtest_actual_, day_variance=day_variance)
                 if forecast is not None
                 else NegativeBinomialBand(0.0)
             )
         return self.bands_[key]
 
 
+def two_level_band(
+    forecast: np.ndarray, actual: np.ndarray, hours_per_day: int = 24, day_variance: float | None = None
+) -> NegativeBinomialBand:
+    """A band for hourly counts whose error has two levels, as arrivals to a call centre do: a day-level factor
+    shared by every hour of a day (a level shift, a busy day) and the hour's own noise around its share of the
+    day. Calibrating one dispersion to the hourly errors of a few backtest weeks lets whichever level happened to
+    dominate those weeks set the band; here each is estimated on its own, from the same out-of-sample errors:
+
+    - the day factor's relative variance ``a_day``: the mean squared log ratio of each backtest day's actual
+      total to its forecast total, less the Poisson part of it (``1 / forecast``), as ``exp(var) - 1``;
+    - the within-day dispersion ``a_hour``: the negative binomial dispersion whose p10-p90 band holds 80% of the
+      hourly actuals once each day's forecast is rescaled to the day's actual total (the day-level error taken
+      out), so it is calibrated on the shape and count noise alone.
+
+    Their product is the hour's relative variance (independent multiplicative errors): the band is the negative
+    binomial with ``alpha = (1 + a_day)(1 + a_hour) - 1``, the gamma-Poisson mixture with that variance."""
+    forecast = np.asarray(forecast, dtype=float)
+    actual = np.asarray(actual, dtype=float)
+    days = len(actual) // hours_per_day
+    if days < 2:
+        return NegativeBinomialBand.calibrate(forecast, actual)
+    cut = days * hours_per_day
+    f_day = forecast[:cut].reshape(days, hours_per_day).sum(axis=1)
+    y_day = actual[:cut].reshape(days, hours_per_day).sum(axis=1)
+    seen = (f_day > 0) & (y_day > 0)
+    if seen.sum() < 2:
+        return NegativeBinomialBand.calibrate(forecast, actual)
+    log_ratio = np.log(y_day[seen] / f_day[seen])
+    low, high = np.quantile(log_ratio, BAND)
+    spread = (high - low) / (2 * stats.norm.ppf(BAND[1]))
+    day_var = max(float(spread**2 - np.mean(1.0 / f_day[seen])), 0.0)
+    a_day = float(np.expm1(day_var))
+    scale = np.where(f_day > 0, y_day / np.maximum(f_day, 1e-12), 1.0)
+    rescaled = forecast[:cut] * np.repeat(scale, hours_per_day)
+    a_hour = NegativeBinomialBand.calibrate(rescaled, actual[:cut]).alpha
+    return NegativeBinomialBand(float((1 + a_day) * (1 + a_hour) - 1))
+
+
 def _simplicity(candidate: Forecaster) -> int:
     # On a tie, the simpler model wins.
-    order = ["seasonal_naive", "recent_average", "glm", "combination", "mstl"]
+    order = ["seasonal_naive", "recent_average", "same_hour_8w", "glm", "level_profile", "combination", "mstl"]
     return order.index(candidate.name) if candidate.name in order else len(order)

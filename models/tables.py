@@ -275,6 +275,7 @@ BACKTEST_METRICS = TableSchema(
         _c("coverage_p10_p90", F, nullable=True),
         _c("poisson_floor", F, nullable=True),
         _c("ratio_to_naive", F, nullable=True),
+        _c("ratio_to_baseline", F, nullable=True),
         _c("selected_model", S, nullable=True),
         _c("origins", INT),
         _c("actual_volume", F),

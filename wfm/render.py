@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from rich.console import Console
 
+from forecasting import BASELINE
 from planner.diagnosis import Diagnosis
 from planner.inputs import CenterSummary, HistorySummary, InputReport
 from planner.intraday.job import IntradayJob
@@ -224,13 +225,20 @@ def print_backtest(job: BacktestJob) -> None:
         f"Backtest from {len(job.result.origins)} origin(s) "
         f"({', '.join(str(o) for o in job.result.origins)}), {job.inputs.timezone}:"
     )
-    table = _table("series", "model", "WAPE", "vs naive", "MASE", "bias", "p10-p90", "Poisson floor", "selected")
+    table = _table(
+        "series", "model", "WAPE", f"vs {BASELINE}", "vs naive", "MASE", "bias", "p10-p90", "Poisson floor", "selected"
+    )
     for row in metrics.itertuples(index=False):
         table.add_row(
-            str(row.work_type), str(row.model), f"{row.wape:.3f}", f"{row.ratio_to_naive:.2f}", f"{row.mase:.2f}",
-            f"{row.bias:+.3f}", f"{row.coverage_p10_p90:.0%}", f"{row.poisson_floor:.3f}", str(row.selected_model),
+            str(row.work_type), str(row.model) + (" (baseline)" if row.model == BASELINE else ""), f"{row.wape:.3f}",
+            f"{row.ratio_to_baseline:.2f}", f"{row.ratio_to_naive:.2f}", f"{row.mase:.2f}", f"{row.bias:+.3f}",
+            f"{row.coverage_p10_p90:.0%}", f"{row.poisson_floor:.3f}", str(row.selected_model),
         )  # fmt: skip
     console.print(str(table), markup=False)
+    console.print(
+        f"baseline {BASELINE}: the mean of the same hour over the last 8 weeks (normal days of the same weekday); "
+        f"vs {BASELINE} below 1.00 beats it."
+    )
     print_history_remarks(job.inputs.warnings, job.inputs.notes)
     print_wrote(job.files)
 
