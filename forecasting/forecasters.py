@@ -257,12 +257,13 @@ class GLMForecaster(Forecaster):
             return np.ones(len(dates))
         return self.calendar.known_multiplier(dates)
 
-    def _design(self, weekdays: np.ndarray, day: np.ndarray, unknown_special: np.ndarray) -> np.ndarray:
+    def _design(self, weekdays: np.ndarray, day: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+        """Weekday dummies, the trend, and one term per kind of special day of unknown effect in the window
+        (`kinds`: each day's kind, "" on the others), so that holidays and their eves are not averaged."""
         columns = [np.equal.outer(weekdays, np.arange(7)).astype(float)]
         if self.use_trend_:
             columns.append(((day - self.trend_centre_) / 7.0)[:, None])
-        if self.special_term_:
-            columns.append(unknown_special.astype(float)[:, None])
+        columns += [(kinds == kind).astype(float)[:, None] for kind in self.special_kinds_]
         return np.hstack(columns)
 
     def _fit(self, history: DayHours) -> None:
@@ -273,6 +274,10 @@ class GLMForecaster(Forecaster):
         multiplier = self._multipliers(dates)
         special = self._special(dates)
         unknown_special = special & np.isnan(multiplier)
+        families = self.calendar.families(dates) if self.calendar is not None else [None] * len(dates)
+        kinds = np.array(
+            [f.partition(":")[0] if f and u else "" for f, u in zip(families, unknown_special, strict=True)]
+        )
         usable = (np.nan_to_num(multiplier, nan=1.0) > 0) & ~np.isnan(multiplier) | unknown_special
         weekdays = window.weekdays
         normal = usable & ~special
@@ -287,7 +292,7 @@ class GLMForecaster(Forecaster):
         self.window_start_ = window.start
         self.trend_centre_ = (window.days - 1) / 2.0
         self.use_trend_ = self.trend and window.days >= 21  # shorter windows cannot tell a trend from noise
-        self.special_term_ = bool(unknown_special.any())
+        self.special_kinds_ = sorted(set(kinds[unknown_special]))
         totals = window.values.sum(axis=1)
         day = np.arange(window.days, dtype=float)
         present = np.array(
@@ -298,7 +303,7 @@ class GLMForecaster(Forecaster):
         if not rows.any():
             self.params_ = np.zeros(0)
             return
-        X = self._design(weekdays, day, unknown_special)[rows]
+        X = self._design(weekdays, day, kinds)[rows]
         X = X[:, np.r_[present, np.ones(X.shape[1] - 7, dtype=bool)]]
         offset = np.log(np.where(np.isnan(multiplier) | (multiplier <= 0), 1.0, multiplier))[rows]
         with warnings.catch_warnings():
@@ -311,7 +316,7 @@ class GLMForecaster(Forecaster):
             return np.zeros((len(dates), HOURS))
         weekdays = np.array([d.weekday() for d in dates])
         day = np.array([(d - self.window_start_).days for d in dates], dtype=float)
-        X = self._design(weekdays, day, np.zeros(len(dates), dtype=bool))  # normal days
+        X = self._design(weekdays, day, np.full(len(dates), ""))  # normal days
         X = X[:, np.r_[self.open_weekdays_, np.ones(X.shape[1] - 7, dtype=bool)]]
         params = self.params_.copy()
         if self.use_trend_:  # never extrapolate a trend steeper than 20% a week

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from forecasting import CANDIDATES
 from models import load_center
 from wfm import cli, commands, render
 from wfm.exit_codes import ExitCode
@@ -407,7 +408,7 @@ def test_backtest_writes_metrics_per_work_type_and_model(demo_dir: Path, tmp_pat
     )  # fmt: skip
     assert code == ExitCode.OK, stderr
     metrics = pd.read_csv(out)
-    models = {"seasonal_naive", "recent_average", "mstl", "glm", "combination", "selected"}
+    models = {*CANDIDATES, "selected"}
     assert set(metrics["model"]) == models
     assert metrics["work_type"].nunique() == 8  # seven work types and the total
     naive = metrics[metrics["model"] == "seasonal_naive"]

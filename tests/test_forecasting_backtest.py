@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting import CANDIDATES as ALL_CANDIDATES
 from forecasting import TOTAL, BacktestResult, HourlyHistory, backtest, last_weekly_origins
 from forecasting.aggregate import HOURS_PER_WEEK, hour_of_week
 from forecasting.backtest import METRIC_COLUMNS, SELECTED, _metrics, _Pool, poisson_floor
@@ -23,7 +24,7 @@ from models import InputError
 TZ = "Europe/London"
 FIRST, LAST = date(2026, 1, 5), date(2026, 2, 15)
 ORIGINS = [date(2026, 2, 2), date(2026, 2, 9)]
-CANDIDATES = ["combination", "glm", "mstl", "recent_average", "seasonal_naive"]
+CANDIDATES = sorted(ALL_CANDIDATES)
 
 
 def synthetic_hourly(unit: str = "ns", types: tuple[str, ...] = ("a", "b")) -> HourlyHistory:
@@ -61,10 +62,13 @@ def result(hourly: HourlyHistory) -> BacktestResult:
 def test_one_row_per_series_and_model(result: BacktestResult) -> None:
     metrics = result.metrics
     assert list(metrics.columns) == METRIC_COLUMNS
-    assert len(metrics) == 3 * 6
+    assert len(metrics) == 3 * (len(CANDIDATES) + 1)
     expected = {(s, m) for s in ("a", "b", TOTAL) for m in [*CANDIDATES, SELECTED]}
     assert set(zip(metrics["work_type"], metrics["model"], strict=True)) == expected
-    assert list(metrics["work_type"].iloc[-6:]) == [TOTAL] * 6  # the total comes last
+    # the total comes last
+    assert list(metrics["work_type"].iloc[-len(CANDIDATES) - 1 :]) == [TOTAL] * (
+        len(CANDIDATES) + 1
+    )  # the total comes last
     assert (metrics["origins"] == 2).all()
     assert result.origins == ORIGINS
 
@@ -82,7 +86,7 @@ def test_ratio_to_naive_is_one_for_the_naive(result: BacktestResult) -> None:
 def test_forecasts_hold_the_actuals(result: BacktestResult, hourly: HourlyHistory) -> None:
     """Each origin's rows cover its 7 x 24 hours, with the actual counts of those hours."""
     forecasts = result.forecasts
-    assert len(forecasts) == 2 * 3 * 6 * 168
+    assert len(forecasts) == 2 * 3 * (len(CANDIDATES) + 1) * 168
     for (origin, series, _model), rows in forecasts.groupby(["origin", "work_type", "model"]):
         grid = hourly_grid(origin, origin + pd.Timedelta(days=6), TZ)
         assert pd.DatetimeIndex(rows["interval_start"]).equals(grid)
@@ -155,7 +159,7 @@ def test_earliest_and_latest_usable_origins_are_accepted() -> None:
     1-day horizon) pass the checks and are backtested."""
     out = backtest(synthetic_hourly(types=("a",)), None, [date(2026, 1, 19), date(2026, 2, 15)], 1, folds=1)
     assert set(out.forecasts["origin"]) == {date(2026, 1, 19), date(2026, 2, 15)}
-    assert len(out.forecasts) == 2 * 6 * 24
+    assert len(out.forecasts) == 2 * (len(CANDIDATES) + 1) * 24
 
 
 def test_last_weekly_origins(hourly: HourlyHistory) -> None:

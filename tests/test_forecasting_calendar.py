@@ -24,8 +24,10 @@ from forecasting import (
     Combination,
     DayAdjustment,
     GLMForecaster,
+    LevelProfileForecaster,
     MSTLForecaster,
     RecentWeeksAverage,
+    SameHourAverage,
     SeriesCalendar,
     SpecialCalendar,
 )
@@ -48,10 +50,20 @@ AWARE: dict[str, SeriesModel] = {
     "glm": lambda c: GLMForecaster(calendar=c),
     "mstl": lambda c: MSTLForecaster(calendar=c),
     "combination": lambda c: Combination(calendar=c),
+    "same_hour_8w": lambda c: SameHourAverage(calendar=c),
+    "level_profile": lambda c: LevelProfileForecaster(calendar=c),
 }
 #: Tolerance (relative, on a day's total) of the exact-pattern checks: float rounding for all but MSTL, whose
 #: STL smoothing leaves about 1% on this abrupt pattern (see test_forecasting_contract.PERFECT_TOLERANCE).
-DAY_TOLERANCE = {"seasonal_naive": 1e-9, "recent_average": 1e-9, "glm": 1e-9, "combination": 1e-9, "mstl": 0.03}
+DAY_TOLERANCE = {
+    "seasonal_naive": 1e-9,
+    "recent_average": 1e-9,
+    "same_hour_8w": 1e-9,
+    "glm": 1e-9,
+    "level_profile": 1e-9,
+    "combination": 1e-9,
+    "mstl": 0.03,
+}
 
 
 class Adjusted:
@@ -111,9 +123,11 @@ def test_public_holidays_by_country_code() -> None:
     assert holidays[date(2025, 12, 25)] == "Christmas Day"
     assert holidays[GOOD_FRIDAY] == "Good Friday"
     view = calendar.for_work_type("phone")
-    np.testing.assert_array_equal(view.is_special(dates), [False, True, True, True, False])
+    # Christmas Eve is the eve of a public holiday: special too, its effect learned as an eve's.
+    np.testing.assert_array_equal(view.is_special(dates), [True, True, True, True, False])
     # A public holiday's effect is not known in advance: it is learned (NaN here).
-    np.testing.assert_array_equal(np.isnan(view.known_multiplier(dates)), [False, True, True, True, False])
+    np.testing.assert_array_equal(np.isnan(view.known_multiplier(dates)), [True, True, True, True, False])
+    assert view.names(dates)[date(2025, 12, 24)] == "eve of christmas day"
     assert view.names(dates)[date(2025, 12, 26)] == "Boxing Day"
     # No country: no public holidays.
     assert not SpecialCalendar().for_work_type(None).is_special(dates).any()

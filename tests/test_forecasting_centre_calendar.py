@@ -285,7 +285,7 @@ def test_the_bank_week_of_yom_kippur_with_the_seasonal_naive() -> None:
         {"date": "1999-09-20", "name": "Yom Kippur", "closed": True},
     ]
     plain, bank = (
-        Center.model_validate(data | {"opening_hours": []}),
+        Center.model_validate(data | {"opening_hours": [], "country": None}),  # no public holidays or their eves
         Center.model_validate(data | {"special_days": days}),
     )
     settings = ForecastSettings(interval_minutes=30, folds=2, models=("seasonal_naive",))
