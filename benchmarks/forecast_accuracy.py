@@ -68,6 +68,13 @@ AUGUST_FOLDS = 2
 TARGET_RATIO_TO_NAIVE = 0.80
 # ... and below statsforecast's MSTL on the same cells.
 NAIVE = "seasonal_naive"
+#: The simple methods a planner already uses; the selected forecast's WAPE must be at most TARGET_RATIO_TO_SIMPLE
+#: times the better of them, on every set (the year, and the August total and call types with enough calls).
+SIMPLE = ("same_hour_8w", "recent_average")
+TARGET_RATIO_TO_SIMPLE = 0.90
+MIN_CALLS_SCORED = 1_000
+#: p10-p90 coverage must be within this of 80%.
+COVERAGE_TARGET, COVERAGE_TOLERANCE = 0.80, 0.05
 SF_SEASONS = [24, 168]
 SF_ETS_MODEL = "ZZN"
 SF_COLUMN = "statsforecast_mstl"
@@ -195,6 +202,9 @@ def run_year(root: Path, use_statsforecast: bool) -> dict[str, Any]:
     for o, g in selected.groupby("origin", sort=True):
         per_origin[o]["wape_selected"] = CellScores.of(g["volume"].to_numpy(), g["actual"].to_numpy()).wape
     selected_row = metrics[metrics["model"] == SELECTED].iloc[0]
+    for o, g in selected.groupby("origin", sort=True):
+        inside = (g["actual"] >= g["volume_p10"]) & (g["actual"] <= g["volume_p90"])
+        per_origin[o]["coverage_selected"] = float(inside.mean())
 
     sf: dict[str, Any] = {"status": "not run (--no-statsforecast)"}
     if use_statsforecast:
@@ -207,6 +217,7 @@ def run_year(root: Path, use_statsforecast: bool) -> dict[str, Any]:
         "selected_wape": float(selected_row["wape"]),
         "statsforecast_mstl_best_wape": sf_best,
         "beats_statsforecast": None if sf_best is None else bool(selected_row["wape"] < sf_best),
+        **simple_targets(metrics, SELECTED),
     }
     return {
         "data": str(root / "anonbank" / YEAR_FILE),
@@ -220,7 +231,51 @@ def run_year(root: Path, use_statsforecast: bool) -> dict[str, Any]:
         "metrics": _records(metrics),
         "statsforecast": sf,
         "per_origin": [{"origin": o.isoformat(), **v} for o, v in sorted(per_origin.items())],
+        "oracles": oracles(selected),
         "targets": targets,
+    }
+
+
+def simple_targets(metrics: pd.DataFrame, model: str, work_type: str | None = None) -> dict[str, Any]:
+    """The issue's figures for one series: `model`'s WAPE against the better of the simple methods, its p10-p90
+    coverage, and its distance to the Poisson floor."""
+    rows = metrics if work_type is None else metrics[metrics["work_type"] == work_type]
+    by_model = rows.set_index("model")
+    simple = by_model.loc[list(SIMPLE), "wape"]
+    wape = float(by_model.loc[model, "wape"])
+    floor = float(by_model.loc[model, "poisson_floor"])
+    coverage = float(by_model.loc[model, "coverage_p10_p90"])
+    ratio = wape / float(simple.min())
+    return {
+        "best_simple": str(simple.idxmin()),
+        "best_simple_wape": float(simple.min()),
+        "ratio_to_best_simple": ratio,
+        "ratio_to_simple_met": bool(ratio <= TARGET_RATIO_TO_SIMPLE),
+        "coverage": coverage,
+        "coverage_met": bool(abs(coverage - COVERAGE_TARGET) <= COVERAGE_TOLERANCE),
+        "poisson_floor": floor,
+        "distance_to_floor": wape - floor,
+        "wape_over_floor": wape / floor if floor > 0 else None,
+    }
+
+
+def oracles(selected: pd.DataFrame) -> dict[str, float]:
+    """How much of the selected forecast's error a perfect level would remove: its WAPE with each origin's
+    forecast rescaled to the week's actual total, and with each day's forecast rescaled to the day's actual
+    total (the intraday profile's error and the count noise remain)."""
+    week, day = [], []
+    actual = selected["actual"].to_numpy(dtype=float)
+    for _, g in selected.groupby("origin", sort=True):
+        f, y = g["volume"].to_numpy(dtype=float), g["actual"].to_numpy(dtype=float)
+        week.append(f * (y.sum() / f.sum() if f.sum() > 0 else 1.0))
+        local = pd.DatetimeIndex(g["interval_start"]).tz_convert(TIMEZONE).date
+        f_day = pd.Series(f).groupby(local).transform("sum").to_numpy()
+        y_day = pd.Series(y).groupby(local).transform("sum").to_numpy()
+        day.append(np.where(f_day > 0, f * y_day / np.maximum(f_day, 1e-12), 0.0))
+    total = actual.sum()
+    return {
+        "wape_with_the_actual_week_totals": float(np.abs(np.concatenate(week) - actual).sum() / total),
+        "wape_with_the_actual_day_totals": float(np.abs(np.concatenate(day) - actual).sum() / total),
     }
 
 
@@ -275,6 +330,8 @@ def run_august(root: Path) -> dict[str, Any]:
                 "poisson_floor": float(by_model.loc[SELECTED, "poisson_floor"]),
                 "coverage_p10_p90": float(by_model.loc[SELECTED, "coverage_p10_p90"]),
                 "selected_model": str(by_model.loc[SELECTED, "selected_model"]),
+                "scored": bool(by_model.loc[SELECTED, "actual_volume"] >= MIN_CALLS_SCORED),
+                **simple_targets(metrics, SELECTED, str(name)),
             }
         )
     return {
@@ -339,15 +396,27 @@ def format_year(part: dict[str, Any]) -> str:
         lines.append(textwrap.fill(info, width=120))
         lines.append(textwrap.fill(f"note: {sf['note']}", width=120))
     lines.append("")
-    header = f"{'origin':<10} {'calls':>7} {'naive':>7} {'selected':>8} {SF_COLUMN:>19}"
+    header = f"{'origin':<10} {'calls':>7} {'naive':>7} {'selected':>8} {'cov p10-p90':>11} {SF_COLUMN:>19}"
     lines += ["WAPE per origin", header, "-" * len(header)]
     for r in part["per_origin"]:
         lines.append(
             f"{r['origin']:<10} {r['actual_volume']:>7,.0f} {r['wape_seasonal_naive']:>7.3f} "
-            f"{r['wape_selected']:>8.3f} {_f(r.get('wape_statsforecast_mstl')):>19}"
+            f"{r['wape_selected']:>8.3f} {r['coverage_selected']:>11.3f} {_f(r.get('wape_statsforecast_mstl')):>19}"
         )
+    o = part["oracles"]
+    lines.append(
+        f"the selected forecast with each week's actual total: WAPE {o['wape_with_the_actual_week_totals']:.3f}; "
+        f"with each day's actual total: {o['wape_with_the_actual_day_totals']:.3f}"
+    )
     t = part["targets"]
     lines.append("")
+    lines.append(
+        f"issue target: selected WAPE <= {TARGET_RATIO_TO_SIMPLE:.2f} x the better of {' and '.join(SIMPLE)} "
+        f"({t['best_simple']} {t['best_simple_wape']:.3f}): ratio {t['ratio_to_best_simple']:.3f} -> "
+        f"{'MET' if t['ratio_to_simple_met'] else 'MISSED'}; p10-p90 coverage {t['coverage']:.3f} -> "
+        f"{'MET' if t['coverage_met'] else 'MISSED'}; Poisson floor {t['poisson_floor']:.3f}, distance "
+        f"{t['distance_to_floor']:.3f} ({t['wape_over_floor']:.2f} x the floor)"
+    )
     lines.append(
         f"target 1: selected WAPE <= {t['ratio_target']:.2f} x seasonal naive: "
         f"ratio {t['selected_ratio_to_naive']:.3f} -> {'MET' if t['ratio_met'] else 'MISSED'}"
@@ -369,22 +438,26 @@ def format_august(part: dict[str, Any]) -> str:
         f"{', '.join(part['origins'])}, {part['horizon_days']}-day horizon, {part['folds']} inner folds",
     ]
     header = (
-        f"{'work type':<10} {'calls':>6} {'selected':>8} {'naive':>6} {'ratio':>6} {'best candidate':>22} "
-        f"{'floor':>6} {'cov':>5}  selected model per origin"
+        f"{'work type':<10} {'calls':>6} {'selected':>8} {'naive':>6} {'best simple':>20} {'ratio':>6} "
+        f"{'best candidate':>22} {'floor':>6} {'cov':>5} {'target':>7}  selected model per origin"
     )
     lines += [header, "-" * len(header)]
     for r in part["by_work_type"]:
         best = f"{r['best_candidate']} {r['wape_best_candidate']:.3f}"
+        simple = f"{r['best_simple']} {r['best_simple_wape']:.3f}"
+        target = ("met" if r["ratio_to_simple_met"] and r["coverage_met"] else "MISSED") if r["scored"] else "-"
         lines.append(
             f"{r['work_type']:<10} {r['actual_volume']:>6,.0f} {r['wape_selected']:>8.3f} "
-            f"{r['wape_seasonal_naive']:>6.3f} {r['ratio_to_naive']:>6.3f} {best:>22} {r['poisson_floor']:>6.3f} "
-            f"{r['coverage_p10_p90']:>5.3f}  {r['selected_model']}"
+            f"{r['wape_seasonal_naive']:>6.3f} {simple:>20} {r['ratio_to_best_simple']:>6.3f} {best:>22} "
+            f"{r['poisson_floor']:>6.3f} {r['coverage_p10_p90']:>5.3f} {target:>7}  {r['selected_model']}"
         )
     lines.append(
         textwrap.fill(
-            "selected: the automatic selection, reconciled across types as forecast_centre does; best candidate: the "
-            "single candidate with the lowest pooled WAPE (known only afterwards); floor: Poisson floor; cov: share "
-            "of actuals in the selected model's p10-p90 band (target 0.80).",
+            "selected: the automatic selection, reconciled across types as forecast_centre does; best simple: the "
+            f"better of {' and '.join(SIMPLE)}; ratio: selected / best simple (target <= {TARGET_RATIO_TO_SIMPLE}); "
+            "best candidate: the single candidate with the lowest pooled WAPE (known only afterwards); floor: "
+            "Poisson floor; cov: share of actuals in the selected model's p10-p90 band (target 0.80 +- 0.05); "
+            f"target: both, for the total and the types with >= {MIN_CALLS_SCORED:,} calls scored.",
             width=120,
         )
     )

@@ -465,7 +465,16 @@ def fit_day_level(
     one_step = (x - level[:-1])[np.isfinite(x)]
     smearing = float(np.mean(np.exp(one_step))) if one_step.size else 1.0
     ahead = _ahead_errors(x, level, burn, horizon_days)
-    return effect, float(level[-1]), alpha, smearing, float(np.mean(ahead**2)) if ahead.size else 0.0
+    return effect, float(level[-1]), alpha, smearing, robust_variance(ahead)
+
+
+def robust_variance(errors: np.ndarray) -> float:
+    """The variance of a normal whose p10-p90 spread is that of `errors` (so that a few outlying days, an
+    unlisted closure or a data gap, do not set the band of every day); 0 for fewer than 2 errors."""
+    if errors.size < 2:
+        return 0.0
+    low, high = np.quantile(errors, (0.10, 0.90))
+    return float(((high - low) / (2 * 1.2815515655446004)) ** 2)
 
 
 def _ahead_errors(x: np.ndarray, level: np.ndarray, burn: int, horizon_days: int) -> np.ndarray:

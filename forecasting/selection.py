@@ -23,7 +23,7 @@ from scipy import stats
 
 from forecasting.adjust import DayAdjustment
 from forecasting.calendar import SeriesCalendar
-from forecasting.forecasters import Forecaster, NotFittedError
+from forecasting.forecasters import Forecaster, NotFittedError, robust_variance
 
 __all__ = ["AutoForecaster", "NegativeBinomialBand", "two_level_band", "wape"]
 
@@ -226,9 +226,9 @@ def two_level_band(
     if seen.sum() < 2:
         return NegativeBinomialBand.calibrate(forecast, actual)
     log_ratio = np.log(y_day[seen] / f_day[seen])
-    low, high = np.quantile(log_ratio, BAND)
-    spread = (high - low) / (2 * stats.norm.ppf(BAND[1]))
-    day_var = max(float(spread**2 - np.mean(1.0 / f_day[seen])), 0.0)
+    day_var = max(robust_variance(log_ratio) - float(np.mean(1.0 / f_day[seen])), 0.0)
+    if day_variance is not None:  # the model's own estimate, from many more days than the backtest's
+        day_var = day_variance
     a_day = float(np.expm1(day_var))
     scale = np.where(f_day > 0, y_day / np.maximum(f_day, 1e-12), 1.0)
     rescaled = forecast[:cut] * np.repeat(scale, hours_per_day)
