@@ -47,9 +47,8 @@ WEEKDAY_EFFECT = np.array([1.2, 1.1, 1.0, 1.0, 0.9, 0.5, 0.3])
 _HOUR = np.arange(HOURS)
 _OPEN = (_HOUR >= 7) & (_HOUR < 22)
 #: Share of the day's total in each local hour: 0 at night, 1 + sin over the 15 open hours.
-SHARES = np.where(_OPEN, 1.0 + np.sin((_HOUR - 7) / 15 * np.pi), 0.0) / np.where(
-    _OPEN, 1.0 + np.sin((_HOUR - 7) / 15 * np.pi), 0.0
-).sum()
+_HUMP = np.where(_OPEN, 1.0 + np.sin((_HOUR - 7) / 15 * np.pi), 0.0)
+SHARES = _HUMP / _HUMP.sum()
 
 
 def weekdays(days: int, first: date = FIRST) -> np.ndarray:
@@ -259,11 +258,13 @@ def simulate(rng: np.random.Generator, days: int, sigma: float) -> tuple[np.ndar
 
 
 def test_two_level_band_covers_fresh_data_from_the_same_process() -> None:
-    """Backtest data: 196 days (28 weeks; a long backtest, so that this checks what the band is calibrated to
-    rather than the luck of a few weeks: over 40 seeds, 196 days gave 0.74-0.85 and 21 days 0.51-0.91) of
-    Poisson counts at 170-330 an hour times day factors of log sd 0.15. The band's p10-p90 must hold
-    80% +- 7% of 1000 fresh days from the same process. The within-day Poisson noise is small next to the day
-    factor here, so a band fitted to the hours alone (Poisson) would hold far less."""
+    """Backtest data: 196 days of Poisson counts at 170-330 an hour times day factors of log sd 0.15. The
+    band's p10-p90 must hold 80% +- 7% of 1000 fresh days from the same process. The within-day Poisson noise
+    is small next to the day factor here, so a band fitted to the hours alone (Poisson) would hold far less.
+
+    196 days (28 weeks) is a long backtest, so that this checks what the band is calibrated to rather than the
+    luck of a few weeks: over 40 seeds, 196 days gave 0.75-0.86; 21 days (three weekly folds) gave 0.60-0.89,
+    outside 80% +- 7% for half the seeds."""
     rng = np.random.default_rng(7)
     band = two_level_band(*simulate(rng, 196, 0.15))
     forecast, actual = simulate(rng, 1000, 0.15)
@@ -273,7 +274,8 @@ def test_two_level_band_covers_fresh_data_from_the_same_process() -> None:
 
 def test_two_level_band_is_wider_than_for_pure_poisson_data() -> None:
     """The same volumes with and without the day factor (log sd 0.15: relative variance exp(0.15^2) - 1 =
-    0.023): the shocked data's alpha is near that (seen about 0.02), the pure Poisson's near 0."""
+    0.023): the shocked data's alpha is within 35% of that (0.016-0.028 over 40 seeds), the pure Poisson's
+    near 0 (at most a tenth of it)."""
     rng = np.random.default_rng(8)
     shocked = two_level_band(*simulate(rng, 196, 0.15)).alpha
     pure = two_level_band(*simulate(rng, 196, 0.0)).alpha
@@ -296,20 +298,20 @@ def test_two_level_band_with_less_than_two_days_is_the_one_level_calibration() -
 @pytest.mark.xfail(
     strict=True,
     reason="two_level_band estimates the day factor from the 10-90% quantile spread of the log day ratios, not "
-    "from their mean square as its docstring says, so a forecast that is persistently off is given a band as "
-    "if it were not: 10% low throughout, the band holds about 70% of fresh actuals instead of 80%",
+    "from their mean square as its docstring says, so a persistent bias of the forecast does not widen the band: "
+    "a forecast 20% low throughout the backtest gets the same alpha as the true mean (ratio 0.998)",
 )
 def test_two_level_band_counts_a_persistent_bias_of_the_forecast() -> None:
-    """The forecast is 10% low every day of the backtest and of the fresh data (a level shift the model has
-    not caught up with): the day-level error the band must cover is then the bias and the day factor together
-    (log mean square 0.105^2 + 0.15^2), as the docstring's mean squared log ratio has it. Its p10-p90 should
-    still hold 80% +- 7% of fresh actuals (with the mean square: 0.74-0.81 over 10 seeds; with the quantile
-    spread: 0.64-0.75)."""
-    rng = np.random.default_rng(10)
-    forecast, actual = simulate(rng, 196, 0.15)
-    band = two_level_band(0.9 * forecast, actual)
-    fresh_forecast, fresh_actual = simulate(rng, 1000, 0.15)
-    assert band.coverage(0.9 * fresh_forecast, fresh_actual) == pytest.approx(0.80, abs=0.07)
+    """The same backtest actuals against the true mean and against a forecast 20% low every day (a level shift
+    the model has not caught up with). The docstring's day factor is the mean squared log ratio of actual to
+    forecast day totals, bias included: about 0.0225 (the factor's variance) against 0.0225 + log(1/0.8)^2 =
+    0.072, so the biased forecast's alpha is about 3 times the other's (2.2-3.6 over 20 seeds, with that formula
+    computed by hand). Required: more than 1.5 times. (The current band leaves it unchanged, and holds about
+    45% of fresh actuals around such a forecast instead of about 70% with the mean square.)"""
+    forecast, actual = simulate(np.random.default_rng(10), 196, 0.15)
+    unbiased = two_level_band(forecast, actual)
+    biased = two_level_band(0.8 * forecast, actual)
+    assert biased.alpha > 1.5 * unbiased.alpha
 
 
 # -- the noise-aware selection ----------------------------------------------------------------------------------
@@ -487,12 +489,12 @@ def test_day_adjustment_learns_each_family_and_falls_back_to_its_kind() -> None:
 
 
 def test_ratio_to_baseline_is_relative_to_the_same_hour_8_week_average() -> None:
-    """One work type, nine weeks (3 November 2025 - 4 January 2026) of Poisson counts growing 5% a week, one
+    """One work type, eight weeks (3 November - 28 December 2025) of Poisson counts growing 5% a week, one
     origin (the last week), two inner folds. Each model's `ratio_to_baseline` is its WAPE over the WAPE of
-    `same_hour_8w`, recomputed here from the returned forecasts; the baseline's own is 1. (With nine weeks, the
-    6-week recent average and the 8-week baseline are different models.)"""
+    `same_hour_8w`, recomputed here from the returned forecasts; the baseline's own is 1. (With seven weeks
+    before the origin, the 6-week recent average and the 8-week baseline are different models.)"""
     assert BASELINE == "same_hour_8w"
-    first, last = date(2025, 11, 3), date(2026, 1, 4)
+    first, last = date(2025, 11, 3), date(2025, 12, 28)
     index = hourly_grid(first, last, TZ)
     rng = np.random.default_rng(12)
     hour = np.arange(HOURS_PER_WEEK) % 24
@@ -519,4 +521,3 @@ def test_ratio_to_baseline_is_relative_to_the_same_hour_8_week_average() -> None
     for model, row in metrics.iterrows():
         assert row["ratio_to_baseline"] == pytest.approx(wapes[str(model)] / wapes[BASELINE], rel=1e-12)
     assert len(metrics) > 2
-
