@@ -372,9 +372,10 @@ def test_christmas_eve_is_an_eve_and_a_friday_after_a_thursday_holiday_a_bridge(
 
 
 def test_bridge_days_with_a_friday_saturday_weekend() -> None:
-    """Israel's weekend is Friday and Saturday (from the holidays package). Every working day in 2025-2026
-    that follows a holiday and precedes the weekend, found here from the package's own holidays, is a bridge
-    day: a Thursday after a Wednesday holiday, as Thursday 9 April 2026 after the seventh day of Pesach."""
+    """Israel's weekend is Friday and Saturday (from the holidays package). The bridge days of 2025-2026 are
+    exactly the working days that follow a holiday and precede the weekend, found here from the package's own
+    holidays: a Thursday after a Wednesday holiday, as Thursday 9 April 2026 after the seventh day of Pesach.
+    (A working day before a holiday is its eve, even when the weekend is on its other side.)"""
     import holidays
 
     package = holidays.country_holidays("IL", years=[2025, 2026])
@@ -392,16 +393,16 @@ def test_bridge_days_with_a_friday_saturday_weekend() -> None:
     ]
     assert date(2026, 4, 9) in expected
     around = SpecialCalendar(country="IL").around_holidays(dates)
-    assert all(around.get(d) == "bridge" for d in expected)
-    assert {d for d, family in around.items() if family == "bridge"} >= set(expected)
+    assert {d for d, family in around.items() if family == "bridge"} == set(expected)
     # A Sunday (a working day there) before a holiday is its eve, not a bridge.
     assert around[date(2025, 6, 1)] == "eve:shavuot"
 
 
 def test_families_of_holidays_eves_bridges_and_listed_days() -> None:
-    """England, with two listed days: 10 March 2026 'Stocktake' (no multiplier: learned) and 11 March
-    'Letters' (x1.5: known). An observed holiday shares its holiday's family (the package's '(observed)' is
-    dropped), a listed day with a multiplier and a normal day have none."""
+    """England, with three listed days: 10 March 2026 'Stocktake' (no multiplier: learned), 11 March
+    'Letters' (x1.5: known) and Christmas Day 2026 at x0.3. An observed holiday shares its holiday's family (the
+    package's '(observed)' is dropped); a day with a listed multiplier, holiday or not, and a normal day have
+    none."""
     assert holiday_family("Boxing Day (observed)") == "boxing day"
     assert holiday_family("  Christmas   Day (in lieu)") == "christmas day"
     calendar = SpecialCalendar(
