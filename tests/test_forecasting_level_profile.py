@@ -190,6 +190,39 @@ def test_predict_before_fit_and_predict_after_the_history() -> None:
     assert forecast.name == "level_profile"
 
 
+def test_the_estimator_contract() -> None:
+    """`__init__` only stores its settings (the parent and the calendar included, as the same objects); `fit`
+    returns the model, adds only learned state (ending in ``_``) and leaves the settings as they were."""
+    parent = poisson(day_rates(3000.0), np.random.default_rng(12))
+    calendar = SpecialCalendar(country="GB", subdivision="ENG").for_work_type("phone")
+    model = LevelProfileForecaster(window_weeks=8, parent=parent, calendar=calendar)
+    before = dict(vars(model))
+    assert not [k for k in before if k.endswith("_")]
+    assert before["parent"] is parent and before["calendar"] is calendar
+    assert model.fit(poisson(day_rates(20.0), np.random.default_rng(13))) is model
+    added = set(vars(model)) - set(before)
+    assert {"shares_", "alpha_", "day_variance_", "level_", "weekday_effect_"} <= added
+    assert all(k.endswith("_") for k in added)
+    assert all(vars(model)[k] is v for k, v in before.items())
+
+
+def test_special_days_are_kept_out_of_what_is_learned() -> None:
+    """The noiseless series with every special day of the history (England: Christmas Eve to New Year's Day,
+    New Year's Eve, the bridge day 2 January 2026) at a fifth of its normal volume. With the calendar, the model
+    learns from normal days only and forecasts the normal pattern (to float rounding); without it, the dips
+    pull its weekday effects off (by 7-13% of a day here; required: more than 5%)."""
+    calendar = SpecialCalendar(country="GB", subdivision="ENG").for_work_type(None)
+    dates = [FIRST + timedelta(days=i) for i in range(DAYS)]
+    special = calendar.is_special(dates)
+    assert special.sum() >= 6
+    y = on_grid(day_rates(1000.0 * np.where(special, 0.2, 1.0)))
+    expected = truth_week_ahead(1000.0)
+    aware = week_ahead(LevelProfileForecaster(calendar=calendar).fit(y)).to_numpy()
+    np.testing.assert_allclose(aware, expected, rtol=1e-9)
+    blind = week_ahead(LevelProfileForecaster().fit(y)).to_numpy()
+    assert np.abs(blind / expected - 1).max() > 0.05
+
+
 def test_an_all_zero_series_is_forecast_as_zero() -> None:
     """No contact at all: no weekday is open, every log total is missing (NaN) and the forecast is zero, with
     no warning (warnings are errors here)."""
