@@ -11,6 +11,7 @@ generators; day-level shocks, where there are any, are lognormal with mean 1.
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, timedelta
 
 import numpy as np
@@ -345,6 +346,21 @@ def test_two_level_band_counts_a_persistent_bias_of_the_forecast() -> None:
     unbiased = two_level_band(forecast, actual)
     biased = two_level_band(0.8 * forecast, actual)
     assert biased.alpha > 1.5 * unbiased.alpha
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two_level_band accepts day_variance (AutoForecaster.band passes the model's day_variance_) and never "
+    "reads it: the level-profile model's day variance has no effect on any band",
+)
+def test_two_level_band_does_not_ignore_a_day_variance() -> None:
+    """`AutoForecaster.band` passes the selected model's `day_variance_` to `two_level_band`. A day variance of
+    0.5 (log sd 0.7, twenty times the backtest's) must change the band, or the argument must not exist (a setting
+    that silently does nothing, STYLE.md)."""
+    if "day_variance" not in inspect.signature(two_level_band).parameters:
+        return
+    forecast, actual = simulate(np.random.default_rng(14), 21, 0.15)
+    assert two_level_band(forecast, actual, day_variance=0.5) != two_level_band(forecast, actual)
 
 
 # -- the noise-aware selection ----------------------------------------------------------------------------------
