@@ -469,12 +469,17 @@ def fit_day_level(
 
 
 def robust_variance(errors: np.ndarray) -> float:
-    """The variance of a normal whose p10-p90 spread is that of `errors` (so that a few outlying days, an
-    unlisted closure or a data gap, do not set the band of every day); 0 for fewer than 2 errors."""
+    """The variance of a zero-mean normal that 80% of the `errors` fall within, as the p10-p90 band must:
+    ``(q80(|e|) / z_0.9)^2``. Measured around zero, not around the errors' own centre, so a persistent bias of
+    the forecast widens the band as it should; a quantile, not the mean square, so that a few outlying days (an
+    unlisted closure, a data gap) do not set the band of every day. 0 for fewer than 2 errors."""
     if errors.size < 2:
         return 0.0
-    low, high = np.quantile(errors, (0.10, 0.90))
-    return float(((high - low) / (2 * 1.2815515655446004)) ** 2)
+    return float((np.quantile(np.abs(errors), BAND_SHARE) / 1.2815515655446004) ** 2)
+
+
+#: The share of errors inside the band `robust_variance` matches (the p10-p90 band's 80%).
+BAND_SHARE = 0.80
 
 
 def _ahead_errors(x: np.ndarray, level: np.ndarray, burn: int, horizon_days: int) -> np.ndarray:

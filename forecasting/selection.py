@@ -144,8 +144,10 @@ class AutoForecaster:
 
     def _select(self) -> Forecaster:
         """The candidate with the lowest backtest WAPE, unless the preferred model (`PREFERRED`) is among the
-        candidates and the winner's lead over it is within `SELECTION_Z` standard errors of the paired daily
-        differences: a lead that small is the noise of a few weeks, not a better model."""
+        candidates and the winner's lead over it is within `SELECTION_Z` standard errors: a lead that small is the
+        noise of a few weeks, not a better model. The lead is measured on paired blocks of the backtest, its weeks
+        (a level shift moves every day of a week together, so days are not independent), or its days where it
+        holds a single week; with a single block nothing can be told from noise and the preferred model stays."""
         best = min(self.candidates, key=lambda c: (self.scores_[c.name], _simplicity(c)))
         preferred = next((c for c in self.candidates if c.name == PREFERRED), None)
         actual = self.backtest_actual_
@@ -153,7 +155,10 @@ class AutoForecaster:
             return best
         if preferred.name not in self.backtest_forecasts_ or not np.isfinite(self.scores_[preferred.name]):
             return best
-        blocks = max(len(actual) // 24, 1)
+        weeks, days = len(actual) // (24 * 7), len(actual) // 24
+        blocks = weeks if weeks >= 2 else days
+        if blocks < 2:
+            return preferred
         gain = np.array(
             [
                 np.abs(p - a).sum() - np.abs(b - a).sum()
@@ -165,8 +170,6 @@ class AutoForecaster:
                 )
             ]
         )
-        if blocks < 2:
-            return best
         lead, error = gain.mean(), gain.std(ddof=1) / np.sqrt(blocks)
         return best if lead > SELECTION_Z * error else preferred
 
@@ -204,10 +207,13 @@ def two_level_band(
     """A band for hourly counts whose error has two levels, as arrivals to a call centre do: a day-level factor
     shared by every hour of a day (a level shift, a busy day) and the hour's own noise around its share of the
     day. Calibrating one dispersion to the hourly errors of a few backtest weeks lets whichever level happened to
-    dominate those weeks set the band; here each is estimated on its own, from the same out-of-sample errors:
+    dominate those weeks set the band; here each is estimated on its own:
 
-    - the day factor's relative variance ``a_day``: the mean squared log ratio of each backtest day's actual
-      total to its forecast total, less the Poisson part of it (``1 / forecast``), as ``exp(var) - 1``;
+    - the day factor's variance: `day_variance` where the model gives one (the level-profile model's, from its
+      errors 1..7 days ahead over its whole window: many more days than the backtest's), else from the log
+      ratios of each backtest day's actual total to its forecast total (`robust_variance`: around zero, so a
+      bias widens it, and robust to a few outlying days), less the Poisson part (``1 / forecast``);
+      ``a_day = exp(variance) - 1``;
     - the within-day dispersion ``a_hour``: the negative binomial dispersion whose p10-p90 band holds 80% of the
       hourly actuals once each day's forecast is rescaled to the day's actual total (the day-level error taken
       out), so it is calibrated on the shape and count noise alone.

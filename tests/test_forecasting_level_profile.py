@@ -11,7 +11,6 @@ generators; day-level shocks, where there are any, are lognormal with mean 1.
 
 from __future__ import annotations
 
-import inspect
 from datetime import date, timedelta
 
 import numpy as np
@@ -329,36 +328,20 @@ def test_two_level_band_with_less_than_two_days_is_the_one_level_calibration() -
     assert two_level_band(mu, actual) != NegativeBinomialBand.calibrate(mu, actual)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two_level_band estimates the day factor from the 10-90% quantile spread of the log day ratios, not "
-    "from their mean square as its docstring says, so a persistent bias of the forecast does not widen the band: "
-    "a forecast 20% low throughout the backtest gets the same alpha as the true mean (ratio 0.998)",
-)
 def test_two_level_band_counts_a_persistent_bias_of_the_forecast() -> None:
     """The same backtest actuals against the true mean and against a forecast 20% low every day (a level shift
-    the model has not caught up with). The docstring's day factor is the mean squared log ratio of actual to
-    forecast day totals, bias included: about 0.0225 (the factor's variance) against 0.0225 + log(1/0.8)^2 =
-    0.072, so the biased forecast's alpha is about 3 times the other's (2.2-3.6 over 20 seeds, with that formula
-    computed by hand). Required: more than 1.5 times. (The current band leaves it unchanged, and holds about
-    45% of fresh actuals around such a forecast instead of about 70% with the mean square.)"""
+    the model has not caught up with). The day factor's spread is measured around zero, so the bias counts: about
+    0.0225 (the factor's variance) against 0.0225 + log(1/0.8)^2 = 0.072 in the mean square; the biased
+    forecast's alpha must be more than 1.5 times the other's."""
     forecast, actual = simulate(np.random.default_rng(10), 196, 0.15)
     unbiased = two_level_band(forecast, actual)
     biased = two_level_band(0.8 * forecast, actual)
     assert biased.alpha > 1.5 * unbiased.alpha
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two_level_band accepts day_variance (AutoForecaster.band passes the model's day_variance_) and never "
-    "reads it: the level-profile model's day variance has no effect on any band",
-)
 def test_two_level_band_does_not_ignore_a_day_variance() -> None:
     """`AutoForecaster.band` passes the selected model's `day_variance_` to `two_level_band`. A day variance of
-    0.5 (log sd 0.7, twenty times the backtest's) must change the band, or the argument must not exist (a setting
-    that silently does nothing, STYLE.md)."""
-    if "day_variance" not in inspect.signature(two_level_band).parameters:
-        return
+    0.5 (log sd 0.7, twenty times the backtest's) must change the band."""
     forecast, actual = simulate(np.random.default_rng(14), 21, 0.15)
     assert two_level_band(forecast, actual, day_variance=0.5) != two_level_band(forecast, actual)
 
