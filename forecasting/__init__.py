@@ -21,7 +21,7 @@ from forecasting.forecasters import (
 )
 from forecasting.intraday import ReforecastResult, day_multiplier_variance, reforecast
 from forecasting.pipeline import TOTAL, ForecastResult, ForecastSettings, forecast_centre
-from forecasting.selection import AutoForecaster, NegativeBinomialBand, two_level_band
+from forecasting.selection import AutoForecaster, NegativeBinomialBand, calibrated_band
 
 __all__ = [
     "BASELINE",
@@ -54,5 +54,5 @@ __all__ = [
     "forecast_centre",
     "last_weekly_origins",
     "reforecast",
-    "two_level_band",
+    "calibrated_band",
 ]

@@ -339,8 +339,8 @@ class LevelProfileForecaster(Forecaster):
     `window_weeks` of normal days fit the weekday effects `s` and the smoothing weight, which is the one that
     minimises the squared log error of the day totals 1..`horizon_days` ahead (the horizon the forecast is for),
     alternating with the weekday effects. The forecast is the last level for every future day, plus the weekday
-    effect and Duan's smearing. The spread of those multi-step errors (`day_log_var_`) is the day-level part of
-    the forecast's uncertainty.
+    effect and Duan's smearing. The spread of those multi-step errors, less their Poisson part (`day_variance_`),
+    is the day-level part of the forecast's uncertainty (`forecasting.selection.calibrated_band`).
 
     The profile of each weekday pools its last `profile_weeks` normal days, each week weighted `profile_decay`
     times the one after it, so that a drifting shape is followed. A series with few contacts borrows strength

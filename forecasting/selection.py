@@ -2,14 +2,17 @@
 
 `AutoForecaster` follows the same estimator contract as the models it chooses from. `fit` runs each candidate
 from the last `folds` weekly origins of the history (each fit only on what came before its origin), scores it by
-WAPE over the following `horizon_days`, keeps the candidate with the lowest mean WAPE (`selected_`), and refits
-it on the whole history. The candidates forecast normal days; the series' calendar (`DayAdjustment`: closed
+WAPE over the following `horizon_days`, keeps the candidate with the lowest mean WAPE (`selected_`) unless its
+lead over the preferred level-profile model is within the backtest's noise (`_select`), and refits it on the
+whole history. The candidates forecast normal days; the series' calendar (`DayAdjustment`: closed
 days, listed and learned special-day multipliers) is applied to every candidate's forecast, in the backtest as
 in `predict`, so that each model is scored on what it will be asked to forecast.
 
 Quantiles come from a negative binomial around the mean forecast, ``Var = mu + alpha mu^2``. `alpha` is chosen
 so that the backtest's own out-of-sample actuals fall inside p10-p90 as close to 80% of the time as possible,
-so the band is calibrated on errors the model really made, not on its in-sample fit.
+so the band is calibrated on errors the model really made, not on its in-sample fit; its day-level part is then
+moved to the model's own long record of day-level errors where it has one (`calibrated_band`), so that a few
+calm backtest weeks do not make the band of a high-volume series too narrow.
 """
 
 from __future__ import annotations
@@ -25,12 +28,12 @@ from forecasting.adjust import DayAdjustment
 from forecasting.calendar import SeriesCalendar
 from forecasting.forecasters import Forecaster, NotFittedError, robust_variance
 
-__all__ = ["AutoForecaster", "NegativeBinomialBand", "two_level_band", "wape"]
+__all__ = ["AutoForecaster", "NegativeBinomialBand", "calibrated_band", "wape"]
 
 DEFAULT_FOLDS = 3
 #: The model the selection keeps unless another beats it by more than the backtest's noise (see `_select`).
 PREFERRED = "level_profile"
-#: How many standard errors of the paired daily differences another model's lead must exceed.
+#: How many standard errors of the paired differences (backtest weeks) another model's lead must exceed.
 SELECTION_Z = 2.0
 DEFAULT_HORIZON_DAYS = 7
 #: The band the quantiles are calibrated to: p10..p90 holds 80% of actuals.
@@ -185,7 +188,7 @@ class AutoForecaster:
         return self.selected_.predict(start, periods).rename(self.selected_.name)
 
     def band(self, name: str | None = None) -> NegativeBinomialBand:
-        """The calibrated band of the selected model (or of candidate `name`): see `two_level_band`."""
+        """The calibrated band of the selected model (or of candidate `name`): see `calibrated_band`."""
         if not hasattr(self, "bands_"):
             raise NotFittedError("AutoForecaster is not fitted yet; call fit(history) first")
         key = name or self.selected_.name
@@ -194,52 +197,53 @@ class AutoForecaster:
             model = next((c for c in self.candidates if c.name == key), None)
             day_variance = getattr(model, "day_variance_", None)
             self.bands_[key] = (
-                two_level_band(forecast, self.backtest_actual_, day_variance=day_variance)
+                calibrated_band(forecast, self.backtest_actual_, day_variance)
                 if forecast is not None
                 else NegativeBinomialBand(0.0)
             )
         return self.bands_[key]
 
 
-def two_level_band(
-    forecast: np.ndarray, actual: np.ndarray, hours_per_day: int = 24, day_variance: float | None = None
+def calibrated_band(
+    forecast: np.ndarray, actual: np.ndarray, day_variance: float | None = None, hours_per_day: int = 24
 ) -> NegativeBinomialBand:
-    """A band for hourly counts whose error has two levels, as arrivals to a call centre do: a day-level factor
-    shared by every hour of a day (a level shift, a busy day) and the hour's own noise around its share of the
-    day. Calibrating one dispersion to the hourly errors of a few backtest weeks lets whichever level happened to
-    dominate those weeks set the band; here each is estimated on its own:
+    """The band of a model from its out-of-sample errors, with its day-level part taken from the model's own
+    long record where it has one.
 
-    - the day factor's variance: `day_variance` where the model gives one (the level-profile model's, from its
-      errors 1..7 days ahead over its whole window: many more days than the backtest's), else from the log
-      ratios of each backtest day's actual total to its forecast total (`robust_variance`: around zero, so a
-      bias widens it, and robust to a few outlying days), less the Poisson part (``1 / forecast``);
-      ``a_day = exp(variance) - 1``;
-    - the within-day dispersion ``a_hour``: the negative binomial dispersion whose p10-p90 band holds 80% of the
-      hourly actuals once each day's forecast is rescaled to the day's actual total (the day-level error taken
-      out), so it is calibrated on the shape and count noise alone.
+    Arrivals to a call centre have errors at two levels: a day-level factor shared by every hour of a day (a
+    level shift, a busy day) and each hour's own noise. The dispersion calibrated so that 80% of the backtest's
+    hourly actuals fall inside p10-p90 (`NegativeBinomialBand.calibrate`) holds both, as they were in the few
+    backtest weeks; but those weeks may have been calmer, or rougher, at the day level than usual, and with high
+    volumes the day level is nearly all of the band. So where the model gives `day_variance` (the variance of its
+    log day totals' errors 1..7 days ahead over its whole window, less the Poisson part: many more days than the
+    backtest holds), the band's relative variance is moved by the difference between it and the backtest's own
+    day-level variance::
 
-    Their product is the hour's relative variance (independent multiplicative errors): the band is the negative
-    binomial with ``alpha = (1 + a_day)(1 + a_hour) - 1``, the gamma-Poisson mixture with that variance."""
+        alpha = calibrated alpha + (exp(day_variance) - 1) - (exp(backtest day variance) - 1)
+
+    and never less than the day level alone, ``exp(day_variance) - 1`` (the two estimates are noisy, and the
+    hour's own part cannot be negative).
+
+    The backtest's day-level variance is read from the log ratios of each backtest day's actual total to its
+    forecast total (`robust_variance`: around zero, so a bias counts, and robust to a few outlying days), less
+    the Poisson part (``1 / forecast``). The arrays are consecutive days of `hours_per_day` values (the
+    backtest's folds are whole days). Without `day_variance`, or with fewer than 2 days, it is the calibrated
+    band alone."""
     forecast = np.asarray(forecast, dtype=float)
     actual = np.asarray(actual, dtype=float)
+    calibrated = NegativeBinomialBand.calibrate(forecast, actual)
     days = len(actual) // hours_per_day
-    if days < 2:
-        return NegativeBinomialBand.calibrate(forecast, actual)
+    if day_variance is None or days < 2:
+        return calibrated
     cut = days * hours_per_day
     f_day = forecast[:cut].reshape(days, hours_per_day).sum(axis=1)
     y_day = actual[:cut].reshape(days, hours_per_day).sum(axis=1)
     seen = (f_day > 0) & (y_day > 0)
     if seen.sum() < 2:
-        return NegativeBinomialBand.calibrate(forecast, actual)
-    log_ratio = np.log(y_day[seen] / f_day[seen])
-    day_var = max(robust_variance(log_ratio) - float(np.mean(1.0 / f_day[seen])), 0.0)
-    if day_variance is not None:  # the model's own estimate, from many more days than the backtest's
-        day_var = day_variance
-    a_day = float(np.expm1(day_var))
-    scale = np.where(f_day > 0, y_day / np.maximum(f_day, 1e-12), 1.0)
-    rescaled = forecast[:cut] * np.repeat(scale, hours_per_day)
-    a_hour = NegativeBinomialBand.calibrate(rescaled, actual[:cut]).alpha
-    return NegativeBinomialBand(float((1 + a_day) * (1 + a_hour) - 1))
+        return calibrated
+    backtest = max(robust_variance(np.log(y_day[seen] / f_day[seen])) - float(np.mean(1.0 / f_day[seen])), 0.0)
+    long_run = float(np.expm1(day_variance))
+    return NegativeBinomialBand(max(calibrated.alpha + long_run - float(np.expm1(backtest)), long_run))
 
 
 def _simplicity(candidate: Forecaster) -> int:

@@ -28,7 +28,7 @@ from forecasting import (
     RecentWeeksAverage,
     SpecialCalendar,
     backtest,
-    two_level_band,
+    calibrated_band,
 )
 from forecasting.aggregate import HOURS_PER_WEEK, hour_of_week
 from forecasting.calendar import holiday_family
@@ -274,7 +274,7 @@ def test_fit_day_level_with_no_observation_does_not_crash(open_days: int) -> Non
     assert variance == 0.0
 
 
-# -- two_level_band ---------------------------------------------------------------------------------------------
+# -- calibrated_band --------------------------------------------------------------------------------------------
 
 #: Around-the-clock hourly shares (about 2.8% to 5.5% of the day) for the band's simulations.
 BAND_SHARES = (1.0 + 0.5 * np.sin(_HOUR / HOURS * 2 * np.pi)) / HOURS
@@ -290,60 +290,81 @@ def simulate(rng: np.random.Generator, days: int, sigma: float) -> tuple[np.ndar
     return mu, rng.poisson(mu * np.repeat(shock, HOURS)).astype(float)
 
 
-def test_two_level_band_covers_fresh_data_from_the_same_process() -> None:
+def test_the_band_covers_fresh_data_from_the_same_process() -> None:
     """Backtest data: 196 days of Poisson counts at 170-330 an hour times day factors of log sd 0.15. The
     band's p10-p90 must hold 80% +- 7% of 1000 fresh days from the same process. The within-day Poisson noise
-    is small next to the day factor here, so a band fitted to the hours alone (Poisson) would hold far less.
-
-    196 days (28 weeks) is a long backtest, so that this checks what the band is calibrated to rather than the
-    luck of a few weeks: over 40 seeds, 196 days gave 0.75-0.86; 21 days (three weekly folds) gave 0.60-0.89,
-    outside 80% +- 7% for half the seeds."""
+    is small next to the day factor here, so a Poisson band would hold far less."""
     rng = np.random.default_rng(7)
-    band = two_level_band(*simulate(rng, 196, 0.15))
+    band = calibrated_band(*simulate(rng, 196, 0.15))
     forecast, actual = simulate(rng, 1000, 0.15)
     assert band.coverage(forecast, actual) == pytest.approx(0.80, abs=0.07)
     assert NegativeBinomialBand(0.0).coverage(forecast, actual) < 0.5  # the day factor matters here
 
 
-def test_two_level_band_is_wider_than_for_pure_poisson_data() -> None:
+def test_a_calm_backtest_does_not_make_the_band_too_narrow() -> None:
+    """The case of a high-volume series whose few backtest weeks were calm: 21 backtest days with day factors
+    of log sd 0.03, while the model's own long record says 0.15 (`day_variance` = 0.0225). Calibrated on the
+    backtest alone, the band holds well under 80% of fresh days with the usual spread; moved by the difference
+    of day-level variances, it holds 80% +- 7%."""
+    rng = np.random.default_rng(11)
+    forecast, actual = simulate(rng, 21, 0.03)
+    alone = calibrated_band(forecast, actual)
+    moved = calibrated_band(forecast, actual, day_variance=0.15**2)
+    fresh_forecast, fresh_actual = simulate(rng, 1000, 0.15)
+    assert alone.coverage(fresh_forecast, fresh_actual) < 0.65
+    assert moved.coverage(fresh_forecast, fresh_actual) == pytest.approx(0.80, abs=0.07)
+
+
+def test_a_rough_backtest_does_not_make_the_band_too_wide() -> None:
+    """The other way round: backtest days with day factors of log sd 0.3 against a long record of 0.1. The moved
+    band is narrower, and holds 80% +- 7% of fresh days with the usual spread."""
+    rng = np.random.default_rng(12)
+    forecast, actual = simulate(rng, 21, 0.3)
+    alone = calibrated_band(forecast, actual)
+    moved = calibrated_band(forecast, actual, day_variance=0.1**2)
+    fresh_forecast, fresh_actual = simulate(rng, 1000, 0.1)
+    assert moved.alpha < alone.alpha
+    assert moved.coverage(fresh_forecast, fresh_actual) == pytest.approx(0.80, abs=0.07)
+
+
+def test_the_band_is_wider_than_for_pure_poisson_data() -> None:
     """The same volumes with and without the day factor (log sd 0.15: relative variance exp(0.15^2) - 1 =
-    0.023): the shocked data's alpha is within 35% of that (0.016-0.028 over 40 seeds), the pure Poisson's
-    near 0 (at most a tenth of it)."""
+    0.023): the shocked data's alpha is within 35% of that, the pure Poisson's near 0 (at most a tenth of it)."""
     rng = np.random.default_rng(8)
-    shocked = two_level_band(*simulate(rng, 196, 0.15)).alpha
-    pure = two_level_band(*simulate(rng, 196, 0.0)).alpha
+    shocked = calibrated_band(*simulate(rng, 196, 0.15)).alpha
+    pure = calibrated_band(*simulate(rng, 196, 0.0)).alpha
     assert shocked == pytest.approx(np.expm1(0.15**2), rel=0.35)
     assert shocked > 10 * pure
 
 
-def test_two_level_band_with_less_than_two_days_is_the_one_level_calibration() -> None:
+def test_with_less_than_two_days_the_day_variance_is_not_used() -> None:
     """47 hours (one whole day) of gamma-Poisson counts: the band is `NegativeBinomialBand.calibrate`'s, which
-    here is not Poisson. With 48 hours (two days) it is the two-level band, which is not the same."""
+    here is not Poisson, whatever the day variance. With 48 hours (two days) the day variance moves it."""
     rng = np.random.default_rng(9)
     mu = np.full(48, 50.0)
     actual = rng.poisson(mu * rng.gamma(1 / 0.1, 0.1, 48)).astype(float)
-    short = two_level_band(mu[:47], actual[:47])
+    short = calibrated_band(mu[:47], actual[:47], day_variance=0.5)
     assert short == NegativeBinomialBand.calibrate(mu[:47], actual[:47])
     assert short.alpha > 0
-    assert two_level_band(mu, actual) != NegativeBinomialBand.calibrate(mu, actual)
+    assert calibrated_band(mu, actual, day_variance=0.5) != NegativeBinomialBand.calibrate(mu, actual)
 
 
-def test_two_level_band_counts_a_persistent_bias_of_the_forecast() -> None:
+def test_the_band_counts_a_persistent_bias_of_the_forecast() -> None:
     """The same backtest actuals against the true mean and against a forecast 20% low every day (a level shift
-    the model has not caught up with). The day factor's spread is measured around zero, so the bias counts: about
-    0.0225 (the factor's variance) against 0.0225 + log(1/0.8)^2 = 0.072 in the mean square; the biased
-    forecast's alpha must be more than 1.5 times the other's."""
+    the model has not caught up with): the biased forecast's band is more than 1.5 times as dispersed, with a
+    day variance given or not (the backtest's day-level variance is measured around zero, so the bias is not
+    subtracted back out)."""
     forecast, actual = simulate(np.random.default_rng(10), 196, 0.15)
-    unbiased = two_level_band(forecast, actual)
-    biased = two_level_band(0.8 * forecast, actual)
-    assert biased.alpha > 1.5 * unbiased.alpha
+    assert calibrated_band(0.8 * forecast, actual).alpha > 1.5 * calibrated_band(forecast, actual).alpha
+    biased = calibrated_band(0.8 * forecast, actual, day_variance=0.15**2)
+    assert biased.alpha > 1.5 * calibrated_band(forecast, actual, day_variance=0.15**2).alpha
 
 
-def test_two_level_band_does_not_ignore_a_day_variance() -> None:
-    """`AutoForecaster.band` passes the selected model's `day_variance_` to `two_level_band`. A day variance of
+def test_the_band_does_not_ignore_a_day_variance() -> None:
+    """`AutoForecaster.band` passes the selected model's `day_variance_` to `calibrated_band`. A day variance of
     0.5 (log sd 0.7, twenty times the backtest's) must change the band."""
     forecast, actual = simulate(np.random.default_rng(14), 21, 0.15)
-    assert two_level_band(forecast, actual, day_variance=0.5) != two_level_band(forecast, actual)
+    assert calibrated_band(forecast, actual, day_variance=0.5) != calibrated_band(forecast, actual)
 
 
 # -- the noise-aware selection ----------------------------------------------------------------------------------

@@ -139,6 +139,7 @@ SAMPLES: dict[str, pd.DataFrame] = {
             "coverage_p10_p90": [0.835, 0.816],
             "poisson_floor": [0.086, 0.086],
             "ratio_to_naive": [0.762, 1.0],
+            "ratio_to_baseline": [0.971, 1.317],
             "selected_model": ["glm x6, combination x4", np.nan],
             "origins": pd.array([13, 13], dtype="Int64"),
             "actual_volume": [118232.0, 118232.0],
