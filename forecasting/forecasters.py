@@ -369,7 +369,12 @@ class LevelProfileForecaster(Forecaster):
         self.parent_contacts = parent_contacts
 
     def _fit(self, history: DayHours) -> None:
-        window = history.tail_days(7 * self.window_weeks)
+        # A series that started inside the window (a new work type) did not exist before its first contact:
+        # those days are not days of zero demand, and would hold its level down.
+        totals = history.values.sum(axis=1)
+        first = int(np.argmax(totals > 0)) if totals.any() else 0
+        started = DayHours(history.start + timedelta(days=first), history.values[first:], history.timezone)
+        window = started.tail_days(7 * self.window_weeks)
         weekdays = window.weekdays
         totals = window.values.sum(axis=1)
         normal = ~self._special(window.dates)
@@ -463,7 +468,10 @@ def fit_day_level(
     x = y - effect[weekdays]
     level = _smooth(x, alpha, start)
     one_step = (x - level[:-1])[np.isfinite(x)]
-    smearing = float(np.mean(np.exp(one_step))) if one_step.size else 1.0
+    # Duan's smearing (the mean of exp(residual)), with the residuals winsorised at 3 robust standard deviations:
+    # a day after a data gap or an unlisted closure would otherwise set the level of every forecast day.
+    spread = 3.0 * np.sqrt(robust_variance(one_step))
+    smearing = float(np.mean(np.exp(np.clip(one_step, -spread, spread)))) if one_step.size else 1.0
     ahead = _ahead_errors(x, level, burn, horizon_days)
     return effect, float(level[-1]), alpha, smearing, robust_variance(ahead)
 

@@ -575,3 +575,37 @@ def test_ratio_to_baseline_is_relative_to_the_same_hour_8_week_average() -> None
     for model, row in metrics.iterrows():
         assert row["ratio_to_baseline"] == pytest.approx(wapes[str(model)] / wapes[BASELINE], rel=1e-12)
     assert len(metrics) > 2
+
+
+def test_a_work_type_that_started_recently_is_not_held_down_by_the_days_before_it_existed() -> None:
+    """A work type with 16 weeks of history on the grid whose contacts only began 3 weeks ago (the weeks before
+    are zero-filled, as the aggregation does for every work type of a centre): its forecast is the level of those
+    3 weeks, within 15%, not dragged towards zero by the 13 weeks before it existed."""
+    rng = np.random.default_rng(21)
+    first = date(2026, 1, 5)
+    index = hourly_grid(first, first + timedelta(weeks=16, days=-1), TZ)
+    local = index.tz_localize(None)
+    counts = rng.poisson(BAND_SHARES[local.hour] * 400.0).astype(float)
+    counts[local < pd.Timestamp(first + timedelta(weeks=13))] = 0.0
+    model = LevelProfileForecaster().fit(pd.Series(counts, index=index))
+    forecast = model.predict(index[-1] + pd.Timedelta(hours=1), 7 * HOURS).to_numpy()
+    assert forecast.sum() == pytest.approx(7 * 400.0, rel=0.15)
+
+
+def test_a_data_gap_does_not_set_the_level_of_every_forecast_day() -> None:
+    """16 weeks of a level that moves (a random walk of 8% a day, so the level is smoothed with a large weight),
+    with a 3-day gap (no contacts recorded, no listed closure) 4 weeks before the end: the forecast's week total
+    is within 25% of the last week's: the smoothed level dips and recovers, and the gap's huge residuals do not
+    set the forecast."""
+    rng = np.random.default_rng(22)
+    first = date(2026, 1, 5)
+    index = hourly_grid(first, first + timedelta(weeks=16, days=-1), TZ)
+    local = index.tz_localize(None)
+    level = 400.0 * np.exp(np.cumsum(rng.normal(0.0, 0.08, 16 * 7)))
+    day = ((local.normalize() - pd.Timestamp(first)) // pd.Timedelta(days=1)).to_numpy()
+    counts = rng.poisson(BAND_SHARES[local.hour] * level[day]).astype(float)
+    gap = pd.Timestamp(first + timedelta(weeks=12))
+    counts[(local >= gap) & (local < gap + pd.Timedelta(days=3))] = 0.0
+    model = LevelProfileForecaster().fit(pd.Series(counts, index=index))
+    forecast = model.predict(index[-1] + pd.Timedelta(hours=1), 7 * HOURS).to_numpy()
+    assert forecast.sum() == pytest.approx(counts[-7 * HOURS :].sum(), rel=0.25)
