@@ -48,6 +48,7 @@ from benchmarks.forecast_accuracy import (
     COUNTRY,
     HORIZON_DAYS,
     MIN_CALLS_SCORED,
+    SIMPLE,
     TIMEZONE,
     YEAR_FILE,
     august_tickets,
@@ -55,12 +56,11 @@ from benchmarks.forecast_accuracy import (
     year_origins,
 )
 from forecasting.calendar import SeriesCalendar
-from forecasting.forecasters import Forecaster, _smooth
+from forecasting.forecasters import Forecaster, smooth_level
 from forecasting.series import HOURS, DayHours
 from models import read_history
 
 RESULTS = Path(__file__).resolve().parent / "results" / "forecast_models.json"
-SIMPLE = ("same_hour_8w", "recent_average")
 #: LightGBM's settings (the best of 100 and 200 rounds, 20 and 30 training weeks, on the year).
 GBM_PARAMS = {
     "objective": "poisson",
@@ -103,7 +103,7 @@ class SVDForecaster(Forecaster):
             if rows.any():
                 self.weekday_mean_[w] = scores[rows].mean(axis=0)
                 deviation[rows] = scores[rows] - self.weekday_mean_[w]
-        self.level_ = np.array([_smooth(deviation[:, k], self.alpha, 0.0)[-1] for k in range(self.rank)])
+        self.level_ = np.array([smooth_level(deviation[:, k], self.alpha, 0.0)[-1] for k in range(self.rank)])
         self.residual_variance_ = float(np.var(root[normal] - scores[normal] @ self.vectors_))
 
     def _predict_days(self, dates: list[date]) -> np.ndarray:

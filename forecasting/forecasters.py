@@ -42,6 +42,7 @@ __all__ = [
     "SeasonalNaive",
     "fit_day_level",
     "learn_multiplier",
+    "smooth_level",
     "special_day_ratios",
 ]
 
@@ -427,7 +428,7 @@ LEVEL_ALPHAS = np.linspace(0.0, 0.6, 13)
 LEVEL_BURN_IN_DAYS = 14
 
 
-def _smooth(x: np.ndarray, alpha: float, start: float) -> np.ndarray:
+def smooth_level(x: np.ndarray, alpha: float, start: float) -> np.ndarray:
     """Exponential smoothing of `x` (NaN: no observation, the level carries over): ``level[i]`` is the level
     before observation i, ``level[len(x)]`` the one after the last."""
     level = np.empty(len(x) + 1)
@@ -456,17 +457,17 @@ def fit_day_level(
         start = float(np.nanmean(x[: max(burn, 7)])) if np.isfinite(x[: max(burn, 7)]).any() else float(np.nanmean(x))
         best = np.inf
         for candidate in LEVEL_ALPHAS:
-            errors = _ahead_errors(x, _smooth(x, candidate, start), burn, horizon_days)
+            errors = _ahead_errors(x, smooth_level(x, candidate, start), burn, horizon_days)
             loss = float(np.mean(errors**2)) if errors.size else 0.0
             if loss < best - 1e-12:
                 best, alpha = loss, float(candidate)
-        level = _smooth(x, alpha, start)
+        level = smooth_level(x, alpha, start)
         for w in range(7):
             rows = (weekdays == w) & np.isfinite(y)
             if open_weekdays[w] and rows.any():
                 effect[w] = float(np.mean(y[rows] - level[:-1][rows]))
     x = y - effect[weekdays]
-    level = _smooth(x, alpha, start)
+    level = smooth_level(x, alpha, start)
     one_step = (x - level[:-1])[np.isfinite(x)]
     # Duan's smearing (the mean of exp(residual)), with the residuals winsorised at 3 robust standard deviations:
     # a day after a data gap or an unlisted closure would otherwise set the level of every forecast day.
