@@ -34,6 +34,30 @@ def _weekend(country: str, subdivision: str | None) -> frozenset[int]:
     return frozenset(holidays.country_holidays(country, subdiv=subdivision).weekend)
 
 
+@lru_cache(maxsize=64)
+def _around_holidays(country: str, subdivision: str | None, years: tuple[int, ...]) -> dict[date, str]:
+    """`SpecialCalendar.around_holidays` for every day of `years` but the last (held for the eves of its first
+    days), computed once per country and span: the calendar is asked for it at every fit and forecast."""
+    public = _public_holidays(country, subdivision, years)
+    weekend = _weekend(country, subdivision)
+
+    def off(d: date) -> bool:
+        return d in public or d.weekday() in weekend
+
+    out = {}
+    day, end = date(years[0], 1, 1), date(years[-1], 1, 1)
+    while day < end:
+        after, before = day + timedelta(days=1), day - timedelta(days=1)
+        if day in public:
+            pass
+        elif after in public:
+            out[day] = f"eve:{holiday_family(public[after])}"
+        elif day.weekday() not in weekend and off(before) and off(after) and (before in public or after in public):
+            out[day] = "bridge"
+        day = after
+    return out
+
+
 def holiday_family(name: str) -> str:
     """The family of a public holiday: its name without the package's qualifiers, so that the same holiday in
     different years, and its observed day, share what is learned about them."""
@@ -89,24 +113,11 @@ class SpecialCalendar:
         """The days around public holidays that do not behave like their weekday either, by family:
         ``eve:<holiday>`` the day before a holiday, and ``bridge`` a working day between a holiday and the
         weekend (or another holiday), which many take off. Holidays themselves are not included."""
-        public = self.public_holidays(dates)
-        if not public:
+        if self.country is None or not dates:
             return {}
-        weekend = self.weekend()
-
-        def off(d: date) -> bool:
-            return d in public or d.weekday() in weekend
-
-        out = {}
-        for day in dates:
-            if day in public:
-                continue
-            after, before = day + timedelta(days=1), day - timedelta(days=1)
-            if after in public:
-                out[day] = f"eve:{holiday_family(public[after])}"
-            elif day.weekday() not in weekend and off(before) and off(after) and (before in public or after in public):
-                out[day] = "bridge"
-        return out
+        years = tuple(range(min(dates).year, max(dates).year + 2))  # as `public_holidays`
+        around = _around_holidays(self.country.upper(), self.subdivision, years)
+        return {d: around[d] for d in dates if d in around}
 
     def for_work_type(self, work_type: str | None) -> SeriesCalendar:
         """The calendar as one series sees it (`None`: a total over all work types)."""
