@@ -1,11 +1,13 @@
-"""Special days: public holidays from the `holidays` package and the centre's own listed days.
+"""Special days: public holidays from the `holidays` package, their eves and bridge days, and the centre's own
+listed days.
 
 A special day is one that does not behave like the same weekday usually does. History on special days is
 kept out of what the models learn about normal days; models forecast normal days only, and the centre's
 calendar adjusts their forecast afterwards, whichever model it is (`forecasting.adjust.DayAdjustment`): on
 future special days a multiplier is applied, the user's expected multiplier where one is listed, otherwise one
-learned from past special days (see `learn_multiplier`). A day the centre is closed takes no realtime contacts
-(and deferred work arriving then waits for the next opening: `forecasting.adjust.apply_opening_hours`).
+learned from past special days of the same family (`SeriesCalendar.families`). A day the centre is closed takes
+no realtime contacts (and deferred work arriving then waits for the next opening:
+`forecasting.adjust.apply_opening_hours`).
 """
 
 from __future__ import annotations

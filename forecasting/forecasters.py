@@ -41,7 +41,6 @@ __all__ = [
     "SameHourAverage",
     "SeasonalNaive",
     "fit_day_level",
-    "learn_multiplier",
     "smooth_level",
     "special_day_ratios",
 ]
@@ -120,15 +119,6 @@ def special_day_ratios(
         if normal.size and totals[normal].mean() > 0:
             ratios[d] = float(totals[d] / totals[normal].mean())
     return ratios
-
-
-def learn_multiplier(history: DayHours, special: np.ndarray, learn_from: np.ndarray | None = None) -> float:
-    """The typical volume of a past special day relative to its normal level: the median of
-    `special_day_ratios`. 1.0 when the history has none. `learn_from` (default: every special day) limits the
-    days whose ratios count, e.g. to those whose effect was not listed; every special day is still kept out of
-    the normal levels."""
-    ratios = special_day_ratios(history, special, learn_from)
-    return float(np.median(list(ratios.values()))) if ratios else 1.0
 
 
 def _same_weekday_mean(history: DayHours, usable: np.ndarray, weekday: int, weeks: int) -> np.ndarray:

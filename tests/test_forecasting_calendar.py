@@ -32,7 +32,7 @@ from forecasting import (
     SpecialCalendar,
 )
 from forecasting.aggregate import hour_of_week
-from forecasting.forecasters import Forecaster, learn_multiplier
+from forecasting.forecasters import Forecaster, special_day_ratios
 from forecasting.series import DayHours, hourly_grid, hourly_index
 from models import InputError, SpecialDay
 
@@ -161,22 +161,24 @@ def test_listed_days_by_work_type_and_closed_days() -> None:
     np.testing.assert_array_equal(calendar.for_work_type("tech").is_special(dates), [False, False, True, True])
 
 
-def test_learn_multiplier_on_hand_built_day_totals() -> None:
+def test_special_day_ratios_on_hand_built_day_totals() -> None:
     """Five weeks of days with total 100, except day 14 (a Monday) at 40 and day 23 (a Wednesday) at 70, both
     special. Each is compared with the mean of the same weekday in the normal days within three weeks:
-    40 / 100 and 70 / 100; the median of the two ratios is 0.55. Without special days: 1.0."""
+    40 / 100 and 70 / 100; the median of the two ratios is 0.55. Without special days: none."""
     values = np.full((35, 24), 100 / 24)
     values[14] *= 0.4
     values[23] *= 0.7
     history = DayHours(date(2026, 1, 5), values, TZ)  # 5 January 2026 is a Monday
     special = np.zeros(35, dtype=bool)
     special[[14, 23]] = True
-    assert learn_multiplier(history, special) == pytest.approx(0.55)
-    assert learn_multiplier(history, np.zeros(35, dtype=bool)) == 1.0
+    ratios = special_day_ratios(history, special)
+    assert ratios == pytest.approx({14: 0.4, 23: 0.7})
+    assert float(np.median(list(ratios.values()))) == pytest.approx(0.55)
+    assert special_day_ratios(history, np.zeros(35, dtype=bool)) == {}
     # Learning from day 14 only (day 23's effect being listed): 0.4; day 23 is still not a "normal" day.
     only_14 = np.zeros(35, dtype=bool)
     only_14[14] = True
-    assert learn_multiplier(history, special, learn_from=only_14) == pytest.approx(0.4)
+    assert special_day_ratios(history, special, learn_from=only_14) == pytest.approx({14: 0.4})
 
 
 # -- listed days in the future ----------------------------------------------------------------------------------
