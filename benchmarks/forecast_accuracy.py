@@ -46,7 +46,7 @@ import pandas as pd
 import forecasting
 from benchmarks.common import machine_info, write_report
 from forecasting.backtest import SELECTED
-from models import read_history
+from models import History, read_history
 
 DATA_ENV = "WFM_SHARED_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -176,10 +176,13 @@ def compare_statsforecast(
     }
 
 
+def year_history(root: Path) -> History:
+    """All calls of 1999 (6-minute counts) as one work type, "all"."""
+    return read_history(root / "anonbank" / YEAR_FILE, timezone=TIMEZONE, rename={"volume": "calls"}, work_type="all")
+
+
 def run_year(root: Path, use_statsforecast: bool) -> dict[str, Any]:
-    history = read_history(
-        root / "anonbank" / YEAR_FILE, timezone=TIMEZONE, rename={"volume": "calls"}, work_type="all"
-    )
+    history = year_history(root)
     hourly = forecasting.aggregate(history, TIMEZONE)
     origins = year_origins()
     started = time.perf_counter()
@@ -299,13 +302,18 @@ def august_tickets(path: Path) -> pd.DataFrame:
     )
 
 
-def run_august(root: Path) -> dict[str, Any]:
-    source = root / "anonbank" / AUGUST_FILE
-    tickets = august_tickets(source)
+def august_history(tickets: pd.DataFrame) -> History:
+    """`tickets` (from `august_tickets`) written as a CSV to a temporary folder and read back as a history."""
     with tempfile.TemporaryDirectory(prefix="bench-forecast-accuracy-") as tmp:
         path = Path(tmp) / "history_1999-08.csv"
         tickets.to_csv(path, index=False)
-        history = read_history(path, timezone=TIMEZONE)
+        return read_history(path, timezone=TIMEZONE)
+
+
+def run_august(root: Path) -> dict[str, Any]:
+    source = root / "anonbank" / AUGUST_FILE
+    tickets = august_tickets(source)
+    history = august_history(tickets)
     hourly = forecasting.aggregate(history, TIMEZONE)
     origins = forecasting.last_weekly_origins(hourly, AUGUST_ORIGINS, HORIZON_DAYS)
     started = time.perf_counter()

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -50,15 +49,15 @@ from benchmarks.forecast_accuracy import (
     MIN_CALLS_SCORED,
     SIMPLE,
     TIMEZONE,
-    YEAR_FILE,
+    august_history,
     august_tickets,
     data_root,
+    year_history,
     year_origins,
 )
 from forecasting.calendar import SeriesCalendar
 from forecasting.forecasters import Forecaster, smooth_level
 from forecasting.series import HOURS, DayHours
-from models import read_history
 
 RESULTS = Path(__file__).resolve().parent / "results" / "forecast_models.json"
 #: LightGBM's settings (the best of 100 and 200 rounds, 20 and 30 training weeks, on the year).
@@ -289,12 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     version = lightgbm_version()
     calendar = forecasting.SpecialCalendar(country=COUNTRY)
     started = time.perf_counter()
-    year = read_history(root / "anonbank" / YEAR_FILE, timezone=TIMEZONE, rename={"volume": "calls"}, work_type="all")
-    year_hourly = forecasting.aggregate(year, TIMEZONE)
-    with tempfile.TemporaryDirectory(prefix="bench-forecast-models-") as tmp:
-        path = Path(tmp) / "history_1999-08.csv"
-        august_tickets(root / "anonbank" / AUGUST_FILE).to_csv(path, index=False)
-        august = forecasting.aggregate(read_history(path, timezone=TIMEZONE), TIMEZONE)
+    year_hourly = forecasting.aggregate(year_history(root), TIMEZONE)
+    august = forecasting.aggregate(august_history(august_tickets(root / "anonbank" / AUGUST_FILE)), TIMEZONE)
     august_series = {w: august.counts[w] for w in august.work_types}
     august_series[forecasting.TOTAL] = august.total
     report: dict[str, Any] = {
